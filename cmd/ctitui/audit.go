@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctitui/ctitui/internal/textsafe"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+func (a *app) auditCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Read the audit log of changes to users",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.auditListCommand())
+	return cmd
+}
+
+// auditJSON is an audit entry as scripts see it.
+type auditJSON struct {
+	ID        int64  `json:"id"`
+	At        string `json:"at"`
+	Actor     string `json:"actor"`
+	Action    string `json:"action"`
+	UserID    string `json:"user_id"`
+	UserEmail string `json:"user_email"`
+	Details   string `json:"details"`
+}
+
+func (a *app) auditListCommand() *cobra.Command {
+	var (
+		email, search string
+		limit         int
+	)
+	cmd := &cobra.Command{
+		Use:   "list [--user EMAIL] [--search TEXT] [--limit N] [--format table|json|csv]",
+		Short: "List audit entries, newest first",
+		Example: `  ctitui audit list
+  ctitui audit list --user alice@example.org --format json`,
+		Args: usageArgs(cobra.NoArgs),
+	}
+	getFormat := formatFlag(cmd)
+	cmd.Flags().StringVar(&email, "user", "", "only entries about this user")
+	cmd.Flags().StringVar(&search, "search", "", "only entries whose action, actor, email or details contain this text")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := getFormat()
+		if err != nil {
+			return err
+		}
+		if limit < 0 {
+			return usagef("--limit must be 0 or more")
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		filter := user.AuditFilter{Search: search, Limit: limit}
+		if email != "" {
+			u, err := svc.Get(cmd.Context(), email)
+			if err != nil {
+				return err
+			}
+			filter.UserID = u.ID
+		}
+		var (
+			tw    *tabwriter.Writer
+			cw    *csv.Writer
+			count int
+		)
+		switch f {
+		case formatTable:
+			tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tUSER\tDETAILS")
+		case formatCSV:
+			cw = csv.NewWriter(a.stdout)
+			cw.Write([]string{"id", "at", "actor", "action", "user_id", "user_email", "details"}) //nolint:errcheck // reported by Flush
+		}
+		err = svc.Audit(cmd.Context(), filter, func(e user.AuditEntry) error {
+			defer func() { count++ }()
+			switch f {
+			case formatTable:
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", personTime(e.At), textsafe.Line(e.Actor), textsafe.Line(string(e.Action)),
+					textsafe.Line(e.UserEmail), textsafe.Line(e.Details))
+				return err
+			case formatCSV:
+				return cw.Write([]string{strconv.FormatInt(e.ID, 10), programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
+			}
+			b, err := json.Marshal(auditJSON{e.ID, programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
+			if err != nil {
+				return err
+			}
+			sep := ",\n"
+			if count == 0 {
+				sep = "[\n"
+			}
+			_, err = fmt.Fprintf(a.stdout, "%s%s", sep, b)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		switch f {
+		case formatTable:
+			return tw.Flush()
+		case formatCSV:
+			cw.Flush()
+			return cw.Error()
+		}
+		if count == 0 {
+			_, err = fmt.Fprintln(a.stdout, "[]")
+		} else {
+			_, err = fmt.Fprintln(a.stdout, "\n]")
+		}
+		return err
+	}
+	return cmd
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctitui/ctitui/internal/db"
+)
+
+func (a *app) migrateCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Show or apply schema migrations (ctitui also applies them at every open)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:     "status",
+		Short:   "List the embedded migrations and whether the database has them",
+		Example: "  ctitui migrate status",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := a.service(cmd.Context()); err != nil {
+				return err
+			}
+			status, err := a.store.Migrations(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", a.store.Path(), a.store.SchemaVersion(), db.LatestVersion())
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tMIGRATION\tAPPLIED")
+			for _, m := range status {
+				applied := "pending"
+				if m.Applied {
+					applied = personTime(m.AppliedAt)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, m.Name, applied)
+			}
+			return tw.Flush()
+		},
+	}, &cobra.Command{
+		Use:     "up",
+		Short:   "Apply pending migrations",
+		Example: "  ctitui migrate up",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := a.service(cmd.Context()); err != nil {
+				return err
+			}
+			applied := a.store.AppliedAtOpen()
+			if len(applied) == 0 {
+				fmt.Fprintf(a.stdout, "already up to date at schema version %d\n", a.store.SchemaVersion())
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "applied %d migrations (%v); schema version %d\n", len(applied), applied, a.store.SchemaVersion())
+			return nil
+		},
+	})
+	return cmd
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the ctitui version and the schema version it migrates to",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.stdout, "ctitui %s\nschema version %d\n", version(), db.LatestVersion())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// usageError marks a mistake in how ctitui was called (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// app is what every command shares: the streams, the global flags and the
+// database, opened on first use.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	dbPath    string
+	minLength int
+
+	store *db.Store
+	svc   *user.Service
+}
+
+// run executes ctitui with args and returns the process exit code. It never
+// panics out and prints every failure as one line on stderr.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "ctitui: internal error: %v\n", r)
+			code = exitFail
+		}
+	}()
+	defer a.close()
+
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "ctitui: %s\n", oneLine(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		return exitUsage
+	}
+	return exitFail
+}
+
+// isCobraUsage recognises the argument errors cobra makes itself.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "required flag", "if any flags in the group", "accepts ", "requires at least"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ctitui",
+		Short: "Manage the user accounts of a CTI platform in a local SQLite file",
+		Long: `ctitui keeps the user accounts of a CTI platform in one SQLite file.
+It brings every database it opens to the current schema, including one made
+before migrations existed, after writing a backup.
+
+Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
+(~/.local/share/ctitui/ctitui.db).`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
+	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
+		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
+	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand())
+	return root
+}
+
+// usageArgs makes cobra's argument checks exit with the usage code.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// databasePath resolves where the database lives: --db, $CTITUI_DB, then the
+// XDG data directory.
+func (a *app) databasePath() (string, error) {
+	if a.dbPath != "" {
+		return a.dbPath, nil
+	}
+	if p := a.getenv("CTITUI_DB"); p != "" {
+		return p, nil
+	}
+	if dir := a.getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "ctitui", "ctitui.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the default database: %w; pass --db", err)
+	}
+	return filepath.Join(home, ".local", "share", "ctitui", "ctitui.db"), nil
+}
+
+// service opens the database (once) and returns the user service over it.
+func (a *app) service(ctx context.Context) (*user.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	policy, err := password.NewPolicy(a.minLength)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	path, err := a.databasePath()
+	if err != nil {
+		return nil, err
+	}
+	actor := user.CurrentOSUser()
+	store, err := db.Open(ctx, path, db.Options{
+		Actor:  actor,
+		Notify: func(msg string) { fmt.Fprintf(a.stderr, "ctitui: %s\n", msg) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.store = store
+	a.svc = user.NewService(store, user.WithPolicy(policy), user.WithActor(actor))
+	return a.svc, nil
+}
+
+func (a *app) close() {
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// version is the module version the binary was built from.
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}

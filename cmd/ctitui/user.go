@@ -1,0 +1,355 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/textsafe"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+func (a *app) userCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Add, list, change and remove users",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.userAddCommand(), a.userListCommand(), a.userShowCommand(), a.userSetRoleCommand(),
+		a.userPasswdCommand(), a.userDisableCommand(true), a.userDisableCommand(false),
+		a.userDeleteCommand(), a.userVerifyCommand())
+	return cmd
+}
+
+func (a *app) userAddCommand() *cobra.Command {
+	var (
+		email          string
+		roles          []string
+		fromStdin, gen bool
+	)
+	cmd := &cobra.Command{
+		Use:   "add --email EMAIL [--role ROLE]... [--password-stdin | --generate-password]",
+		Short: "Register a user",
+		Example: `  ctitui user add --email alice@example.org --role admin
+  printf '%s\n' "$PASSWORD" | ctitui user add --email bob@example.org --password-stdin
+  ctitui user add --email carol@example.org --role viewer --generate-password`,
+		Args: usageArgs(cobra.NoArgs),
+	}
+	getFormat := formatFlag(cmd)
+	cmd.Flags().StringVar(&email, "email", "", "the user's email address (required)")
+	cmd.Flags().StringSliceVar(&roles, "role", nil, "role: admin, analyst or viewer; repeat for several (default analyst)")
+	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
+	cmd.Flags().BoolVar(&gen, "generate-password", false, "generate a strong password and print it once")
+	cmd.MarkFlagsMutuallyExclusive("password-stdin", "generate-password")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := getFormat()
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(email) == "" {
+			return usagef("--email is required")
+		}
+		parsed, err := user.ParseRoles(roles)
+		if err != nil {
+			return usageError{err}
+		}
+		// Check the address before asking for a password: a typo should not
+		// cost the user two prompts.
+		if _, err := user.ValidateEmail(email); err != nil {
+			return err
+		}
+		var plain string
+		if gen {
+			if plain, err = password.Generate(); err != nil {
+				return err
+			}
+		} else if plain, err = a.readPassword(fromStdin, true); err != nil {
+			return err
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		u, err := svc.Register(cmd.Context(), email, plain, parsed)
+		if err != nil {
+			return err
+		}
+		switch {
+		case f == formatTable && gen:
+			fmt.Fprintf(a.stdout, "added %s (%s)\ngenerated password (shown once): %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles), plain)
+			return nil
+		case f == formatTable:
+			fmt.Fprintf(a.stdout, "added %s (%s)\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
+			return nil
+		case f == formatJSON && gen:
+			return writeJSON(a.stdout, struct {
+				userJSON
+				Password string `json:"generated_password"`
+			}{toJSON(u), plain})
+		}
+		if gen {
+			fmt.Fprintf(a.stderr, "generated password (shown once): %s\n", plain)
+		}
+		return writeUserDetails(a.stdout, f, u)
+	}
+	return cmd
+}
+
+func (a *app) userListCommand() *cobra.Command {
+	var (
+		role, search, sortBy string
+		disabled, active     bool
+		limit                int
+	)
+	cmd := &cobra.Command{
+		Use:   "list [--role ROLE] [--search TEXT] [--disabled | --active] [--format table|json|csv] [--limit N]",
+		Short: "List users, newest first",
+		Example: `  ctitui user list
+  ctitui user list --role admin --format json
+  ctitui user list --search example.org --format csv > users.csv`,
+		Args: usageArgs(cobra.NoArgs),
+	}
+	getFormat := formatFlag(cmd)
+	cmd.Flags().StringVar(&role, "role", "", "only users with this role")
+	cmd.Flags().StringVar(&search, "search", "", "only users whose email contains this text (case-insensitive)")
+	cmd.Flags().BoolVar(&disabled, "disabled", false, "only disabled users")
+	cmd.Flags().BoolVar(&active, "active", false, "only active users")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many users (0: all)")
+	cmd.Flags().StringVar(&sortBy, "sort", "created", "order: created, updated (newest first) or email")
+	cmd.MarkFlagsMutuallyExclusive("disabled", "active")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := getFormat()
+		if err != nil {
+			return err
+		}
+		opts := user.ListOptions{Limit: limit}
+		if limit < 0 {
+			return usagef("--limit must be 0 or more")
+		}
+		if role != "" {
+			if opts.Role, err = user.ParseRole(role); err != nil {
+				return usageError{err}
+			}
+		}
+		switch {
+		case disabled:
+			opts.Status = user.Disabled
+		case active:
+			opts.Status = user.Active
+		}
+		switch strings.ToLower(sortBy) {
+		case "created":
+			opts.Sort = user.ByCreated
+		case "updated":
+			opts.Sort = user.ByUpdated
+		case "email":
+			opts.Sort = user.ByEmail
+		default:
+			return usagef("invalid --sort %q: want created, updated or email", sortBy)
+		}
+		opts.Search = search
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		w := newUserWriter(a.stdout, f)
+		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	return cmd
+}
+
+func (a *app) userShowCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "show EMAIL",
+		Short:   "Show one user in full",
+		Example: `  ctitui user show alice@example.org --format json`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+	}
+	getFormat := formatFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		f, err := getFormat()
+		if err != nil {
+			return err
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		u, err := svc.Get(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		return writeUserDetails(a.stdout, f, u)
+	}
+	return cmd
+}
+
+func (a *app) userSetRoleCommand() *cobra.Command {
+	var roles []string
+	cmd := &cobra.Command{
+		Use:     "set-role EMAIL --role ROLE...",
+		Short:   "Replace a user's roles",
+		Example: `  ctitui user set-role alice@example.org --role admin --role analyst`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+	}
+	cmd.Flags().StringSliceVar(&roles, "role", nil, "role: admin, analyst or viewer; repeat for several (required)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(roles) == 0 {
+			return usagef("--role is required")
+		}
+		parsed, err := user.ParseRoles(roles)
+		if err != nil {
+			return usageError{err}
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		u, err := svc.SetRoles(cmd.Context(), args[0], parsed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s now has roles %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
+		return nil
+	}
+	return cmd
+}
+
+func (a *app) userPasswdCommand() *cobra.Command {
+	var fromStdin bool
+	cmd := &cobra.Command{
+		Use:   "passwd EMAIL [--password-stdin]",
+		Short: "Set a user's password",
+		Example: `  ctitui user passwd alice@example.org
+  printf '%s\n' "$NEW_PASSWORD" | ctitui user passwd alice@example.org --password-stdin`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+	}
+	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the new password from the first line of stdin")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		// Fail on an unknown user before asking for a password.
+		if _, err := svc.Get(cmd.Context(), args[0]); err != nil {
+			return err
+		}
+		plain, err := a.readPassword(fromStdin, true)
+		if err != nil {
+			return err
+		}
+		u, err := svc.SetPassword(cmd.Context(), args[0], plain)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "password changed for %s\n", textsafe.Line(u.Email))
+		return nil
+	}
+	return cmd
+}
+
+func (a *app) userDisableCommand(disable bool) *cobra.Command {
+	verb, done, already := "enable", "enabled", "already enabled"
+	short := "Let a disabled user log in again"
+	if disable {
+		verb, done, already = "disable", "disabled", "already disabled"
+		short = "Stop a user from logging in, keeping the account"
+	}
+	return &cobra.Command{
+		Use:     verb + " EMAIL",
+		Short:   short,
+		Example: "  ctitui user " + verb + " alice@example.org",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			u, changed, err := svc.SetDisabled(cmd.Context(), args[0], disable)
+			if err != nil {
+				return err
+			}
+			state := done
+			if !changed {
+				state = already
+			}
+			fmt.Fprintf(a.stdout, "%s %s\n", textsafe.Line(u.Email), state)
+			return nil
+		},
+	}
+}
+
+func (a *app) userDeleteCommand() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete EMAIL [--yes]",
+		Short: "Delete a user and its roles (the audit log keeps a record)",
+		Example: `  ctitui user delete alice@example.org
+  ctitui user delete alice@example.org --yes`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		u, err := svc.Get(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		if !yes {
+			if _, ok := a.terminalFd(); !ok {
+				return usagef("refusing to delete without --yes when stdin is not a terminal")
+			}
+			answer, err := a.confirmLine(fmt.Sprintf("Delete %s? Type the email to confirm: ", textsafe.Line(u.Email)))
+			if err != nil {
+				return err
+			}
+			if user.NormalizeEmail(answer) != user.NormalizeEmail(u.Email) {
+				return errors.New("not deleted: the email typed did not match")
+			}
+		}
+		if _, err := svc.Delete(cmd.Context(), u.Email); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "deleted %s\n", textsafe.Line(u.Email))
+		return nil
+	}
+	return cmd
+}
+
+func (a *app) userVerifyCommand() *cobra.Command {
+	var fromStdin bool
+	cmd := &cobra.Command{
+		Use:     "verify EMAIL [--password-stdin]",
+		Short:   "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
+		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+	}
+	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		plain, err := a.readPassword(fromStdin, false)
+		if err != nil {
+			return err
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		u, err := svc.Verify(cmd.Context(), args[0], plain)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "ok: %s\n", textsafe.Line(u.Email))
+		return nil
+	}
+	return cmd
+}

@@ -1,0 +1,31 @@
+//go:build unix
+
+package db
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// checkAccess refuses a file (or its directory) that this process cannot read
+// and write: SQLite would open it read-only and fail at the first write,
+// possibly half way through a command.
+func checkAccess(path string, info fs.FileInfo) error {
+	if err := unix.Access(path, unix.R_OK); err != nil {
+		return fmt.Errorf("%w: %s is not readable", ErrNotAccessible, path)
+	}
+	// Root passes access(2) on a 0444 file; the missing write bit still says
+	// the owner meant it to stay unchanged.
+	if err := unix.Access(path, unix.W_OK); err != nil || info.Mode().Perm()&0o200 == 0 {
+		return fmt.Errorf("%w: %s is read-only", ErrReadOnly, path)
+	}
+	dir := filepath.Dir(path)
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
+		// SQLite needs to create the -wal and -shm files beside the database.
+		return fmt.Errorf("%w: directory %s is read-only", ErrReadOnly, dir)
+	}
+	return nil
+}

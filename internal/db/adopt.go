@@ -1,0 +1,627 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3/database"
+
+	"github.com/ctitui/ctitui/internal/user"
+	"github.com/ctitui/ctitui/migrations"
+)
+
+// A legacy database was made by the service ctitui replaces, before it had
+// migrations: a users table with at least id, email, hashed_password and
+// created_at, perhaps roles and user_roles, perhaps columns of its own, and no
+// goose version table. adopt brings such a file to the schema of
+// migrations.AdoptionBaseline inside one transaction, after writing a backup;
+// goose then applies the later migrations as on any other file.
+
+// adoptReport says what adoption did, for the person running ctitui.
+type adoptReport struct {
+	backup       string
+	users        int
+	defaultRoles int
+	retimed      int
+	disabled     int
+	added        []string
+	kept         []string
+}
+
+func (r *adoptReport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "adopted a database made before migrations: %d users kept", r.users)
+	if len(r.added) > 0 {
+		fmt.Fprintf(&b, ", added %s", strings.Join(r.added, ", "))
+	}
+	if r.retimed > 0 {
+		fmt.Fprintf(&b, ", %d timestamps rewritten as UTC", r.retimed)
+	}
+	if r.defaultRoles > 0 {
+		fmt.Fprintf(&b, ", %d users given the %s role", r.defaultRoles, user.DefaultRole)
+	}
+	if r.disabled > 0 {
+		fmt.Fprintf(&b, ", %d inactive users marked disabled", r.disabled)
+	}
+	if len(r.kept) > 0 {
+		fmt.Fprintf(&b, ", kept extra columns %s", strings.Join(r.kept, ", "))
+	}
+	fmt.Fprintf(&b, "; backup of the original: %s", r.backup)
+	return b.String()
+}
+
+// column is one column of an existing table, as PRAGMA table_info reports it.
+type column struct {
+	name, typ string
+	notNull   bool
+	dflt      *string
+}
+
+// definition renders the column for a CREATE TABLE that keeps it: its type
+// and default. NOT NULL is kept only with a default, so that ctitui, which
+// knows nothing of the column, can still insert users.
+func (c column) definition() string {
+	def := quoteIdent(c.name)
+	if c.typ != "" {
+		def += " " + c.typ
+	}
+	if c.notNull && c.dflt != nil {
+		def += " NOT NULL"
+	}
+	if c.dflt != nil {
+		def += " DEFAULT " + *c.dflt
+	}
+	return def
+}
+
+func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// legacyUser is one row of the legacy users table, with the values ctitui
+// computes from it.
+type legacyUser struct {
+	id, email                          string
+	created, updated, disabled, lastIn time.Time
+	retimed                            int
+}
+
+// adoptPlan is what inspecting a legacy file found, checked before any write.
+type adoptPlan struct {
+	users     []column
+	roles     []column // nil when the file has no roles table
+	userRoles []column // nil when the file has no user_roles table
+	roleRef   string   // user_roles column naming the role: role_id, role or role_name
+	rows      []legacyUser
+	saved     []string // the file's own indexes and triggers on the rebuilt tables
+}
+
+// adoptedTables are rebuilt by adoption; other tables of the file stay as they are.
+var adoptedTables = []string{"users", "roles", "user_roles"}
+
+func adopt(ctx context.Context, path string, state fileState, opts Options) (*adoptReport, error) {
+	db, err := sql.Open("sqlite", fileURI(path)+fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=foreign_keys(0)&_txlock=immediate", busyTimeout.Milliseconds()))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	// One connection: foreign_keys must stay off on the connection that
+	// rebuilds tables, or dropping the old users table would cascade.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", translate(err))
+	}
+	defer conn.Close()
+
+	plan, err := inspectLegacy(ctx, conn, state)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
+	}
+	report := &adoptReport{users: len(plan.rows)}
+	if report.backup, err = backupBeside(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("adopt database: %w", translate(err))
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := plan.apply(ctx, tx, report); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w (file left unchanged; backup at %s)", ErrCannotAdopt, path, translate(err), report.backup)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("adopt database: %w", translate(err))
+	}
+	return report, nil
+}
+
+func tableColumns(ctx context.Context, conn *sql.Conn, table string) ([]column, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var cols []column
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.name, &c.typ, &c.notNull, &c.dflt); err != nil {
+			return nil, translate(err)
+		}
+		cols = append(cols, c)
+	}
+	return cols, translate(rows.Err())
+}
+
+func hasColumn(cols []column, name string) bool {
+	return slices.ContainsFunc(cols, func(c column) bool { return strings.EqualFold(c.name, name) })
+}
+
+// extras returns the columns of cols that ctitui's schema does not have.
+func extras(cols []column, ours ...string) []column {
+	var out []column
+	for _, c := range cols {
+		if !slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, c.name) }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+var (
+	userColumns     = []string{"id", "email", "email_normalized", "hashed_password", "created_at", "updated_at", "disabled_at", "last_login_at"}
+	roleColumns     = []string{"id", "name", "description"}
+	userRoleColumns = []string{"user_id", "role_id"}
+)
+
+// inspectLegacy reads the legacy file and checks everything adoption needs,
+// so that a file it cannot adopt is refused before a single write.
+func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adoptPlan, error) {
+	for _, t := range []string{"audit_log", "ctitui_adopt_users", "ctitui_adopt_roles", "ctitui_adopt_user_roles"} {
+		if slices.Contains(state.tables, t) {
+			return nil, fmt.Errorf("it already has a table named %s, which ctitui would create", t)
+		}
+	}
+	plan := &adoptPlan{}
+	var err error
+	if plan.users, err = tableColumns(ctx, conn, "users"); err != nil {
+		return nil, err
+	}
+	for _, need := range []string{"id", "email", "hashed_password", "created_at"} {
+		if !hasColumn(plan.users, need) {
+			return nil, fmt.Errorf("users table has no %s column", need)
+		}
+	}
+	if hasColumn(plan.users, "email_normalized") {
+		return nil, errors.New("users table already has an email_normalized column but no migration history")
+	}
+	if slices.Contains(state.tables, "roles") {
+		if plan.roles, err = tableColumns(ctx, conn, "roles"); err != nil {
+			return nil, err
+		}
+		if !hasColumn(plan.roles, "name") {
+			return nil, errors.New("roles table has no name column")
+		}
+		if err := checkRoles(ctx, conn, plan.roles); err != nil {
+			return nil, err
+		}
+	}
+	if slices.Contains(state.tables, "user_roles") {
+		if plan.userRoles, err = tableColumns(ctx, conn, "user_roles"); err != nil {
+			return nil, err
+		}
+		if err := plan.checkUserRoles(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
+	if err := plan.readUsers(ctx, conn); err != nil {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_schema
+		WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('users', 'roles', 'user_roles')
+		ORDER BY type, name`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var stmt string
+		if err := rows.Scan(&stmt); err != nil {
+			return nil, translate(err)
+		}
+		plan.saved = append(plan.saved, stmt)
+	}
+	return plan, translate(rows.Err())
+}
+
+func checkRoles(ctx context.Context, conn *sql.Conn, cols []column) error {
+	var dupe sql.NullString
+	err := conn.QueryRowContext(ctx, `SELECT name FROM roles GROUP BY name HAVING count(*) > 1 LIMIT 1`).Scan(&dupe)
+	if err == nil {
+		return fmt.Errorf("roles table names %q more than once", dupe.String)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return translate(err)
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM roles WHERE name IS NULL OR trim(name) = ''`).Scan(&n); err != nil {
+		return translate(err)
+	}
+	if n > 0 {
+		return fmt.Errorf("roles table has %d roles without a name", n)
+	}
+	if hasColumn(cols, "id") {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM roles WHERE typeof(id) <> 'integer'`).Scan(&n); err != nil {
+			return translate(err)
+		}
+		if n > 0 {
+			return fmt.Errorf("roles table has %d ids that are not integers", n)
+		}
+	}
+	return nil
+}
+
+func (p *adoptPlan) checkUserRoles(ctx context.Context, conn *sql.Conn) error {
+	if !hasColumn(p.userRoles, "user_id") {
+		return errors.New("user_roles table has no user_id column")
+	}
+	for _, ref := range []string{"role_id", "role", "role_name"} {
+		if hasColumn(p.userRoles, ref) {
+			p.roleRef = ref
+			break
+		}
+	}
+	if p.roleRef == "" {
+		return errors.New("user_roles table has no role_id, role or role_name column")
+	}
+	if p.roleRef == "role_id" && p.roles == nil {
+		return errors.New("user_roles refers to role ids but there is no roles table")
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM user_roles ur WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = ur.user_id)`).Scan(&n); err != nil {
+		return translate(err)
+	}
+	if n > 0 {
+		return fmt.Errorf("user_roles has %d rows for users that do not exist", n)
+	}
+	if p.roles != nil {
+		match := "r.id = ur.role_id"
+		if p.roleRef != "role_id" {
+			match = "r.name = ur." + p.roleRef
+		}
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM user_roles ur WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE `+match+`)`).Scan(&n); err != nil {
+			return translate(err)
+		}
+		if n > 0 {
+			return fmt.Errorf("user_roles has %d rows for roles that do not exist", n)
+		}
+	}
+	return nil
+}
+
+// readUsers reads every legacy user, computing the normalised email and UTC
+// timestamps, and refuses rows ctitui could not keep as they are.
+func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
+	optional := func(name string) string {
+		if hasColumn(p.users, name) {
+			return "CAST(" + name + " AS TEXT)"
+		}
+		return "NULL"
+	}
+	isActive := "1"
+	if hasColumn(p.users, "is_active") && !hasColumn(p.users, "disabled_at") {
+		// The earlier service marked accounts inactive with a flag; ctitui
+		// calls that disabled.
+		isActive = "CASE WHEN is_active IS NULL OR lower(CAST(is_active AS TEXT)) IN ('0', 'false', 'f', 'no', 'n') THEN 0 ELSE 1 END"
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT CAST(id AS TEXT), email, hashed_password IS NULL, CAST(created_at AS TEXT), `+
+		optional("updated_at")+`, `+optional("disabled_at")+`, `+optional("last_login_at")+`, `+isActive+` FROM users`)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	byEmail := make(map[string]string)
+	ids := make(map[string]bool)
+	for rows.Next() {
+		var (
+			id, email, created, updated, disabled, lastIn *string
+			noHash, active                                bool
+		)
+		if err := rows.Scan(&id, &email, &noHash, &created, &updated, &disabled, &lastIn, &active); err != nil {
+			return translate(err)
+		}
+		if id == nil || *id == "" {
+			return errors.New("a user has no id")
+		}
+		if ids[*id] {
+			return fmt.Errorf("two users have the id %s", *id)
+		}
+		ids[*id] = true
+		if email == nil || strings.TrimSpace(*email) == "" {
+			return fmt.Errorf("user %s has no email", *id)
+		}
+		if noHash {
+			return fmt.Errorf("user %s (%s) has no hashed_password", *id, *email)
+		}
+		norm := user.NormalizeEmail(*email)
+		if other, dup := byEmail[norm]; dup {
+			return fmt.Errorf("users %q and %q have the same email once case is ignored", other, *email)
+		}
+		byEmail[norm] = *email
+		lu := legacyUser{id: *id, email: *email}
+		if created == nil {
+			return fmt.Errorf("user %s (%s) has no created_at", *id, *email)
+		}
+		for _, f := range []struct {
+			name string
+			raw  *string
+			dst  *time.Time
+		}{{"created_at", created, &lu.created}, {"updated_at", updated, &lu.updated}, {"disabled_at", disabled, &lu.disabled}, {"last_login_at", lastIn, &lu.lastIn}} {
+			t, err := parseNullTime(f.raw)
+			if err != nil {
+				return fmt.Errorf("user %s (%s): %s %w", *id, *email, f.name, err)
+			}
+			*f.dst = t
+			if f.raw != nil && !t.IsZero() && *f.raw != user.FormatTime(t) {
+				lu.retimed++
+			}
+		}
+		if lu.updated.IsZero() || lu.updated.Before(lu.created) {
+			lu.updated = lu.created
+		}
+		if !active && lu.disabled.IsZero() {
+			lu.disabled = lu.updated
+		}
+		p.rows = append(p.rows, lu)
+	}
+	return translate(rows.Err())
+}
+
+// apply rebuilds the legacy tables in ctitui's shape inside tx. SQLite cannot
+// add constraints to an existing table, so each table is created anew under a
+// temporary name, filled, and renamed over the old one (SQLite's documented
+// twelve-step ALTER procedure, with foreign keys off on this connection).
+func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) error {
+	exec := func(query string, args ...any) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}
+
+	// users
+	kept := extras(p.users, userColumns...)
+	for _, c := range []string{"updated_at", "disabled_at", "last_login_at"} {
+		if !hasColumn(p.users, c) {
+			report.added = append(report.added, "users."+c)
+		}
+	}
+	report.added = append(report.added, "users.email_normalized")
+	for _, c := range kept {
+		report.kept = append(report.kept, "users."+c.name)
+	}
+	if err := exec(createTable("ctitui_adopt_users", `
+		id               TEXT PRIMARY KEY NOT NULL,
+		email            TEXT NOT NULL,
+		email_normalized TEXT NOT NULL,
+		hashed_password  TEXT NOT NULL,
+		created_at       TEXT NOT NULL,
+		updated_at       TEXT NOT NULL,
+		disabled_at      TEXT,
+		last_login_at    TEXT`, kept, false)); err != nil {
+		return err
+	}
+	keptNames := columnList(kept)
+	if err := exec(`INSERT INTO ctitui_adopt_users (id, email, email_normalized, hashed_password, created_at, updated_at` + keptNames + `)
+		SELECT id, email, '', hashed_password, '', ''` + keptNames + ` FROM users`); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `UPDATE ctitui_adopt_users
+		SET email_normalized = ?, created_at = ?, updated_at = ?, disabled_at = ?, last_login_at = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, u := range p.rows {
+		if _, err := stmt.ExecContext(ctx, user.NormalizeEmail(u.email), user.FormatTime(u.created), user.FormatTime(u.updated),
+			nullTime(u.disabled), nullTime(u.lastIn), u.id); err != nil {
+			return err
+		}
+		report.retimed += u.retimed
+		if !u.disabled.IsZero() && !hasColumn(p.users, "disabled_at") {
+			report.disabled++
+		}
+	}
+	if err := exec(`DROP TABLE users`); err != nil {
+		return err
+	}
+	if err := exec(`ALTER TABLE ctitui_adopt_users RENAME TO users`); err != nil {
+		return err
+	}
+
+	// roles
+	roleBody := `
+		id          INTEGER PRIMARY KEY,
+		name        TEXT NOT NULL UNIQUE,
+		description TEXT NOT NULL DEFAULT ''`
+	if p.roles == nil {
+		report.added = append(report.added, "roles")
+		if err := exec(createTable("roles", roleBody, nil, false)); err != nil {
+			return err
+		}
+	} else {
+		keptRoles := extras(p.roles, roleColumns...)
+		for _, c := range keptRoles {
+			report.kept = append(report.kept, "roles."+c.name)
+		}
+		if err := exec(createTable("ctitui_adopt_roles", roleBody, keptRoles, false)); err != nil {
+			return err
+		}
+		id, desc := "NULL", "''"
+		if hasColumn(p.roles, "id") {
+			id = "id"
+		}
+		if hasColumn(p.roles, "description") {
+			desc = "COALESCE(description, '')"
+		}
+		names := columnList(keptRoles)
+		if err := exec(`INSERT INTO ctitui_adopt_roles (id, name, description` + names + `) SELECT ` + id + `, name, ` + desc + names + ` FROM roles`); err != nil {
+			return err
+		}
+		if err := exec(`DROP TABLE roles`); err != nil {
+			return err
+		}
+		if err := exec(`ALTER TABLE ctitui_adopt_roles RENAME TO roles`); err != nil {
+			return err
+		}
+	}
+	if err := exec(`INSERT INTO roles (name, description) VALUES
+		('admin', 'Manages user accounts and platform settings'),
+		('analyst', 'Creates and edits threat intelligence'),
+		('viewer', 'Reads threat intelligence')
+		ON CONFLICT (name) DO NOTHING`); err != nil {
+		return err
+	}
+
+	// user_roles
+	linkBody := `
+		user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+		role_id INTEGER NOT NULL REFERENCES roles (id) ON DELETE RESTRICT`
+	if p.userRoles == nil {
+		report.added = append(report.added, "user_roles")
+		if err := exec(createTable("user_roles", linkBody, nil, true)); err != nil {
+			return err
+		}
+	} else {
+		keptLinks := extras(p.userRoles, append([]string{p.roleRef}, userRoleColumns...)...)
+		for _, c := range keptLinks {
+			report.kept = append(report.kept, "user_roles."+c.name)
+		}
+		if err := exec(createTable("ctitui_adopt_user_roles", linkBody, keptLinks, true)); err != nil {
+			return err
+		}
+		roleID := "role_id"
+		if p.roleRef != "role_id" {
+			roleID = "(SELECT r.id FROM roles r WHERE r.name = ur." + quoteIdent(p.roleRef) + ")"
+		}
+		names := columnList(keptLinks)
+		if err := exec(`INSERT OR IGNORE INTO ctitui_adopt_user_roles (user_id, role_id` + names + `) SELECT user_id, ` + roleID + names + ` FROM user_roles ur`); err != nil {
+			return err
+		}
+		if err := exec(`DROP TABLE user_roles`); err != nil {
+			return err
+		}
+		if err := exec(`ALTER TABLE ctitui_adopt_user_roles RENAME TO user_roles`); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO user_roles (user_id, role_id)
+		SELECT u.id, (SELECT id FROM roles WHERE name = ?) FROM users u
+		WHERE NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id)`, string(user.DefaultRole))
+	if err != nil {
+		return err
+	}
+	given, _ := res.RowsAffected()
+	report.defaultRoles = int(given)
+
+	// ctitui's indexes (those of migrations 1 and 2), then the file's own.
+	for _, stmt := range []string{
+		`CREATE UNIQUE INDEX users_email_normalized_key ON users (email_normalized)`,
+		`CREATE INDEX users_created_at_idx ON users (created_at, id)`,
+		`CREATE INDEX users_updated_at_idx ON users (updated_at, id)`,
+		`CREATE INDEX user_roles_role_id_idx ON user_roles (role_id, user_id)`,
+	} {
+		if err := exec(stmt); err != nil {
+			return err
+		}
+	}
+	for _, stmt := range p.saved {
+		if err := exec(stmt); err != nil {
+			return fmt.Errorf("recreate %q: %w", firstLine(stmt), err)
+		}
+	}
+
+	// Record the baseline as goose would have, so later migrations apply normally.
+	store, err := database.NewStore(database.DialectSQLite3, gooseTable)
+	if err != nil {
+		return err
+	}
+	if err := store.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for v := int64(0); v <= migrations.AdoptionBaseline; v++ {
+		if err := store.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return err
+		}
+	}
+	return checkForeignKeys(ctx, tx)
+}
+
+// createTable renders CREATE TABLE name with ctitui's columns (body) followed
+// by the kept legacy columns.
+func createTable(name, body string, kept []column, withoutRowID bool) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE " + name + " (" + body)
+	for _, c := range kept {
+		b.WriteString(",\n\t\t" + c.definition())
+	}
+	if withoutRowID {
+		b.WriteString(",\n\t\tPRIMARY KEY (user_id, role_id)\n\t) WITHOUT ROWID")
+	} else {
+		b.WriteString("\n\t)")
+	}
+	return b.String()
+}
+
+// columnList renders ", a, b" for the kept columns, or "".
+func columnList(cols []column) string {
+	var b strings.Builder
+	for _, c := range cols {
+		b.WriteString(", " + quoteIdent(c.name))
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// checkForeignKeys fails when any row refers to a missing parent.
+func checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s refers to a missing row of %s", table, parent)
+	}
+	return rows.Err()
+}
+
+// backupBeside writes a consistent copy of the database open on conn to
+// "<path>.<label>-<UTC time>.bak", 0600, and returns its name.
+func backupBeside(ctx context.Context, conn *sql.Conn, path, label string, now time.Time) (string, error) {
+	name := fmt.Sprintf("%s.%s-%s.bak", path, label, now.UTC().Format("20060102T150405.000Z"))
+	// Create the file first so that it is private from its first byte;
+	// VACUUM INTO accepts an existing empty file.
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("write backup: %w", err)
+	}
+	f.Close()
+	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, name); err != nil {
+		os.Remove(name)
+		return "", fmt.Errorf("write backup %s: %w", name, translate(err))
+	}
+	return name, nil
+}

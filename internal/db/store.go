@@ -1,0 +1,370 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+var _ user.Store = (*Store)(nil)
+
+// userSelect reads a user with its roles; %s is the password hash column, or
+// ” where the caller has no use for it. The roles come from a correlated
+// subquery so that a listing stays one streaming statement.
+const userSelect = `SELECT u.id, u.email, %s, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
+	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')
+FROM users u`
+
+var (
+	userWithHash    = fmt.Sprintf(userSelect, "u.hashed_password")
+	userWithoutHash = fmt.Sprintf(userSelect, "''")
+)
+
+// queryer is what *sql.DB and *sql.Tx have in common.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (user.User, error) {
+	var (
+		u                   user.User
+		created, updated    string
+		disabled, lastLogin *string
+		roles               string
+	)
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &updated, &disabled, &lastLogin, &roles); err != nil {
+		return user.User{}, translate(err)
+	}
+	for _, f := range []struct {
+		name string
+		raw  *string
+		dst  *time.Time
+	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}} {
+		t, err := parseNullTime(f.raw)
+		if err != nil {
+			return user.User{}, fmt.Errorf("user %s: %s %w", u.ID, f.name, err)
+		}
+		*f.dst = t
+	}
+	if roles != "" {
+		for name := range strings.SplitSeq(roles, ",") {
+			u.Roles = append(u.Roles, user.Role(name))
+		}
+		user.SortRoles(u.Roles)
+	}
+	return u, nil
+}
+
+func userByEmail(ctx context.Context, q queryer, normalized string) (user.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, userWithHash+` WHERE u.email_normalized = ?`, normalized))
+	if errors.Is(err, sql.ErrNoRows) {
+		return user.User{}, user.ErrNotFound
+	}
+	return u, err
+}
+
+// UserByEmail implements user.Store.
+func (s *Store) UserByEmail(ctx context.Context, normalized string) (user.User, error) {
+	return userByEmail(ctx, s.db, normalized)
+}
+
+// UserByID implements user.Store.
+func (s *Store) UserByID(ctx context.Context, id string) (user.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, userWithHash+` WHERE u.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return user.User{}, user.ErrNotFound
+	}
+	return u, err
+}
+
+// sortColumn is the column a listing is ordered by.
+func sortColumn(k user.SortKey) string {
+	switch k {
+	case user.ByUpdated:
+		return "u.updated_at"
+	case user.ByEmail:
+		return "u.email_normalized"
+	default:
+		return "u.created_at"
+	}
+}
+
+// whereClause renders f as SQL conditions joined by AND, with their arguments.
+func whereClause(f user.Filter) (conds []string, args []any) {
+	if f.Role != "" {
+		conds = append(conds, `EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name = ?)`)
+		args = append(args, string(f.Role))
+	}
+	switch f.Status {
+	case user.Active:
+		conds = append(conds, `u.disabled_at IS NULL`)
+	case user.Disabled:
+		conds = append(conds, `u.disabled_at IS NOT NULL`)
+	}
+	if search := user.NormalizeEmail(f.Search); search != "" {
+		conds = append(conds, `u.email_normalized LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+escapeLike(search)+"%")
+	}
+	return conds, args
+}
+
+// escapeLike makes s match itself literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListUsers implements user.Store. It pages by keyset (the sort column and
+// id), never OFFSET, so a window deep in a million rows costs what the first does.
+func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(user.User) error) error {
+	conds, args := whereClause(opts.Filter)
+	col := sortColumn(opts.Sort)
+	// Times list newest first, emails alphabetically; Reverse walks back.
+	descending := opts.Sort != user.ByEmail
+	if opts.Reverse {
+		descending = !descending
+	}
+	dir, cmp := "ASC", ">"
+	if descending {
+		dir, cmp = "DESC", "<"
+	}
+	if opts.After != nil {
+		conds = append(conds, fmt.Sprintf("(%s, u.id) %s (?, ?)", col, cmp))
+		args = append(args, opts.After.Key, opts.After.ID)
+	}
+	query := userWithoutHash
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY %s %s, u.id %s", col, dir, dir)
+	if opts.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, opts.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("list users: %w", translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return fmt.Errorf("list users: %w", err)
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list users: %w", translate(err))
+	}
+	return nil
+}
+
+// CountUsers implements user.Store.
+func (s *Store) CountUsers(ctx context.Context, f user.Filter) (int, error) {
+	conds, args := whereClause(f)
+	query := `SELECT count(*) FROM users u`
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", translate(err))
+	}
+	return n, nil
+}
+
+// ListAudit implements user.Store.
+func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.AuditEntry) error) error {
+	var (
+		conds []string
+		args  []any
+	)
+	if f.UserID != "" {
+		conds = append(conds, `user_id = ?`)
+		args = append(args, f.UserID)
+	}
+	if f.Search != "" {
+		pattern := "%" + escapeLike(f.Search) + "%"
+		conds = append(conds, `(action LIKE ?1 ESCAPE '\' OR actor LIKE ?1 ESCAPE '\' OR user_email LIKE ?1 ESCAPE '\' OR details LIKE ?1 ESCAPE '\')`)
+		args = append(args, pattern)
+	}
+	query := `SELECT id, at, actor, action, COALESCE(user_id, ''), user_email, details FROM audit_log`
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("list audit: %w", translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e  user.AuditEntry
+			at string
+		)
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.UserID, &e.UserEmail, &e.Details); err != nil {
+			return fmt.Errorf("list audit: %w", translate(err))
+		}
+		if e.At, err = parseTime(at); err != nil {
+			return fmt.Errorf("audit entry %d: %w", e.ID, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list audit: %w", translate(err))
+	}
+	return nil
+}
+
+// WithTx implements user.Store. The transaction begins IMMEDIATE (see
+// readWriteDSN), so it holds the write lock from its first statement.
+func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", translate(err))
+	}
+	if err := fn(&storeTx{tx: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// storeTx implements user.Tx over one SQL transaction.
+type storeTx struct{ tx *sql.Tx }
+
+var _ user.Tx = (*storeTx)(nil)
+
+func (t *storeTx) UserByEmail(ctx context.Context, normalized string) (user.User, error) {
+	return userByEmail(ctx, t.tx, normalized)
+}
+
+func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
+	// Roles first: the user_roles foreign key is deferred, and writing them
+	// before the user means the updated_at triggers find no user to touch,
+	// so a new user keeps updated_at equal to created_at.
+	if err := t.addRoles(ctx, u.ID, u.Roles); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO users
+		(id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
+		user.FormatTime(u.CreatedAt), user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt))
+	if isUniqueViolation(err) {
+		return &user.ExistsError{Email: u.Email}
+	}
+	if err != nil {
+		return fmt.Errorf("insert user: %w", translate(err))
+	}
+	return nil
+}
+
+// addRoles links the user with id to roles, ignoring links that exist.
+func (t *storeTx) addRoles(ctx context.Context, id string, roles []user.Role) error {
+	for _, r := range roles {
+		_, err := t.tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ?`, id, string(r))
+		if err != nil {
+			return fmt.Errorf("set roles: %w", translate(err))
+		}
+		var known bool
+		if err := t.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM roles WHERE name = ?)`, string(r)).Scan(&known); err != nil {
+			return fmt.Errorf("set roles: %w", translate(err))
+		}
+		if !known {
+			return fmt.Errorf("%w: %q is not in this database's roles table", user.ErrInvalidRole, r)
+		}
+	}
+	return nil
+}
+
+func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
+	names := make([]any, 0, len(u.Roles)+1)
+	names = append(names, u.ID)
+	for _, r := range u.Roles {
+		names = append(names, string(r))
+	}
+	placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(u.Roles)), ", ")
+	if placeholders == "" {
+		placeholders = "NULL"
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = ? AND role_id NOT IN (SELECT id FROM roles WHERE name IN (`+placeholders+`))`, names...); err != nil {
+		return fmt.Errorf("set roles: %w", translate(err))
+	}
+	if err := t.addRoles(ctx, u.ID, u.Roles); err != nil {
+		return err
+	}
+	// Written after the roles: the explicit updated_at overrides the one the
+	// role triggers stamped.
+	res, err := t.tx.ExecContext(ctx, `UPDATE users SET email = ?, email_normalized = ?, hashed_password = ?,
+		updated_at = ?, disabled_at = ?, last_login_at = ? WHERE id = ?`,
+		u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
+		user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt), u.ID)
+	if isUniqueViolation(err) {
+		return &user.ExistsError{Email: u.Email}
+	}
+	if err != nil {
+		return fmt.Errorf("update user: %w", translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return user.ErrNotFound
+	}
+	return nil
+}
+
+func (t *storeTx) DeleteUser(ctx context.Context, id string) error {
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete user: %w", translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return user.ErrNotFound
+	}
+	return nil
+}
+
+func (t *storeTx) AppendAudit(ctx context.Context, e user.AuditEntry) error {
+	return appendAudit(ctx, t.tx, e)
+}
+
+func appendAudit(ctx context.Context, q queryer, e user.AuditEntry) error {
+	var userID any
+	if e.UserID != "" {
+		userID = e.UserID
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, user_id, user_email, details) VALUES (?, ?, ?, ?, ?, ?)`,
+		user.FormatTime(e.At), e.Actor, string(e.Action), userID, e.UserEmail, e.Details)
+	if err != nil {
+		return fmt.Errorf("write audit entry: %w", translate(err))
+	}
+	return nil
+}
+
+// recordAdoption writes the audit entry for an adoption that Open just did.
+func (s *Store) recordAdoption(ctx context.Context, r *adoptReport, opts Options) error {
+	return appendAudit(ctx, s.db, user.AuditEntry{
+		At:      opts.Now().UTC(),
+		Actor:   opts.Actor,
+		Action:  user.ActionAdopt,
+		Details: r.String(),
+	})
+}

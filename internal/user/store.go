@@ -1,0 +1,133 @@
+package user
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the Service needs from storage. internal/db implements it over
+// SQLite; tests use the same real implementation on temp files.
+type Store interface {
+	// UserByEmail returns the user whose normalised email is normalized, or an
+	// error matching ErrNotFound.
+	UserByEmail(ctx context.Context, normalized string) (User, error)
+	// UserByID returns the user with id, or an error matching ErrNotFound.
+	UserByID(ctx context.Context, id string) (User, error)
+	// ListUsers calls fn for each user matching opts, in opts' order, streaming
+	// rows so that memory does not grow with their number. An error from fn
+	// stops the listing and is returned.
+	ListUsers(ctx context.Context, opts ListOptions, fn func(User) error) error
+	// CountUsers counts the users matching f.
+	CountUsers(ctx context.Context, f Filter) (int, error)
+	// ListAudit calls fn for each audit entry matching f, newest first.
+	ListAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error
+	// WithTx runs fn in one write transaction: all of its changes commit
+	// together, or none do when fn or the commit fails.
+	WithTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the set of writes a Service makes inside Store.WithTx.
+type Tx interface {
+	// UserByEmail reads inside the transaction, so a check and the write that
+	// depends on it see the same data.
+	UserByEmail(ctx context.Context, normalized string) (User, error)
+	// InsertUser adds u with its roles. A duplicate email is an *ExistsError.
+	InsertUser(ctx context.Context, u User) error
+	// UpdateUser writes u's email, password hash, roles, disabled and
+	// last-login times and updated_at.
+	UpdateUser(ctx context.Context, u User) error
+	// DeleteUser removes the user with id and its roles.
+	DeleteUser(ctx context.Context, id string) error
+	// AppendAudit records e.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+}
+
+// Status selects users by their disabled state.
+type Status int
+
+// The statuses a Filter can ask for.
+const (
+	AnyStatus Status = iota
+	Active
+	Disabled
+)
+
+// Filter selects users. The zero Filter selects everyone.
+type Filter struct {
+	Role   Role   // only users with this role, when set
+	Status Status // only active or only disabled users, when set
+	// Search keeps users whose email contains it, ignoring case (Unicode-aware).
+	Search string
+}
+
+// SortKey is the column users are listed by.
+type SortKey int
+
+// The orders users can be listed in. Created and Updated list newest first,
+// Email lists alphabetically by normalised email.
+const (
+	ByCreated SortKey = iota
+	ByUpdated
+	ByEmail
+)
+
+func (k SortKey) String() string {
+	switch k {
+	case ByUpdated:
+		return "updated"
+	case ByEmail:
+		return "email"
+	default:
+		return "created"
+	}
+}
+
+// Cursor marks a position in a listing for keyset pagination: the sort key's
+// value and the id of the user at that position.
+type Cursor struct {
+	Key string
+	ID  string
+}
+
+// CursorOf returns the position of u in a listing sorted by k.
+func CursorOf(u User, k SortKey) Cursor {
+	switch k {
+	case ByUpdated:
+		return Cursor{Key: FormatTime(u.UpdatedAt), ID: u.ID}
+	case ByEmail:
+		return Cursor{Key: NormalizeEmail(u.Email), ID: u.ID}
+	default:
+		return Cursor{Key: FormatTime(u.CreatedAt), ID: u.ID}
+	}
+}
+
+// ListOptions select, order and window a listing.
+type ListOptions struct {
+	Filter
+	Sort SortKey
+	// After, when set, starts the listing just past this position; with
+	// Reverse it walks the other way (towards the start of the order), which is
+	// how a window scrolls up. Results are always returned in walking order.
+	After   *Cursor
+	Reverse bool
+	Limit   int // 0 means no limit
+}
+
+// AuditFilter selects audit entries.
+type AuditFilter struct {
+	UserID string // only entries about this user, when set
+	Search string // only entries whose action, actor, email or details contain it
+	Limit  int    // 0 means no limit
+}
+
+// TimeLayout is how ctitui stores times: UTC, fixed width, millisecond
+// precision, so that stored times sort as text.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// FormatTime formats t for storage. The zero time formats as "".
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeLayout)
+}

@@ -1,0 +1,138 @@
+// Package user is ctitui's domain: users, roles, the rules an account must follow,
+// and the Service that scripts and the terminal UI call. It declares the Store it
+// needs and holds no SQL; internal/db implements the Store over SQLite.
+package user
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is a named set of permissions on the CTI platform.
+type Role string
+
+// The roles ctitui assigns. A database adopted from an older tool may hold
+// other role names; they are shown but cannot be assigned.
+const (
+	RoleAdmin   Role = "admin"
+	RoleAnalyst Role = "analyst"
+	RoleViewer  Role = "viewer"
+)
+
+// DefaultRole is given to a user registered without a role.
+const DefaultRole = RoleAnalyst
+
+// Roles lists the assignable roles, most privileged first.
+var Roles = []Role{RoleAdmin, RoleAnalyst, RoleViewer}
+
+// ParseRole returns the Role named s, ignoring case and surrounding space.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(Roles, r) {
+		return r, nil
+	}
+	return "", fmt.Errorf("%w: %q (want one of admin, analyst, viewer)", ErrInvalidRole, s)
+}
+
+// ParseRoles parses each name and returns the roles sorted and without
+// duplicates. An empty list gives the DefaultRole.
+func ParseRoles(names []string) ([]Role, error) {
+	var roles []Role
+	for _, name := range names {
+		// Accept "admin,viewer" as well as repeated flags.
+		for part := range strings.SplitSeq(name, ",") {
+			r, err := ParseRole(part)
+			if err != nil {
+				return nil, err
+			}
+			roles = append(roles, r)
+		}
+	}
+	if len(roles) == 0 {
+		return []Role{DefaultRole}, nil
+	}
+	return SortRoles(roles), nil
+}
+
+// SortRoles sorts roles most privileged first, unknown roles last by name, and
+// drops duplicates. It sorts in place and returns its argument.
+func SortRoles(roles []Role) []Role {
+	rank := func(r Role) int {
+		if i := slices.Index(Roles, r); i >= 0 {
+			return i
+		}
+		return len(Roles)
+	}
+	slices.SortFunc(roles, func(a, b Role) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(string(a), string(b))
+	})
+	return slices.Compact(roles)
+}
+
+// JoinRoles renders roles as "admin,analyst".
+func JoinRoles(roles []Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ",")
+}
+
+// User is an account on the CTI platform.
+type User struct {
+	ID    string
+	Email string
+	Roles []Role
+	// PasswordHash is the stored PHC (argon2id) or bcrypt string. It never
+	// leaves the process: no output format includes it.
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	DisabledAt   time.Time // zero while the user is active
+	LastLoginAt  time.Time // zero until the first successful verify
+}
+
+// Disabled reports whether the user is disabled.
+func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
+
+// Status is "disabled" or "active".
+func (u User) Status() string {
+	if u.Disabled() {
+		return "disabled"
+	}
+	return "active"
+}
+
+// HasRole reports whether the user has role r.
+func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
+
+// AuditEntry is one recorded change to a user or its roles.
+type AuditEntry struct {
+	ID        int64
+	At        time.Time
+	Actor     string // the OS user who ran ctitui
+	Action    Action
+	UserID    string
+	UserEmail string
+	Details   string
+}
+
+// Action names what an audit entry records.
+type Action string
+
+// The actions recorded in the audit log.
+const (
+	ActionRegister    Action = "register"
+	ActionSetRoles    Action = "set-roles"
+	ActionSetPassword Action = "set-password"
+	ActionRehash      Action = "rehash-password"
+	ActionDisable     Action = "disable"
+	ActionEnable      Action = "enable"
+	ActionDelete      Action = "delete"
+	ActionAdopt       Action = "adopt-database"
+)
