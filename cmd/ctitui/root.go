@@ -149,9 +149,9 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
-	policy, err := password.NewPolicy(a.minLength)
+	policy, err := a.policy()
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	path, err := a.databasePath()
 	if err != nil {
@@ -168,6 +168,15 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 	a.store = store
 	a.svc = user.NewService(store, user.WithPolicy(policy), user.WithActor(actor))
 	return a.svc, nil
+}
+
+// policy is the password policy chosen by --min-password-length.
+func (a *app) policy() (password.Policy, error) {
+	p, err := password.NewPolicy(a.minLength)
+	if err != nil {
+		return password.Policy{}, usageError{err}
+	}
+	return p, nil
 }
 
 func (a *app) close() {

@@ -64,7 +64,11 @@ func (a *app) userAddCommand() *cobra.Command {
 		}
 		var plain string
 		if gen {
-			if plain, err = password.Generate(); err != nil {
+			policy, err := a.policy()
+			if err != nil {
+				return err
+			}
+			if plain, err = password.GenerateFor(policy, email); err != nil {
 				return err
 			}
 		} else if plain, err = a.readPassword(fromStdin, true); err != nil {

@@ -1,0 +1,106 @@
+package password_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/ctitui/ctitui/internal/password"
+)
+
+func FuzzParsePHC(f *testing.F) {
+	for _, v := range argon2idVectors {
+		f.Add(v.encoded)
+	}
+	for _, s := range []string{
+		valid,
+		"",
+		"$argon2id$",
+		"$argon2id$v=19$m=2097152,t=64,p=64$" + strings.Repeat("A", 86) + "$" + strings.Repeat("A", 86),
+		"$argon2id$v=19$m=4294967295,t=1,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=19$m=64,t=1,p=1$" + salt16 + "=$" + key32,
+		"$argon2id$v=19$m=64,t=1,p=1$" + salt16[:11] + "\n" + salt16[11:] + "$" + key32,
+		"$argon2i$v=19$m=64,t=1,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=16$m=64,t=1,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=19$m=064,t=1,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=19$m=64,t=1,p=1,keyid=x$" + salt16 + "$" + key32,
+		"$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		phc, err := password.ParsePHC(s)
+		if err != nil {
+			if phc.Salt != nil || phc.Key != nil {
+				t.Fatalf("ParsePHC(%q) returned salt or key with error %v", s, err)
+			}
+			return
+		}
+		if verr := phc.Params.Validate(); verr != nil {
+			t.Fatalf("ParsePHC(%q).Params = %+v; out of bounds: %v", s, phc.Params, verr)
+		}
+		if int(phc.Params.SaltLen) != len(phc.Salt) || int(phc.Params.KeyLen) != len(phc.Key) {
+			t.Fatalf("ParsePHC(%q) = %+v; lengths disagree with salt %d, key %d", s, phc.Params, len(phc.Salt), len(phc.Key))
+		}
+		// Parsing is strict, so a parsed string is canonical.
+		if got := phc.String(); got != s {
+			t.Fatalf("ParsePHC(%q).String() = %q; want the input", s, got)
+		}
+	})
+}
+
+// policyTemplates are the reasons Check may give, with numbers replaced by
+// "#". A reason is a fixed text with counts filled in, so it can contain the
+// password only where the password is made of that fixed text (say "word").
+var policyTemplates = map[string]bool{
+	"password is not valid UTF-#":                                        true,
+	"password contains control characters (such as tab, newline or NUL)": true,
+	"password too short: # characters, need at least #":                  true,
+	"password too long: # characters, at most # allowed":                 true,
+	"password is too common (found in a list of breached passwords)":     true,
+	"password contains the email address's local part":                   true,
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+func maskDigits(s string) string {
+	return digits.ReplaceAllString(s, "#")
+}
+
+func FuzzPolicyCheck(f *testing.F) {
+	for _, s := range []struct{ plain, email string }{
+		{"correct horse battery staple", "alice@example.com"},
+		{"alice in wonderland forever", "alice@example.com"},
+		{"password1", ""},
+		{"qazwsxedcrfvtgb", ""},
+		{"short", ""},
+		{"\xff\xfe", ""},
+		{"with\x00nul and more text", ""},
+		{strings.Repeat("e\u0301", 20), "E\u0301@example.com"},
+		{strings.Repeat("x", 300), ""},
+		{"İstanbul ßtraße long password", "ISTANBUL@example.com"},
+		{"word", ""},
+	} {
+		f.Add(s.plain, s.email)
+	}
+	policies := []password.Policy{{}, {MinLength: password.MinLengthFloor}}
+	f.Fuzz(func(t *testing.T, plain, email string) {
+		for _, p := range policies {
+			err := p.Check(plain, email)
+			if err == nil {
+				if !utf8.ValidString(plain) || utf8.RuneCountInString(plain) == 0 {
+					t.Fatalf("Policy{%d}.Check(%q, %q) = nil; want a rejection", p.MinLength, plain, email)
+				}
+				continue
+			}
+			msg := err.Error()
+			if !policyTemplates[maskDigits(msg)] {
+				t.Fatalf("Policy{%d}.Check(%q, %q) = %q; not one of the fixed reasons", p.MinLength, plain, email, msg)
+			}
+			if len(plain) >= 4 && strings.Contains(msg, plain) && !strings.Contains(maskDigits(msg), maskDigits(plain)) {
+				t.Fatalf("Policy{%d}.Check(%q, %q) = %q; the message contains the password", p.MinLength, plain, email, msg)
+			}
+		}
+	})
+}
