@@ -42,8 +42,9 @@ type app struct {
 	dbPath    string
 	minLength int
 
-	store *db.Store
-	svc   *user.Service
+	store   *db.Store
+	svc     *user.Service
+	notices []string // what opening the database did, for people
 }
 
 // run executes ctitui with args and returns the process exit code. It never
@@ -98,13 +99,15 @@ func (a *app) rootCommand() *cobra.Command {
 It brings every database it opens to the current schema, including one made
 before migrations existed, after writing a backup.
 
+Run without a command to open the terminal UI.
+
 Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 (~/.local/share/ctitui/ctitui.db).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
+			return a.runTUI(cmd.Context(), nil)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -160,7 +163,10 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 	actor := user.CurrentOSUser()
 	store, err := db.Open(ctx, path, db.Options{
 		Actor:  actor,
-		Notify: func(msg string) { fmt.Fprintf(a.stderr, "ctitui: %s\n", msg) },
+		Notify: func(msg string) {
+			fmt.Fprintf(a.stderr, "ctitui: %s\n", msg)
+			a.notices = append(a.notices, msg)
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -46,6 +47,9 @@ type Store struct {
 	path    string
 	version int64
 	applied []int64
+
+	watchMu   sync.Mutex
+	watchConn *sql.Conn // see DataVersion
 }
 
 // Open opens the ctitui database at path, creating it (and its directory,
@@ -106,7 +110,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.watchMu.Lock()
+	if s.watchConn != nil {
+		s.watchConn.Close()
+		s.watchConn = nil
+	}
+	s.watchMu.Unlock()
+	return s.db.Close()
+}
 
 // Path is the file the Store was opened on.
 func (s *Store) Path() string { return s.path }

@@ -136,6 +136,9 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 	if descending {
 		dir, cmp = "DESC", "<"
 	}
+	if opts.Inclusive {
+		cmp += "="
+	}
 	if opts.After != nil {
 		conds = append(conds, fmt.Sprintf("(%s, u.id) %s (?, ?)", col, cmp))
 		args = append(args, opts.After.Key, opts.After.ID)
@@ -193,10 +196,14 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 		conds = append(conds, `user_id = ?`)
 		args = append(args, f.UserID)
 	}
+	if f.BeforeID > 0 {
+		conds = append(conds, `id < ?`)
+		args = append(args, f.BeforeID)
+	}
 	if f.Search != "" {
 		pattern := "%" + escapeLike(f.Search) + "%"
-		conds = append(conds, `(action LIKE ?1 ESCAPE '\' OR actor LIKE ?1 ESCAPE '\' OR user_email LIKE ?1 ESCAPE '\' OR details LIKE ?1 ESCAPE '\')`)
-		args = append(args, pattern)
+		conds = append(conds, `(action LIKE ? ESCAPE '\' OR actor LIKE ? ESCAPE '\' OR user_email LIKE ? ESCAPE '\' OR details LIKE ? ESCAPE '\')`)
+		args = append(args, pattern, pattern, pattern, pattern)
 	}
 	query := `SELECT id, at, actor, action, COALESCE(user_id, ''), user_email, details FROM audit_log`
 	if len(conds) > 0 {
@@ -204,7 +211,8 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 	}
 	query += " ORDER BY id DESC"
 	if f.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", f.Limit)
+		query += " LIMIT ?"
+		args = append(args, f.Limit)
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -367,4 +375,26 @@ func (s *Store) recordAdoption(ctx context.Context, r *adoptReport, opts Options
 		Action:  user.ActionAdopt,
 		Details: r.String(),
 	})
+}
+
+// DataVersion returns a number that changes whenever another connection, in
+// this process or another, commits to the file (SQLite's PRAGMA
+// data_version). The terminal UI polls it to notice changes made elsewhere.
+// It needs one connection of its own: the value is only comparable between
+// calls on the same connection.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	if s.watchConn == nil {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("watch database: %w", translate(err))
+		}
+		s.watchConn = conn
+	}
+	var v int64
+	if err := s.watchConn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("watch database: %w", translate(err))
+	}
+	return v, nil
 }

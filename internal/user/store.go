@@ -110,14 +110,20 @@ type ListOptions struct {
 	// how a window scrolls up. Results are always returned in walking order.
 	After   *Cursor
 	Reverse bool
-	Limit   int // 0 means no limit
+	// Inclusive makes the listing start at After rather than just past it,
+	// which is how a window is reloaded around the row it shows first.
+	Inclusive bool
+	Limit     int // 0 means no limit
 }
 
 // AuditFilter selects audit entries.
 type AuditFilter struct {
 	UserID string // only entries about this user, when set
 	Search string // only entries whose action, actor, email or details contain it
-	Limit  int    // 0 means no limit
+	// BeforeID, when set, lists only entries older than the entry with this
+	// id: the next page after an entry already shown.
+	BeforeID int64
+	Limit    int // 0 means no limit
 }
 
 // TimeLayout is how ctitui stores times: UTC, fixed width, millisecond

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"golang.org/x/term"
+
+	"github.com/ctitui/ctitui/internal/ui"
+)
+
+// runTUI opens the terminal UI on the database. It needs a terminal on
+// stdin and stdout; without one it says so and exits with the usage code.
+func (a *app) runTUI(ctx context.Context, notices []string) error {
+	in, inOK := a.stdin.(*os.File)
+	out, outOK := a.stdout.(*os.File)
+	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
+		return usagef("the terminal UI needs a terminal; for scripts use the commands listed by 'ctitui --help'")
+	}
+	if _, err := a.service(ctx); err != nil {
+		return err
+	}
+	notices = append(notices, a.notices...)
+	model := ui.New(a.svc, ui.Options{
+		DBPath:        a.store.Path(),
+		SchemaVersion: a.store.SchemaVersion(),
+		DataVersion:   a.store.DataVersion,
+		Notice:        strings.Join(notices, " · "),
+	})
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	if _, err := p.Run(); err != nil && model.Err() == nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return model.Err()
+}

@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// auditPage is how many audit entries one fetch brings. The screen fetches
+// the next page as the cursor nears the end, so a long log costs only what
+// is scrolled through.
+const auditPage = 200
+
+type auditState struct {
+	entries     []user.AuditEntry
+	cursor, top int
+	atEnd       bool
+	loading     bool
+	seq         int
+	search      textinput.Model
+	searching   bool
+}
+
+// auditPageMsg carries a page of the audit log.
+type auditPageMsg struct {
+	seq     int
+	entries []user.AuditEntry
+	append  bool
+	err     error
+}
+
+func newAuditState() auditState {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "search action, actor, email or details"
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.CharLimit = 254
+	return auditState{search: ti}
+}
+
+func (m *Model) openAudit() tea.Cmd {
+	m.screen = screenAudit
+	return m.reloadAudit()
+}
+
+func (m *Model) reloadAudit() tea.Cmd {
+	a := &m.audit
+	a.seq++
+	a.loading = true
+	return m.fetchAudit(0, false)
+}
+
+func (m *Model) fetchAudit(beforeID int64, appendPage bool) tea.Cmd {
+	seq, svc := m.audit.seq, m.svc
+	f := user.AuditFilter{Search: strings.TrimSpace(m.audit.search.Value()), BeforeID: beforeID, Limit: auditPage}
+	return func() tea.Msg {
+		var entries []user.AuditEntry
+		err := svc.Audit(context.Background(), f, func(e user.AuditEntry) error {
+			entries = append(entries, e)
+			return nil
+		})
+		return auditPageMsg{seq: seq, entries: entries, append: appendPage, err: err}
+	}
+}
+
+func (m *Model) onAuditPage(msg auditPageMsg) tea.Cmd {
+	a := &m.audit
+	if msg.seq != a.seq {
+		return nil
+	}
+	a.loading = false
+	if msg.err != nil {
+		m.fail(msg.err)
+		return nil
+	}
+	if msg.append {
+		a.entries = append(a.entries, msg.entries...)
+	} else {
+		a.entries, a.cursor, a.top = msg.entries, 0, 0
+	}
+	a.atEnd = len(msg.entries) < auditPage
+	m.clampAudit()
+	return nil
+}
+
+func (m *Model) auditRows() int { return max(m.height-5, 1) }
+
+func (m *Model) clampAudit() {
+	a := &m.audit
+	a.cursor = min(max(a.cursor, 0), max(len(a.entries)-1, 0))
+	rows := m.auditRows()
+	if a.cursor < a.top {
+		a.top = a.cursor
+	}
+	if a.cursor >= a.top+rows {
+		a.top = a.cursor - rows + 1
+	}
+	a.top = max(min(a.top, len(a.entries)-rows), 0)
+}
+
+func (m *Model) auditMove(delta int) tea.Cmd {
+	a := &m.audit
+	a.cursor += delta
+	m.clampAudit()
+	if !a.atEnd && !a.loading && len(a.entries) > 0 && len(a.entries)-1-a.cursor < m.auditRows()*2 {
+		a.loading = true
+		return m.fetchAudit(a.entries[len(a.entries)-1].ID, true)
+	}
+	return nil
+}
+
+func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
+	a := &m.audit
+	k := m.keys
+	if a.searching {
+		switch {
+		case key.Matches(msg, k.ClearSearch):
+			a.searching = false
+			a.search.Blur()
+			if a.search.Value() != "" {
+				a.search.SetValue("")
+				return m.reloadAudit()
+			}
+			return nil
+		case key.Matches(msg, k.AcceptSearch):
+			a.searching = false
+			a.search.Blur()
+			return nil
+		}
+		before := a.search.Value()
+		var cmd tea.Cmd
+		a.search, cmd = a.search.Update(msg)
+		if a.search.Value() != before {
+			return tea.Batch(cmd, m.reloadAudit())
+		}
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
+		if a.search.Value() != "" && key.Matches(msg, k.Back) {
+			a.search.SetValue("")
+			return m.reloadAudit()
+		}
+		m.screen = screenList
+		return nil
+	case key.Matches(msg, k.Search):
+		a.searching = true
+		return a.search.Focus()
+	case key.Matches(msg, k.Up):
+		return m.auditMove(-1)
+	case key.Matches(msg, k.Down):
+		return m.auditMove(1)
+	case key.Matches(msg, k.PageUp):
+		return m.auditMove(-m.auditRows())
+	case key.Matches(msg, k.PageDown):
+		return m.auditMove(m.auditRows())
+	case key.Matches(msg, k.Top):
+		return m.auditMove(-len(a.entries))
+	case key.Matches(msg, k.Bottom):
+		return m.auditMove(len(a.entries))
+	case key.Matches(msg, k.Reload):
+		return m.reloadAudit()
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+	}
+	return nil
+}
+
+func (m *Model) auditView() string {
+	a := &m.audit
+	s := m.styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Audit log") + "  " + s.Subtle.Render("newest first") + "\n")
+	switch {
+	case a.searching:
+		a.search.Width = max(m.width-4, 10)
+		b.WriteString(a.search.View() + "\n")
+	case a.search.Value() != "":
+		b.WriteString("search: " + inline(a.search.Value(), 40) + s.Subtle.Render(" (esc clears)") + "\n")
+	default:
+		b.WriteString(s.Subtle.Render("/ to search") + "\n")
+	}
+	actor := 12
+	email := max((m.width-2-19-1-15-1-actor-1)/2, 10)
+	details := max(m.width-2-19-1-15-1-actor-1-email-1, 5)
+	header := "  " + cell("TIME", 19) + " " + cell("ACTION", 15) + " " + cell("ACTOR", actor) + " " + cell("USER", email) + " " + cell("DETAILS", details)
+	b.WriteString(s.Header.Render(header) + "\n")
+	if len(a.entries) == 0 {
+		if a.loading {
+			b.WriteString(s.Subtle.Render("  loading…"))
+		} else {
+			b.WriteString(s.Subtle.Render("  no entries"))
+		}
+		return b.String()
+	}
+	end := min(a.top+m.auditRows(), len(a.entries))
+	for i := a.top; i < end; i++ {
+		e := a.entries[i]
+		line := cell(e.At.In(m.opts.Location).Format("2006-01-02 15:04:05"), 19) + " " + cell(string(e.Action), 15) + " " +
+			cell(e.Actor, actor) + " " + cell(e.UserEmail, email) + " " + cell(e.Details, details)
+		if i == a.cursor {
+			line = s.Selected.Render("> " + line)
+		} else {
+			line = "  " + line
+		}
+		b.WriteString(line)
+		if i < end-1 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func (m *Model) auditHelp() help.KeyMap {
+	k := m.keys
+	if m.audit.searching {
+		return bindingHelp{short: []key.Binding{k.AcceptSearch, k.ClearSearch}}
+	}
+	return bindingHelp{
+		short: []key.Binding{k.Up, k.Down, k.PageDown, k.Search, k.Reload, k.Back},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Search, k.ClearSearch, k.Reload}, {k.Back, k.Help}},
+	}
+}

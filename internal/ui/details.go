@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+type detailsState struct {
+	user    user.User
+	entries []user.AuditEntry
+	loading bool
+	view    viewport.Model
+}
+
+// detailsAuditMsg carries a user's fresh record and audit entries.
+type detailsAuditMsg struct {
+	id      string
+	user    user.User
+	entries []user.AuditEntry
+	err     error
+}
+
+// actionDoneMsg is the result of a change made from the list or details.
+type actionDoneMsg struct {
+	user    user.User
+	text    string
+	deleted bool
+	err     error
+}
+
+func (m *Model) openDetails(u user.User) tea.Cmd {
+	m.details = detailsState{user: u, loading: true, view: viewport.New(m.width, max(m.height-4, 1))}
+	m.screen = screenDetails
+	m.renderDetails()
+	return m.refreshDetails()
+}
+
+// refreshDetails reloads the user shown in details and its audit entries.
+func (m *Model) refreshDetails() tea.Cmd {
+	id, svc := m.details.user.ID, m.svc
+	return func() tea.Msg {
+		ctx := context.Background()
+		u, err := svc.GetByID(ctx, id)
+		if err != nil {
+			return detailsAuditMsg{id: id, err: err}
+		}
+		var entries []user.AuditEntry
+		err = svc.Audit(ctx, user.AuditFilter{UserID: id, Limit: 500}, func(e user.AuditEntry) error {
+			entries = append(entries, e)
+			return nil
+		})
+		return detailsAuditMsg{id: id, user: u, entries: entries, err: err}
+	}
+}
+
+func (m *Model) onDetailsAudit(msg detailsAuditMsg) tea.Cmd {
+	d := &m.details
+	if msg.id != d.user.ID {
+		return nil
+	}
+	d.loading = false
+	if msg.err != nil {
+		m.fail(msg.err)
+		return nil
+	}
+	d.user, d.entries = msg.user, msg.entries
+	m.renderDetails()
+	return nil
+}
+
+func (m *Model) renderDetails() {
+	d := &m.details
+	s := m.styles
+	u := d.user
+	loc := m.opts.Location
+	var b strings.Builder
+	row := func(label, value string) {
+		b.WriteString(s.Label.Render(fmt.Sprintf("  %-11s", label)) + " " + value + "\n")
+	}
+	width := max(m.width-16, 10)
+	row("id", cell(u.ID, width))
+	row("email", cell(u.Email, width))
+	row("roles", cell(user.JoinRoles(u.Roles), width))
+	status := s.Active.Render("active")
+	if u.Disabled() {
+		status = s.Disabled.Render("disabled since " + fullTime(u.DisabledAt, loc))
+	}
+	row("status", status)
+	row("created", fullTime(u.CreatedAt, loc))
+	row("updated", fullTime(u.UpdatedAt, loc))
+	row("last login", fullTime(u.LastLoginAt, loc))
+	b.WriteString("\n" + s.Header.Render("  Audit, newest first") + "\n")
+	switch {
+	case d.loading:
+		b.WriteString(s.Subtle.Render("  loading…"))
+	case len(d.entries) == 0:
+		b.WriteString(s.Subtle.Render("  no entries"))
+	}
+	for _, e := range d.entries {
+		line := fmt.Sprintf("  %s  %s  %s  %s", e.At.In(loc).Format("2006-01-02 15:04:05"),
+			cell(string(e.Action), 15), cell(e.Actor, 12), cell(e.Details, max(m.width-66, 10)))
+		b.WriteString(fit(line, m.width) + "\n")
+	}
+	d.view.Width, d.view.Height = m.width, max(m.height-4, 1)
+	d.view.SetContent(strings.TrimRight(b.String(), "\n"))
+}
+
+func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	u := m.details.user
+	m.back = screenDetails
+	switch {
+	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
+		m.screen = screenList
+		return nil
+	case key.Matches(msg, k.Roles):
+		return m.openRoles(u)
+	case key.Matches(msg, k.Password):
+		return m.openPassword(u)
+	case key.Matches(msg, k.Disable):
+		return m.openConfirmDisable(u)
+	case key.Matches(msg, k.Delete):
+		return m.openConfirmDelete(u)
+	case key.Matches(msg, k.Reload):
+		return m.refreshDetails()
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		return nil
+	case key.Matches(msg, k.Top):
+		m.details.view.GotoTop()
+		return nil
+	case key.Matches(msg, k.Bottom):
+		m.details.view.GotoBottom()
+		return nil
+	}
+	var cmd tea.Cmd
+	m.details.view, cmd = m.details.view.Update(msg)
+	return cmd
+}
+
+func (m *Model) detailsView() string {
+	title := m.styles.Title.Render("User details")
+	return title + "\n\n" + m.details.view.View()
+}
+
+func (m *Model) detailsHelp() help.KeyMap {
+	k := m.keys
+	return bindingHelp{
+		short: []key.Binding{k.Roles, k.Password, k.Disable, k.Delete, k.Up, k.Down, k.Back},
+		full:  [][]key.Binding{{k.Roles, k.Password, k.Disable, k.Delete}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Reload, k.Back, k.Help}},
+	}
+}
+
+// onActionDone shows the result of a change and refreshes what shows it.
+func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
+	if m.screen == screenPassword {
+		m.form.submitting = false
+		if msg.err != nil {
+			return m.formError(msg.err)
+		}
+	}
+	if msg.err != nil {
+		m.fail(msg.err)
+		return nil
+	}
+	u := msg.user
+	text := msg.text
+	if !msg.deleted {
+		text += " · updated " + u.UpdatedAt.In(m.opts.Location).Format("2006-01-02 15:04:05")
+	}
+	m.setStatus(text, false)
+	var cmds []tea.Cmd
+	if msg.deleted {
+		m.screen = screenList
+		cmds = append(cmds, m.refreshList())
+	} else {
+		m.screen = m.back
+		if m.screen == screenDetails {
+			m.details.user = u
+			m.renderDetails()
+			cmds = append(cmds, m.refreshDetails())
+		}
+		l := &m.list
+		cmds = append(cmds, m.loadAround(user.CursorOf(u, sortChoices[l.sort]), u.ID), m.countCmd())
+	}
+	return tea.Batch(cmds...)
+}

@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// rolesState is the role editor: a checklist of the assignable roles.
+type rolesState struct {
+	user    user.User
+	checked map[user.Role]bool
+	cursor  int
+	err     string
+	busy    bool
+}
+
+// confirmState is the disable/enable (y/n) and delete (type the email) dialog.
+type confirmState struct {
+	user  user.User
+	input textinput.Model
+	err   string
+	busy  bool
+}
+
+func (m *Model) openRoles(u user.User) tea.Cmd {
+	checked := map[user.Role]bool{}
+	for _, r := range u.Roles {
+		checked[r] = true
+	}
+	m.roles = rolesState{user: u, checked: checked}
+	m.screen = screenRoles
+	return nil
+}
+
+func (m *Model) rolesKey(msg tea.KeyMsg) tea.Cmd {
+	r := &m.roles
+	k := m.keys
+	if r.busy {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = m.back
+		return nil
+	case key.Matches(msg, k.Up):
+		r.cursor = (r.cursor - 1 + len(user.Roles)) % len(user.Roles)
+	case key.Matches(msg, k.Down), msg.Type == tea.KeyTab:
+		r.cursor = (r.cursor + 1) % len(user.Roles)
+	case key.Matches(msg, k.Toggle), msg.String() == "x":
+		role := user.Roles[r.cursor]
+		r.checked[role] = !r.checked[role]
+		r.err = ""
+	case key.Matches(msg, k.Submit):
+		var roles []user.Role
+		for _, role := range r.user.Roles {
+			// Roles ctitui cannot assign (from an adopted database) stay.
+			if !slices.Contains(user.Roles, role) {
+				roles = append(roles, role)
+			}
+		}
+		for _, role := range user.Roles {
+			if r.checked[role] {
+				roles = append(roles, role)
+			}
+		}
+		if len(roles) == 0 {
+			r.err = "a user needs at least one role"
+			return nil
+		}
+		r.busy = true
+		svc, email := m.svc, r.user.Email
+		return func() tea.Msg {
+			u, err := svc.SetRoles(context.Background(), email, roles)
+			return actionDoneMsg{user: u, text: fmt.Sprintf("%s now has roles %s", u.Email, user.JoinRoles(u.Roles)), err: err}
+		}
+	}
+	return nil
+}
+
+func (m *Model) rolesView() string {
+	r := &m.roles
+	s := m.styles
+	var b strings.Builder
+	b.WriteString(s.Title.Render("Roles of "+inline(r.user.Email, m.width-12)) + "\n\n")
+	for i, role := range user.Roles {
+		box := "[ ]"
+		if r.checked[role] {
+			box = "[x]"
+		}
+		line := fmt.Sprintf("%s %s", box, role)
+		if i == r.cursor {
+			b.WriteString(s.Focused.Render("> "+line) + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	if r.err != "" {
+		b.WriteString("\n" + s.Error.Render(r.err))
+	} else if r.busy {
+		b.WriteString("\n" + s.Subtle.Render("saving…"))
+	}
+	return b.String()
+}
+
+func (m *Model) rolesHelp() help.KeyMap {
+	k := m.keys
+	return bindingHelp{short: []key.Binding{k.Up, k.Down, k.Toggle, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")), k.Back}}
+}
+
+func (m *Model) openConfirmDisable(u user.User) tea.Cmd {
+	m.confirm = confirmState{user: u}
+	m.screen = screenConfirmDisable
+	return nil
+}
+
+func (m *Model) openConfirmDelete(u user.User) tea.Cmd {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = "type the email"
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.CharLimit = 1024
+	ti.Width = 40
+	m.confirm = confirmState{user: u, input: ti}
+	m.screen = screenConfirmDelete
+	return m.confirm.input.Focus()
+}
+
+func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	c := &m.confirm
+	k := m.keys
+	if c.busy {
+		return nil
+	}
+	svc, email := m.svc, c.user.Email
+	if m.screen == screenConfirmDisable {
+		switch {
+		case key.Matches(msg, k.Yes):
+			c.busy = true
+			disable := !c.user.Disabled()
+			return func() tea.Msg {
+				u, changed, err := svc.SetDisabled(context.Background(), email, disable)
+				text := u.Email + " disabled"
+				if !disable {
+					text = u.Email + " enabled"
+				}
+				if !changed {
+					text += " (it already was)"
+				}
+				return actionDoneMsg{user: u, text: text, err: err}
+			}
+		case key.Matches(msg, k.No), key.Matches(msg, k.Back):
+			m.screen = m.back
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = m.back
+		return nil
+	case key.Matches(msg, k.Submit):
+		if user.NormalizeEmail(c.input.Value()) != user.NormalizeEmail(email) {
+			c.err = "that is not the user's email; nothing deleted"
+			return nil
+		}
+		c.busy = true
+		return func() tea.Msg {
+			u, err := svc.Delete(context.Background(), email)
+			return actionDoneMsg{user: u, text: "deleted " + u.Email, deleted: true, err: err}
+		}
+	}
+	var cmd tea.Cmd
+	c.input, cmd = c.input.Update(msg)
+	c.err = ""
+	return cmd
+}
+
+func (m *Model) confirmView() string {
+	c := &m.confirm
+	s := m.styles
+	email := inline(c.user.Email, m.width-20)
+	var b strings.Builder
+	if m.screen == screenConfirmDisable {
+		verb := "Disable"
+		note := "They will not be able to log in; the account and its roles are kept."
+		if c.user.Disabled() {
+			verb, note = "Enable", "They will be able to log in again."
+		}
+		b.WriteString(s.Title.Render(verb+" "+email+"?") + "\n\n" + note + "\n\n")
+		b.WriteString(s.Key.Render("y") + " " + strings.ToLower(verb) + "   " + s.Key.Render("n") + " cancel")
+	} else {
+		b.WriteString(s.Title.Render("Delete "+email+"?") + "\n\n")
+		b.WriteString("This removes the account and its roles. The audit log keeps a record.\n")
+		b.WriteString("Type the email to confirm:\n\n" + c.input.View())
+		if c.err != "" {
+			b.WriteString("\n\n" + s.Error.Render(c.err))
+		}
+	}
+	if c.busy {
+		b.WriteString("\n\n" + s.Subtle.Render("working…"))
+	}
+	return b.String()
+}
+
+func (m *Model) confirmHelp() help.KeyMap {
+	k := m.keys
+	if m.screen == screenConfirmDisable {
+		return bindingHelp{short: []key.Binding{k.Yes, k.No, k.Back}}
+	}
+	return bindingHelp{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete")), k.Back}}
+}

@@ -1,0 +1,395 @@
+// Package ui is ctitui's terminal user interface, a bubbletea program over
+// user.Service. It never touches the database directly: every read and write
+// runs inside a tea.Cmd, off the update path, and comes back as a message.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Minimum terminal size the program draws at.
+const (
+	MinWidth  = 60
+	MinHeight = 15
+)
+
+// Options configure the program.
+type Options struct {
+	DBPath        string
+	SchemaVersion int64
+	// DataVersion returns a number that changes whenever the database
+	// changes; the program polls it to show changes made by other processes.
+	// Nil turns watching off.
+	DataVersion func(ctx context.Context) (int64, error)
+	// WatchInterval is how often DataVersion is polled (default 2s).
+	WatchInterval time.Duration
+	// Now is the clock for relative times (default time.Now).
+	Now func() time.Time
+	// Location is the time zone times are shown in (default time.Local).
+	Location *time.Location
+	// Notice is shown in the status line at start, e.g. what opening the
+	// database did.
+	Notice string
+}
+
+// screen names what the program shows.
+type screen int
+
+const (
+	screenList screen = iota
+	screenDetails
+	screenRegister
+	screenPassword
+	screenRoles
+	screenConfirmDisable
+	screenConfirmDelete
+	screenAudit
+)
+
+// Model is the whole program's state. Its screens live in their own files.
+type Model struct {
+	svc    *user.Service
+	opts   Options
+	keys   KeyMap
+	styles Styles
+	help   help.Model
+
+	width, height int
+	screen        screen
+	back          screen // where Esc returns from a dialog
+	relative      bool
+
+	list    listState
+	form    formState
+	details detailsState
+	roles   rolesState
+	confirm confirmState
+	audit   auditState
+
+	status      string
+	statusError bool
+
+	dataVersion int64
+	err         error // a fatal error that ended the program
+}
+
+// New returns the program's model over svc.
+func New(svc *user.Service, opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.WatchInterval <= 0 {
+		opts.WatchInterval = 2 * time.Second
+	}
+	m := &Model{
+		svc:    svc,
+		opts:   opts,
+		keys:   DefaultKeyMap(),
+		styles: DefaultStyles(),
+		help:   help.New(),
+		width:  80,
+		height: 24,
+		status: opts.Notice,
+	}
+	m.list = newListState()
+	m.audit = newAuditState()
+	return m
+}
+
+// Err is the error that ended the program, if any.
+func (m *Model) Err() error { return m.err }
+
+// Init loads the first page and starts watching for changes.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.reloadList(""), m.watch())
+}
+
+// Messages that are not owned by one screen.
+type (
+	// fatalMsg ends the program with an error, the terminal restored.
+	fatalMsg struct{ err error }
+	// watchTickMsg asks for the database's data version.
+	watchTickMsg struct{}
+	// dataVersionMsg carries the database's data version.
+	dataVersionMsg struct {
+		version int64
+		err     error
+	}
+)
+
+// guard turns a panic inside cmd into a fatalMsg, so that a bug in a
+// background read ends the program with one clear line and a restored
+// terminal, not a stack trace over a raw-mode screen.
+func guard(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = fatalMsg{panicError(r)}
+			}
+		}()
+		msg = cmd()
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			for i, c := range batch {
+				batch[i] = guard(c)
+			}
+		}
+		return msg
+	}
+}
+
+func panicError(r any) error {
+	// The stack goes nowhere visible: the one-line error names the fault and
+	// a developer can reproduce it under a debugger.
+	_ = debug.Stack()
+	return fmt.Errorf("internal error: %v", r)
+}
+
+// Update routes a message to the screen it belongs to.
+func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.err = panicError(r)
+			cmd = tea.Quit
+		}
+	}()
+	cmd = m.update(msg)
+	return m, guard(cmd)
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		m.resize()
+		return m.ensureLoaded()
+	case fatalMsg:
+		m.err = msg.err
+		return tea.Quit
+	case watchTickMsg:
+		return m.checkDataVersion()
+	case dataVersionMsg:
+		return m.onDataVersion(msg)
+	case listPageMsg:
+		return m.onListPage(msg)
+	case countMsg:
+		if msg.seq == m.list.seq && msg.err == nil {
+			m.list.count, m.list.counted = msg.n, true
+		}
+		return nil
+	case totalMsg:
+		if msg.err == nil {
+			m.list.total = msg.n
+		}
+		return nil
+	case registeredMsg:
+		return m.onRegistered(msg)
+	case actionDoneMsg:
+		return m.onActionDone(msg)
+	case detailsAuditMsg:
+		return m.onDetailsAudit(msg)
+	case auditPageMsg:
+		return m.onAuditPage(msg)
+	case tea.KeyMsg:
+		if key.Matches(msg, m.keys.ForceQuit) {
+			return tea.Quit
+		}
+		if m.tooSmall() {
+			if key.Matches(msg, m.keys.Quit) {
+				return tea.Quit
+			}
+			return nil
+		}
+		return m.updateKey(msg)
+	}
+	// Anything else (spinner ticks, cursor blinks) goes to the active screen.
+	return m.updateOther(msg)
+}
+
+func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
+	switch m.screen {
+	case screenDetails:
+		return m.detailsKey(msg)
+	case screenRegister, screenPassword:
+		return m.formKey(msg)
+	case screenRoles:
+		return m.rolesKey(msg)
+	case screenConfirmDisable, screenConfirmDelete:
+		return m.confirmKey(msg)
+	case screenAudit:
+		return m.auditKey(msg)
+	}
+	return m.listKey(msg)
+}
+
+func (m *Model) updateOther(msg tea.Msg) tea.Cmd {
+	switch m.screen {
+	case screenRegister, screenPassword:
+		return m.formOther(msg)
+	case screenConfirmDelete:
+		var cmd tea.Cmd
+		m.confirm.input, cmd = m.confirm.input.Update(msg)
+		return cmd
+	case screenDetails:
+		var cmd tea.Cmd
+		m.details.view, cmd = m.details.view.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// setStatus shows text in the status line; isErr draws it as an error.
+func (m *Model) setStatus(text string, isErr bool) {
+	m.status, m.statusError = text, isErr
+}
+
+// fail shows err in the status line.
+func (m *Model) fail(err error) {
+	m.setStatus(oneLine(err.Error()), true)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// watch schedules the next look at the database's data version.
+func (m *Model) watch() tea.Cmd {
+	if m.opts.DataVersion == nil {
+		return nil
+	}
+	return tea.Tick(m.opts.WatchInterval, func(time.Time) tea.Msg { return watchTickMsg{} })
+}
+
+func (m *Model) checkDataVersion() tea.Cmd {
+	get := m.opts.DataVersion
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		v, err := get(ctx)
+		return dataVersionMsg{v, err}
+	}
+}
+
+func (m *Model) onDataVersion(msg dataVersionMsg) tea.Cmd {
+	next := m.watch()
+	if msg.err != nil {
+		// Keep watching: a busy database now is usually free at the next tick.
+		return next
+	}
+	changed := m.dataVersion != 0 && msg.version != m.dataVersion
+	m.dataVersion = msg.version
+	if !changed {
+		return next
+	}
+	cmds := []tea.Cmd{next, m.refreshList()}
+	if m.screen == screenDetails || m.back == screenDetails {
+		cmds = append(cmds, m.refreshDetails())
+	}
+	if m.screen == screenAudit {
+		cmds = append(cmds, m.reloadAudit())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
+
+// View draws the active screen.
+func (m *Model) View() (view string) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.err = panicError(r)
+			view = ""
+		}
+	}()
+	if m.tooSmall() {
+		msg := fmt.Sprintf("Terminal too small: %d×%d.\nctitui needs at least %d×%d.\nEnlarge the window, or press q to quit.", m.width, m.height, MinWidth, MinHeight)
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, fitBlock(msg, m.width))
+	}
+	var body string
+	var keys help.KeyMap
+	switch m.screen {
+	case screenDetails:
+		body, keys = m.detailsView(), m.detailsHelp()
+	case screenRegister, screenPassword:
+		body, keys = m.formView(), m.formHelp()
+	case screenRoles:
+		body, keys = m.rolesView(), m.rolesHelp()
+	case screenConfirmDisable, screenConfirmDelete:
+		body, keys = m.confirmView(), m.confirmHelp()
+	case screenAudit:
+		body, keys = m.auditView(), m.auditHelp()
+	default:
+		body, keys = m.listView(), m.listHelp()
+	}
+	helpView := m.help.View(keys)
+	footer := m.statusView() + "\n" + helpView
+	bodyHeight := m.height - lipgloss.Height(footer)
+	body = padLines(body, bodyHeight, m.width)
+	return body + "\n" + footer
+}
+
+// statusView draws the one-line status.
+func (m *Model) statusView() string {
+	if m.status == "" {
+		return ""
+	}
+	text := fit(m.status, m.width)
+	if m.statusError {
+		return m.styles.Error.Render(text)
+	}
+	return m.styles.Info.Render(text)
+}
+
+// padLines makes s exactly height lines, cutting or padding, each cut to width.
+func padLines(s string, height, width int) string {
+	if height < 0 {
+		height = 0
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, width)
+	}
+	for len(lines) < height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fitBlock cuts every line of s to width.
+func fitBlock(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = fit(l, width)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// resize adapts the screens that depend on the terminal size.
+func (m *Model) resize() {
+	m.details.view.Width = m.width
+	m.details.view.Height = max(m.height-4, 1)
+	m.clampList()
+}
+
+// bodyRows is how many lines a screen body gets above the status and help.
+func (m *Model) bodyRows() int {
+	return max(m.height-2, 1)
+}
