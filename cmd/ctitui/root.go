@@ -162,7 +162,7 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 	}
 	actor := user.CurrentOSUser()
 	store, err := db.Open(ctx, path, db.Options{
-		Actor:  actor,
+		Actor: actor,
 		Notify: func(msg string) {
 			fmt.Fprintf(a.stderr, "ctitui: %s\n", msg)
 			a.notices = append(a.notices, msg)
