@@ -22,6 +22,7 @@ type Service struct {
 	policy password.Policy
 	now    func() time.Time
 	actor  string
+	newID  func() string
 }
 
 // Option configures a Service.
@@ -37,6 +38,10 @@ func WithPolicy(p password.Policy) Option { return func(s *Service) { s.policy =
 // WithClock sets the clock that stamps created, updated and audit times.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithIDs sets the generator of new user ids (random UUIDs by default), so
+// that tests can draw screens that do not change from run to run.
+func WithIDs(next func() string) Option { return func(s *Service) { s.newID = next } }
+
 // WithActor sets the name recorded as the actor of audit entries. It defaults
 // to the OS user running the process.
 func WithActor(name string) Option { return func(s *Service) { s.actor = name } }
@@ -48,6 +53,7 @@ func NewService(store Store, opts ...Option) *Service {
 		hasher: password.NewHasher(password.DefaultParams),
 		now:    time.Now,
 		actor:  CurrentOSUser(),
+		newID:  uuid.NewString,
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -112,7 +118,7 @@ func (s *Service) Register(ctx context.Context, email, plain string, roles []Rol
 	}
 	now := s.stamp()
 	u := User{
-		ID:           uuid.NewString(),
+		ID:           s.newID(),
 		Email:        email,
 		Roles:        SortRoles(slices.Clone(roles)),
 		PasswordHash: hash,
