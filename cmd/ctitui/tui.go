@@ -15,10 +15,9 @@ import (
 // runTUI opens the terminal UI on the database. It needs a terminal on
 // stdin and stdout; without one it says so and exits with the usage code.
 func (a *app) runTUI(ctx context.Context, notices []string) error {
-	in, inOK := a.stdin.(*os.File)
-	out, outOK := a.stdout.(*os.File)
-	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
-		return usagef("the terminal UI needs a terminal; for scripts use the commands listed by 'ctitui --help'")
+	in, out, err := a.terminal()
+	if err != nil {
+		return err
 	}
 	if _, err := a.service(ctx); err != nil {
 		return err
@@ -35,4 +34,14 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return model.Err()
+}
+
+// terminal returns stdin and stdout when both are terminals.
+func (a *app) terminal() (in, out *os.File, err error) {
+	in, inOK := a.stdin.(*os.File)
+	out, outOK := a.stdout.(*os.File)
+	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
+		return nil, nil, usagef("the terminal UI needs a terminal; for scripts use the commands listed by 'ctitui --help'")
+	}
+	return in, out, nil
 }

@@ -125,6 +125,12 @@ func adopt(ctx context.Context, path string, state fileState, opts Options) (*ad
 	if report.backup, err = backupBeside(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
 		return nil, err
 	}
+	// Without legacy_alter_table, renaming the rebuilt tables re-checks every
+	// view and trigger of the file, and one that reads users fails while the
+	// old table is gone.
+	if _, err := conn.ExecContext(ctx, `PRAGMA legacy_alter_table = ON`); err != nil {
+		return nil, fmt.Errorf("adopt database: %w", translate(err))
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("adopt database: %w", translate(err))
@@ -220,6 +226,16 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	if err := plan.readUsers(ctx, conn); err != nil {
 		return nil, err
 	}
+	for _, table := range adoptedTables {
+		if !slices.Contains(state.tables, table) {
+			continue
+		}
+		unique, err := uniqueConstraints(ctx, conn, table)
+		if err != nil {
+			return nil, err
+		}
+		plan.saved = append(plan.saved, unique...)
+	}
 	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_schema
 		WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('users', 'roles', 'user_roles')
 		ORDER BY type, name`)
@@ -235,6 +251,47 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 		plan.saved = append(plan.saved, stmt)
 	}
 	return plan, translate(rows.Err())
+}
+
+// uniqueConstraints returns CREATE UNIQUE INDEX statements for the UNIQUE
+// constraints that table declares on columns ctitui's schema does not have.
+// Rebuilding the table would drop them: SQLite keeps them as automatic
+// indexes, which have no SQL of their own to save.
+func uniqueConstraints(ctx context.Context, conn *sql.Conn, table string) ([]string, error) {
+	ours := map[string][]string{"users": userColumns, "roles": roleColumns, "user_roles": append(userRoleColumns, "role", "role_name")}[table]
+	rows, err := conn.QueryContext(ctx, `SELECT il.name, group_concat(ii.name, char(0))
+		FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii
+		WHERE il.origin = 'u' GROUP BY il.name ORDER BY il.name`, table)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var stmts []string
+	for rows.Next() {
+		var index, cols string
+		if err := rows.Scan(&index, &cols); err != nil {
+			return nil, translate(err)
+		}
+		names := strings.Split(cols, "\x00")
+		if len(extras(columnsNamed(names), ours...)) == 0 {
+			continue // ctitui's own constraints cover it
+		}
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = quoteIdent(n)
+		}
+		stmts = append(stmts, fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s (%s)",
+			quoteIdent(table+"_"+strings.Join(names, "_")+"_key"), table, strings.Join(quoted, ", ")))
+	}
+	return stmts, translate(rows.Err())
+}
+
+func columnsNamed(names []string) []column {
+	cols := make([]column, len(names))
+	for i, n := range names {
+		cols[i] = column{name: n}
+	}
+	return cols
 }
 
 func checkRoles(ctx context.Context, conn *sql.Conn, cols []column) error {
@@ -281,6 +338,15 @@ func (p *adoptPlan) checkUserRoles(ctx context.Context, conn *sql.Conn) error {
 		return errors.New("user_roles refers to role ids but there is no roles table")
 	}
 	var n int
+	if p.roleRef != "role_id" {
+		ref := quoteIdent(p.roleRef)
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM user_roles WHERE `+ref+` IS NULL OR trim(`+ref+`) = ''`).Scan(&n); err != nil {
+			return translate(err)
+		}
+		if n > 0 {
+			return fmt.Errorf("user_roles has %d rows without a role name", n)
+		}
+	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM user_roles ur WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = ur.user_id)`).Scan(&n); err != nil {
 		return translate(err)
 	}
@@ -503,10 +569,18 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 		}
 		roleID := "role_id"
 		if p.roleRef != "role_id" {
-			roleID = "(SELECT r.id FROM roles r WHERE r.name = ur." + quoteIdent(p.roleRef) + ")"
+			// Roles named only in user_roles become rows of roles, so that no
+			// user loses one; ctitui shows them but does not assign them.
+			ref := quoteIdent(p.roleRef)
+			if err := exec(`INSERT INTO roles (name) SELECT DISTINCT ` + ref + ` FROM user_roles ORDER BY 1 ON CONFLICT (name) DO NOTHING`); err != nil {
+				return err
+			}
+			roleID = "(SELECT r.id FROM roles r WHERE r.name = ur." + ref + ")"
 		}
 		names := columnList(keptLinks)
-		if err := exec(`INSERT OR IGNORE INTO ctitui_adopt_user_roles (user_id, role_id` + names + `) SELECT user_id, ` + roleID + names + ` FROM user_roles ur`); err != nil {
+		// Only exact duplicate links are dropped; any other conflict fails.
+		if err := exec(`INSERT INTO ctitui_adopt_user_roles (user_id, role_id` + names + `) SELECT user_id, ` + roleID + names +
+			` FROM user_roles ur WHERE true ON CONFLICT (user_id, role_id) DO NOTHING`); err != nil {
 			return err
 		}
 		if err := exec(`DROP TABLE user_roles`); err != nil {

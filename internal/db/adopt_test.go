@@ -707,3 +707,30 @@ func emailsOf(users map[string]user.User) []string {
 	slices.Sort(out)
 	return out
 }
+
+// UNIQUE constraints on columns of the legacy tables that ctitui does not
+// know live in automatic indexes with no SQL to copy; adoption recreates them
+// as named unique indexes, so the rule still holds after the rebuild.
+func TestOpenKeepsUniqueConstraintsOfExtraColumns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	writeSQLite(t, path,
+		`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, hashed_password TEXT NOT NULL,
+			username TEXT UNIQUE, team TEXT, badge INTEGER, created_at TEXT NOT NULL, UNIQUE (team, badge))`,
+		`INSERT INTO users VALUES ('u1', 'a@x.org', '$2b$04$abcdefghijklmnopqrstuu', 'ann', 'red', 1, '2024-01-01 00:00:00')`,
+		`INSERT INTO users VALUES ('u2', 'b@x.org', '$2b$04$abcdefghijklmnopqrstuu', 'bob', 'red', 2, '2024-01-01 00:00:00')`,
+	)
+	openStore(t, path, db.Options{}).Close()
+
+	raw := openRawSQLite(t, path, false)
+	for _, stmt := range []string{
+		`UPDATE users SET username = 'ann' WHERE id = 'u2'`,
+		`UPDATE users SET badge = 1 WHERE id = 'u2'`,
+	} {
+		if _, err := raw.Exec(stmt); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+			t.Errorf("%s after adoption: err = %v; want a UNIQUE constraint failure", stmt, err)
+		}
+	}
+	if _, err := raw.Exec(`UPDATE users SET username = 'carol', badge = 3 WHERE id = 'u2'`); err != nil {
+		t.Errorf("a change that keeps the constraints: %v", err)
+	}
+}

@@ -48,6 +48,7 @@ type Store struct {
 	version int64
 	applied []int64
 
+	writeMu   sync.Mutex // see WithTx
 	watchMu   sync.Mutex
 	watchConn *sql.Conn // see DataVersion
 }

@@ -243,6 +243,11 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 // WithTx implements user.Store. The transaction begins IMMEDIATE (see
 // readWriteDSN), so it holds the write lock from its first statement.
 func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
+	// Writers in this process queue here rather than in SQLite's busy
+	// handler, which sleeps in growing steps while it waits; other processes
+	// still wait on the busy timeout.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", translate(err))
