@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	osuser "os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary run as the ctitui command inside scripts:
+// testscript puts a "ctitui" on PATH that re-executes this binary, which then
+// calls run exactly as main does.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"ctitui": func() {
+			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script against the real
+// command and a temporary database in each script's $WORK.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup:               setupScript,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode":  cmdExitcode,
+			"jsonarray": cmdJSONArray,
+			"extract":   cmdExtract,
+			"filemode":  cmdFilemode,
+		},
+	})
+}
+
+// setupScript gives every script its own database and home directory, and
+// $ACTOR, the name audit entries should record: the OS user running the test.
+func setupScript(env *testscript.Env) error {
+	work := env.Getenv("WORK")
+	env.Setenv("CTITUI_DB", filepath.Join(work, "ctitui.db"))
+	env.Setenv("HOME", filepath.Join(work, "home"))
+	env.Setenv("XDG_DATA_HOME", "")
+	actor := "unknown"
+	if u, err := osuser.Current(); err == nil && u.Username != "" {
+		actor = u.Username
+	}
+	// ctitui falls back to $USER when the OS cannot name the user; keep the
+	// two in agreement so $ACTOR is right either way.
+	env.Setenv("USER", actor)
+	env.Setenv("ACTOR", actor)
+	return nil
+}
+
+// cmdExitcode implements "exitcode N program [args...]": it runs program like
+// exec, keeping its stdout and stderr for the stdout, stderr and cmp commands,
+// and fails unless the program exits with status N.
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! exitcode")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: bad status %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d; want %d", args[1], got, want)
+	}
+}
+
+// cmdJSONArray implements "jsonarray N [key...]": the last stdout must be one
+// JSON array of N objects, each of which has every key given.
+func cmdJSONArray(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! jsonarray")
+	}
+	if len(args) < 1 {
+		ts.Fatalf("usage: jsonarray N [key...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("jsonarray: bad length %q", args[0])
+	}
+	var items []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &items); err != nil {
+		ts.Fatalf("stdout is not a JSON array of objects: %v", err)
+	}
+	if items == nil {
+		ts.Fatalf("stdout is JSON null, want an array")
+	}
+	if len(items) != want {
+		ts.Fatalf("JSON array has %d elements; want %d", len(items), want)
+	}
+	for i, item := range items {
+		for _, key := range args[1:] {
+			if _, ok := item[key]; !ok {
+				ts.Fatalf("element %d has no key %q", i, key)
+			}
+		}
+	}
+}
+
+// cmdExtract implements "extract REGEXP FILE [VAR]": it writes the first
+// submatch of REGEXP in the last stdout, and a newline, to FILE, and sets the
+// environment variable VAR to it if given. Scripts use it to feed a generated
+// password back on stdin and to look for it elsewhere.
+func cmdExtract(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: extract REGEXP FILE [VAR]")
+	}
+	re, err := regexp.Compile(`(?m)` + args[0])
+	if err != nil {
+		ts.Fatalf("extract: %v", err)
+	}
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("extract: no match for %q with a submatch in stdout", args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(m[1]+"\n"), 0o600))
+	if len(args) == 3 {
+		ts.Setenv(args[2], m[1])
+	}
+}
+
+// cmdFilemode implements "filemode OCTAL FILE": FILE's permission bits must be
+// OCTAL, e.g. 0600.
+func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: filemode OCTAL FILE")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("filemode: bad mode %q", args[0])
+	}
+	info, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if got := info.Mode().Perm(); got != os.FileMode(want) {
+		ts.Fatalf("%s has mode %#o; want %#o", args[1], got, want)
+	}
+}
