@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -94,7 +93,7 @@ func (a *app) auditListCommand() *cobra.Command {
 			case formatCSV:
 				return cw.Write([]string{strconv.FormatInt(e.ID, 10), programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
 			}
-			b, err := json.Marshal(auditJSON{e.ID, programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
+			b, err := marshalJSON(auditJSON{e.ID, programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
 			if err != nil {
 				return err
 			}

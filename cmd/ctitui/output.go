@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -129,7 +130,7 @@ func (uw *userWriter) Write(u user.User) error {
 			sep = "[\n"
 		}
 		var b []byte
-		if b, err = json.Marshal(toJSON(u)); err == nil {
+		if b, err = marshalJSON(toJSON(u)); err == nil {
 			_, err = fmt.Fprintf(uw.w, "%s%s", sep, b)
 		}
 	}
@@ -192,10 +193,21 @@ func fullTime(t time.Time) string {
 
 // writeJSON prints v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// marshalJSON encodes v on one line without escaping <, > and &, which
+// json.Marshal turns into \u003e and the like: nobody embeds this output in
+// HTML, and people grep it.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

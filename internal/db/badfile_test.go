@@ -163,6 +163,13 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 			if got := bakFilesIn(t, dir); len(got) != 0 {
 				t.Errorf("backups left after refusal: %v; want none", got)
 			}
+			// A refused file gets no companions either: the probe reads a
+			// cleanly closed file as immutable.
+			for _, companion := range []string{"-wal", "-shm", "-journal"} {
+				if _, err := os.Stat(path + companion); err == nil {
+					t.Errorf("%s%s exists after refusal; want no files left beside it", filepath.Base(path), companion)
+				}
+			}
 		})
 	}
 }

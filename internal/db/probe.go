@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 )
@@ -45,7 +48,35 @@ const gooseTable = "goose_db_version"
 // SQLite databases, databases of other programs, and schemas newer than this
 // binary knows.
 func probe(ctx context.Context, path string) (fileState, error) {
-	db, err := sql.Open("sqlite", readOnlyDSN(path))
+	if closedCleanly(path) {
+		st, err := probeWith(ctx, path, readOnlyDSN(path)+"&immutable=1")
+		// A failure is the file's own unless another process opened it
+		// meanwhile and wrote while we read without locks: then look again
+		// the ordinary way.
+		if err == nil || closedCleanly(path) {
+			return st, err
+		}
+	}
+	return probeWith(ctx, path, readOnlyDSN(path))
+}
+
+// closedCleanly reports whether no process has path open and every change
+// is in the file itself: no -wal, -shm or -journal beside it. Such a file
+// can be read as immutable, which, unlike an ordinary read-only open of a WAL
+// database, creates no -wal and -shm files that a refusal would leave behind.
+// It looks only at the companions: opening and closing the database file
+// itself would drop the POSIX locks SQLite holds on it in this process.
+func closedCleanly(path string) bool {
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if _, err := os.Lstat(path + suffix); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
+}
+
+func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return fileState{}, fmt.Errorf("open database: %w", err)
 	}

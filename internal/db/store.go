@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -98,8 +99,35 @@ func sortColumn(k user.SortKey) string {
 	}
 }
 
+// searchIndexLimit decides how a search runs. A term the trigram index
+// matches at most this many times is looked up there and the few rows sorted;
+// a term that matches more is common enough that walking the listing's own
+// index and testing each email fills a page after a few thousand rows.
+const searchIndexLimit = 2000
+
+// searchCondition renders the email search for term. LIKE always has the last
+// word, so the index only narrows the rows and can never add a wrong one.
+func (s *Store) searchCondition(ctx context.Context, term string) (cond string, args []any, err error) {
+	like := "%" + escapeLike(term) + "%"
+	cond, args = `u.email_normalized LIKE ? ESCAPE '\'`, []any{like}
+	if utf8.RuneCountInString(term) < 3 {
+		return cond, args, nil // trigrams need three characters
+	}
+	match := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users_email_search WHERE users_email_search MATCH ? LIMIT ?)`,
+		match, searchIndexLimit+1).Scan(&n)
+	if err != nil {
+		return "", nil, fmt.Errorf("search: %w", translate(err))
+	}
+	if n > searchIndexLimit {
+		return cond, args, nil
+	}
+	return `u.rowid IN (SELECT rowid FROM users_email_search WHERE users_email_search MATCH ?) AND ` + cond, []any{match, like}, nil
+}
+
 // whereClause renders f as SQL conditions joined by AND, with their arguments.
-func whereClause(f user.Filter) (conds []string, args []any) {
+func (s *Store) whereClause(ctx context.Context, f user.Filter) (conds []string, args []any, err error) {
 	if f.Role != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name = ?)`)
 		args = append(args, string(f.Role))
@@ -110,11 +138,15 @@ func whereClause(f user.Filter) (conds []string, args []any) {
 	case user.Disabled:
 		conds = append(conds, `u.disabled_at IS NOT NULL`)
 	}
-	if search := user.NormalizeEmail(f.Search); search != "" {
-		conds = append(conds, `u.email_normalized LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+escapeLike(search)+"%")
+	if term := user.NormalizeEmail(f.Search); term != "" {
+		cond, searchArgs, err := s.searchCondition(ctx, term)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, cond)
+		args = append(args, searchArgs...)
 	}
-	return conds, args
+	return conds, args, nil
 }
 
 // escapeLike makes s match itself literally inside a LIKE pattern.
@@ -125,7 +157,10 @@ func escapeLike(s string) string {
 // ListUsers implements user.Store. It pages by keyset (the sort column and
 // id), never OFFSET, so a window deep in a million rows costs what the first does.
 func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(user.User) error) error {
-	conds, args := whereClause(opts.Filter)
+	conds, args, err := s.whereClause(ctx, opts.Filter)
+	if err != nil {
+		return err
+	}
 	col := sortColumn(opts.Sort)
 	// Times list newest first, emails alphabetically; Reverse walks back.
 	descending := opts.Sort != user.ByEmail
@@ -174,7 +209,10 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 
 // CountUsers implements user.Store.
 func (s *Store) CountUsers(ctx context.Context, f user.Filter) (int, error) {
-	conds, args := whereClause(f)
+	conds, args, err := s.whereClause(ctx, f)
+	if err != nil {
+		return 0, err
+	}
 	query := `SELECT count(*) FROM users u`
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")

@@ -48,8 +48,11 @@ type listState struct {
 	atStart, atEnd bool
 
 	// seq numbers the listing (sort, filter, search); answers for an older
-	// listing, such as a search the user has typed past, are dropped.
+	// listing, such as a search the user has typed past, are dropped, and
+	// cancel stops the queries still running for it.
 	seq                      int
+	ctx                      context.Context
+	cancel                   context.CancelFunc
 	loading                  bool
 	fetchingUp, fetchingDown bool
 
@@ -69,7 +72,7 @@ func newListState() listState {
 	ti.Placeholder = "search email"
 	ti.CharLimit = 254
 	ti.Cursor.SetMode(cursor.CursorStatic)
-	return listState{search: ti, loading: true}
+	return listState{search: ti, loading: true, ctx: context.Background()}
 }
 
 // listPageMsg carries rows fetched for the list.
@@ -120,15 +123,27 @@ func (m *Model) visibleRows() int {
 
 // reloadList starts a new listing from its first row, selecting selectID if
 // it is among them. Earlier answers are dropped.
+// newListing starts a new listing generation: queries still running for
+// the previous one are cancelled, so fast typing does not pile up scans.
+func (m *Model) newListing() (seq int, ctx context.Context) {
+	l := &m.list
+	if l.cancel != nil {
+		l.cancel()
+	}
+	l.seq++
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	return l.seq, l.ctx
+}
+
 func (m *Model) reloadList(selectID string) tea.Cmd {
 	l := &m.list
-	l.seq++
+	seq, ctx := m.newListing()
 	l.loading, l.counted = true, false
 	l.fetchingUp, l.fetchingDown = false, false
-	seq, opts, svc := l.seq, m.listOptions(), m.svc
+	opts, svc := m.listOptions(), m.svc
 	load := func() tea.Msg {
 		opts.Limit = windowChunk
-		rows, err := svc.Page(context.Background(), opts)
+		rows, err := svc.Page(ctx, opts)
 		return listPageMsg{seq: seq, kind: pageReplace, rows: rows, selectID: selectID,
 			atStart: true, atEnd: len(rows) < windowChunk, err: err}
 	}
@@ -138,13 +153,13 @@ func (m *Model) reloadList(selectID string) tea.Cmd {
 // loadLast starts the listing from its last row.
 func (m *Model) loadLast() tea.Cmd {
 	l := &m.list
-	l.seq++
+	seq, ctx := m.newListing()
 	l.loading = true
 	l.fetchingUp, l.fetchingDown = false, false
-	seq, opts, svc := l.seq, m.listOptions(), m.svc
+	opts, svc := m.listOptions(), m.svc
 	return func() tea.Msg {
 		opts.Limit, opts.Reverse = windowChunk, true
-		rows, err := svc.Page(context.Background(), opts)
+		rows, err := svc.Page(ctx, opts)
 		slices.Reverse(rows)
 		return listPageMsg{seq: seq, kind: pageReplace, rows: rows, before: len(rows) - 1,
 			atStart: len(rows) < windowChunk, atEnd: true, err: err}
@@ -156,11 +171,10 @@ func (m *Model) loadLast() tea.Cmd {
 // its place when rows change under it.
 func (m *Model) loadAround(anchor user.Cursor, selectID string) tea.Cmd {
 	l := &m.list
-	l.seq++
+	seq, ctx := m.newListing()
 	l.fetchingUp, l.fetchingDown = false, false
-	seq, opts, svc := l.seq, m.listOptions(), m.svc
+	opts, svc := m.listOptions(), m.svc
 	return func() tea.Msg {
-		ctx := context.Background()
 		back := opts
 		back.After, back.Reverse, back.Limit = &anchor, true, windowChunk/2
 		before, err := svc.Page(ctx, back)
@@ -190,9 +204,9 @@ func (m *Model) refreshList() tea.Cmd {
 }
 
 func (m *Model) countCmd() tea.Cmd {
-	seq, f, svc := m.list.seq, m.listOptions().Filter, m.svc
+	seq, ctx, f, svc := m.list.seq, m.list.ctx, m.listOptions().Filter, m.svc
 	return func() tea.Msg {
-		n, err := svc.Count(context.Background(), f)
+		n, err := svc.Count(ctx, f)
 		return countMsg{seq: seq, n: n, err: err}
 	}
 }
@@ -217,21 +231,21 @@ func (m *Model) ensureLoaded() tea.Cmd {
 	sortKey := sortChoices[l.sort]
 	if !l.atEnd && !l.fetchingDown && len(l.rows)-1-l.cursor < margin {
 		l.fetchingDown = true
-		seq, opts, svc := l.seq, m.listOptions(), m.svc
+		seq, ctx, opts, svc := l.seq, l.ctx, m.listOptions(), m.svc
 		after := user.CursorOf(l.rows[len(l.rows)-1], sortKey)
 		cmds = append(cmds, func() tea.Msg {
 			opts.After, opts.Limit = &after, windowChunk
-			rows, err := svc.Page(context.Background(), opts)
+			rows, err := svc.Page(ctx, opts)
 			return listPageMsg{seq: seq, kind: pageAppend, rows: rows, atEnd: len(rows) < windowChunk, err: err}
 		})
 	}
 	if !l.atStart && !l.fetchingUp && l.cursor < margin {
 		l.fetchingUp = true
-		seq, opts, svc := l.seq, m.listOptions(), m.svc
+		seq, ctx, opts, svc := l.seq, l.ctx, m.listOptions(), m.svc
 		before := user.CursorOf(l.rows[0], sortKey)
 		cmds = append(cmds, func() tea.Msg {
 			opts.After, opts.Reverse, opts.Limit = &before, true, windowChunk
-			rows, err := svc.Page(context.Background(), opts)
+			rows, err := svc.Page(ctx, opts)
 			slices.Reverse(rows)
 			return listPageMsg{seq: seq, kind: pagePrepend, rows: rows, atStart: len(rows) < windowChunk, err: err}
 		})

@@ -115,7 +115,7 @@ func (m *Model) Err() error { return m.err }
 
 // Init loads the first page and starts watching for changes.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.reloadList(""), m.watch())
+	return tea.Batch(m.reloadList(""), m.totalCmd(), m.watch())
 }
 
 // Messages that are not owned by one screen.
@@ -224,6 +224,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
+	// Keys typed faster than the program reads them can arrive as one
+	// message of several runes ("jjj", "/alice"). Take them one at a time,
+	// so that each is a key and none is lost.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.updateKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	switch m.screen {
 	case screenDetails:
 		return m.detailsKey(msg)

@@ -31,6 +31,10 @@ func ValidateEmail(s string) (string, error) {
 	case len(email) > MaxEmailLength:
 		return invalid(fmt.Sprintf("longer than %d bytes", MaxEmailLength))
 	}
+	if strings.ContainsAny(email, "<>()") {
+		// Caught before the space check so "Bob <bob@x.org>" hears why.
+		return invalid("want a bare address like name@example.org, without a name or comment")
+	}
 	for _, r := range email {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			// Cf covers bidirectional overrides and zero-width characters,
