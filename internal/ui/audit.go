@@ -23,6 +23,7 @@ type auditState struct {
 	cursor, top int
 	atEnd       bool
 	loading     bool
+	keepCursor  bool // the next page refreshes the screen in place
 	seq         int
 	search      textinput.Model
 	searching   bool
@@ -53,8 +54,17 @@ func (m *Model) openAudit() tea.Cmd {
 func (m *Model) reloadAudit() tea.Cmd {
 	a := &m.audit
 	a.seq++
-	a.loading = true
+	a.loading, a.keepCursor = true, false
 	return m.fetchAudit(0, false)
+}
+
+// refreshAudit reloads the log after a change elsewhere, keeping the cursor
+// where it is; new entries arrive at the top.
+func (m *Model) refreshAudit() tea.Cmd {
+	a := &m.audit
+	cmd := m.reloadAudit()
+	a.keepCursor = true
+	return cmd
 }
 
 func (m *Model) fetchAudit(beforeID int64, appendPage bool) tea.Cmd {
@@ -80,9 +90,12 @@ func (m *Model) onAuditPage(msg auditPageMsg) tea.Cmd {
 		m.fail(msg.err)
 		return nil
 	}
-	if msg.append {
+	switch {
+	case msg.append:
 		a.entries = append(a.entries, msg.entries...)
-	} else {
+	case a.keepCursor:
+		a.entries = msg.entries
+	default:
 		a.entries, a.cursor, a.top = msg.entries, 0, 0
 	}
 	a.atEnd = len(msg.entries) < auditPage

@@ -37,6 +37,7 @@ type actionDoneMsg struct {
 }
 
 func (m *Model) openDetails(u user.User) tea.Cmd {
+	m.setStatus("", false)
 	m.details = detailsState{user: u, loading: true, view: viewport.New(m.width, max(m.height-4, 1))}
 	m.screen = screenDetails
 	m.renderDetails()
@@ -89,11 +90,12 @@ func (m *Model) renderDetails() {
 	row("id", cell(u.ID, width))
 	row("email", cell(u.Email, width))
 	row("roles", cell(user.JoinRoles(u.Roles), width))
-	status := s.Active.Render("active")
 	if u.Disabled() {
-		status = s.Disabled.Render("disabled since " + fullTime(u.DisabledAt, loc))
+		row("status", s.Disabled.Render("disabled"))
+		row("disabled", fullTime(u.DisabledAt, loc))
+	} else {
+		row("status", s.Active.Render("active"))
 	}
-	row("status", status)
 	row("created", fullTime(u.CreatedAt, loc))
 	row("updated", fullTime(u.UpdatedAt, loc))
 	row("last login", fullTime(u.LastLoginAt, loc))
@@ -119,7 +121,7 @@ func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
 	m.back = screenDetails
 	switch {
 	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
-		m.screen = screenList
+		m.screen, m.back = screenList, screenList
 		return nil
 	case key.Matches(msg, k.Roles):
 		return m.openRoles(u)

@@ -37,6 +37,7 @@ func (m *Model) openRoles(u user.User) tea.Cmd {
 	for _, r := range u.Roles {
 		checked[r] = true
 	}
+	m.setStatus("", false)
 	m.roles = rolesState{user: u, checked: checked}
 	m.screen = screenRoles
 	return nil
@@ -118,6 +119,7 @@ func (m *Model) rolesHelp() help.KeyMap {
 }
 
 func (m *Model) openConfirmDisable(u user.User) tea.Cmd {
+	m.setStatus("", false)
 	m.confirm = confirmState{user: u}
 	m.screen = screenConfirmDisable
 	return nil
@@ -130,6 +132,7 @@ func (m *Model) openConfirmDelete(u user.User) tea.Cmd {
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.CharLimit = 1024
 	ti.Width = 40
+	m.setStatus("", false)
 	m.confirm = confirmState{user: u, input: ti}
 	m.screen = screenConfirmDelete
 	return m.confirm.input.Focus()

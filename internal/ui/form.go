@@ -81,6 +81,7 @@ func (m *Model) minLength() int {
 }
 
 func (m *Model) openRegister() tea.Cmd {
+	m.setStatus("", false)
 	m.newForm([]int{fieldEmail, fieldPassword, fieldConfirm, fieldRole})
 	m.back = screenList
 	m.screen = screenRegister
@@ -88,6 +89,7 @@ func (m *Model) openRegister() tea.Cmd {
 }
 
 func (m *Model) openPassword(u user.User) tea.Cmd {
+	m.setStatus("", false)
 	m.newForm([]int{fieldPassword, fieldConfirm})
 	m.form.target = u
 	m.screen = screenPassword

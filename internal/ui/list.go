@@ -397,7 +397,11 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Sort):
 		l.sort = (l.sort + 1) % len(sortChoices)
-		return m.reloadList(m.selectedID())
+		// Keep the selected user in view, wherever the new order puts it.
+		if u, ok := m.selected(); ok {
+			return tea.Batch(m.loadAround(user.CursorOf(u, sortChoices[l.sort]), u.ID), m.countCmd())
+		}
+		return m.reloadList("")
 	case key.Matches(msg, k.Filter):
 		l.filter = (l.filter + 1) % len(filterChoices)
 		return m.reloadList("")

@@ -301,7 +301,9 @@ func (m *Model) onDataVersion(msg dataVersionMsg) tea.Cmd {
 		// Keep watching: a busy database now is usually free at the next tick.
 		return next
 	}
-	changed := m.dataVersion != 0 && msg.version != m.dataVersion
+	// The first answer counts as a change too: something may have been
+	// written between the first page and the first poll.
+	changed := msg.version != m.dataVersion
 	m.dataVersion = msg.version
 	if !changed {
 		return next
@@ -311,7 +313,7 @@ func (m *Model) onDataVersion(msg dataVersionMsg) tea.Cmd {
 		cmds = append(cmds, m.refreshDetails())
 	}
 	if m.screen == screenAudit {
-		cmds = append(cmds, m.reloadAudit())
+		cmds = append(cmds, m.refreshAudit())
 	}
 	return tea.Batch(cmds...)
 }
@@ -346,7 +348,8 @@ func (m *Model) View() (view string) {
 	default:
 		body, keys = m.listView(), m.listHelp()
 	}
-	helpView := m.help.View(keys)
+	// bubbles/help can overrun a narrow terminal by one item; never wrap.
+	helpView := fitBlock(m.help.View(keys), m.width)
 	footer := m.statusView() + "\n" + helpView
 	bodyHeight := m.height - lipgloss.Height(footer)
 	body = padLines(body, bodyHeight, m.width)
@@ -358,7 +361,8 @@ func (m *Model) statusView() string {
 	if m.status == "" {
 		return ""
 	}
-	text := fit(m.status, m.width)
+	// Status text quotes emails read back from the database.
+	text := inline(m.status, m.width)
 	if m.statusError {
 		return m.styles.Error.Render(text)
 	}
