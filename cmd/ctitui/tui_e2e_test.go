@@ -165,10 +165,11 @@ func TestTUIE2ERegisterAndWatch(t *testing.T) {
 	p.waitFor("←/→ to choose", 5*time.Second)
 	p.keys("Enter") // submits from the role field, analyst preselected
 
-	s := p.waitFor("registered e2e@example.org", 10*time.Second)
-	if !regexp.MustCompile(`(?m)^> e2e@example\.org +analyst +active`).MatchString(s) {
-		t.Errorf("the new user is not selected in the list:\n%s", s)
-	}
+	p.waitFor("registered e2e@example.org", 10*time.Second)
+	// The status line comes first; the list reloads around the new user a
+	// moment later.
+	selectedRow := regexp.MustCompile(`(?m)^> e2e@example\.org +analyst +active`)
+	p.waitUntil("the new user selected in the list", 5*time.Second, selectedRow.MatchString)
 
 	// Another process adds a user while the TUI is open; the TUI polls
 	// PRAGMA data_version every 2 s and shows it. (Its first poll only
