@@ -145,7 +145,6 @@ func runCtitui(t *testing.T, dbPath string, args ...string) []byte {
 
 func TestTUIE2ERegisterAndWatch(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "e2e.db")
-	start := time.Now()
 	p := startPane(t, paneCommand(t, "--db", dbPath), "CTITUI_DB="+dbPath)
 
 	p.waitFor("No users yet", 15*time.Second)
@@ -172,17 +171,12 @@ func TestTUIE2ERegisterAndWatch(t *testing.T) {
 	p.waitUntil("the new user selected in the list", 5*time.Second, selectedRow.MatchString)
 
 	// Another process adds a user while the TUI is open; the TUI polls
-	// PRAGMA data_version every 2 s and shows it. (Its first poll only
-	// records the version, so let that happen before writing: see
-	// TestChangeBeforeFirstPollIsShown in internal/ui.)
-	if wait := 2500*time.Millisecond - time.Since(start); wait > 0 {
-		time.Sleep(wait)
-	}
+	// PRAGMA data_version every 2 s and shows it within one poll.
 	runCtitui(t, dbPath, "user", "add", "--email", "other@example.org", "--generate-password")
 	p.waitFor("other@example.org", 6*time.Second)
 
 	p.keys("q")
-	s = p.waitFor("EXITED=", 10*time.Second)
+	s := p.waitFor("EXITED=", 10*time.Second)
 	if !strings.Contains(s, "EXITED=0") || !strings.Contains(s, "TTY=restored") {
 		t.Errorf("after q:\n%s\nwant EXITED=0 and TTY=restored", s)
 	}
