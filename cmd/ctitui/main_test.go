@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // TestMain lets the test binary run as the ctitui command inside scripts:
@@ -58,6 +60,9 @@ func setupScript(env *testscript.Env) error {
 	// two in agreement so $ACTOR is right either way.
 	env.Setenv("USER", actor)
 	env.Setenv("ACTOR", actor)
+	// $SCHEMA is the schema version this binary migrates to, so that scripts
+	// need no change when a migration is added.
+	env.Setenv("SCHEMA", strconv.FormatInt(db.LatestVersion(), 10))
 	return nil
 }
 

@@ -52,14 +52,16 @@ func personTime(t time.Time) string {
 
 // userJSON is a user as scripts see it. It never carries the password hash.
 type userJSON struct {
-	ID          string   `json:"id"`
-	Email       string   `json:"email"`
-	Roles       []string `json:"roles"`
-	Disabled    bool     `json:"disabled"`
-	CreatedAt   string   `json:"created_at"`
-	UpdatedAt   string   `json:"updated_at"`
-	LastLoginAt *string  `json:"last_login_at"`
-	DisabledAt  *string  `json:"disabled_at"`
+	ID           string   `json:"id"`
+	Email        string   `json:"email"`
+	Roles        []string `json:"roles"`
+	Disabled     bool     `json:"disabled"`
+	CreatedAt    string   `json:"created_at"`
+	UpdatedAt    string   `json:"updated_at"`
+	LastLoginAt  *string  `json:"last_login_at"`
+	DisabledAt   *string  `json:"disabled_at"`
+	FailedLogins int      `json:"failed_logins"`
+	LockedUntil  *string  `json:"locked_until"`
 }
 
 func toJSON(u user.User) userJSON {
@@ -77,6 +79,11 @@ func toJSON(u user.User) userJSON {
 	if !u.DisabledAt.IsZero() {
 		s := programTime(u.DisabledAt)
 		j.DisabledAt = &s
+	}
+	j.FailedLogins = u.FailedLogins
+	if !u.LockedUntil.IsZero() {
+		s := programTime(u.LockedUntil)
+		j.LockedUntil = &s
 	}
 	return j
 }
@@ -96,10 +103,11 @@ type userWriter struct {
 	tab    *tabwriter.Writer
 	csv    *csv.Writer
 	n      int
+	now    time.Time // when "locked" is judged
 }
 
 func newUserWriter(w io.Writer, f format) *userWriter {
-	uw := &userWriter{format: f, w: w}
+	uw := &userWriter{format: f, w: w, now: time.Now()}
 	switch f {
 	case formatTable:
 		uw.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -116,7 +124,7 @@ func (uw *userWriter) Write(u user.User) error {
 	switch uw.format {
 	case formatTable:
 		_, err = fmt.Fprintf(uw.tab, "%s\t%s\t%s\t%s\t%s\n", textsafe.Line(u.Email), textsafe.Line(user.JoinRoles(u.Roles)),
-			u.Status(), personTime(u.CreatedAt), personTime(u.UpdatedAt))
+			u.Status(uw.now), personTime(u.CreatedAt), personTime(u.UpdatedAt))
 		// Flush in batches so a long table streams instead of waiting for
 		// the widest row; columns stay aligned within each batch.
 		if uw.n%1000 == 999 {
@@ -172,7 +180,9 @@ func writeUserDetails(w io.Writer, f format, u user.User) error {
 		{"id", textsafe.Line(u.ID)},
 		{"email", textsafe.Line(u.Email)},
 		{"roles", textsafe.Line(user.JoinRoles(u.Roles))},
-		{"status", u.Status()},
+		{"status", u.Status(time.Now())},
+		{"failed logins", fmt.Sprint(u.FailedLogins)},
+		{"locked until", fullTime(u.LockedUntil)},
 		{"created", fullTime(u.CreatedAt)},
 		{"updated", fullTime(u.UpdatedAt)},
 		{"disabled", fullTime(u.DisabledAt)},

@@ -114,7 +114,7 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
-	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand())
+	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand())
 	return root
 }
 

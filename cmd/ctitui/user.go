@@ -21,7 +21,7 @@ func (a *app) userCommand() *cobra.Command {
 	}
 	cmd.AddCommand(a.userAddCommand(), a.userListCommand(), a.userShowCommand(), a.userSetRoleCommand(),
 		a.userPasswdCommand(), a.userDisableCommand(true), a.userDisableCommand(false),
-		a.userDeleteCommand(), a.userVerifyCommand())
+		a.userDeleteCommand(), a.userVerifyCommand(), a.userUnlockCommand())
 	return cmd
 }
 
@@ -105,9 +105,9 @@ func (a *app) userAddCommand() *cobra.Command {
 
 func (a *app) userListCommand() *cobra.Command {
 	var (
-		role, search, sortBy string
-		disabled, active     bool
-		limit                int
+		role, search, sortBy     string
+		disabled, active, locked bool
+		limit                    int
 	)
 	cmd := &cobra.Command{
 		Use:   "list [--role ROLE] [--search TEXT] [--disabled | --active] [--format table|json|csv] [--limit N]",
@@ -121,10 +121,11 @@ func (a *app) userListCommand() *cobra.Command {
 	cmd.Flags().StringVar(&role, "role", "", "only users with this role")
 	cmd.Flags().StringVar(&search, "search", "", "only users whose email contains this text (case-insensitive)")
 	cmd.Flags().BoolVar(&disabled, "disabled", false, "only disabled users")
-	cmd.Flags().BoolVar(&active, "active", false, "only active users")
+	cmd.Flags().BoolVar(&active, "active", false, "only active users (neither disabled nor locked)")
+	cmd.Flags().BoolVar(&locked, "locked", false, "only users locked by failed logins")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many users (0: all)")
 	cmd.Flags().StringVar(&sortBy, "sort", "created", "order: created, updated (newest first) or email")
-	cmd.MarkFlagsMutuallyExclusive("disabled", "active")
+	cmd.MarkFlagsMutuallyExclusive("disabled", "active", "locked")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := getFormat()
 		if err != nil {
@@ -144,6 +145,8 @@ func (a *app) userListCommand() *cobra.Command {
 			opts.Status = user.Disabled
 		case active:
 			opts.Status = user.Active
+		case locked:
+			opts.Status = user.Locked
 		}
 		switch strings.ToLower(sortBy) {
 		case "created":
@@ -356,4 +359,29 @@ func (a *app) userVerifyCommand() *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+func (a *app) userUnlockCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "unlock EMAIL",
+		Short:   "Clear a user's failed logins and lockout",
+		Example: "  ctitui user unlock alice@example.org",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			u, changed, err := svc.Unlock(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !changed {
+				fmt.Fprintf(a.stdout, "%s was not locked\n", textsafe.Line(u.Email))
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%s unlocked\n", textsafe.Line(u.Email))
+			return nil
+		},
+	}
 }

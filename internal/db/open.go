@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/ctitui/ctitui/internal/user"
 	"github.com/ctitui/ctitui/migrations"
 )
 
@@ -99,6 +100,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := s.sealAuditLog(ctx, user.FormatTime(opts.Now())); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("seal audit log: %w", err)
 	}
 	if adopted != nil {
 		if err := s.recordAdoption(ctx, adopted, opts); err != nil {

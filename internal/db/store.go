@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ var _ user.Store = (*Store)(nil)
 // ” where the caller has no use for it. The roles come from a correlated
 // subquery so that a listing stays one streaming statement.
 const userSelect = `SELECT u.id, u.email, %s, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
+	u.failed_logins, u.locked_until,
 	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')
 FROM users u`
 
@@ -40,16 +42,18 @@ func scanUser(row scanner) (user.User, error) {
 		u                   user.User
 		created, updated    string
 		disabled, lastLogin *string
+		lockedUntil         *string
 		roles               string
 	)
-	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &updated, &disabled, &lastLogin, &roles); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &updated, &disabled, &lastLogin,
+		&u.FailedLogins, &lockedUntil, &roles); err != nil {
 		return user.User{}, translate(err)
 	}
 	for _, f := range []struct {
 		name string
 		raw  *string
 		dst  *time.Time
-	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}} {
+	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}, {"locked_until", lockedUntil, &u.LockedUntil}} {
 		t, err := parseNullTime(f.raw)
 		if err != nil {
 			return user.User{}, fmt.Errorf("user %s: %s %w", u.ID, f.name, err)
@@ -132,11 +136,19 @@ func (s *Store) whereClause(ctx context.Context, f user.Filter) (conds []string,
 		conds = append(conds, `EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name = ?)`)
 		args = append(args, string(f.Role))
 	}
+	now := user.FormatTime(f.Now)
+	if f.Now.IsZero() {
+		now = user.FormatTime(time.Now())
+	}
 	switch f.Status {
 	case user.Active:
-		conds = append(conds, `u.disabled_at IS NULL`)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?)`)
+		args = append(args, now)
 	case user.Disabled:
 		conds = append(conds, `u.disabled_at IS NOT NULL`)
+	case user.Locked:
+		conds = append(conds, `u.disabled_at IS NULL AND u.locked_until > ?`)
+		args = append(args, now)
 	}
 	if term := user.NormalizeEmail(f.Search); term != "" {
 		cond, searchArgs, err := s.searchCondition(ctx, term)
@@ -278,9 +290,14 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 	return nil
 }
 
-// WithTx implements user.Store. The transaction begins IMMEDIATE (see
-// readWriteDSN), so it holds the write lock from its first statement.
+// WithTx implements user.Store.
 func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error { return fn(&storeTx{tx: tx}) })
+}
+
+// writeTx runs fn in one write transaction. It begins IMMEDIATE (see
+// readWriteDSN), so it holds the write lock from its first statement.
+func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	// Writers in this process queue here rather than in SQLite's busy
 	// handler, which sleeps in growing steps while it waits; other processes
 	// still wait on the busy timeout.
@@ -290,7 +307,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", translate(err))
 	}
-	if err := fn(&storeTx{tx: tx}); err != nil {
+	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -367,9 +384,10 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	// Written after the roles: the explicit updated_at overrides the one the
 	// role triggers stamped.
 	res, err := t.tx.ExecContext(ctx, `UPDATE users SET email = ?, email_normalized = ?, hashed_password = ?,
-		updated_at = ?, disabled_at = ?, last_login_at = ? WHERE id = ?`,
+		updated_at = ?, disabled_at = ?, last_login_at = ?, failed_logins = ?, locked_until = ? WHERE id = ?`,
 		u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
-		user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt), u.ID)
+		user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt),
+		u.FailedLogins, nullTime(u.LockedUntil), u.ID)
 	if isUniqueViolation(err) {
 		return &user.ExistsError{Email: u.Email}
 	}
@@ -397,26 +415,15 @@ func (t *storeTx) AppendAudit(ctx context.Context, e user.AuditEntry) error {
 	return appendAudit(ctx, t.tx, e)
 }
 
-func appendAudit(ctx context.Context, q queryer, e user.AuditEntry) error {
-	var userID any
-	if e.UserID != "" {
-		userID = e.UserID
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, user_id, user_email, details) VALUES (?, ?, ?, ?, ?, ?)`,
-		user.FormatTime(e.At), e.Actor, string(e.Action), userID, e.UserEmail, e.Details)
-	if err != nil {
-		return fmt.Errorf("write audit entry: %w", translate(err))
-	}
-	return nil
-}
-
 // recordAdoption writes the audit entry for an adoption that Open just did.
 func (s *Store) recordAdoption(ctx context.Context, r *adoptReport, opts Options) error {
-	return appendAudit(ctx, s.db, user.AuditEntry{
-		At:      opts.Now().UTC(),
-		Actor:   opts.Actor,
-		Action:  user.ActionAdopt,
-		Details: r.String(),
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		return appendAudit(ctx, tx, user.AuditEntry{
+			At:      opts.Now().UTC(),
+			Actor:   opts.Actor,
+			Action:  user.ActionAdopt,
+			Details: r.String(),
+		})
 	})
 }
 
@@ -440,4 +447,67 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("watch database: %w", translate(err))
 	}
 	return v, nil
+}
+
+// Settings rows of the lockout policy.
+const (
+	lockoutThresholdKey = "lockout_threshold"
+	lockoutMinutesKey   = "lockout_minutes"
+)
+
+// LockoutPolicy implements user.Store.
+func (s *Store) LockoutPolicy(ctx context.Context) (user.LockoutPolicy, error) {
+	return lockoutPolicy(ctx, s.db)
+}
+
+func (t *storeTx) LockoutPolicy(ctx context.Context) (user.LockoutPolicy, error) {
+	return lockoutPolicy(ctx, t.tx)
+}
+
+// lockoutPolicy reads the policy, falling back to the default for a setting
+// that is missing or that another tool set to nonsense: a broken setting
+// must not unlock every account.
+func lockoutPolicy(ctx context.Context, q queryer) (user.LockoutPolicy, error) {
+	p := user.DefaultLockout
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?)`, lockoutThresholdKey, lockoutMinutesKey)
+	if err != nil {
+		return p, fmt.Errorf("read settings: %w", translate(err))
+	}
+	defer rows.Close()
+	read := p
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return p, fmt.Errorf("read settings: %w", translate(err))
+		}
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			continue
+		}
+		switch key {
+		case lockoutThresholdKey:
+			read.Threshold = n
+		case lockoutMinutesKey:
+			read.Duration = time.Duration(n) * time.Minute
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("read settings: %w", translate(err))
+	}
+	if read.Validate() != nil {
+		return p, nil
+	}
+	return read, nil
+}
+
+func (t *storeTx) SetLockoutPolicy(ctx context.Context, p user.LockoutPolicy, at time.Time) error {
+	for key, value := range map[string]int{lockoutThresholdKey: p.Threshold, lockoutMinutesKey: int(p.Duration / time.Minute)} {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			key, strconv.Itoa(value), user.FormatTime(at))
+		if err != nil {
+			return fmt.Errorf("write settings: %w", translate(err))
+		}
+	}
+	return nil
 }

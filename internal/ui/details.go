@@ -90,11 +90,19 @@ func (m *Model) renderDetails() {
 	row("id", cell(u.ID, width))
 	row("email", cell(u.Email, width))
 	row("roles", cell(user.JoinRoles(u.Roles), width))
-	if u.Disabled() {
+	now := m.opts.Now()
+	switch {
+	case u.Disabled():
 		row("status", s.Disabled.Render("disabled"))
 		row("disabled", fullTime(u.DisabledAt, loc))
-	} else {
+	case u.Locked(now):
+		row("status", s.Warn.Render(fmt.Sprintf("locked after %d failed logins (u unlocks)", u.FailedLogins)))
+		row("locked until", fullTime(u.LockedUntil, loc))
+	default:
 		row("status", s.Active.Render("active"))
+	}
+	if u.FailedLogins > 0 && !u.Locked(now) {
+		row("failed", fmt.Sprintf("%d failed logins since the last success", u.FailedLogins))
 	}
 	row("created", fullTime(u.CreatedAt, loc))
 	row("updated", fullTime(u.UpdatedAt, loc))
@@ -131,6 +139,8 @@ func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
 		return m.openConfirmDisable(u)
 	case key.Matches(msg, k.Delete):
 		return m.openConfirmDelete(u)
+	case key.Matches(msg, k.Unlock):
+		return m.unlock(u)
 	case key.Matches(msg, k.Reload):
 		return m.refreshDetails()
 	case key.Matches(msg, k.Help):
@@ -156,8 +166,8 @@ func (m *Model) detailsView() string {
 func (m *Model) detailsHelp() help.KeyMap {
 	k := m.keys
 	return bindingHelp{
-		short: []key.Binding{k.Roles, k.Password, k.Disable, k.Delete, k.Up, k.Down, k.Back},
-		full:  [][]key.Binding{{k.Roles, k.Password, k.Disable, k.Delete}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Reload, k.Back, k.Help}},
+		short: []key.Binding{k.Roles, k.Password, k.Disable, k.Unlock, k.Delete, k.Up, k.Down, k.Back},
+		full:  [][]key.Binding{{k.Roles, k.Password, k.Disable, k.Unlock, k.Delete}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Reload, k.Back, k.Help}},
 	}
 }
 

@@ -221,3 +221,17 @@ func (m *Model) confirmHelp() help.KeyMap {
 	}
 	return bindingHelp{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete")), k.Back}}
 }
+
+// unlock clears the user's failed logins and lock at once: it only gives
+// back what the lockout took, so it needs no confirmation.
+func (m *Model) unlock(u user.User) tea.Cmd {
+	svc, email := m.svc, u.Email
+	return func() tea.Msg {
+		u, changed, err := svc.Unlock(context.Background(), email)
+		text := u.Email + " unlocked"
+		if !changed {
+			text = u.Email + " was not locked"
+		}
+		return actionDoneMsg{user: u, text: text, err: err}
+	}
+}

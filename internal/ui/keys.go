@@ -10,7 +10,7 @@ type KeyMap struct {
 	Search, ClearSearch, AcceptSearch key.Binding
 	Sort, Filter, Reload, TimeMode    key.Binding
 
-	New, Open, Roles, Password, Disable, Delete, Audit key.Binding
+	New, Open, Roles, Password, Disable, Unlock, Delete, Audit key.Binding
 
 	NextField, PrevField, Submit, Toggle, Left, Right key.Binding
 	Yes, No                                           key.Binding
@@ -44,6 +44,7 @@ func DefaultKeyMap() KeyMap {
 		Roles:    b("e", "roles", "e"),
 		Password: b("p", "password", "p"),
 		Disable:  b("d", "disable/enable", "d"),
+		Unlock:   b("u", "unlock", "u"),
 		Delete:   b("x", "delete", "x"),
 		Audit:    b("a", "audit log", "a"),
 

@@ -35,6 +35,7 @@ var filterChoices = []filterChoice{
 	{"all", user.Filter{}},
 	{"active", user.Filter{Status: user.Active}},
 	{"disabled", user.Filter{Status: user.Disabled}},
+	{"locked", user.Filter{Status: user.Locked}},
 	{"admin", user.Filter{Role: user.RoleAdmin}},
 	{"analyst", user.Filter{Role: user.RoleAnalyst}},
 	{"viewer", user.Filter{Role: user.RoleViewer}},
@@ -435,6 +436,8 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return m.openConfirmDisable(u)
 	case key.Matches(msg, k.Delete):
 		return m.openConfirmDelete(u)
+	case key.Matches(msg, k.Unlock):
+		return m.unlock(u)
 	}
 	return nil
 }
@@ -456,7 +459,7 @@ func (m *Model) listHelp() help.KeyMap {
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 			{k.Search, k.ClearSearch, k.Sort, k.Filter, k.TimeMode, k.Reload},
-			{k.Open, k.New, k.Roles, k.Password, k.Disable, k.Delete},
+			{k.Open, k.New, k.Roles, k.Password, k.Disable, k.Unlock, k.Delete},
 			{k.Audit, k.Help, k.Quit},
 		},
 	}
@@ -530,15 +533,18 @@ func (m *Model) listView() string {
 		return b.String()
 	}
 	end := min(l.top+m.visibleRows(), len(l.rows))
+	now := m.opts.Now()
 	for i := l.top; i < end; i++ {
 		u := l.rows[i]
-		status := cell(u.Status(), c.status)
+		status := cell(u.Status(now), c.status)
 		// The selected row is drawn reversed as a whole; a colour inside it
 		// would end the reverse at the cell.
 		switch {
 		case i == l.cursor:
 		case u.Disabled():
 			status = s.Disabled.Render(status)
+		case u.Locked(now):
+			status = s.Warn.Render(status)
 		default:
 			status = s.Active.Render(status)
 		}

@@ -239,6 +239,7 @@ func TestFilterCycles(t *testing.T) {
 	}{
 		{"active", func(u user.User) bool { return !u.Disabled() }},
 		{"disabled", user.User.Disabled},
+		{"locked", func(u user.User) bool { return u.Locked(h.m.opts.Now()) }},
 		{"admin", func(u user.User) bool { return u.HasRole(user.RoleAdmin) }},
 		{"analyst", func(u user.User) bool { return u.HasRole(user.RoleAnalyst) }},
 		{"viewer", func(u user.User) bool { return u.HasRole(user.RoleViewer) }},
@@ -289,7 +290,7 @@ func TestFilteredCountShowsTotal(t *testing.T) {
 	if title := firstLine(h.view()); !strings.Contains(title, "4 users of 30") {
 		t.Errorf("filtered title = %q; want it to say 4 users of 30", title)
 	}
-	h.press("f", "f", "f", "f") // back to all
+	h.press("f", "f", "f", "f", "f") // back to all
 	h.press("/")
 	h.typeText("ana")
 	if title := firstLine(h.view()); !strings.Contains(title, "5 users of 30") {

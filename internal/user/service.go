@@ -157,13 +157,22 @@ func (s *Service) GetByID(ctx context.Context, id string) (User, error) {
 
 // List calls fn for every user matching opts, streaming.
 func (s *Service) List(ctx context.Context, opts ListOptions, fn func(User) error) error {
+	opts.Filter = s.judged(opts.Filter)
 	return s.store.ListUsers(ctx, opts, fn)
+}
+
+// judged sets the time a filter's Active and Locked are judged at.
+func (s *Service) judged(f Filter) Filter {
+	if f.Now.IsZero() {
+		f.Now = s.stamp()
+	}
+	return f
 }
 
 // Page returns up to opts.Limit users matching opts.
 func (s *Service) Page(ctx context.Context, opts ListOptions) ([]User, error) {
 	users := make([]User, 0, max(opts.Limit, 0))
-	err := s.store.ListUsers(ctx, opts, func(u User) error {
+	err := s.List(ctx, opts, func(u User) error {
 		users = append(users, u)
 		return nil
 	})
@@ -172,7 +181,7 @@ func (s *Service) Page(ctx context.Context, opts ListOptions) ([]User, error) {
 
 // Count counts the users matching f.
 func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
-	return s.store.CountUsers(ctx, f)
+	return s.store.CountUsers(ctx, s.judged(f))
 }
 
 // Audit calls fn for every audit entry matching f, newest first.
@@ -303,22 +312,32 @@ func (s *Service) Delete(ctx context.Context, email string) (User, error) {
 	return deleted, err
 }
 
-// Verify checks plain against the password of the enabled user with email and
-// records the login. Every failure, whether the user is unknown, disabled or
-// the password wrong, is ErrInvalidCredentials and costs about one hash, so
-// neither the answer nor its timing tells which. A hash with outdated
-// parameters, or a legacy bcrypt hash, is replaced with a current argon2id one.
+// Verify checks plain against the password of the enabled, unlocked user
+// with email and records the login. Every failure, whether the user is
+// unknown, disabled, locked or the password wrong, is ErrInvalidCredentials
+// and costs about one hash and one write transaction, so neither the answer
+// nor its timing tells which. A wrong password counts towards the lockout
+// threshold; reaching it locks the account for the policy's duration. A hash
+// with outdated parameters, or a legacy bcrypt hash, is replaced with a
+// current argon2id one.
 func (s *Service) Verify(ctx context.Context, email, plain string) (User, error) {
-	u, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
+	normalized := NormalizeEmail(email)
+	u, err := s.store.UserByEmail(ctx, normalized)
 	if errors.Is(err, ErrNotFound) {
 		s.hasher.DummyVerify(plain)
+		if err := s.recordFailure(ctx, normalized); err != nil {
+			return User{}, err
+		}
 		return User{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return User{}, err
 	}
 	ok, needsRehash, err := s.hasher.Verify(plain, u.PasswordHash)
-	if err != nil || !ok || u.Disabled() {
+	if err != nil || !ok || u.Disabled() || u.Locked(s.stamp()) {
+		if err := s.recordFailure(ctx, normalized); err != nil {
+			return User{}, err
+		}
 		return User{}, ErrInvalidCredentials
 	}
 	var newHash string
@@ -328,7 +347,7 @@ func (s *Service) Verify(ctx context.Context, email, plain string) (User, error)
 		}
 	}
 	u, _, err = s.update(ctx, u.Email, func(u *User, now time.Time) (AuditEntry, bool, error) {
-		u.LastLoginAt = now
+		u.LastLoginAt, u.FailedLogins, u.LockedUntil = now, 0, time.Time{}
 		if newHash == "" {
 			return AuditEntry{}, true, nil
 		}
@@ -337,3 +356,88 @@ func (s *Service) Verify(ctx context.Context, email, plain string) (User, error)
 	})
 	return u, err
 }
+
+// recordFailure counts a failed verify against the user with normalized
+// email, locking the account at the threshold. For an unknown email it runs
+// the same transaction and changes nothing, so that the two cost alike.
+// Attempts on an account that is already locked or disabled do not count:
+// they cannot succeed, and counting them would let anyone extend a lock.
+func (s *Service) recordFailure(ctx context.Context, normalized string) error {
+	return s.store.WithTx(ctx, func(tx Tx) error {
+		policy, err := tx.LockoutPolicy(ctx)
+		if err != nil {
+			return err
+		}
+		u, err := tx.UserByEmail(ctx, normalized)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := s.stamp()
+		if u.Disabled() || u.Locked(now) {
+			return nil
+		}
+		if !u.LockedUntil.IsZero() {
+			// A lock that has run out starts a fresh count.
+			u.FailedLogins, u.LockedUntil = 0, time.Time{}
+		}
+		u.FailedLogins++
+		if u.FailedLogins < policy.Threshold {
+			return tx.UpdateUser(ctx, u)
+		}
+		u.LockedUntil = now.Add(policy.Duration)
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, s.audit(now, ActionLock, u,
+			fmt.Sprintf("locked until %s after %d failed logins", FormatTime(u.LockedUntil), u.FailedLogins)))
+	})
+}
+
+// Unlock clears the failed logins and lock of the user with email. changed
+// is false when there was nothing to clear.
+func (s *Service) Unlock(ctx context.Context, email string) (u User, changed bool, err error) {
+	return s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+		if u.FailedLogins == 0 && u.LockedUntil.IsZero() {
+			return AuditEntry{}, false, nil
+		}
+		details := fmt.Sprintf("cleared %d failed logins", u.FailedLogins)
+		if u.Locked(now) {
+			details += ", lock until " + FormatTime(u.LockedUntil)
+		}
+		u.FailedLogins, u.LockedUntil = 0, time.Time{}
+		return s.audit(now, ActionUnlock, *u, details), true, nil
+	})
+}
+
+// Lockout returns the lockout policy of the database.
+func (s *Service) Lockout(ctx context.Context) (LockoutPolicy, error) {
+	return s.store.LockoutPolicy(ctx)
+}
+
+// SetLockout stores a new lockout policy, recorded in the audit log.
+func (s *Service) SetLockout(ctx context.Context, p LockoutPolicy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(tx Tx) error {
+		old, err := tx.LockoutPolicy(ctx)
+		if err != nil {
+			return err
+		}
+		if old == p {
+			return nil
+		}
+		now := s.stamp()
+		if err := tx.SetLockoutPolicy(ctx, p, now); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, AuditEntry{At: now, Actor: s.actor, Action: ActionSettings,
+			Details: fmt.Sprintf("lockout %d failed logins / %v -> %d / %v", old.Threshold, old.Duration, p.Threshold, p.Duration)})
+	})
+}
+
+// Now is the Service's clock, at stored precision.
+func (s *Service) Now() time.Time { return s.stamp() }

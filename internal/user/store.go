@@ -21,6 +21,8 @@ type Store interface {
 	CountUsers(ctx context.Context, f Filter) (int, error)
 	// ListAudit calls fn for each audit entry matching f, newest first.
 	ListAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error
+	// LockoutPolicy returns the lockout settings of the database.
+	LockoutPolicy(ctx context.Context) (LockoutPolicy, error)
 	// WithTx runs fn in one write transaction: all of its changes commit
 	// together, or none do when fn or the commit fails.
 	WithTx(ctx context.Context, fn func(Tx) error) error
@@ -34,8 +36,12 @@ type Tx interface {
 	// InsertUser adds u with its roles. A duplicate email is an *ExistsError.
 	InsertUser(ctx context.Context, u User) error
 	// UpdateUser writes u's email, password hash, roles, disabled and
-	// last-login times and updated_at.
+	// last-login times, failed logins, locked-until and updated_at.
 	UpdateUser(ctx context.Context, u User) error
+	// LockoutPolicy reads the lockout settings inside the transaction.
+	LockoutPolicy(ctx context.Context) (LockoutPolicy, error)
+	// SetLockoutPolicy stores p, stamped at.
+	SetLockoutPolicy(ctx context.Context, p LockoutPolicy, at time.Time) error
 	// DeleteUser removes the user with id and its roles.
 	DeleteUser(ctx context.Context, id string) error
 	// AppendAudit records e.
@@ -48,8 +54,9 @@ type Status int
 // The statuses a Filter can ask for.
 const (
 	AnyStatus Status = iota
-	Active
-	Disabled
+	Active           // neither disabled nor locked
+	Disabled         // disabled by an admin
+	Locked           // locked by failed logins, at Filter.Now
 )
 
 // Filter selects users. The zero Filter selects everyone.
@@ -58,6 +65,9 @@ type Filter struct {
 	Status Status // only active or only disabled users, when set
 	// Search keeps users whose email contains it, ignoring case (Unicode-aware).
 	Search string
+	// Now is the time Active and Locked are judged at; the Service fills it
+	// from its clock.
+	Now time.Time
 }
 
 // SortKey is the column users are listed by.

@@ -95,15 +95,25 @@ type User struct {
 	UpdatedAt    time.Time
 	DisabledAt   time.Time // zero while the user is active
 	LastLoginAt  time.Time // zero until the first successful verify
+	// FailedLogins counts failed verifies since the last success; at the
+	// lockout threshold the account is locked until LockedUntil.
+	FailedLogins int
+	LockedUntil  time.Time
 }
 
 // Disabled reports whether the user is disabled.
 func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
-// Status is "disabled" or "active".
-func (u User) Status() string {
-	if u.Disabled() {
+// Locked reports whether failed logins have locked the account at now.
+func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
+
+// Status is "disabled", "locked" or "active" at now.
+func (u User) Status(now time.Time) string {
+	switch {
+	case u.Disabled():
 		return "disabled"
+	case u.Locked(now):
+		return "locked"
 	}
 	return "active"
 }
@@ -134,5 +144,29 @@ const (
 	ActionDisable     Action = "disable"
 	ActionEnable      Action = "enable"
 	ActionDelete      Action = "delete"
+	ActionLock        Action = "lock"
+	ActionUnlock      Action = "unlock"
+	ActionSettings    Action = "settings"
 	ActionAdopt       Action = "adopt-database"
 )
+
+// LockoutPolicy locks an account for Duration after Threshold consecutive
+// failed verifies.
+type LockoutPolicy struct {
+	Threshold int
+	Duration  time.Duration
+}
+
+// DefaultLockout is the policy of a new database.
+var DefaultLockout = LockoutPolicy{Threshold: 5, Duration: 15 * time.Minute}
+
+// Validate refuses policies that would lock on nothing or forever.
+func (p LockoutPolicy) Validate() error {
+	if p.Threshold < 1 || p.Threshold > 1000 {
+		return fmt.Errorf("lockout threshold must be between 1 and 1000 failed attempts, not %d", p.Threshold)
+	}
+	if p.Duration < time.Minute || p.Duration > 30*24*time.Hour {
+		return fmt.Errorf("lockout duration must be between 1 minute and 30 days, not %v", p.Duration)
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) settingsCommand() *cobra.Command {
+	var threshold, minutes int
+	cmd := &cobra.Command{
+		Use:   "settings [--lockout-threshold N] [--lockout-minutes M]",
+		Short: "Show or change the settings stored in the database",
+		Long: `settings prints the settings kept in the database, which every ctitui on the
+file applies. With flags it changes them; the change is audited.
+
+Lockout: after --lockout-threshold consecutive failed 'user verify' attempts
+(default 5) an account is locked for --lockout-minutes (default 15).`,
+		Example: `  ctitui settings
+  ctitui settings --lockout-threshold 10 --lockout-minutes 30`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, err := a.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			p, err := svc.Lockout(cmd.Context())
+			if err != nil {
+				return err
+			}
+			flags := cmd.Flags()
+			if flags.Changed("lockout-threshold") || flags.Changed("lockout-minutes") {
+				if flags.Changed("lockout-threshold") {
+					p.Threshold = threshold
+				}
+				if flags.Changed("lockout-minutes") {
+					p.Duration = time.Duration(minutes) * time.Minute
+				}
+				if err := p.Validate(); err != nil {
+					return usageError{err}
+				}
+				if err := svc.SetLockout(cmd.Context(), p); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(a.stdout, "lockout-threshold: %d failed logins\nlockout-minutes: %d\n", p.Threshold, int(p.Duration/time.Minute))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&threshold, "lockout-threshold", 0, "lock an account after this many consecutive failed logins")
+	cmd.Flags().IntVar(&minutes, "lockout-minutes", 0, "for this many minutes")
+	return cmd
+}
