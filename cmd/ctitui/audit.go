@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -19,7 +20,7 @@ func (a *app) auditCommand() *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.auditListCommand())
+	cmd.AddCommand(a.auditListCommand(), a.auditVerifyCommand())
 	return cmd
 }
 
@@ -122,4 +123,31 @@ func (a *app) auditListCommand() *cobra.Command {
 		return err
 	}
 	return cmd
+}
+
+func (a *app) auditVerifyCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit log's hash chain: exit 1 if an entry was changed, deleted or inserted",
+		Long: `verify walks the audit log's hash chain, oldest entry first, and reports the
+first entry that was changed, deleted around or inserted by a tool other than
+ctitui. It prints the head hash: note it somewhere else to be able to tell
+later that the log was not rewritten wholesale.`,
+		Example: "  ctitui audit verify",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := a.service(cmd.Context()); err != nil {
+				return err
+			}
+			rep, err := a.store.VerifyAuditChain(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return errors.New(rep.String())
+			}
+			fmt.Fprintln(a.stdout, rep.String())
+			return nil
+		},
+	}
 }

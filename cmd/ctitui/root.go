@@ -114,7 +114,8 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
-	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand())
+	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand(),
+		a.backupCommand(), a.restoreCommand(), a.doctorCommand())
 	return root
 }
 
@@ -162,11 +163,8 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 	}
 	actor := user.CurrentOSUser()
 	store, err := db.Open(ctx, path, db.Options{
-		Actor: actor,
-		Notify: func(msg string) {
-			fmt.Fprintf(a.stderr, "ctitui: %s\n", msg)
-			a.notices = append(a.notices, msg)
-		},
+		Actor:  actor,
+		Notify: a.notify,
 	})
 	if err != nil {
 		return nil, err
@@ -183,6 +181,12 @@ func (a *app) policy() (password.Policy, error) {
 		return password.Policy{}, usageError{err}
 	}
 	return p, nil
+}
+
+// notify tells the person running ctitui what opening the database did.
+func (a *app) notify(msg string) {
+	fmt.Fprintf(a.stderr, "ctitui: %s\n", msg)
+	a.notices = append(a.notices, msg)
 }
 
 func (a *app) close() {

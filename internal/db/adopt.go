@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -122,7 +121,7 @@ func adopt(ctx context.Context, path string, state fileState, opts Options) (*ad
 		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
 	}
 	report := &adoptReport{users: len(plan.rows)}
-	if report.backup, err = backupBeside(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
+	if report.backup, err = autoBackup(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
 		return nil, err
 	}
 	// Without legacy_alter_table, renaming the rebuilt tables re-checks every
@@ -680,22 +679,4 @@ func checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("a row of %s refers to a missing row of %s", table, parent)
 	}
 	return rows.Err()
-}
-
-// backupBeside writes a consistent copy of the database open on conn to
-// "<path>.<label>-<UTC time>.bak", 0600, and returns its name.
-func backupBeside(ctx context.Context, conn *sql.Conn, path, label string, now time.Time) (string, error) {
-	name := fmt.Sprintf("%s.%s-%s.bak", path, label, now.UTC().Format("20060102T150405.000Z"))
-	// Create the file first so that it is private from its first byte;
-	// VACUUM INTO accepts an existing empty file.
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("write backup: %w", err)
-	}
-	f.Close()
-	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, name); err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("write backup %s: %w", name, translate(err))
-	}
-	return name, nil
 }

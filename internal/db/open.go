@@ -86,6 +86,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 
+	if state.kind == managedFile && state.needsWork() && state.hasData {
+		// Migrations change an existing database: keep a copy first.
+		name, err := backupBeforeMigrating(ctx, path, opts.Now())
+		if err != nil {
+			return nil, err
+		}
+		opts.Notify(fmt.Sprintf("migrating %s to schema version %d; backup of the original: %s", path, LatestVersion(), name))
+	}
 	var adopted *adoptReport
 	if state.kind == legacyFile {
 		if adopted, err = adopt(ctx, path, state, opts); err != nil {

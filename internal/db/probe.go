@@ -25,6 +25,7 @@ type fileState struct {
 	kind    fileKind
 	applied []int64 // versions recorded in goose's table (managedFile)
 	tables  []string
+	hasData bool // some user or audit row exists
 }
 
 // needsWork reports whether opening the file will write schema changes.
@@ -130,6 +131,15 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	}
 	if err := vrows.Err(); err != nil {
 		return fileState{}, fmt.Errorf("read schema version: %w", translate(err))
+	}
+	if slices.Contains(st.tables, "users") {
+		query := `SELECT EXISTS (SELECT 1 FROM users)`
+		if slices.Contains(st.tables, "audit_log") {
+			query = `SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM audit_log)`
+		}
+		if err := db.QueryRowContext(ctx, query).Scan(&st.hasData); err != nil {
+			return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
+		}
 	}
 	if len(st.applied) > 0 {
 		if current, latest := slices.Max(st.applied), LatestVersion(); current > latest {

@@ -148,6 +148,8 @@ const (
 	ActionUnlock      Action = "unlock"
 	ActionSettings    Action = "settings"
 	ActionAdopt       Action = "adopt-database"
+	ActionRestore     Action = "restore-database"
+	ActionRepair      Action = "repair-database"
 )
 
 // LockoutPolicy locks an account for Duration after Threshold consecutive

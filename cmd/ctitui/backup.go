@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+func (a *app) backupCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup [FILE]",
+		Short: "Write a consistent, checked copy of the database (default <db>.<UTC time>.bak)",
+		Long: `backup writes an online, consistent copy of the database, private (0600), and
+checks it with SQLite's integrity check. It works while a terminal UI or
+another command writes to the same file. FILE must not exist yet.`,
+		Example: `  ctitui backup
+  ctitui backup /media/usb/ctitui-2026-11-26.db`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := a.service(cmd.Context()); err != nil {
+				return err
+			}
+			dst := ""
+			if len(args) == 1 {
+				dst = args[0]
+			}
+			name, err := a.store.Backup(cmd.Context(), dst, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "backup written and checked: %s\n", name)
+			return nil
+		},
+	}
+}
+
+func (a *app) restoreCommand() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "restore FILE [--yes]",
+		Short: "Replace the database with a backup, keeping a copy of the current one",
+		Long: `restore replaces the database with FILE, a backup made by 'ctitui backup' or
+an automatic one. It refuses a file that is not a ctitui database, fails its
+integrity check or has a newer schema; backs up the current database first;
+swaps the files atomically; and migrates the restored file if it is older.
+Close every other ctitui using the database first.`,
+		Example: `  ctitui restore ~/.local/share/ctitui/ctitui.db.20261126T101500.000Z.bak
+  ctitui restore backup.db --yes`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		path, err := a.databasePath()
+		if err != nil {
+			return err
+		}
+		if !yes {
+			if _, ok := a.terminalFd(); !ok {
+				return usagef("refusing to restore without --yes when stdin is not a terminal")
+			}
+			answer, err := a.confirmLine(fmt.Sprintf("Replace %s with %s? [y/N] ", path, args[0]))
+			if err != nil {
+				return err
+			}
+			if answer != "y" && answer != "Y" && answer != "yes" {
+				return errors.New("not restored")
+			}
+		}
+		store, rep, err := db.Restore(cmd.Context(), path, args[0], db.Options{
+			Actor:  user.CurrentOSUser(),
+			Notify: a.notify,
+		})
+		if err != nil {
+			return err
+		}
+		a.store = store
+		fmt.Fprintf(a.stdout, "restored %s from %s\n", path, rep.From)
+		if rep.Backup != "" {
+			fmt.Fprintf(a.stdout, "the database it replaced is kept in %s\n", rep.Backup)
+		}
+		if len(rep.Migrated) > 0 {
+			fmt.Fprintf(a.stdout, "migrated the restored file to schema version %d (%v)\n", store.SchemaVersion(), rep.Migrated)
+		}
+		return nil
+	}
+	return cmd
+}

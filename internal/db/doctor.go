@@ -1,0 +1,555 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Severity grades a doctor finding.
+type Severity int
+
+// Severities, from harmless to needing attention. Only Problem makes a
+// database unhealthy.
+const (
+	SeverityOK Severity = iota
+	SeverityInfo
+	SeverityProblem
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityInfo:
+		return "info"
+	case SeverityProblem:
+		return "problem"
+	}
+	return "ok"
+}
+
+// Finding is the outcome of one doctor check.
+type Finding struct {
+	Check    string
+	Severity Severity
+	Message  string
+	// Repair names what --fix would do; empty when there is no safe repair.
+	Repair string
+	// Fixed is set when --fix made the repair.
+	Fixed bool
+
+	fix func(ctx context.Context, tx *sql.Tx) error // a repair inside the repair transaction
+	fs  func() error                                // a repair of the file system
+}
+
+// DoctorReport is everything doctor found, after any repairs.
+type DoctorReport struct {
+	Findings []Finding
+	Backup   string   // the backup written before repairing
+	Repairs  []string // the repairs made
+}
+
+// Healthy reports whether no finding is a problem.
+func (r DoctorReport) Healthy() bool {
+	return !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Severity == SeverityProblem })
+}
+
+// DoctorOptions tune Doctor.
+type DoctorOptions struct {
+	Fix   bool            // make the safe repairs, after a backup
+	Now   time.Time       // stamps the backup and the audit entry
+	Actor string          // recorded in the audit entry of a repair
+	Hash  password.Params // current hash parameters (DefaultParams when zero)
+}
+
+// Doctor checks the database: SQLite's integrity and foreign keys; the schema
+// against what the embedded migrations create; the search index; file and
+// directory permissions; the seeded roles; password hashes with outdated
+// parameters; disabled admins; locked accounts; and the audit chain. With
+// Fix it writes a backup, then makes only safe repairs (permissions, missing
+// indexes, triggers and columns, the search index, the roles), audited, and
+// checks again.
+func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Hash == (password.Params{}) {
+		opts.Hash = password.DefaultParams
+	}
+	findings, err := s.diagnose(ctx, opts)
+	if err != nil || !opts.Fix {
+		return DoctorReport{Findings: findings}, err
+	}
+	var rep DoctorReport
+	var repairs []Finding
+	for _, f := range findings {
+		if f.fix != nil || f.fs != nil {
+			repairs = append(repairs, f)
+		}
+	}
+	if len(repairs) == 0 {
+		return DoctorReport{Findings: findings}, nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("doctor: %w", translate(err))
+	}
+	rep.Backup, err = autoBackup(ctx, conn, s.path, "pre-repair", opts.Now)
+	conn.Close()
+	if err != nil {
+		return rep, fmt.Errorf("doctor: %w", err)
+	}
+	for _, f := range repairs {
+		if f.fs != nil {
+			if err := f.fs(); err != nil {
+				return rep, fmt.Errorf("doctor: %s: %w", f.Repair, err)
+			}
+			rep.Repairs = append(rep.Repairs, f.Repair)
+		}
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		var done []string
+		for _, f := range repairs {
+			if f.fix == nil {
+				continue
+			}
+			if err := f.fix(ctx, tx); err != nil {
+				return fmt.Errorf("%s: %w", f.Repair, translate(err))
+			}
+			done = append(done, f.Repair)
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		rep.Repairs = append(rep.Repairs, done...)
+		return appendAudit(ctx, tx, user.AuditEntry{At: opts.Now.UTC(), Actor: opts.Actor, Action: user.ActionRepair,
+			Details: strings.Join(done, "; ") + "; backup " + rep.Backup})
+	})
+	if err != nil {
+		return rep, fmt.Errorf("doctor: %w", err)
+	}
+	if rep.Findings, err = s.diagnose(ctx, opts); err != nil {
+		return rep, err
+	}
+	for i := range rep.Findings {
+		for _, r := range repairs {
+			if rep.Findings[i].Check == r.Check && rep.Findings[i].Severity == SeverityOK {
+				rep.Findings[i].Fixed = true
+			}
+		}
+	}
+	return rep, nil
+}
+
+func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
+	var out []Finding
+	for _, check := range []func(context.Context, DoctorOptions) ([]Finding, error){
+		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkSearchIndex, s.checkPermissions,
+		s.checkRoles, s.checkHashes, s.checkAdmins, s.checkChain,
+	} {
+		found, err := check(ctx, opts)
+		if err != nil {
+			return nil, fmt.Errorf("doctor: %w", err)
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+func okFinding(check, msg string) []Finding { return []Finding{{Check: check, Message: msg}} }
+
+func (s *Store) checkIntegrity(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check(20)`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	msgs, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) == 1 && msgs[0] == "ok" {
+		return okFinding("integrity", "SQLite integrity check: ok"), nil
+	}
+	return []Finding{{Check: "integrity", Severity: SeverityProblem,
+		Message: "SQLite integrity check: " + strings.Join(msgs, "; ") + " (restore a backup with 'ctitui restore')"}}, nil
+}
+
+func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_check`).Scan(&n); err != nil {
+		return nil, translate(err)
+	}
+	if n == 0 {
+		return okFinding("foreign keys", "every row's references exist"), nil
+	}
+	return []Finding{{Check: "foreign keys", Severity: SeverityProblem,
+		Message: fmt.Sprintf("%d rows refer to rows that do not exist (PRAGMA foreign_key_check lists them)", n)}}, nil
+}
+
+// schemaObject is a table's columns, or an index's or trigger's SQL.
+type schemaObject struct {
+	kind, name, table, sql string
+	columns                []column
+}
+
+// readSchema lists the tables, indexes and triggers of db that ctitui cares
+// about: not SQLite's own, nor the shadow tables of the search index.
+func readSchema(ctx context.Context, q queryer) (map[string]schemaObject, error) {
+	rows, err := q.QueryContext(ctx, `SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema
+		WHERE type IN ('table', 'index', 'trigger') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'users_email_search_%'`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	objs := map[string]schemaObject{}
+	for rows.Next() {
+		var o schemaObject
+		if err := rows.Scan(&o.kind, &o.name, &o.table, &o.sql); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		o.sql = strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimSpace(o.sql), ";")), " ")
+		objs[o.name] = o
+	}
+	rows.Close()
+	for name, o := range objs {
+		if o.kind != "table" {
+			continue
+		}
+		cols, err := tableColumnsOf(ctx, q, name)
+		if err != nil {
+			return nil, err
+		}
+		o.columns = cols
+		objs[name] = o
+	}
+	return objs, nil
+}
+
+func tableColumnsOf(ctx context.Context, q queryer, table string) ([]column, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var cols []column
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.name, &c.typ, &c.notNull, &c.dflt); err != nil {
+			return nil, translate(err)
+		}
+		cols = append(cols, c)
+	}
+	return cols, translate(rows.Err())
+}
+
+// referenceSchema is the schema the embedded migrations create, built in a
+// private in-memory database.
+func referenceSchema(ctx context.Context) (map[string]schemaObject, error) {
+	ref, err := sql.Open("sqlite", "file:ctitui-reference?mode=memory")
+	if err != nil {
+		return nil, err
+	}
+	defer ref.Close()
+	ref.SetMaxOpenConns(1) // one connection: every one would get its own memory database
+	p, err := goose.NewProvider(goose.DialectSQLite3, ref, migrationsFS(), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return nil, fmt.Errorf("build reference schema: %w", err)
+	}
+	return readSchema(ctx, ref)
+}
+
+func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	want, err := referenceSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	have, err := readSchema(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	problem := func(msg, repair string, fix func(context.Context, *sql.Tx) error) {
+		out = append(out, Finding{Check: "schema", Severity: SeverityProblem, Message: msg, Repair: repair, fix: fix})
+	}
+	info := func(msg string) { out = append(out, Finding{Check: "schema", Severity: SeverityInfo, Message: msg}) }
+	exec := func(stmts ...string) func(context.Context, *sql.Tx) error {
+		return func(ctx context.Context, tx *sql.Tx) error {
+			for _, stmt := range stmts {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	for _, name := range sortedKeys(want) {
+		w := want[name]
+		h, found := have[name]
+		switch {
+		case !found && w.kind == "table":
+			problem(fmt.Sprintf("table %s is missing", name), "", nil)
+		case !found:
+			problem(fmt.Sprintf("%s %s is missing", w.kind, name), "create "+w.kind+" "+name, exec(w.sql))
+		case w.kind == "table":
+			for _, c := range w.columns {
+				if hasColumn(h.columns, c.name) {
+					continue
+				}
+				if c.notNull && c.dflt == nil {
+					problem(fmt.Sprintf("column %s.%s is missing", name, c.name), "", nil)
+					continue
+				}
+				problem(fmt.Sprintf("column %s.%s is missing", name, c.name), fmt.Sprintf("add column %s.%s", name, c.name),
+					exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(name), columnDefinition(c))))
+			}
+			var extra []string
+			for _, c := range h.columns {
+				if !hasColumn(w.columns, c.name) {
+					extra = append(extra, c.name)
+				}
+			}
+			if len(extra) > 0 {
+				info(fmt.Sprintf("table %s has columns ctitui does not use (kept from before adoption?): %s", name, strings.Join(extra, ", ")))
+			}
+		case h.sql != w.sql:
+			problem(fmt.Sprintf("%s %s differs from what the migrations create", w.kind, name), "recreate "+w.kind+" "+name,
+				exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(w.kind), quoteIdent(name)), w.sql))
+		}
+	}
+	var extra []string
+	for _, name := range sortedKeys(have) {
+		if _, found := want[name]; !found && name != gooseTable {
+			extra = append(extra, have[name].kind+" "+name)
+		}
+	}
+	if len(extra) > 0 {
+		info("objects ctitui did not create (kept from before adoption?): " + strings.Join(extra, ", "))
+	}
+	var version int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM `+gooseTable).Scan(&version); err != nil {
+		return nil, translate(err)
+	}
+	if version != LatestVersion() {
+		problem(fmt.Sprintf("schema version %d, this ctitui migrates to %d", version, LatestVersion()), "", nil)
+	}
+	if !slices.ContainsFunc(out, func(f Finding) bool { return f.Severity == SeverityProblem }) {
+		out = append([]Finding{{Check: "schema", Message: fmt.Sprintf("schema version %d matches the embedded migrations", version)}}, out...)
+	}
+	return out, nil
+}
+
+// columnDefinition renders c for ALTER TABLE ADD COLUMN.
+func columnDefinition(c column) string {
+	def := quoteIdent(c.name) + " " + c.typ
+	if c.notNull {
+		def += " NOT NULL"
+	}
+	if c.dflt != nil {
+		def += " DEFAULT " + *c.dflt
+	}
+	return def
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_email_search')`).Scan(&exists); err != nil {
+		return nil, translate(err)
+	}
+	if !exists {
+		return nil, nil // reported by the schema check
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search, rank) VALUES ('integrity-check', 1)`)
+	if err == nil {
+		return okFinding("search index", "the email search index matches the users table"), nil
+	}
+	return []Finding{{Check: "search index", Severity: SeverityProblem,
+		Message: "the email search index does not match the users table", Repair: "rebuild the email search index",
+		fix: func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search) VALUES ('rebuild')`)
+			return err
+		}}}, nil
+}
+
+func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, error) {
+	var out []Finding
+	files := []string{s.path, s.path + "-wal", s.path + "-shm", s.path + ".lock"}
+	backups, _ := filepath.Glob(escapeGlob(s.path) + ".*.bak")
+	for _, name := range append(files, backups...) {
+		info, err := os.Stat(name)
+		if err != nil {
+			continue
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+				Message: fmt.Sprintf("%s is readable or writable by others (mode %04o)", name, perm),
+				Repair:  fmt.Sprintf("chmod 0600 %s", name), fs: func() error { return os.Chmod(name, 0o600) }})
+		}
+	}
+	dir := filepath.Dir(s.path)
+	if info, err := os.Stat(dir); err == nil {
+		perm := info.Mode().Perm()
+		switch {
+		case perm&0o077 == 0:
+		case info.Mode()&fs.ModeSticky != 0 || filepath.Base(dir) != "ctitui":
+			// /tmp, a project folder: shared on purpose, and not ctitui's to
+			// change. Its own directory (~/.local/share/ctitui) it tightens.
+			out = append(out, Finding{Check: "permissions", Severity: SeverityInfo,
+				Message: fmt.Sprintf("the directory %s can be listed by others (mode %04o): they see the file names, not their contents", dir, perm)})
+		default:
+			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+				Message: fmt.Sprintf("the directory %s can be listed by others (mode %04o)", dir, perm),
+				Repair:  fmt.Sprintf("chmod 0700 %s", dir), fs: func() error { return os.Chmod(dir, 0o700) }})
+		}
+	}
+	if len(out) == 0 {
+		return okFinding("permissions", "the database and its directory are private"), nil
+	}
+	return out, nil
+}
+
+func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM roles`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	names, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, r := range user.Roles {
+		if !slices.Contains(names, string(r)) {
+			missing = append(missing, string(r))
+		}
+	}
+	if len(missing) == 0 {
+		return okFinding("roles", "admin, analyst and viewer exist"), nil
+	}
+	return []Finding{{Check: "roles", Severity: SeverityProblem, Message: "roles missing: " + strings.Join(missing, ", "),
+		Repair: "re-seed the roles", fix: func(ctx context.Context, tx *sql.Tx) error {
+			for _, r := range missing {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO roles (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}}, nil
+}
+
+func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT hashed_password FROM users`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var outdated, bcrypt, unreadable, total int
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, translate(err)
+		}
+		total++
+		switch phc, err := password.ParsePHC(h); {
+		case password.IsBcrypt(h):
+			bcrypt++
+		case err != nil:
+			unreadable++
+		case phc.Params != opts.Hash:
+			outdated++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	var out []Finding
+	if n := outdated + bcrypt; n > 0 {
+		out = append(out, Finding{Check: "password hashes", Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d of %d users have outdated hashes (%d bcrypt, %d older argon2id); each is replaced at its next successful login", n, total, bcrypt, outdated)})
+	}
+	if unreadable > 0 {
+		out = append(out, Finding{Check: "password hashes", Severity: SeverityProblem,
+			Message: fmt.Sprintf("%d users have a password hash ctitui cannot read; they cannot log in until 'ctitui user passwd' sets a new one", unreadable)})
+	}
+	if len(out) == 0 {
+		return okFinding("password hashes", fmt.Sprintf("all %d use current argon2id parameters", total)), nil
+	}
+	return out, nil
+}
+
+func (s *Store) checkAdmins(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT u.email FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
+		WHERE r.name = 'admin' AND u.disabled_at IS NOT NULL ORDER BY u.email_normalized LIMIT 6`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	disabled, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	var locked int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE locked_until > ?`, user.FormatTime(opts.Now)).Scan(&locked); err != nil {
+		return nil, translate(err)
+	}
+	var out []Finding
+	if len(disabled) > 0 {
+		list := strings.Join(disabled[:min(len(disabled), 5)], ", ")
+		if len(disabled) > 5 {
+			list += ", …"
+		}
+		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo, Message: "disabled admins: " + list})
+	}
+	if locked > 0 {
+		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d users are locked by failed logins ('ctitui user list --locked'; 'ctitui user unlock EMAIL')", locked)})
+	}
+	if len(out) == 0 {
+		return okFinding("accounts", "no disabled admins, no locked users"), nil
+	}
+	return out, nil
+}
+
+func (s *Store) checkChain(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	rep, err := s.VerifyAuditChain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rep.OK() {
+		return okFinding("audit chain", rep.String()), nil
+	}
+	return []Finding{{Check: "audit chain", Severity: SeverityProblem, Message: rep.String()}}, nil
+}
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, s)
+	}
+	return out, translate(rows.Err())
+}
