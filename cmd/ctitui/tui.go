@@ -28,6 +28,13 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 		SchemaVersion: a.store.SchemaVersion(),
 		DataVersion:   a.store.DataVersion,
 		Notice:        strings.Join(notices, " · "),
+		AuditChain: func(ctx context.Context) (entries int, problem string, err error) {
+			rep, err := a.store.VerifyAuditChain(ctx)
+			if !rep.OK() {
+				problem = rep.String()
+			}
+			return rep.Rows, problem, err
+		},
 	})
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
 	if _, err := p.Run(); err != nil && model.Err() == nil {

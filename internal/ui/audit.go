@@ -27,6 +27,28 @@ type auditState struct {
 	seq         int
 	search      textinput.Model
 	searching   bool
+	chain       string // the hash chain's state, once checked
+	chainOK     bool
+}
+
+// chainMsg carries the state of the audit log's hash chain.
+type chainMsg struct {
+	entries int
+	problem string
+	err     error
+}
+
+// checkChain asks for the hash chain's state, off the update path: it reads
+// the whole log.
+func (m *Model) checkChain() tea.Cmd {
+	check := m.opts.AuditChain
+	if check == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		entries, problem, err := check(context.Background())
+		return chainMsg{entries, problem, err}
+	}
 }
 
 // auditPageMsg carries a page of the audit log.
@@ -48,7 +70,7 @@ func newAuditState() auditState {
 
 func (m *Model) openAudit() tea.Cmd {
 	m.screen = screenAudit
-	return m.reloadAudit()
+	return tea.Batch(m.reloadAudit(), m.checkChain())
 }
 
 func (m *Model) reloadAudit() tea.Cmd {
@@ -64,7 +86,7 @@ func (m *Model) refreshAudit() tea.Cmd {
 	a := &m.audit
 	cmd := m.reloadAudit()
 	a.keepCursor = true
-	return cmd
+	return tea.Batch(cmd, m.checkChain())
 }
 
 func (m *Model) fetchAudit(beforeID int64, appendPage bool) tea.Cmd {
@@ -190,7 +212,15 @@ func (m *Model) auditView() string {
 	a := &m.audit
 	s := m.styles
 	var b strings.Builder
-	b.WriteString(s.Title.Render("Audit log") + "  " + s.Subtle.Render("newest first") + "\n")
+	title := s.Title.Render("Audit log") + "  " + s.Subtle.Render("newest first")
+	switch {
+	case a.chain == "":
+	case a.chainOK:
+		title += "  " + s.Info.Render(a.chain)
+	default:
+		title += "  " + s.Error.Render(a.chain)
+	}
+	b.WriteString(title + "\n")
 	switch {
 	case a.searching:
 		a.search.Width = max(m.width-4, 10)

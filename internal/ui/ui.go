@@ -41,6 +41,9 @@ type Options struct {
 	// Notice is shown in the status line at start, e.g. what opening the
 	// database did.
 	Notice string
+	// AuditChain checks the audit log's hash chain: how many entries it
+	// holds and, when it is broken, where and how. Nil hides the check.
+	AuditChain func(ctx context.Context) (entries int, problem string, err error)
 }
 
 // screen names what the program shows.
@@ -207,6 +210,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onDetailsAudit(msg)
 	case auditPageMsg:
 		return m.onAuditPage(msg)
+	case chainMsg:
+		a := &m.audit
+		switch {
+		case msg.err != nil:
+			a.chain, a.chainOK = "chain not checked: "+oneLine(msg.err.Error()), false
+		case msg.problem != "":
+			a.chain, a.chainOK = msg.problem, false
+		default:
+			a.chain, a.chainOK = fmt.Sprintf("chain ok, %s entries", thousands(msg.entries)), true
+		}
+		return nil
 	case tea.KeyMsg:
 		if key.Matches(msg, m.keys.ForceQuit) {
 			return tea.Quit

@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// A user locked by failed logins shows as locked in the list, in its own
+// filter and in the details, and u unlocks it.
+func TestLockedUserShowsAndUnlocks(t *testing.T) {
+	e := newEnv(t)
+	e.fixtures(t)
+	ctx := context.Background()
+	for range user.DefaultLockout.Threshold {
+		if _, err := e.svc.Verify(ctx, "bob@example.org", "not the password at all"); !errors.Is(err, user.ErrInvalidCredentials) {
+			t.Fatalf("Verify = %v; want ErrInvalidCredentials", err)
+		}
+	}
+	h := newHarness(t, e, 120, 40)
+	if i := lineWith(h.view(), "bob@example.org"); i < 0 || !strings.Contains(strings.Split(h.view(), "\n")[i], "locked") {
+		t.Fatalf("bob's row does not say locked:\n%s", h.view())
+	}
+	for filterChoices[h.m.list.filter].name != "locked" {
+		h.press("f")
+	}
+	if got := h.emails(); len(got) != 1 || got[0] != "bob@example.org" {
+		t.Fatalf("locked filter shows %v; want bob only", got)
+	}
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "locked after 5 failed logins") || lineWith(v, "locked until") < 0 {
+		t.Errorf("details do not show the lock:\n%s", v)
+	}
+	h.press("u")
+	if v := h.view(); !strings.Contains(v, "bob@example.org unlocked") {
+		t.Errorf("status after u does not say unlocked:\n%s", v)
+	}
+	if got := e.get(t, "bob@example.org"); got.FailedLogins != 0 || !got.LockedUntil.IsZero() {
+		t.Errorf("after u: failed %d, locked until %v; want 0 and none", got.FailedLogins, got.LockedUntil)
+	}
+}
+
+// The audit screen shows the state of the hash chain, broken or whole.
+func TestAuditScreenShowsChain(t *testing.T) {
+	e := newEnv(t)
+	e.fixtures(t)
+	for _, tt := range []struct {
+		entries int
+		problem string
+		want    string
+	}{
+		{1234, "", "chain ok, 1,234 entries"},
+		{31, "audit chain: broken at entry #7", "broken at entry #7"},
+	} {
+		h := newHarness(t, e, 120, 40)
+		h.m.opts.AuditChain = func(context.Context) (int, string, error) { return tt.entries, tt.problem, nil }
+		h.press("a")
+		if title := strings.Split(h.view(), "\n")[0]; !strings.Contains(title, tt.want) {
+			t.Errorf("audit title = %q; want it to show %q", title, tt.want)
+		}
+	}
+}
