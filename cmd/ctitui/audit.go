@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -126,14 +127,16 @@ func (a *app) auditListCommand() *cobra.Command {
 }
 
 func (a *app) auditVerifyCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify",
+	var anchor string
+	cmd := &cobra.Command{
+		Use:   "verify [--anchor ID:HASH]",
 		Short: "Check the audit log's hash chain: exit 1 if an entry was changed, deleted or inserted",
 		Long: `verify walks the audit log's hash chain, oldest entry first, and reports the
 first entry that was changed, deleted around or inserted by a tool other than
-ctitui. It prints the head hash: note it somewhere else to be able to tell
-later that the log was not rewritten wholesale.`,
-		Example: "  ctitui audit verify",
+ctitui. It prints the head hash: note it somewhere else, and pass it later
+as --anchor to check that the log still holds that entry unchanged, which a
+wholesale rewrite of the chain would not.`,
+		Example: "  ctitui audit verify\n  ctitui audit verify --anchor 1042:9f2c…",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := a.service(cmd.Context()); err != nil {
@@ -146,8 +149,25 @@ later that the log was not rewritten wholesale.`,
 			if !rep.OK() {
 				return errors.New(rep.String())
 			}
+			if anchor != "" {
+				idText, want, found := strings.Cut(anchor, ":")
+				id, err := strconv.ParseInt(idText, 10, 64)
+				if !found || err != nil || want == "" {
+					return usagef("invalid --anchor %q: want ID:HASH as printed by 'ctitui audit verify'", anchor)
+				}
+				got, err := a.store.AuditHash(cmd.Context(), id)
+				if err != nil {
+					return fmt.Errorf("audit chain: anchor: %w", err)
+				}
+				if got != want {
+					return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
+				}
+				fmt.Fprintf(a.stdout, "anchor #%d: ok\n", id)
+			}
 			fmt.Fprintln(a.stdout, rep.String())
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&anchor, "anchor", "", "an ID:HASH printed by an earlier verify, to check the chain still holds it")
+	return cmd
 }

@@ -161,7 +161,7 @@ func (r ChainReport) String() string {
 		if r.Rows == 0 {
 			return "audit chain: empty"
 		}
-		return fmt.Sprintf("audit chain: ok, %d entries, head #%d %s", r.Rows, r.HeadID, r.HeadHash)
+		return fmt.Sprintf("audit chain: ok, %d entries, head %d:%s", r.Rows, r.HeadID, r.HeadHash)
 	}
 	return fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %d entries fail)", r.BrokenAt, r.Problem, r.Broken, r.Rows)
 }
@@ -198,4 +198,18 @@ func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
 		prev = r.hash.String
 	}
 	return rep, nil
+}
+
+// AuditHash returns the stored hash of the audit entry with id, so that a
+// head noted earlier can be checked against the chain as it is now.
+func (s *Store) AuditHash(ctx context.Context, id int64) (string, error) {
+	var h sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, id).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("audit entry #%d does not exist", id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read audit entry #%d: %w", id, translate(err))
+	}
+	return h.String, nil
 }
