@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -150,19 +150,14 @@ wholesale rewrite of the chain would not.`,
 				return errors.New(rep.String())
 			}
 			if anchor != "" {
-				idText, want, found := strings.Cut(anchor, ":")
-				id, err := strconv.ParseInt(idText, 10, 64)
-				if !found || err != nil || want == "" {
-					return usagef("invalid --anchor %q: want ID:HASH as printed by 'ctitui audit verify'", anchor)
+				err := a.store.CheckAuditAnchor(cmd.Context(), anchor)
+				if errors.Is(err, db.ErrBadAnchor) {
+					return usageError{err}
 				}
-				got, err := a.store.AuditHash(cmd.Context(), id)
 				if err != nil {
-					return fmt.Errorf("audit chain: anchor: %w", err)
+					return err
 				}
-				if got != want {
-					return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
-				}
-				fmt.Fprintf(a.stdout, "anchor #%d: ok\n", id)
+				fmt.Fprintf(a.stdout, "anchor %s: ok\n", anchor)
 			}
 			fmt.Fprintln(a.stdout, rep.String())
 			return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -68,7 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "ctitui: %s\n", oneLine(err.Error()))
+	// Errors can quote text from the database, such as an email.
+	fmt.Fprintf(stderr, "ctitui: %s\n", textsafe.Line(oneLine(err.Error())))
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		return exitUsage
@@ -185,7 +187,7 @@ func (a *app) policy() (password.Policy, error) {
 
 // notify tells the person running ctitui what opening the database did.
 func (a *app) notify(msg string) {
-	fmt.Fprintf(a.stderr, "ctitui: %s\n", msg)
+	fmt.Fprintf(a.stderr, "ctitui: %s\n", textsafe.Line(msg))
 	a.notices = append(a.notices, msg)
 }
 

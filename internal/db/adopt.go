@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ type column struct {
 func (c column) definition() string {
 	def := quoteIdent(c.name)
 	if c.typ != "" {
-		def += " " + c.typ
+		def += " " + safeType(c.typ)
 	}
 	if c.notNull && c.dflt != nil {
 		def += " NOT NULL"
@@ -77,6 +78,33 @@ func (c column) definition() string {
 		def += " DEFAULT " + *c.dflt
 	}
 	return def
+}
+
+// plainType matches a declared type that is safe to write back into SQL as
+// it is: words, then an optional (N) or (N, M).
+var plainType = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\(\s*[-+]?\d+\s*(,\s*[-+]?\d+\s*)?\))?$`)
+
+// safeType returns typ if it is a plain type name, else the type affinity
+// SQLite gives it (rules of section 3.1 of its datatype documentation). A
+// declared type can be any quoted text, and SQLite hands it back unquoted:
+// written into CREATE TABLE as it is, a type such as `x); DROP TABLE t; --`
+// would run. The affinity keeps the column's behaviour.
+func safeType(typ string) string {
+	if plainType.MatchString(typ) {
+		return typ
+	}
+	t := strings.ToUpper(typ)
+	switch {
+	case strings.Contains(t, "INT"):
+		return "INTEGER"
+	case strings.Contains(t, "CHAR"), strings.Contains(t, "CLOB"), strings.Contains(t, "TEXT"):
+		return "TEXT"
+	case strings.Contains(t, "BLOB"):
+		return "BLOB"
+	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"):
+		return "REAL"
+	}
+	return "NUMERIC"
 }
 
 func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
@@ -497,6 +525,23 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 		if !u.disabled.IsZero() && !hasColumn(p.users, "disabled_at") {
 			report.disabled++
 		}
+	}
+	// A row the old service wrote after inspectLegacy read the table would
+	// have been copied with none of ctitui's values: refuse rather than keep
+	// a user nobody can find.
+	var copied int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ctitui_adopt_users WHERE email_normalized <> ''`).Scan(&copied); err != nil {
+		return err
+	}
+	if copied != len(p.rows) {
+		return fmt.Errorf("the users table changed while it was being adopted (%d rows read, %d copied); try again", len(p.rows), copied)
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ctitui_adopt_users`).Scan(&total); err != nil {
+		return err
+	}
+	if total != copied {
+		return fmt.Errorf("the users table changed while it was being adopted (%d rows read, %d copied); try again", len(p.rows), total)
 	}
 	if err := exec(`DROP TABLE users`); err != nil {
 		return err

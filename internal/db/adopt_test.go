@@ -754,3 +754,25 @@ func versionStrings(from, to int64) []string {
 	}
 	return vs
 }
+
+// A declared type is arbitrary quoted text that SQLite hands back unquoted;
+// adoption must not paste it into SQL. The column keeps its values and its
+// affinity, and nothing else in the file is touched.
+func TestOpenAdoptionIsNotInjectedThroughColumnTypes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	writeSQLite(t, path,
+		`CREATE TABLE victim (x TEXT)`,
+		`INSERT INTO victim VALUES ('still here')`,
+		`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL,
+			nickname "x); DROP TABLE victim; /*", badge "INT x); DROP TABLE victim; --")`,
+		`INSERT INTO users VALUES ('u1', 'a@x.org', '$2b$04$abcdefghijklmnopqrstuu', '2024-01-01 00:00:00', 'ann', 7)`,
+	)
+	openStore(t, path, db.Options{}).Close()
+	raw := openRawSQLite(t, path, true)
+	if got := queryStrings(t, raw, `SELECT x FROM victim`); !slices.Equal(got, []string{"still here"}) {
+		t.Errorf("victim table = %q; want it untouched", got)
+	}
+	if got := queryStrings(t, raw, `SELECT nickname || '/' || typeof(badge) FROM users`); !slices.Equal(got, []string{"ann/integer"}) {
+		t.Errorf("kept columns = %q; want ann/integer", got)
+	}
+}

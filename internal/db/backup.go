@@ -188,26 +188,36 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 		state, err := probe(ctx, path)
 		switch {
 		case errors.Is(err, ErrNotDatabase), errors.Is(err, ErrCorrupt):
-			// Restoring over a damaged file is what restore is for: keep
-			// its bytes as they are, nobody can be using it.
+			// Restoring over a damaged file is what restore is for. SQLite
+			// cannot lock it, so look for the companions a user would have.
+			if !closedCleanly(path) {
+				return fmt.Errorf("restore: %w: %s has -wal, -shm or -journal files beside it; close every ctitui using it and try again", ErrLocked, path)
+			}
 			if rep.Backup, err = copyBytesBeside(path, "pre-restore", opts.Now()); err != nil {
 				return err
 			}
 			return replaceWithCopy(ctx, path, src)
 		case err != nil:
 			return err
-		case state.hasData:
-			if rep.Backup, err = backupBeforeRestoring(ctx, path, opts.Now()); err != nil {
-				return err
-			}
 		}
-		// Hold the current file exclusively while the new one is moved in,
-		// so that no process is half way through a write to it.
-		release, err := holdExclusively(ctx, path)
+		// Hold the current file exclusively from before its backup until the
+		// new one is in place: no write can fall between the two.
+		held, err := holdExclusively(ctx, path)
 		if err != nil {
 			return err
 		}
-		defer release()
+		defer held.Close()
+		if state.hasData {
+			conn, err := held.Conn(ctx)
+			if err != nil {
+				return fmt.Errorf("restore: %w", translate(err))
+			}
+			rep.Backup, err = autoBackup(ctx, conn, path, "pre-restore", opts.Now())
+			conn.Close()
+			if err != nil {
+				return err
+			}
+		}
 		return replaceWithCopy(ctx, path, src)
 	}()
 	if err != nil {
@@ -275,31 +285,17 @@ func checkRestoreSource(ctx context.Context, src string) error {
 	return nil
 }
 
-func backupBeforeRestoring(ctx context.Context, path string, now time.Time) (string, error) {
-	db, err := sql.Open("sqlite", readOnlyDSN(path))
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return "", translate(err)
-	}
-	defer conn.Close()
-	return autoBackup(ctx, conn, path, "pre-restore", now)
-}
-
 // holdExclusively takes the current database out of WAL mode and holds an
-// exclusive lock on it until release. Leaving WAL mode needs every other
-// connection gone, so it fails, changing nothing, while another process has
-// the file open.
-func holdExclusively(ctx context.Context, path string) (release func(), err error) {
+// exclusive lock on it through the returned single-connection pool, until
+// it is closed. Leaving WAL mode needs every other connection gone, so it
+// fails, changing nothing, while another process has the file open.
+func holdExclusively(ctx context.Context, path string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", fileURI(path)+"?mode=rw&_pragma=busy_timeout(1000)")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("restore: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	fail := func(err error) (func(), error) {
+	fail := func(err error) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("restore: %w; close every ctitui using %s and try again", err, path)
 	}
@@ -317,7 +313,7 @@ func holdExclusively(ctx context.Context, path string) (release func(), err erro
 	if _, err := db.ExecContext(ctx, `BEGIN EXCLUSIVE; COMMIT`); err != nil {
 		return fail(translate(err))
 	}
-	return func() { db.Close() }, nil
+	return db, nil
 }
 
 // replaceWithCopy writes a copy of src beside path and renames it over path.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -107,12 +108,27 @@ func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 		if sealed > 0 {
 			return nil
 		}
-		rows, err := readAuditRows(ctx, tx)
+		// Read all before writing: the rows predate the chain, and an
+		// update while a query on the same table is open would re-read them.
+		var pending []auditRow
+		rows, err := tx.QueryContext(ctx, auditRowsQuery)
 		if err != nil {
-			return err
+			return translate(err)
+		}
+		for rows.Next() {
+			r, err := scanAuditRow(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			pending = append(pending, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err)
 		}
 		prev := ""
-		for _, r := range rows {
+		for _, r := range pending {
 			h := r.computeHash(prev)
 			if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, r.id); err != nil {
 				return translate(err)
@@ -124,21 +140,12 @@ func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 	})
 }
 
-func readAuditRows(ctx context.Context, q queryer) ([]auditRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []auditRow
-	for rows.Next() {
-		var r auditRow
-		if err := rows.Scan(&r.id, &r.at, &r.actor, &r.action, &r.userID, &r.userEmail, &r.details, &r.prevHash, &r.hash); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err())
+const auditRowsQuery = `SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`
+
+func scanAuditRow(rows *sql.Rows) (auditRow, error) {
+	var r auditRow
+	err := rows.Scan(&r.id, &r.at, &r.actor, &r.action, &r.userID, &r.userEmail, &r.details, &r.prevHash, &r.hash)
+	return r, translate(err)
 }
 
 // ChainReport is the result of walking the audit chain.
@@ -167,15 +174,21 @@ func (r ChainReport) String() string {
 }
 
 // VerifyAuditChain walks the audit log oldest first and reports the first
-// row that breaks the chain.
+// row that breaks the chain. It streams the rows: memory does not grow with
+// the length of the log.
 func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
-	rows, err := readAuditRows(ctx, s.db)
+	rows, err := s.db.QueryContext(ctx, auditRowsQuery)
 	if err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+		return ChainReport{}, fmt.Errorf("verify audit chain: %w", translate(err))
 	}
+	defer rows.Close()
 	var rep ChainReport
 	prev := ""
-	for _, r := range rows {
+	for rows.Next() {
+		r, err := scanAuditRow(rows)
+		if err != nil {
+			return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+		}
 		rep.Rows++
 		rep.HeadID, rep.HeadHash = r.id, r.hash.String
 		var problem string
@@ -197,19 +210,34 @@ func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
 		// once rather than breaking every row after it.
 		prev = r.hash.String
 	}
+	if err := rows.Err(); err != nil {
+		return ChainReport{}, fmt.Errorf("verify audit chain: %w", translate(err))
+	}
 	return rep, nil
 }
 
-// AuditHash returns the stored hash of the audit entry with id, so that a
-// head noted earlier can be checked against the chain as it is now.
-func (s *Store) AuditHash(ctx context.Context, id int64) (string, error) {
-	var h sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, id).Scan(&h)
+// CheckAuditAnchor checks an anchor noted from an earlier verify, "ID:HASH":
+// the entry must still exist with that hash, which a rewrite of the chain
+// from that entry on would change.
+func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
+	idText, want, found := strings.Cut(anchor, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !found || err != nil || want == "" {
+		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", ErrBadAnchor, anchor)
+	}
+	var got sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, id).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("audit entry #%d does not exist", id)
+		return fmt.Errorf("audit chain: anchored entry #%d no longer exists: the log was rewritten", id)
 	}
 	if err != nil {
-		return "", fmt.Errorf("read audit entry #%d: %w", id, translate(err))
+		return fmt.Errorf("audit chain: read entry #%d: %w", id, translate(err))
 	}
-	return h.String, nil
+	if got.String != want {
+		return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
+	}
+	return nil
 }
+
+// ErrBadAnchor reports an anchor that is not of the form ID:HASH.
+var ErrBadAnchor = errors.New("invalid audit anchor")

@@ -118,7 +118,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 		}
 	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		var done []string
+		done := slices.Clone(rep.Repairs) // the file-system ones, made above
 		for _, f := range repairs {
 			if f.fix == nil {
 				continue
@@ -128,10 +128,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 			}
 			done = append(done, f.Repair)
 		}
-		if len(done) == 0 {
-			return nil
-		}
-		rep.Repairs = append(rep.Repairs, done...)
+		rep.Repairs = done
 		return appendAudit(ctx, tx, user.AuditEntry{At: opts.Now.UTC(), Actor: opts.Actor, Action: user.ActionRepair,
 			Details: strings.Join(done, "; ") + "; backup " + rep.Backup})
 	})
@@ -380,9 +377,17 @@ func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Findin
 	if !exists {
 		return nil, nil // reported by the schema check
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search, rank) VALUES ('integrity-check', 1)`)
+	// The check is an INSERT that writes nothing; run it with the other
+	// writers of this process.
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search, rank) VALUES ('integrity-check', 1)`)
+		return err
+	})
 	if err == nil {
 		return okFinding("search index", "the email search index matches the users table"), nil
+	}
+	if !isCorruptIndex(err) {
+		return nil, fmt.Errorf("check search index: %w", translate(err))
 	}
 	return []Finding{{Check: "search index", Severity: SeverityProblem,
 		Message: "the email search index does not match the users table", Repair: "rebuild the email search index",

@@ -72,3 +72,10 @@ func isUniqueViolation(err error) bool {
 	}
 	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
+
+// isCorruptIndex reports whether err is FTS5's answer to an integrity-check
+// that found the index and its table disagree.
+func isCorruptIndex(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CORRUPT_VTAB
+}

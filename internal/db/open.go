@@ -99,6 +99,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if adopted, err = adopt(ctx, path, state, opts); err != nil {
 			return nil, err
 		}
+		// Say so at once: if a later step fails, the person still learns
+		// what changed and where the original is.
+		opts.Notify(adopted.String())
 	}
 	db, err := sql.Open("sqlite", readWriteDSN(path))
 	if err != nil {
@@ -116,9 +119,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if adopted != nil {
 		if err := s.recordAdoption(ctx, adopted, opts); err != nil {
 			db.Close()
-			return nil, err
+			return nil, fmt.Errorf("record adoption (backup of the original: %s): %w", adopted.backup, err)
 		}
-		opts.Notify(adopted.String())
 	}
 	return s, nil
 }

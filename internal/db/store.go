@@ -16,7 +16,7 @@ import (
 var _ user.Store = (*Store)(nil)
 
 // userSelect reads a user with its roles; %s is the password hash column, or
-// ” where the caller has no use for it. The roles come from a correlated
+// an empty string where the caller has no use for it. The roles come from a correlated
 // subquery so that a listing stays one streaming statement.
 const userSelect = `SELECT u.id, u.email, %s, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
 	u.failed_logins, u.locked_until,

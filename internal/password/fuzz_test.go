@@ -54,12 +54,13 @@ func FuzzParsePHC(f *testing.F) {
 // "#". A reason is a fixed text with counts filled in, so it can contain the
 // password only where the password is made of that fixed text (say "word").
 var policyTemplates = map[string]bool{
-	"password is not valid UTF-#":                                        true,
-	"password contains control characters (such as tab, newline or NUL)": true,
-	"password too short: # characters, need at least #":                  true,
-	"password too long: # characters, at most # allowed":                 true,
-	"password is too common (found in a list of breached passwords)":     true,
-	"password contains the email address's local part":                   true,
+	"password is not valid UTF-#":                                                                          true,
+	"password contains control characters (such as tab, newline or NUL)":                                   true,
+	"password too short: # characters, need at least #":                                                    true,
+	"password too long: # characters, at most # allowed":                                                   true,
+	"password is too common (found in a list of breached passwords)":                                       true,
+	"password is too easy to guess (repeated or sequential characters, keyboard patterns or common words)": true,
+	"password contains the email address's local part":                                                     true,
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)

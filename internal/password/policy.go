@@ -1,6 +1,8 @@
 package password
 
 import (
+	"github.com/trustelem/zxcvbn"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -113,7 +115,33 @@ func (p Policy) Check(plain, email string) error {
 	if local := localPart(email); utf8.RuneCountInString(local) >= minLocalPart && strings.Contains(folded, local) {
 		return reject("password contains the email address's local part")
 	}
+	if tooGuessable(normal) {
+		return reject("password is too easy to guess (repeated or sequential characters, keyboard patterns or common words)")
+	}
 	return nil
+}
+
+// guessesFloor is the fewest guesses zxcvbn may estimate for a password:
+// below a million it rates the password "too guessable" or "very
+// guessable" (scores 0 and 1).
+const guessesFloor = 1e6
+
+// zxcvbnWindow bounds the text zxcvbn analyses: its matching grows faster
+// than linearly with length, and a password that is weak in its first 64
+// characters is weak.
+const zxcvbnWindow = 64
+
+// tooGuessable reports whether zxcvbn (the estimator from Dropbox, on the
+// same lists as IsCommon) finds plain easy to guess. NIST SP 800-63B names
+// repetitive and sequential characters as values to refuse along with
+// breached passwords; at the default 15-character minimum almost no breached
+// password is long enough to be refused by the list alone, while
+// "passwordpassword" or "123456789012345" are.
+func tooGuessable(plain string) bool {
+	if r := []rune(plain); len(r) > zxcvbnWindow {
+		plain = string(r[:zxcvbnWindow])
+	}
+	return zxcvbn.PasswordStrength(plain, nil).Guesses < guessesFloor
 }
 
 func reject(reason string) error {

@@ -2,6 +2,7 @@ package password_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -51,7 +52,16 @@ func TestPolicyCheck(t *testing.T) {
 		{def, "tr" + eDecomp + "s caf" + eDecomp + " noir", noEmail, "password too short: 14 characters"},
 		{def, "tr" + eDecomp + "s caf" + eDecomp + " noir!", noEmail, ok},
 		// Maximum length.
-		{def, strings.Repeat("a", 256), noEmail, ok},
+		{def, randomText(256), noEmail, ok},
+		// Long enough, but built from repeats, sequences, keyboard rows or
+		// a repeated common password: NIST's "expected" values.
+		{def, "passwordpassword", noEmail, "password is too easy to guess"},
+		{def, "aaaaaaaaaaaaaaaa", noEmail, "password is too easy to guess"},
+		{def, "123456789012345", noEmail, "password is too easy to guess"},
+		{def, "qwertyuiopasdfgh", noEmail, "password is too easy to guess"},
+		{def, "iloveyouiloveyou", noEmail, "password is too easy to guess"},
+		{def, "correct horse battery staple", noEmail, ok},
+		{def, strings.Repeat("a", 256), noEmail, "password is too easy to guess"},
 		{def, strings.Repeat("a", 257), noEmail, "password too long: 257 characters, at most 256 allowed"},
 		{def, strings.Repeat(eAcute, 257), noEmail, "password too long: 257 characters"},
 		{def, strings.Repeat(eDecomp, 256), noEmail, ok}, // 512 code points before NFC
@@ -93,7 +103,7 @@ func TestPolicyCheck(t *testing.T) {
 		{eight, "plum qua", noEmail, ok},
 		{eight, "plum qu", noEmail, "password too short: 7 characters, need at least 8"},
 		{password.Policy{MinLength: 3}, "plum qu", noEmail, "password too short: 7 characters, need at least 8"},
-		{password.Policy{MinLength: 300}, strings.Repeat("a", 256), noEmail, ok},
+		{password.Policy{MinLength: 300}, randomText(256), noEmail, ok},
 	}
 	for _, tt := range tests {
 		err := tt.p.Check(tt.plain, tt.email)
@@ -231,4 +241,16 @@ func TestGenerateFor(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomText returns n letters that follow no pattern zxcvbn knows, the
+// same on every run.
+func randomText(n int) string {
+	r := rand.New(rand.NewPCG(1, 2))
+	const letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = letters[r.IntN(len(letters))]
+	}
+	return string(b)
 }

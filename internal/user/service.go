@@ -93,13 +93,12 @@ func (s *Service) Register(ctx context.Context, email, plain string, roles []Rol
 	if err != nil {
 		return User{}, err
 	}
+	roles, err = assignable(roles)
+	if err != nil {
+		return User{}, err
+	}
 	if len(roles) == 0 {
 		roles = []Role{DefaultRole}
-	}
-	for _, r := range roles {
-		if _, err := ParseRole(string(r)); err != nil {
-			return User{}, err
-		}
 	}
 	normalized := NormalizeEmail(email)
 	// Look before hashing: a duplicate is the likeliest mistake and should
@@ -120,7 +119,7 @@ func (s *Service) Register(ctx context.Context, email, plain string, roles []Rol
 	u := User{
 		ID:           s.newID(),
 		Email:        email,
-		Roles:        SortRoles(slices.Clone(roles)),
+		Roles:        roles,
 		PasswordHash: hash,
 		CreatedAt:    now,
 		UpdatedAt:    now,
@@ -135,6 +134,20 @@ func (s *Service) Register(ctx context.Context, email, plain string, roles []Rol
 		return User{}, err
 	}
 	return u, nil
+}
+
+// assignable returns roles in their canonical spelling, sorted, without
+// duplicates, or an error naming the first that cannot be assigned.
+func assignable(roles []Role) ([]Role, error) {
+	out := make([]Role, 0, len(roles))
+	for _, r := range roles {
+		parsed, err := ParseRole(string(r))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, parsed)
+	}
+	return SortRoles(out), nil
 }
 
 func (s *Service) audit(at time.Time, action Action, u User, details string) AuditEntry {
@@ -234,18 +247,28 @@ func (s *Service) SetRoles(ctx context.Context, email string, roles []Role) (Use
 	if len(roles) == 0 {
 		return User{}, fmt.Errorf("%w: a user needs at least one role", ErrInvalidRole)
 	}
-	for _, r := range roles {
-		if _, err := ParseRole(string(r)); err != nil {
-			return User{}, err
-		}
-	}
-	roles = SortRoles(slices.Clone(roles))
 	u, _, err := s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
-		if slices.Equal(u.Roles, roles) {
+		// A role the user already holds stays allowed even if ctitui cannot
+		// assign it (one kept from an adopted database): setting roles must
+		// not force dropping it.
+		var held, wanted []Role
+		for _, r := range roles {
+			if slices.Contains(u.Roles, r) {
+				held = append(held, r)
+			} else {
+				wanted = append(wanted, r)
+			}
+		}
+		wanted, err := assignable(wanted)
+		if err != nil {
+			return AuditEntry{}, false, err
+		}
+		next := SortRoles(append(held, wanted...))
+		if slices.Equal(u.Roles, next) {
 			return AuditEntry{}, false, nil
 		}
-		details := fmt.Sprintf("roles %s -> %s", JoinRoles(u.Roles), JoinRoles(roles))
-		u.Roles, u.UpdatedAt = roles, now
+		details := fmt.Sprintf("roles %s -> %s", JoinRoles(u.Roles), JoinRoles(next))
+		u.Roles, u.UpdatedAt = next, now
 		return s.audit(now, ActionSetRoles, *u, details), true, nil
 	})
 	return u, err
@@ -346,7 +369,14 @@ func (s *Service) Verify(ctx context.Context, email, plain string) (User, error)
 			return User{}, fmt.Errorf("hash password: %w", err)
 		}
 	}
+	verified := u.PasswordHash
 	u, _, err = s.update(ctx, u.Email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+		// The check above ran outside the transaction: if the password was
+		// changed, or the account disabled or locked, meanwhile, this login
+		// must not go through, nor overwrite the new hash.
+		if u.PasswordHash != verified || u.Disabled() || u.Locked(now) {
+			return AuditEntry{}, false, ErrInvalidCredentials
+		}
 		u.LastLoginAt, u.FailedLogins, u.LockedUntil = now, 0, time.Time{}
 		if newHash == "" {
 			return AuditEntry{}, true, nil

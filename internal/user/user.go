@@ -167,8 +167,8 @@ func (p LockoutPolicy) Validate() error {
 	if p.Threshold < 1 || p.Threshold > 1000 {
 		return fmt.Errorf("lockout threshold must be between 1 and 1000 failed attempts, not %d", p.Threshold)
 	}
-	if p.Duration < time.Minute || p.Duration > 30*24*time.Hour {
-		return fmt.Errorf("lockout duration must be between 1 minute and 30 days, not %v", p.Duration)
+	if p.Duration < time.Minute || p.Duration > 30*24*time.Hour || p.Duration%time.Minute != 0 {
+		return fmt.Errorf("lockout duration must be whole minutes between 1 minute and 30 days, not %v", p.Duration)
 	}
 	return nil
 }
