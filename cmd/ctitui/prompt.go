@@ -27,7 +27,10 @@ func (a *app) terminalFd() (int, bool) {
 // echo on the terminal, asked twice when confirm is set.
 func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(a.stdin).ReadString('\n')
+		line, err := a.interruptible(-1, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
+		if errors.Is(err, errInterrupted) {
+			return "", err
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read password from stdin: %w", err)
 		}
@@ -60,22 +63,64 @@ func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 
 func (a *app) prompt(fd int, label string) (string, error) {
 	fmt.Fprint(a.stderr, label)
-	b, err := term.ReadPassword(fd)
+	plain, err := a.interruptible(fd, func() (string, error) {
+		b, err := term.ReadPassword(fd)
+		return string(b), err
+	})
 	fmt.Fprintln(a.stderr)
+	if errors.Is(err, errInterrupted) {
+		return "", err
+	}
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
 	}
-	if len(b) == 0 {
+	if plain == "" {
 		return "", usagef("empty password")
 	}
-	return string(b), nil
+	return plain, nil
+}
+
+// errInterrupted reports a Ctrl+C (or SIGTERM) while ctitui waited for input.
+var errInterrupted = errors.New("interrupted")
+
+// interruptible runs read, a blocking read of the terminal or stdin, and
+// gives up when the command's context ends: main turns Ctrl+C into that, and
+// a read that ignored it would take the next line typed, perhaps a shell
+// command, as the answer. When fd is a terminal its mode is restored, since
+// the abandoned read may have turned echo off.
+func (a *app) interruptible(fd int, read func() (string, error)) (string, error) {
+	var state *term.State
+	if fd >= 0 {
+		state, _ = term.GetState(fd)
+	}
+	type result struct {
+		text string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		text, err := read()
+		done <- result{text, err}
+	}()
+	select {
+	case r := <-done:
+		return r.text, r.err
+	case <-a.ctx.Done():
+		if state != nil {
+			_ = term.Restore(fd, state)
+		}
+		return "", errInterrupted
+	}
 }
 
 // confirmLine asks question on the terminal and returns the line typed.
 func (a *app) confirmLine(question string) (string, error) {
 	fmt.Fprint(a.stderr, question)
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	line, err := a.interruptible(-1, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
 	if err != nil && !errors.Is(err, io.EOF) {
+		if errors.Is(err, errInterrupted) {
+			fmt.Fprintln(a.stderr)
+		}
 		return "", err
 	}
 	return strings.TrimSpace(line), nil

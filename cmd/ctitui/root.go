@@ -23,6 +23,8 @@ const (
 	exitOK    = 0
 	exitFail  = 1
 	exitUsage = 2
+	// exitInterrupted is the shells' code for a command ended by SIGINT.
+	exitInterrupted = 130
 )
 
 // usageError marks a mistake in how ctitui was called (exit 2).
@@ -36,11 +38,13 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // app is what every command shares: the streams, the global flags and the
 // database, opened on first use.
 type app struct {
+	ctx            context.Context // ends on Ctrl+C
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 
 	dbPath    string
+	dbSet     bool // --db was given, even if empty
 	minLength int
 
 	store   *db.Store
@@ -51,7 +55,7 @@ type app struct {
 // run executes ctitui with args and returns the process exit code. It never
 // panics out and prints every failure as one line on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "ctitui: internal error: %v\n", r)
@@ -72,8 +76,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Errors can quote text from the database, such as an email.
 	fmt.Fprintf(stderr, "ctitui: %s\n", textsafe.Line(oneLine(err.Error())))
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
+	switch {
+	case errors.As(err, &ue) || isCobraUsage(err):
 		return exitUsage
+	case errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled):
+		return exitInterrupted
 	}
 	return exitFail
 }
@@ -116,6 +123,9 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		a.dbSet = cmd.Flags().Changed("db")
+	}
 	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand(),
 		a.backupCommand(), a.restoreCommand(), a.doctorCommand())
 	return root
@@ -134,8 +144,11 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 // databasePath resolves where the database lives: --db, $CTITUI_DB, then the
 // XDG data directory.
 func (a *app) databasePath() (string, error) {
+	if a.dbSet && strings.TrimSpace(a.dbPath) == "" {
+		return "", usagef("--db needs a file name")
+	}
 	if a.dbPath != "" {
-		return a.dbPath, nil
+		return expandHome(a.dbPath)
 	}
 	if p := a.getenv("CTITUI_DB"); p != "" {
 		return p, nil
@@ -203,4 +216,17 @@ func version() string {
 		return info.Main.Version
 	}
 	return "devel"
+}
+
+// expandHome expands a leading "~/" in path, as a shell would have if the
+// path had not been quoted.
+func expandHome(path string) (string, error) {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("expand %s: %w", path, err)
+	}
+	return filepath.Join(home, strings.TrimPrefix(path, "~")), nil
 }

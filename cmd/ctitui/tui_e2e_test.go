@@ -176,7 +176,8 @@ func TestTUIE2ERegisterAndWatch(t *testing.T) {
 	p.waitFor("other@example.org", 6*time.Second)
 
 	p.keys("q")
-	s := p.waitFor("EXITED=", 10*time.Second)
+	// The shell prints EXITED= and TTY= on two lines: wait for the second.
+	s := p.waitFor("TTY=", 10*time.Second)
 	if !strings.Contains(s, "EXITED=0") || !strings.Contains(s, "TTY=restored") {
 		t.Errorf("after q:\n%s\nwant EXITED=0 and TTY=restored", s)
 	}

@@ -316,15 +316,15 @@ func (a *app) userDeleteCommand() *cobra.Command {
 			if _, ok := a.terminalFd(); !ok {
 				return usagef("refusing to delete without --yes when stdin is not a terminal")
 			}
-			answer, err := a.confirmLine(fmt.Sprintf("Delete %s? Type the email to confirm: ", textsafe.Line(u.Email)))
+			answer, err := a.confirmLine(fmt.Sprintf("Delete %s (id %s)? Type the email or the id to confirm: ", textsafe.Line(u.Email), textsafe.Line(u.ID)))
 			if err != nil {
 				return err
 			}
-			if user.NormalizeEmail(answer) != user.NormalizeEmail(u.Email) {
-				return errors.New("not deleted: the email typed did not match")
+			if user.NormalizeEmail(answer) != user.NormalizeEmail(u.Email) && answer != u.ID {
+				return errors.New("not deleted: what was typed matches neither the email nor the id")
 			}
 		}
-		if _, err := svc.Delete(cmd.Context(), u.Email); err != nil {
+		if _, err := svc.Delete(cmd.Context(), u.ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "deleted %s\n", textsafe.Line(u.Email))

@@ -176,7 +176,7 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 	if same, _ := sameFile(path, src); same {
 		return nil, rep, fmt.Errorf("restore: %s is the database itself", src)
 	}
-	if err := prepareFile(path); err != nil {
+	if _, err := prepareFile(path); err != nil {
 		return nil, rep, err
 	}
 	unlock, err := lockMigrations(ctx, path)
@@ -214,6 +214,11 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 			}
 			rep.Backup, err = autoBackup(ctx, conn, path, "pre-restore", opts.Now())
 			conn.Close()
+			if errors.Is(err, ErrCorrupt) {
+				// SQLite cannot copy what it cannot read; the bytes, held
+				// still and out of WAL mode, are the faithful backup.
+				rep.Backup, err = copyBytesBeside(path, "pre-restore", opts.Now())
+			}
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -240,8 +241,10 @@ func TestOpenCreatesMissingDirectoriesPrivately(t *testing.T) {
 			assertMode(t, path+companion, 0o600)
 		}
 	}
-	if got := told.all(); len(got) != 0 {
-		t.Errorf("Notify got %q for a new database; want nothing", got)
+	// A new file is announced, so that a mistyped path does not pass for
+	// an empty database.
+	if got, want := told.all(), []string{"created a new database at " + path}; !slices.Equal(got, want) {
+		t.Errorf("Notify got %q for a new database; want %q", got, want)
 	}
 }
 

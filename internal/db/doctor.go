@@ -151,7 +151,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
 	var out []Finding
 	for _, check := range []func(context.Context, DoctorOptions) ([]Finding, error){
-		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkSearchIndex, s.checkPermissions,
+		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkSearchIndex, s.checkPermissions,
 		s.checkRoles, s.checkHashes, s.checkAdmins, s.checkChain,
 	} {
 		found, err := check(ctx, opts)
@@ -367,6 +367,61 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkEmails finds users whose email_normalized is not what ctitui would
+// compute from their email: the sign of an edit in another tool, such as
+// the sqlite3 shell. Such a user cannot be found by its address.
+func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, email, email_normalized FROM users`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	type stale struct{ id, email, want string }
+	var found []stale
+	taken := map[string]bool{}
+	for rows.Next() {
+		var id, email, normalized string
+		if err := rows.Scan(&id, &email, &normalized); err != nil {
+			return nil, translate(err)
+		}
+		taken[normalized] = true
+		if want := user.NormalizeEmail(email); want != normalized {
+			found = append(found, stale{id, email, want})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(found) == 0 {
+		return okFinding("emails", "every normalised email matches its address"), nil
+	}
+	var out []Finding
+	var fixable []stale
+	for _, f := range found {
+		if taken[f.want] {
+			out = append(out, Finding{Check: "emails", Severity: SeverityProblem,
+				Message: fmt.Sprintf("user %s: %q is the same address as another user's once case is ignored; change one of them", f.id, f.email)})
+			continue
+		}
+		taken[f.want] = true
+		fixable = append(fixable, f)
+	}
+	if len(fixable) > 0 {
+		out = append(out, Finding{Check: "emails", Severity: SeverityProblem,
+			Message: fmt.Sprintf("%d users have an email_normalized that does not match their email (edited outside ctitui?); they cannot be found by address", len(fixable)),
+			Repair:  fmt.Sprintf("recompute email_normalized for %d users", len(fixable)),
+			fix: func(ctx context.Context, tx *sql.Tx) error {
+				for _, f := range fixable {
+					if _, err := tx.ExecContext(ctx, `UPDATE users SET email_normalized = ? WHERE id = ?`, f.want, f.id); err != nil {
+						return err
+					}
+				}
+				return nil
+			}})
+	}
+	return out, nil
 }
 
 func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Finding, error) {

@@ -66,8 +66,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Notify == nil {
 		opts.Notify = func(string) {}
 	}
-	if err := prepareFile(path); err != nil {
+	created, err := prepareFile(path)
+	if err != nil {
 		return nil, err
+	}
+	if created {
+		// A mistyped --db would otherwise pass for an empty database.
+		opts.Notify("created a new database at " + path)
 	}
 	state, err := probe(ctx, path)
 	if err != nil {
@@ -147,13 +152,13 @@ func (s *Store) AppliedAtOpen() []int64 { return slices.Clone(s.applied) }
 
 // prepareFile refuses paths that cannot be a database ctitui may write, and
 // creates a missing file (and its directories) with private permissions.
-func prepareFile(path string) error {
+func prepareFile(path string) (created bool, err error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		dir := filepath.Dir(path)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("create database directory: %w", err)
+			return false, fmt.Errorf("create database directory: %w", err)
 		}
 		// Create the file ourselves: SQLite would create it world-readable.
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -161,20 +166,17 @@ func prepareFile(path string) error {
 			return prepareFile(path) // another process created it first
 		}
 		if err != nil {
-			return fmt.Errorf("create database: %w", err)
+			return false, fmt.Errorf("create database: %w", err)
 		}
-		return f.Close()
+		return true, f.Close()
 	case err != nil:
-		return fmt.Errorf("%w: %v", ErrNotAccessible, err)
+		return false, fmt.Errorf("%w: %v", ErrNotAccessible, err)
 	case info.IsDir():
-		return fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
+		return false, fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
 	case !info.Mode().IsRegular():
-		return fmt.Errorf("%w: %s is not a regular file", ErrNotAccessible, path)
+		return false, fmt.Errorf("%w: %s is not a regular file", ErrNotAccessible, path)
 	}
-	if err := checkAccess(path, info); err != nil {
-		return err
-	}
-	return nil
+	return false, checkAccess(path, info)
 }
 
 // readWriteDSN is the DSN of every read-write connection. The pragmas travel

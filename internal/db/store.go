@@ -84,11 +84,19 @@ func (s *Store) UserByEmail(ctx context.Context, normalized string) (user.User, 
 
 // UserByID implements user.Store.
 func (s *Store) UserByID(ctx context.Context, id string) (user.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, userWithHash+` WHERE u.id = ?`, id))
+	return userByID(ctx, s.db, id)
+}
+
+func userByID(ctx context.Context, q queryer, id string) (user.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, userWithHash+` WHERE u.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return user.User{}, user.ErrNotFound
 	}
 	return u, err
+}
+
+func (t *storeTx) UserByID(ctx context.Context, id string) (user.User, error) {
+	return userByID(ctx, t.tx, id)
 }
 
 // sortColumn is the column a listing is ordered by.

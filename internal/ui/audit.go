@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -18,12 +19,17 @@ import (
 // is scrolled through.
 const auditPage = 200
 
+// auditRefreshMax caps how many entries a refresh after a change elsewhere
+// refetches (see refreshAudit).
+const auditRefreshMax = 25 * auditPage
+
 type auditState struct {
 	entries     []user.AuditEntry
 	cursor, top int
 	atEnd       bool
 	loading     bool
-	keepCursor  bool // the next page refreshes the screen in place
+	keepCursor  bool  // the next page refreshes the screen in place
+	keepID      int64 // the entry the cursor was on when the refresh started
 	seq         int
 	search      textinput.Model
 	searching   bool
@@ -55,6 +61,7 @@ func (m *Model) checkChain() tea.Cmd {
 type auditPageMsg struct {
 	seq     int
 	entries []user.AuditEntry
+	limit   int // how many entries were asked for
 	append  bool
 	err     error
 }
@@ -68,37 +75,48 @@ func newAuditState() auditState {
 	return auditState{search: ti}
 }
 
+// openAudit shows the audit log and checks its hash chain. The check reads
+// the whole log, so it runs when the screen opens and on r, not after every
+// change elsewhere.
 func (m *Model) openAudit() tea.Cmd {
-	m.screen = screenAudit
+	m.show(screenAudit)
 	return tea.Batch(m.reloadAudit(), m.checkChain())
 }
 
+// reloadAudit loads the log from its newest entry, the cursor on it.
 func (m *Model) reloadAudit() tea.Cmd {
 	a := &m.audit
 	a.seq++
 	a.loading, a.keepCursor = true, false
-	return m.fetchAudit(0, false)
+	return m.fetchAudit(0, auditPage, false)
 }
 
 // refreshAudit reloads the log after a change elsewhere, keeping the cursor
-// where it is; new entries arrive at the top.
+// on the entry it is on; new entries arrive at the top. It refetches the
+// newest entries down to a page past the cursor, so the entry is found
+// unless more than a page of entries was added; then, or when the cursor is
+// deeper than auditRefreshMax entries, the cursor keeps its row number.
 func (m *Model) refreshAudit() tea.Cmd {
 	a := &m.audit
-	cmd := m.reloadAudit()
-	a.keepCursor = true
-	return tea.Batch(cmd, m.checkChain())
+	a.seq++
+	a.loading, a.keepCursor, a.keepID = true, true, 0
+	if len(a.entries) > 0 {
+		a.keepID = a.entries[a.cursor].ID
+	}
+	limit := min(a.cursor+auditPage, auditRefreshMax)
+	return m.fetchAudit(0, limit, false)
 }
 
-func (m *Model) fetchAudit(beforeID int64, appendPage bool) tea.Cmd {
+func (m *Model) fetchAudit(beforeID int64, limit int, appendPage bool) tea.Cmd {
 	seq, svc := m.audit.seq, m.svc
-	f := user.AuditFilter{Search: strings.TrimSpace(m.audit.search.Value()), BeforeID: beforeID, Limit: auditPage}
+	f := user.AuditFilter{Search: strings.TrimSpace(m.audit.search.Value()), BeforeID: beforeID, Limit: limit}
 	return func() tea.Msg {
 		var entries []user.AuditEntry
 		err := svc.Audit(context.Background(), f, func(e user.AuditEntry) error {
 			entries = append(entries, e)
 			return nil
 		})
-		return auditPageMsg{seq: seq, entries: entries, append: appendPage, err: err}
+		return auditPageMsg{seq: seq, entries: entries, limit: limit, append: appendPage, err: err}
 	}
 }
 
@@ -117,27 +135,30 @@ func (m *Model) onAuditPage(msg auditPageMsg) tea.Cmd {
 		a.entries = append(a.entries, msg.entries...)
 	case a.keepCursor:
 		a.entries = msg.entries
+		if i := slices.IndexFunc(a.entries, func(e user.AuditEntry) bool { return e.ID == a.keepID }); i >= 0 {
+			// Follow the entry down by as many rows as were added above it;
+			// the top stays put when it showed the newest entries, so that
+			// the new ones come into view.
+			shift := i - a.cursor
+			a.cursor = i
+			if a.top > 0 {
+				a.top += shift
+			}
+		}
 	default:
 		a.entries, a.cursor, a.top = msg.entries, 0, 0
 	}
-	a.atEnd = len(msg.entries) < auditPage
+	a.atEnd = len(msg.entries) < msg.limit
 	m.clampAudit()
 	return nil
 }
 
 func (m *Model) auditRows() int { return max(m.height-5, 1) }
 
+// clampAudit keeps the cursor on an entry and the entry on screen.
 func (m *Model) clampAudit() {
 	a := &m.audit
-	a.cursor = min(max(a.cursor, 0), max(len(a.entries)-1, 0))
-	rows := m.auditRows()
-	if a.cursor < a.top {
-		a.top = a.cursor
-	}
-	if a.cursor >= a.top+rows {
-		a.top = a.cursor - rows + 1
-	}
-	a.top = max(min(a.top, len(a.entries)-rows), 0)
+	a.cursor, a.top = clampWindow(a.cursor, a.top, len(a.entries), m.auditRows())
 }
 
 func (m *Model) auditMove(delta int) tea.Cmd {
@@ -146,7 +167,7 @@ func (m *Model) auditMove(delta int) tea.Cmd {
 	m.clampAudit()
 	if !a.atEnd && !a.loading && len(a.entries) > 0 && len(a.entries)-1-a.cursor < m.auditRows()*2 {
 		a.loading = true
-		return m.fetchAudit(a.entries[len(a.entries)-1].ID, true)
+		return m.fetchAudit(a.entries[len(a.entries)-1].ID, auditPage, true)
 	}
 	return nil
 }
@@ -183,7 +204,7 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 			a.search.SetValue("")
 			return m.reloadAudit()
 		}
-		m.screen = screenList
+		m.showList()
 		return nil
 	case key.Matches(msg, k.Search):
 		a.searching = true
@@ -201,7 +222,7 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		return m.auditMove(len(a.entries))
 	case key.Matches(msg, k.Reload):
-		return m.reloadAudit()
+		return tea.Batch(m.reloadAudit(), m.checkChain())
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	}
@@ -213,12 +234,14 @@ func (m *Model) auditView() string {
 	s := m.styles
 	var b strings.Builder
 	title := s.Title.Render("Audit log") + "  " + s.Subtle.Render("newest first")
+	// The chain's state quotes what the check found in the database.
+	chain := inline(a.chain, m.width)
 	switch {
-	case a.chain == "":
+	case chain == "":
 	case a.chainOK:
-		title += "  " + s.Info.Render(a.chain)
+		title += "  " + s.Info.Render(chain)
 	default:
-		title += "  " + s.Error.Render(a.chain)
+		title += "  " + s.Error.Render(chain)
 	}
 	b.WriteString(title + "\n")
 	switch {

@@ -28,8 +28,14 @@ type detailsAuditMsg struct {
 	err     error
 }
 
-// actionDoneMsg is the result of a change made from the list or details.
+// actionDoneMsg is the result of a change made from the list, the details
+// or a dialog.
 type actionDoneMsg struct {
+	// origin is the screen that started the change and shown its visit
+	// (Model.shown then): only while that visit still shows is it closed
+	// or told of an error by the result.
+	origin  screen
+	shown   int
 	user    user.User
 	text    string
 	deleted bool
@@ -39,7 +45,7 @@ type actionDoneMsg struct {
 func (m *Model) openDetails(u user.User) tea.Cmd {
 	m.setStatus("", false)
 	m.details = detailsState{user: u, loading: true, view: viewport.New(m.width, max(m.height-4, 1))}
-	m.screen = screenDetails
+	m.show(screenDetails)
 	m.renderDetails()
 	return m.refreshDetails()
 }
@@ -64,7 +70,8 @@ func (m *Model) refreshDetails() tea.Cmd {
 
 func (m *Model) onDetailsAudit(msg detailsAuditMsg) tea.Cmd {
 	d := &m.details
-	if msg.id != d.user.ID {
+	// Closed details are not news: the user they showed may be gone.
+	if !m.detailsShowing() || msg.id != d.user.ID {
 		return nil
 	}
 	d.loading = false
@@ -125,22 +132,10 @@ func (m *Model) renderDetails() {
 
 func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
-	u := m.details.user
-	m.back = screenDetails
 	switch {
 	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
-		m.screen, m.back = screenList, screenList
+		m.showList()
 		return nil
-	case key.Matches(msg, k.Roles):
-		return m.openRoles(u)
-	case key.Matches(msg, k.Password):
-		return m.openPassword(u)
-	case key.Matches(msg, k.Disable):
-		return m.openConfirmDisable(u)
-	case key.Matches(msg, k.Delete):
-		return m.openConfirmDelete(u)
-	case key.Matches(msg, k.Unlock):
-		return m.unlock(u)
 	case key.Matches(msg, k.Reload):
 		return m.refreshDetails()
 	case key.Matches(msg, k.Help):
@@ -152,6 +147,10 @@ func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		m.details.view.GotoBottom()
 		return nil
+	}
+	m.back = screenDetails
+	if cmd, ok := m.actionKey(msg, m.details.user); ok {
+		return cmd
 	}
 	var cmd tea.Cmd
 	m.details.view, cmd = m.details.view.Update(msg)
@@ -172,15 +171,28 @@ func (m *Model) detailsHelp() help.KeyMap {
 }
 
 // onActionDone shows the result of a change and refreshes what shows it.
+// Only the visit of the screen that started the change, while it still
+// shows, is closed or told of an error by the result: keys typed ahead of a
+// fire-and-forget unlock ("up" arrives as u, then p) may have opened
+// another dialog meanwhile, and that one is left as it is.
 func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
-	if m.screen == screenPassword {
-		m.form.submitting = false
-		if msg.err != nil {
-			return m.formError(msg.err)
-		}
+	mine := msg.origin == m.screen && msg.shown == m.shown
+	if mine {
+		// Whatever happened, the dialog takes keys again (Esc among them).
+		m.roles.busy, m.confirm.busy, m.form.submitting = false, false, false
 	}
 	if msg.err != nil {
 		m.fail(msg.err)
+		if mine {
+			switch m.screen {
+			case screenPassword:
+				return m.formError(msg.err)
+			case screenRoles:
+				m.roles.err = oneLine(msg.err.Error())
+			case screenConfirmDisable, screenConfirmDelete:
+				m.confirm.err = oneLine(msg.err.Error())
+			}
+		}
 		return nil
 	}
 	u := msg.user
@@ -189,19 +201,28 @@ func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
 		text += " · updated " + u.UpdatedAt.In(m.opts.Location).Format("2006-01-02 15:04:05")
 	}
 	m.setStatus(text, false)
-	var cmds []tea.Cmd
+	showsUser := m.detailsShowing() && m.details.user.ID == u.ID
 	if msg.deleted {
-		m.screen = screenList
-		cmds = append(cmds, m.refreshList())
-	} else {
-		m.screen = m.back
-		if m.screen == screenDetails {
-			m.details.user = u
-			m.renderDetails()
-			cmds = append(cmds, m.refreshDetails())
+		if mine || showsUser {
+			m.showList()
 		}
+		return m.refreshList()
+	}
+	var cmds []tea.Cmd
+	if mine && isDialog(m.screen) {
+		m.screen = m.back
+	}
+	if showsUser {
+		m.details.user = u
+		m.renderDetails()
+		cmds = append(cmds, m.refreshDetails())
+	}
+	if m.selectedID() == u.ID {
+		// Keep the user selected, wherever the change moved it in the order.
 		l := &m.list
 		cmds = append(cmds, m.loadAround(user.CursorOf(u, sortChoices[l.sort]), u.ID), m.countCmd())
+	} else {
+		cmds = append(cmds, m.refreshList())
 	}
 	return tea.Batch(cmds...)
 }

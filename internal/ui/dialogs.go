@@ -39,7 +39,7 @@ func (m *Model) openRoles(u user.User) tea.Cmd {
 	}
 	m.setStatus("", false)
 	m.roles = rolesState{user: u, checked: checked}
-	m.screen = screenRoles
+	m.show(screenRoles)
 	return nil
 }
 
@@ -53,9 +53,9 @@ func (m *Model) rolesKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		m.screen = m.back
 		return nil
-	case key.Matches(msg, k.Up):
+	case key.Matches(msg, k.Up), key.Matches(msg, k.PrevField):
 		r.cursor = (r.cursor - 1 + len(user.Roles)) % len(user.Roles)
-	case key.Matches(msg, k.Down), msg.Type == tea.KeyTab:
+	case key.Matches(msg, k.Down), key.Matches(msg, k.NextField):
 		r.cursor = (r.cursor + 1) % len(user.Roles)
 	case key.Matches(msg, k.Toggle), msg.String() == "x":
 		role := user.Roles[r.cursor]
@@ -78,12 +78,12 @@ func (m *Model) rolesKey(msg tea.KeyMsg) tea.Cmd {
 			r.err = "a user needs at least one role"
 			return nil
 		}
-		r.busy = true
+		r.busy, r.err = true, ""
 		svc, email := m.svc, r.user.Email
-		return func() tea.Msg {
+		return m.action(func() actionDoneMsg {
 			u, err := svc.SetRoles(context.Background(), email, roles)
 			return actionDoneMsg{user: u, text: fmt.Sprintf("%s now has roles %s", u.Email, user.JoinRoles(u.Roles)), err: err}
-		}
+		})
 	}
 	return nil
 }
@@ -106,7 +106,8 @@ func (m *Model) rolesView() string {
 		}
 	}
 	if r.err != "" {
-		b.WriteString("\n" + s.Error.Render(r.err))
+		// The error can quote an email read back from the database.
+		b.WriteString("\n" + s.Error.Render(inline(r.err, m.width)))
 	} else if r.busy {
 		b.WriteString("\n" + s.Subtle.Render("saving…"))
 	}
@@ -121,7 +122,7 @@ func (m *Model) rolesHelp() help.KeyMap {
 func (m *Model) openConfirmDisable(u user.User) tea.Cmd {
 	m.setStatus("", false)
 	m.confirm = confirmState{user: u}
-	m.screen = screenConfirmDisable
+	m.show(screenConfirmDisable)
 	return nil
 }
 
@@ -134,7 +135,7 @@ func (m *Model) openConfirmDelete(u user.User) tea.Cmd {
 	ti.Width = 40
 	m.setStatus("", false)
 	m.confirm = confirmState{user: u, input: ti}
-	m.screen = screenConfirmDelete
+	m.show(screenConfirmDelete)
 	return m.confirm.input.Focus()
 }
 
@@ -148,9 +149,9 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	if m.screen == screenConfirmDisable {
 		switch {
 		case key.Matches(msg, k.Yes):
-			c.busy = true
+			c.busy, c.err = true, ""
 			disable := !c.user.Disabled()
-			return func() tea.Msg {
+			return m.action(func() actionDoneMsg {
 				u, changed, err := svc.SetDisabled(context.Background(), email, disable)
 				text := u.Email + " disabled"
 				if !disable {
@@ -160,7 +161,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 					text += " (it already was)"
 				}
 				return actionDoneMsg{user: u, text: text, err: err}
-			}
+			})
 		case key.Matches(msg, k.No), key.Matches(msg, k.Back):
 			m.screen = m.back
 		}
@@ -175,11 +176,11 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 			c.err = "that is not the user's email; nothing deleted"
 			return nil
 		}
-		c.busy = true
-		return func() tea.Msg {
+		c.busy, c.err = true, ""
+		return m.action(func() actionDoneMsg {
 			u, err := svc.Delete(context.Background(), email)
 			return actionDoneMsg{user: u, text: "deleted " + u.Email, deleted: true, err: err}
-		}
+		})
 	}
 	var cmd tea.Cmd
 	c.input, cmd = c.input.Update(msg)
@@ -204,9 +205,10 @@ func (m *Model) confirmView() string {
 		b.WriteString(s.Title.Render("Delete "+email+"?") + "\n\n")
 		b.WriteString("This removes the account and its roles. The audit log keeps a record.\n")
 		b.WriteString("Type the email to confirm:\n\n" + c.input.View())
-		if c.err != "" {
-			b.WriteString("\n\n" + s.Error.Render(c.err))
-		}
+	}
+	if c.err != "" {
+		// The error can quote an email read back from the database.
+		b.WriteString("\n\n" + s.Error.Render(inline(c.err, m.width)))
 	}
 	if c.busy {
 		b.WriteString("\n\n" + s.Subtle.Render("working…"))
@@ -226,12 +228,43 @@ func (m *Model) confirmHelp() help.KeyMap {
 // back what the lockout took, so it needs no confirmation.
 func (m *Model) unlock(u user.User) tea.Cmd {
 	svc, email := m.svc, u.Email
-	return func() tea.Msg {
+	return m.action(func() actionDoneMsg {
 		u, changed, err := svc.Unlock(context.Background(), email)
 		text := u.Email + " unlocked"
 		if !changed {
 			text = u.Email + " was not locked"
 		}
 		return actionDoneMsg{user: u, text: text, err: err}
+	})
+}
+
+// action runs change in a command and tags its result with the screen
+// showing now, the one that started it (see onActionDone).
+func (m *Model) action(change func() actionDoneMsg) tea.Cmd {
+	origin, shown := m.screen, m.shown
+	return func() tea.Msg {
+		msg := change()
+		msg.origin, msg.shown = origin, shown
+		return msg
 	}
+}
+
+// actionKey starts what an action key asks for on u, the user the list or
+// the details show: a dialog, or for unlock the change itself. ok is false
+// when msg is not an action key. The caller sets m.back first.
+func (m *Model) actionKey(msg tea.KeyMsg, u user.User) (cmd tea.Cmd, ok bool) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Roles):
+		return m.openRoles(u), true
+	case key.Matches(msg, k.Password):
+		return m.openPassword(u), true
+	case key.Matches(msg, k.Disable):
+		return m.openConfirmDisable(u), true
+	case key.Matches(msg, k.Delete):
+		return m.openConfirmDelete(u), true
+	case key.Matches(msg, k.Unlock):
+		return m.unlock(u), true
+	}
+	return nil, false
 }

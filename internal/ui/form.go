@@ -84,7 +84,7 @@ func (m *Model) openRegister() tea.Cmd {
 	m.setStatus("", false)
 	m.newForm([]int{fieldEmail, fieldPassword, fieldConfirm, fieldRole})
 	m.back = screenList
-	m.screen = screenRegister
+	m.show(screenRegister)
 	return m.focusField(0)
 }
 
@@ -92,7 +92,7 @@ func (m *Model) openPassword(u user.User) tea.Cmd {
 	m.setStatus("", false)
 	m.newForm([]int{fieldPassword, fieldConfirm})
 	m.form.target = u
-	m.screen = screenPassword
+	m.show(screenPassword)
 	return m.focusField(0)
 }
 
@@ -126,9 +126,9 @@ func (m *Model) formKey(msg tea.KeyMsg) tea.Cmd {
 			return m.submitForm()
 		}
 		return m.focusField(f.focus + 1)
-	case msg.Type == tea.KeyTab, msg.Type == tea.KeyDown:
+	case key.Matches(msg, k.NextField):
 		return m.focusField((f.focus + 1) % len(f.fields))
-	case msg.Type == tea.KeyShiftTab, msg.Type == tea.KeyUp:
+	case key.Matches(msg, k.PrevField):
 		return m.focusField((f.focus - 1 + len(f.fields)) % len(f.fields))
 	}
 	if field == fieldRole {
@@ -192,10 +192,10 @@ func (m *Model) submitForm() tea.Cmd {
 			return registeredMsg{u, err}
 		})
 	}
-	return tea.Batch(f.spinner.Tick, func() tea.Msg {
+	return tea.Batch(f.spinner.Tick, m.action(func() actionDoneMsg {
 		u, err := svc.SetPassword(context.Background(), email, plain)
 		return actionDoneMsg{user: u, text: "password changed for " + u.Email, err: err}
-	})
+	}))
 }
 
 // formError puts err beside the field it is about, keeping what was typed.
@@ -229,7 +229,7 @@ func (m *Model) onRegistered(msg registeredMsg) tea.Cmd {
 		return m.formError(msg.err)
 	}
 	u := msg.user
-	m.screen = screenList
+	m.showList()
 	m.setStatus(fmt.Sprintf("registered %s (%s) · created %s · updated %s", u.Email, user.JoinRoles(u.Roles),
 		u.CreatedAt.In(m.opts.Location).Format("2006-01-02 15:04:05"), u.UpdatedAt.In(m.opts.Location).Format("2006-01-02 15:04:05")), false)
 	// Show the new user: clear what would hide it, and load around it.
@@ -276,7 +276,8 @@ func (m *Model) formView() string {
 		}
 		b.WriteString(label + " " + value + "\n")
 		if e := f.errs[field]; e != "" {
-			b.WriteString("            " + s.Error.Render(fit(oneLine(e), m.width-12)) + "\n")
+			// Errors can quote what was typed or read back from the database.
+			b.WriteString("            " + s.Error.Render(inline(oneLine(e), m.width-12)) + "\n")
 		}
 		b.WriteString("\n")
 	}
@@ -284,7 +285,8 @@ func (m *Model) formView() string {
 	case f.submitting:
 		b.WriteString("  " + f.spinner.View() + " hashing the password…")
 	case f.formErr != "":
-		b.WriteString("  " + s.Error.Render(fit(f.formErr, m.width-2)))
+		// A NotFoundError carries an email read back from the database.
+		b.WriteString("  " + s.Error.Render(inline(f.formErr, m.width-2)))
 	default:
 		b.WriteString(s.Subtle.Render(fmt.Sprintf("  Passwords: %d to %d characters, not a common password, not containing the email's name.", m.minLength(), password.MaxLength)))
 	}

@@ -12,6 +12,8 @@ type KeyMap struct {
 
 	New, Open, Roles, Password, Disable, Unlock, Delete, Audit key.Binding
 
+	// NextField and PrevField move through the form's fields and the role
+	// editor's roles; their help is what those screens show.
 	NextField, PrevField, Submit, Toggle, Left, Right key.Binding
 	Yes, No                                           key.Binding
 

@@ -122,10 +122,12 @@ func (m *Model) visibleRows() int {
 	return max(m.height-5, 1)
 }
 
-// reloadList starts a new listing from its first row, selecting selectID if
-// it is among them. Earlier answers are dropped.
 // newListing starts a new listing generation: queries still running for
 // the previous one are cancelled, so fast typing does not pile up scans.
+// Until the new listing's first window lands (l.loading), the window on
+// screen belongs to the old listing and nothing may be fetched to extend it:
+// a page asked for with the new seq would pass the stale check and be
+// grafted onto the new window.
 func (m *Model) newListing() (seq int, ctx context.Context) {
 	l := &m.list
 	if l.cancel != nil {
@@ -136,6 +138,8 @@ func (m *Model) newListing() (seq int, ctx context.Context) {
 	return l.seq, l.ctx
 }
 
+// reloadList starts a new listing from its first row, selecting selectID if
+// it is among them. Earlier answers are dropped.
 func (m *Model) reloadList(selectID string) tea.Cmd {
 	l := &m.list
 	seq, ctx := m.newListing()
@@ -173,6 +177,7 @@ func (m *Model) loadLast() tea.Cmd {
 func (m *Model) loadAround(anchor user.Cursor, selectID string) tea.Cmd {
 	l := &m.list
 	seq, ctx := m.newListing()
+	l.loading = true
 	l.fetchingUp, l.fetchingDown = false, false
 	opts, svc := m.listOptions(), m.svc
 	return func() tea.Msg {
@@ -265,7 +270,9 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 	case pagePrepend:
 		l.fetchingUp = false
 	default:
+		// A new window: no fetch can be running for it yet.
 		l.loading = false
+		l.fetchingUp, l.fetchingDown = false, false
 	}
 	if msg.err != nil {
 		m.fail(msg.err)
@@ -309,15 +316,7 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 // clampList keeps the cursor on a row and the row on screen.
 func (m *Model) clampList() {
 	l := &m.list
-	l.cursor = min(max(l.cursor, 0), max(len(l.rows)-1, 0))
-	rows := m.visibleRows()
-	if l.cursor < l.top {
-		l.top = l.cursor
-	}
-	if l.cursor >= l.top+rows {
-		l.top = l.cursor - rows + 1
-	}
-	l.top = max(min(l.top, len(l.rows)-rows), 0)
+	l.cursor, l.top = clampWindow(l.cursor, l.top, len(l.rows), m.visibleRows())
 }
 
 // move shifts the cursor by delta rows.
@@ -425,21 +424,11 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	m.back = screenList
-	switch {
-	case key.Matches(msg, k.Open):
+	if key.Matches(msg, k.Open) {
 		return m.openDetails(u)
-	case key.Matches(msg, k.Roles):
-		return m.openRoles(u)
-	case key.Matches(msg, k.Password):
-		return m.openPassword(u)
-	case key.Matches(msg, k.Disable):
-		return m.openConfirmDisable(u)
-	case key.Matches(msg, k.Delete):
-		return m.openConfirmDelete(u)
-	case key.Matches(msg, k.Unlock):
-		return m.unlock(u)
 	}
-	return nil
+	cmd, _ := m.actionKey(msg, u)
+	return cmd
 }
 
 func (m *Model) selectedID() string {
@@ -499,7 +488,7 @@ func (m *Model) listView() string {
 			count += " of " + thousands(l.total)
 		}
 	}
-	title := s.Title.Render("ctitui") + "  " + s.Subtle.Render(fmt.Sprintf("%s · schema v%d", m.opts.DBPath, m.opts.SchemaVersion)) + "  " + count
+	title := s.Title.Render("ctitui") + "  " + s.Subtle.Render(fmt.Sprintf("%s · schema v%d", inline(m.opts.DBPath, m.width), m.opts.SchemaVersion)) + "  " + count
 	b.WriteString(title + "\n")
 
 	listing := fmt.Sprintf("sort: %s %s   filter: %s", sortChoices[l.sort], sortArrow(sortChoices[l.sort]), filterChoices[l.filter].name)

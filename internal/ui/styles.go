@@ -6,9 +6,9 @@ import "github.com/charmbracelet/lipgloss"
 // adaptive (light and dark terminals) and drop away under NO_COLOR or on a
 // terminal without colour, leaving bold, faint and reverse to carry meaning.
 type Styles struct {
-	Title, Subtle, Header, Selected, Cell lipgloss.Style
-	Active, Disabled, Error, Info, Warn   lipgloss.Style
-	Label, Value, Box, Focused, Key       lipgloss.Style
+	Title, Subtle, Header, Selected     lipgloss.Style
+	Active, Disabled, Error, Info, Warn lipgloss.Style
+	Label, Focused, Key                 lipgloss.Style
 }
 
 // DefaultStyles returns ctitui's styles.
@@ -22,15 +22,12 @@ func DefaultStyles() Styles {
 		Subtle:   lipgloss.NewStyle().Faint(true),
 		Header:   lipgloss.NewStyle().Bold(true).Underline(true),
 		Selected: lipgloss.NewStyle().Reverse(true),
-		Cell:     lipgloss.NewStyle(),
 		Active:   lipgloss.NewStyle().Foreground(green),
 		Disabled: lipgloss.NewStyle().Foreground(red).Faint(true),
 		Error:    lipgloss.NewStyle().Bold(true).Foreground(red),
 		Info:     lipgloss.NewStyle().Foreground(green),
 		Warn:     lipgloss.NewStyle().Foreground(yellow),
 		Label:    lipgloss.NewStyle().Bold(true),
-		Value:    lipgloss.NewStyle(),
-		Box:      lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
 		Focused:  lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Key:      lipgloss.NewStyle().Bold(true),
 	}

@@ -71,7 +71,10 @@ type Model struct {
 	width, height int
 	screen        screen
 	back          screen // where Esc returns from a dialog
-	relative      bool
+	// shown numbers the screens opened (see show), so that the result of a
+	// change can tell whether the screen that asked for it still shows.
+	shown    int
+	relative bool
 
 	list    listState
 	form    formState
@@ -279,6 +282,34 @@ func (m *Model) updateOther(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// show opens screen s, numbering the visit.
+func (m *Model) show(s screen) {
+	m.screen = s
+	m.shown++
+}
+
+// showList returns to the list. Nothing is open over it, so Esc from a
+// dialog opened next returns here too, and closed details stop following
+// changes.
+func (m *Model) showList() {
+	m.screen, m.back = screenList, screenList
+}
+
+// isDialog reports whether s is a dialog opened over the list or details.
+func isDialog(s screen) bool {
+	switch s {
+	case screenRegister, screenPassword, screenRoles, screenConfirmDisable, screenConfirmDelete:
+		return true
+	}
+	return false
+}
+
+// detailsShowing reports whether the details screen shows, itself or under
+// a dialog opened from it.
+func (m *Model) detailsShowing() bool {
+	return m.screen == screenDetails || (isDialog(m.screen) && m.back == screenDetails)
+}
+
 // setStatus shows text in the status line; isErr draws it as an error.
 func (m *Model) setStatus(text string, isErr bool) {
 	m.status, m.statusError = text, isErr
@@ -323,7 +354,7 @@ func (m *Model) onDataVersion(msg dataVersionMsg) tea.Cmd {
 		return next
 	}
 	cmds := []tea.Cmd{next, m.refreshList()}
-	if m.screen == screenDetails || m.back == screenDetails {
+	if m.detailsShowing() {
 		cmds = append(cmds, m.refreshDetails())
 	}
 	if m.screen == screenAudit {
@@ -408,6 +439,21 @@ func fitBlock(s string, width int) string {
 		lines[i] = fit(l, width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// clampWindow keeps cursor on one of n rows and that row within the rows
+// lines shown from top, moving top as little as it can. It returns the new
+// cursor and top.
+func clampWindow(cursor, top, n, rows int) (int, int) {
+	cursor = min(max(cursor, 0), max(n-1, 0))
+	if cursor < top {
+		top = cursor
+	}
+	if cursor >= top+rows {
+		top = cursor - rows + 1
+	}
+	top = max(min(top, n-rows), 0)
+	return cursor, top
 }
 
 // resize adapts the screens that depend on the terminal size.

@@ -7,6 +7,7 @@ import (
 	"os"
 	osuser "os/user"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -154,11 +155,27 @@ func (s *Service) audit(at time.Time, action Action, u User, details string) Aud
 	return AuditEntry{At: at, Actor: s.actor, Action: action, UserID: u.ID, UserEmail: u.Email, Details: details}
 }
 
-// Get returns the user with email (compared after normalisation).
+// Get returns the user with email (compared after normalisation), or, when
+// no email matches, the user whose id is email: a row written by another
+// tool may have an address nobody can type.
 func (s *Service) Get(ctx context.Context, email string) (User, error) {
-	u, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
+	return find(ctx, s.store, email)
+}
+
+// finder looks users up; Store and Tx both are one.
+type finder interface {
+	UserByEmail(ctx context.Context, normalized string) (User, error)
+	UserByID(ctx context.Context, id string) (User, error)
+}
+
+// find resolves ref, an email or else an id, to a user.
+func find(ctx context.Context, f finder, ref string) (User, error) {
+	u, err := f.UserByEmail(ctx, NormalizeEmail(ref))
+	if errors.Is(err, ErrNotFound) && strings.TrimSpace(ref) != "" {
+		u, err = f.UserByID(ctx, strings.TrimSpace(ref))
+	}
 	if errors.Is(err, ErrNotFound) {
-		return User{}, &NotFoundError{Email: email}
+		return User{}, &NotFoundError{Email: ref}
 	}
 	return u, err
 }
@@ -211,10 +228,7 @@ func (s *Service) update(ctx context.Context, email string, change func(u *User,
 		changed bool
 	)
 	err := s.store.WithTx(ctx, func(tx Tx) error {
-		u, err := tx.UserByEmail(ctx, NormalizeEmail(email))
-		if errors.Is(err, ErrNotFound) {
-			return &NotFoundError{Email: email}
-		}
+		u, err := find(ctx, tx, email)
 		if err != nil {
 			return err
 		}
@@ -319,10 +333,7 @@ func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) 
 func (s *Service) Delete(ctx context.Context, email string) (User, error) {
 	var deleted User
 	err := s.store.WithTx(ctx, func(tx Tx) error {
-		u, err := tx.UserByEmail(ctx, NormalizeEmail(email))
-		if errors.Is(err, ErrNotFound) {
-			return &NotFoundError{Email: email}
-		}
+		u, err := find(ctx, tx, email)
 		if err != nil {
 			return err
 		}

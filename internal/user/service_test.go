@@ -388,3 +388,24 @@ func emails(users []user.User) []string {
 	}
 	return out
 }
+
+// A user can be named by id where its email cannot be typed, as with a row
+// another tool wrote with control characters in the address.
+func TestUsersCanBeNamedByID(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	u := mustRegister(t, svc, "alice@example.org")
+	got, err := svc.Get(ctx, u.ID)
+	if err != nil || got.Email != "alice@example.org" {
+		t.Fatalf("Get(id) = %q, %v; want alice", got.Email, err)
+	}
+	if _, _, err := svc.SetDisabled(ctx, u.ID, true); err != nil {
+		t.Errorf("SetDisabled(id): %v", err)
+	}
+	if _, err := svc.Delete(ctx, u.ID); err != nil {
+		t.Errorf("Delete(id): %v", err)
+	}
+	if _, err := svc.Get(ctx, u.ID); !errors.Is(err, user.ErrNotFound) {
+		t.Errorf("Get(id) after delete = %v; want ErrNotFound", err)
+	}
+}

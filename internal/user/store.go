@@ -33,6 +33,8 @@ type Tx interface {
 	// UserByEmail reads inside the transaction, so a check and the write that
 	// depends on it see the same data.
 	UserByEmail(ctx context.Context, normalized string) (User, error)
+	// UserByID reads inside the transaction.
+	UserByID(ctx context.Context, id string) (User, error)
 	// InsertUser adds u with its roles. A duplicate email is an *ExistsError.
 	InsertUser(ctx context.Context, u User) error
 	// UpdateUser writes u's email, password hash, roles, disabled and
