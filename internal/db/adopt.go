@@ -36,7 +36,7 @@ type adoptReport struct {
 
 func (r *adoptReport) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "adopted a database made before migrations: %d users kept", r.users)
+	fmt.Fprintf(&b, "adopted a database made before migrations: %s kept", plural(r.users, "user", "users"))
 	if len(r.added) > 0 {
 		fmt.Fprintf(&b, ", added %s", strings.Join(r.added, ", "))
 	}
@@ -44,10 +44,10 @@ func (r *adoptReport) String() string {
 		fmt.Fprintf(&b, ", %d timestamps rewritten as UTC", r.retimed)
 	}
 	if r.defaultRoles > 0 {
-		fmt.Fprintf(&b, ", %d users given the %s role", r.defaultRoles, user.DefaultRole)
+		fmt.Fprintf(&b, ", %s given the %s role", plural(r.defaultRoles, "user", "users"), user.DefaultRole)
 	}
 	if r.disabled > 0 {
-		fmt.Fprintf(&b, ", %d inactive users marked disabled", r.disabled)
+		fmt.Fprintf(&b, ", %s marked disabled", plural(r.disabled, "inactive user", "inactive users"))
 	}
 	if len(r.kept) > 0 {
 		fmt.Fprintf(&b, ", kept extra columns %s", strings.Join(r.kept, ", "))
@@ -149,6 +149,10 @@ func adopt(ctx context.Context, path string, state fileState, opts Options) (*ad
 		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
 	}
 	report := &adoptReport{users: len(plan.rows)}
+	if len(plan.rows) >= 10_000 {
+		// Large files take seconds; say what is happening meanwhile.
+		opts.Notify(fmt.Sprintf("adopting %s, a database made before migrations with %d users: writing a backup, then converting it; this takes a moment", path, len(plan.rows)))
+	}
 	if report.backup, err = autoBackup(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
 		return nil, err
 	}
@@ -724,4 +728,12 @@ func checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("a row of %s refers to a missing row of %s", table, parent)
 	}
 	return rows.Err()
+}
+
+// plural renders n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
