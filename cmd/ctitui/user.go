@@ -21,7 +21,8 @@ func (a *app) userCommand() *cobra.Command {
 	}
 	cmd.AddCommand(a.userAddCommand(), a.userListCommand(), a.userShowCommand(), a.userSetRoleCommand(),
 		a.userPasswdCommand(), a.userDisableCommand(true), a.userDisableCommand(false),
-		a.userDeleteCommand(), a.userVerifyCommand(), a.userUnlockCommand())
+		a.userDeleteCommand(), a.userVerifyCommand(), a.userUnlockCommand(),
+		a.userImportCommand(), a.userExportCommand())
 	return cmd
 }
 

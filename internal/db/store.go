@@ -199,6 +199,9 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 		args = append(args, opts.After.Key, opts.After.ID)
 	}
 	query := userWithoutHash
+	if opts.WithHashes {
+		query = userWithHash
+	}
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")
 	}

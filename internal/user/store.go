@@ -126,6 +126,9 @@ type ListOptions struct {
 	// which is how a window is reloaded around the row it shows first.
 	Inclusive bool
 	Limit     int // 0 means no limit
+	// WithHashes fills User.PasswordHash, which listings leave empty
+	// unless an export asks for it.
+	WithHashes bool
 }
 
 // AuditFilter selects audit entries.

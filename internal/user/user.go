@@ -150,6 +150,7 @@ const (
 	ActionAdopt       Action = "adopt-database"
 	ActionRestore     Action = "restore-database"
 	ActionRepair      Action = "repair-database"
+	ActionImport      Action = "import"
 )
 
 // LockoutPolicy locks an account for Duration after Threshold consecutive

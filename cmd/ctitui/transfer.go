@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ctitui/ctitui/internal/textsafe"
+	"github.com/ctitui/ctitui/internal/transfer"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// fileSource reads an import file afresh each time: the import reads it
+// once to validate and once to write, without holding it in memory.
+type fileSource struct {
+	path   string
+	format transfer.Format
+}
+
+func (f fileSource) Records(ctx context.Context, fn func(user.ImportRecord) error) error {
+	file, err := os.Open(f.path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	return transfer.Read(file, f.format, func(r user.ImportRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+// memorySource holds records read once from stdin, which cannot be read
+// twice. It stays in memory rather than in a temporary file because
+// records may carry plaintext passwords, which must not touch the disk.
+type memorySource struct{ records []user.ImportRecord }
+
+func (m *memorySource) Records(ctx context.Context, fn func(user.ImportRecord) error) error {
+	for _, r := range m.records {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *app) userImportCommand() *cobra.Command {
+	var (
+		formatName, onConflict string
+		dryRun, skipInvalid    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE [--format csv|jsonl] [--on-conflict fail|skip|update] [--dry-run] [--skip-invalid]",
+		Short: "Add users from a CSV or JSON Lines file (- reads stdin), all or nothing",
+		Long: `import adds the users of FILE in one transaction: after a crash or Ctrl+C
+either all of them are in or none is.
+
+Columns (CSV header, or JSON Lines fields): email (required), roles
+("admin,analyst"; default analyst), and either password (plaintext, hashed on
+import with the password policy) or hashed_password (an argon2id PHC or bcrypt
+string, stored as it is). Optional: id, created_at, updated_at, disabled,
+disabled_at, last_login_at (RFC 3339), as 'ctitui user export' writes them.
+
+Every record is checked before anything is written; all invalid ones are
+listed with their line numbers, and nothing is written unless --skip-invalid.
+Passwords are hashed on all cores. A progress line is shown on a terminal.`,
+		Example: `  ctitui user import team.csv
+  ctitui user import users.jsonl --on-conflict skip --dry-run
+  ctitui user export --include-hashes | ctitui --db other.db user import - --format csv`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+	}
+	cmd.Flags().StringVar(&formatName, "format", "", "csv or jsonl (default: from the file name, else csv)")
+	cmd.Flags().StringVar(&onConflict, "on-conflict", "fail", "when an email already exists: fail, skip or update")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and report what would happen, writing nothing")
+	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "import the valid records even if some are invalid")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		format, err := transfer.ParseFormat(formatName, args[0])
+		if err != nil {
+			return usageError{err}
+		}
+		opts := user.ImportOptions{DryRun: dryRun, SkipInvalid: skipInvalid}
+		switch onConflict {
+		case "fail":
+			opts.OnConflict = user.ConflictFail
+		case "skip":
+			opts.OnConflict = user.ConflictSkip
+		case "update":
+			opts.OnConflict = user.ConflictUpdate
+		default:
+			return usagef("invalid --on-conflict %q: want fail, skip or update", onConflict)
+		}
+		var src user.ImportSource = fileSource{path: args[0], format: format}
+		if args[0] == "-" {
+			mem := &memorySource{}
+			err := transfer.Read(bufio.NewReader(a.stdin), format, func(r user.ImportRecord) error {
+				mem.records = append(mem.records, r)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("import: read stdin: %w", err)
+			}
+			src = mem
+		} else if _, err := os.Stat(args[0]); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		progress := a.progressLine("importing")
+		opts.Progress = progress.update
+		rep, err := svc.Import(cmd.Context(), src, opts)
+		progress.finish()
+		for _, e := range rep.Errors {
+			fmt.Fprintf(a.stderr, "ctitui: %s\n", textsafe.Line(oneLine(e.Error())))
+		}
+		if err != nil {
+			if errors.Is(err, user.ErrInvalidRecords) {
+				return fmt.Errorf("%d of %d records are invalid; nothing was written (fix them, or pass --skip-invalid)", rep.Invalid, rep.Read)
+			}
+			return fmt.Errorf("import: %w; nothing was written", err)
+		}
+		verb := "imported"
+		if dryRun {
+			verb = "would import"
+		}
+		fmt.Fprintf(a.stdout, "%s %d users: %d added, %d updated, %d skipped (already there), %d invalid\n",
+			verb, rep.Added+rep.Updated, rep.Added, rep.Updated, rep.Skipped, rep.Invalid)
+		return nil
+	}
+	return cmd
+}
+
+func (a *app) userExportCommand() *cobra.Command {
+	var (
+		formatName string
+		hashes     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "export [--format csv|jsonl] [--include-hashes]",
+		Short: "Write every user to stdout, oldest first, in a form 'user import' reads",
+		Long: `export streams every user, oldest first, as CSV or JSON Lines. Imported into an
+empty database, its output gives the same users, roles and timestamps; with
+--include-hashes also the same working passwords. The hashes are secrets:
+keep such a file like a backup.`,
+		Example: `  ctitui user export > users.csv
+  ctitui user export --format jsonl --include-hashes > users.jsonl`,
+		Args: usageArgs(cobra.NoArgs),
+	}
+	cmd.Flags().StringVar(&formatName, "format", "csv", "csv or jsonl")
+	cmd.Flags().BoolVar(&hashes, "include-hashes", false, "include password hashes, so that passwords keep working after import")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		format, err := transfer.ParseFormat(formatName, "")
+		if err != nil {
+			return usageError{err}
+		}
+		svc, err := a.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		out := bufio.NewWriterSize(a.stdout, 64*1024)
+		w, err := transfer.NewWriter(out, format, hashes)
+		if err != nil {
+			return err
+		}
+		// Oldest first: the order an import recreates them in.
+		opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes}
+		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		return out.Flush()
+	}
+	return cmd
+}
+
+// progress draws one line that rewrites itself on a terminal, at most ten
+// times a second; it draws nothing when stderr is not a terminal.
+type progress struct {
+	w       io.Writer
+	label   string
+	start   time.Time
+	last    time.Time
+	drawn   bool
+	enabled bool
+}
+
+func (a *app) progressLine(label string) *progress {
+	f, ok := a.stderr.(*os.File)
+	return &progress{w: a.stderr, label: label, start: time.Now(), enabled: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *progress) update(done, total int) {
+	if !p.enabled || (time.Since(p.last) < 100*time.Millisecond && done < total) {
+		return
+	}
+	p.last = time.Now()
+	elapsed := time.Since(p.start).Seconds()
+	rate := float64(done) / max(elapsed, 1e-3)
+	eta := "-"
+	if rate > 0 {
+		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	const width = 30
+	filled := width * done / max(total, 1)
+	bar := make([]rune, width)
+	for i := range bar {
+		bar[i] = '░'
+		if i < filled {
+			bar[i] = '█'
+		}
+	}
+	fmt.Fprintf(p.w, "\r%s %s %d/%d  %.0f rows/s  ETA %s  ", p.label, string(bar), done, total, rate, eta)
+	p.drawn = true
+}
+
+func (p *progress) finish() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
