@@ -33,25 +33,39 @@ func DefaultBackupPath(dbPath string, now time.Time) string {
 // from its first byte. VACUUM INTO reads one snapshot, so writers may go on
 // meanwhile; the copy is a single file, without a WAL.
 func vacuumInto(ctx context.Context, q queryer, dst string) error {
-	// VACUUM INTO accepts an existing empty file; creating it first makes
-	// it 0600 whatever the umask, and refuses to overwrite anything.
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
+	if _, err := os.Lstat(dst); err == nil {
 		return fmt.Errorf("%s already exists; choose another name", dst)
 	}
+	// The copy is written under a temporary name and given its own only
+	// when complete, checked and on disk: a copy cut short by a crash must
+	// never pass for a backup.
+	tmp := dst + ".partial"
+	os.Remove(tmp) // left by a backup that was killed
+	// VACUUM INTO accepts an existing empty file; creating it first makes
+	// it 0600 whatever the umask.
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	f.Close()
-	if _, err := q.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
-		os.Remove(dst)
+	defer os.Remove(tmp)
+	if _, err := q.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return translate(err)
 	}
-	if err := syncFile(dst); err != nil {
-		os.Remove(dst)
+	if err := checkCopy(ctx, tmp); err != nil {
 		return err
 	}
-	return nil
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	// Link, unlike rename, refuses to replace a file that appeared meanwhile.
+	if err := os.Link(tmp, dst); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists; choose another name", dst)
+		}
+		return err
+	}
+	return syncDir(filepath.Dir(dst))
 }
 
 // syncFile flushes path to disk.
@@ -92,10 +106,6 @@ func (s *Store) Backup(ctx context.Context, dst string, now time.Time) (string, 
 	if err := vacuumInto(ctx, s.db, dst); err != nil {
 		return "", fmt.Errorf("backup: %w", err)
 	}
-	if err := checkCopy(ctx, dst); err != nil {
-		os.Remove(dst)
-		return "", fmt.Errorf("backup: %w", err)
-	}
 	return dst, nil
 }
 
@@ -105,10 +115,6 @@ func (s *Store) Backup(ctx context.Context, dst string, now time.Time) (string, 
 func autoBackup(ctx context.Context, conn *sql.Conn, path, label string, now time.Time) (string, error) {
 	name := fmt.Sprintf("%s.%s-%s.bak", path, label, now.UTC().Format(backupStamp))
 	if err := vacuumInto(ctx, conn, name); err != nil {
-		return "", fmt.Errorf("write backup %s: %w", name, err)
-	}
-	if err := checkCopy(ctx, name); err != nil {
-		os.Remove(name)
 		return "", fmt.Errorf("write backup %s: %w", name, err)
 	}
 	pruneBackups(path, label)
@@ -170,11 +176,11 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 		opts.Now = time.Now
 	}
 	rep := RestoreReport{From: src}
-	if err := checkRestoreSource(ctx, src); err != nil {
-		return nil, rep, err
-	}
 	if same, _ := sameFile(path, src); same {
 		return nil, rep, fmt.Errorf("restore: %s is the database itself", src)
+	}
+	if err := checkRestoreSource(ctx, src); err != nil {
+		return nil, rep, err
 	}
 	if _, err := prepareFile(path); err != nil {
 		return nil, rep, err
@@ -275,7 +281,11 @@ func checkRestoreSource(ctx context.Context, src string) error {
 	if state.kind == emptyFile {
 		return fmt.Errorf("restore from %s: %w: it holds no tables", src, ErrNotCtitui)
 	}
-	db, err := sql.Open("sqlite", readOnlyDSN(src))
+	dsn := readOnlyDSN(src)
+	if closedCleanly(src) {
+		dsn += "&immutable=1" // leaves no -wal and -shm beside the source
+	}
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return err
 	}
@@ -360,10 +370,17 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// copyBytesBeside copies the file at path byte for byte to a private
-// "<path>.<label>-<UTC time>.bak": for a file SQLite cannot read.
+// copyBytesBeside keeps the file at path, byte for byte, as a private
+// "<path>.<label>-<UTC time>.bak": for a file SQLite cannot copy. A hard
+// link is the copy when the file system allows one: it opens no descriptor
+// on the database, which would drop the POSIX locks this process holds on
+// it, and once the restored file is renamed over path the link alone keeps
+// the old bytes.
 func copyBytesBeside(path, label string, now time.Time) (string, error) {
 	name := fmt.Sprintf("%s.%s-%s.bak", path, label, now.UTC().Format(backupStamp))
+	if err := os.Link(path, name); err == nil {
+		return name, os.Chmod(name, 0o600)
+	}
 	in, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("write backup: %w", err)

@@ -60,26 +60,60 @@ func nullField(h hash.Hash, s sql.NullString) {
 // transaction, so that no other row can slip in between reading the head
 // and writing after it.
 func appendAudit(ctx context.Context, tx *sql.Tx, e user.AuditEntry) error {
-	var prev sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prev)
+	w := chainWriter{tx: tx, stmts: newStmtCache(tx)}
+	return w.append(ctx, e)
+}
+
+// chainWriter appends audit rows within one write transaction. It reads the
+// head of the chain once and then keeps it: nothing else can write while the
+// transaction holds the lock. Knowing the next id, it writes each row with
+// its hash in a single INSERT.
+type chainWriter struct {
+	tx     *sql.Tx
+	stmts  *stmtCache
+	loaded bool
+	head   string
+	next   int64
+}
+
+func (w *chainWriter) load(ctx context.Context) error {
+	var head sql.NullString
+	var maxID int64
+	err := w.tx.QueryRowContext(ctx, `SELECT hash, id FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&head, &maxID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("write audit entry: %w", translate(err))
+		return translate(err)
+	}
+	// AUTOINCREMENT never reuses an id, even of a deleted last row: its
+	// counter lives in sqlite_sequence.
+	var seq int64
+	err = w.tx.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return translate(err)
+	}
+	w.head, w.next, w.loaded = head.String, max(maxID, seq)+1, true
+	return nil
+}
+
+func (w *chainWriter) append(ctx context.Context, e user.AuditEntry) error {
+	if !w.loaded {
+		if err := w.load(ctx); err != nil {
+			return fmt.Errorf("write audit entry: %w", err)
+		}
 	}
 	row := auditRow{
-		at: user.FormatTime(e.At), actor: e.Actor, action: string(e.Action),
+		id: w.next, at: user.FormatTime(e.At), actor: e.Actor, action: string(e.Action),
 		userEmail: e.UserEmail, details: e.Details,
 		userID:   sql.NullString{String: e.UserID, Valid: e.UserID != ""},
-		prevHash: sql.NullString{String: prev.String, Valid: true},
+		prevHash: sql.NullString{String: w.head, Valid: true},
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, action, user_id, user_email, details, prev_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		row.at, row.actor, row.action, row.userID, row.userEmail, row.details, row.prevHash).Scan(&row.id)
+	h := row.computeHash(w.head)
+	_, err := w.stmts.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.id, row.at, row.actor, row.action, row.userID, row.userEmail, row.details, row.prevHash, h)
 	if err != nil {
 		return fmt.Errorf("write audit entry: %w", translate(err))
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET hash = ? WHERE id = ?`, row.computeHash(prev.String), row.id); err != nil {
-		return fmt.Errorf("write audit entry: %w", translate(err))
-	}
+	w.head, w.next = h, w.next+1
 	return nil
 }
 
@@ -93,6 +127,15 @@ const chainSealedKey = "audit_chain_sealed_at"
 func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 	// Look before taking the write lock: after the first time, this is one
 	// read at every open.
+	// A file missing a table the migrations created still opens, so that
+	// doctor can report the drift.
+	var tables int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('settings', 'audit_log')`).Scan(&tables); err != nil {
+		return translate(err)
+	}
+	if tables < 2 {
+		return nil
+	}
 	var sealed bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
 		return translate(err)

@@ -73,6 +73,13 @@ func isUniqueViolation(err error) bool {
 	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
+// isHotJournal reports whether err is a read-only connection's refusal to
+// roll back a journal left by an interrupted write.
+func isHotJournal(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_READONLY_ROLLBACK
+}
+
 // isCorruptIndex reports whether err is FTS5's answer to an integrity-check
 // that found the index and its table disagree.
 func isCorruptIndex(err error) bool {

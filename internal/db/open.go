@@ -49,6 +49,7 @@ type Store struct {
 	version int64
 	applied []int64
 
+	stmts     *stmtCache // the hot lookups, prepared once
 	writeMu   sync.Mutex // see WithTx
 	watchMu   sync.Mutex
 	watchConn *sql.Conn // see DataVersion
@@ -112,7 +113,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, stmts: newStmtCache(db)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -138,6 +139,7 @@ func (s *Store) Close() error {
 		s.watchConn = nil
 	}
 	s.watchMu.Unlock()
+	s.stmts.close()
 	return s.db.Close()
 }
 
@@ -184,7 +186,7 @@ func prepareFile(path string) (created bool, err error) {
 // transactions take the write lock at BEGIN, so concurrent writers wait on the
 // busy timeout instead of failing with SQLITE_BUSY when they upgrade.
 func readWriteDSN(path string) string {
-	return fileURI(path) + fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate",
+	return fileURI(path) + fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate",
 		busyTimeout.Milliseconds())
 }
 

@@ -49,6 +49,37 @@ const gooseTable = "goose_db_version"
 // SQLite databases, databases of other programs, and schemas newer than this
 // binary knows.
 func probe(ctx context.Context, path string) (fileState, error) {
+	st, err := probeOnce(ctx, path)
+	if errors.Is(err, errHotJournal) {
+		// A writer was killed mid-transaction and left its rollback
+		// journal. A read-only connection may not roll it back; a
+		// read-write one does so on its first read, restoring the file to
+		// its last commit, and then the file can be looked at.
+		if err := rollBackHotJournal(ctx, path); err != nil {
+			return fileState{}, err
+		}
+		return probeOnce(ctx, path)
+	}
+	return st, err
+}
+
+// errHotJournal reports a file with a journal left by an interrupted write.
+var errHotJournal = errors.New("database has a hot journal")
+
+func rollBackHotJournal(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", fileURI(path)+fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()))
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&n); err != nil {
+		return fmt.Errorf("roll back the interrupted write in %s: %w", path, translate(err))
+	}
+	return nil
+}
+
+func probeOnce(ctx context.Context, path string) (fileState, error) {
 	if closedCleanly(path) {
 		st, err := probeWith(ctx, path, readOnlyDSN(path)+"&immutable=1")
 		// A failure is the file's own unless another process opened it
@@ -85,6 +116,9 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 
 	var st fileState
 	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+	if isHotJournal(err) {
+		return fileState{}, errHotJournal
+	}
 	if err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
 	}

@@ -152,3 +152,21 @@ func verifyBcrypt(plain, encoded string) (bool, error) {
 		return false, fmt.Errorf("%w: invalid bcrypt hash", ErrMalformedHash)
 	}
 }
+
+// CheckStored reports whether encoded is a hash Verify can use: an argon2id
+// PHC string within bounds, or a well-formed bcrypt hash of a cost Verify
+// will compute. It is how an import accepts hashes made elsewhere.
+func CheckStored(encoded string) error {
+	if !IsBcrypt(encoded) {
+		_, err := ParsePHC(encoded)
+		return err
+	}
+	cost, err := bcrypt.Cost([]byte(encoded))
+	if err != nil || len(encoded) != 60 {
+		return fmt.Errorf("%w: invalid bcrypt hash", ErrMalformedHash)
+	}
+	if cost > bcryptMaxCost {
+		return fmt.Errorf("%w: bcrypt cost %d above %d", ErrMalformedHash, cost, bcryptMaxCost)
+	}
+	return nil
+}

@@ -94,7 +94,6 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		var parseErr *csv.ParseError
 		if errors.As(err, &parseErr) {
 			// The reader resynchronises at the next line.
@@ -109,6 +108,7 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // a blank line
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := index[name]; ok && i < len(fields) {
 				return fields[i]
@@ -219,7 +219,7 @@ func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
 	if err := dec.Decode(&j); err != nil {
 		return fmt.Errorf("malformed JSON: %v", err)
 	}
-	if dec.More() {
+	if rest := bytes.TrimSpace(text[dec.InputOffset():]); len(rest) > 0 {
 		return errors.New("malformed JSON: more than one value on the line")
 	}
 	values := map[string]string{"id": j.ID, "email": j.Email, "password": j.Password, "hashed_password": j.HashedPassword}

@@ -69,6 +69,9 @@ type RowError struct {
 
 func (e RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
+// Unwrap gives errors.Is and errors.As the record's error.
+func (e RowError) Unwrap() error { return e.Err }
+
 // ImportReport says what an import found and did.
 type ImportReport struct {
 	Read, Invalid, Added, Updated, Skipped int
@@ -215,10 +218,7 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 // checkStoredHash accepts what ctitui can verify: an argon2id PHC string
 // within bounds, or a bcrypt hash.
 func checkStoredHash(h string) error {
-	if password.IsBcrypt(h) {
-		return nil
-	}
-	if _, err := password.ParsePHC(h); err != nil {
+	if err := password.CheckStored(h); err != nil {
 		return fmt.Errorf("hashed_password: %w", err)
 	}
 	return nil
@@ -294,7 +294,7 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, plans []pla
 		return err
 	})
 	g.Go(func() error {
-		return s.store.WithTx(ctx, func(tx Tx) error {
+		return s.store.WithBulkTx(ctx, func(tx Tx) error {
 			n := 0
 			for p := range done {
 				if err := s.writeRecord(ctx, tx, p); err != nil {

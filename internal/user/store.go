@@ -26,6 +26,9 @@ type Store interface {
 	// WithTx runs fn in one write transaction: all of its changes commit
 	// together, or none do when fn or the commit fails.
 	WithTx(ctx context.Context, fn func(Tx) error) error
+	// WithBulkTx is WithTx for a transaction that inserts many users: the
+	// store may defer work, such as search indexing, to the end of it.
+	WithBulkTx(ctx context.Context, fn func(Tx) error) error
 }
 
 // Tx is the set of writes a Service makes inside Store.WithTx.
