@@ -139,7 +139,7 @@ func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Reload):
 		return m.refreshDetails()
 	case key.Matches(msg, k.Help):
-		m.help.ShowAll = !m.help.ShowAll
+		m.toggleHelp()
 		return nil
 	case key.Matches(msg, k.Top):
 		m.details.view.GotoTop()

@@ -41,7 +41,7 @@ func fit(s string, width int) string {
 // timeFormat decides how times are drawn in the list.
 type timeFormat struct {
 	relative bool
-	compact  bool // a narrow terminal drops the year
+	compact  bool // a narrow terminal drops the time of day, never the year
 	loc      *time.Location
 	now      time.Time
 }
@@ -51,7 +51,7 @@ func (f timeFormat) width() int {
 	case f.relative:
 		return 9
 	case f.compact:
-		return 11
+		return 10
 	}
 	return 16
 }
@@ -63,7 +63,7 @@ func (f timeFormat) format(t time.Time) string {
 	case f.relative:
 		return relative(f.now, t)
 	case f.compact:
-		return t.In(f.loc).Format("01-02 15:04")
+		return t.In(f.loc).Format("2006-01-02")
 	}
 	return t.In(f.loc).Format("2006-01-02 15:04")
 }
@@ -88,12 +88,17 @@ func relative(now, t time.Time) string {
 	return fmt.Sprintf("%dy ago", int(d/(365*24*time.Hour)))
 }
 
-// fullTime renders t in local time and UTC, for the details screen.
+// fullTime renders t in local time and UTC, for the details screen; once
+// when local time is UTC.
 func fullTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return fmt.Sprintf("%s  (%s UTC)", t.In(loc).Format("2006-01-02 15:04:05 MST"), t.UTC().Format("2006-01-02 15:04:05.000"))
+	utc := t.UTC().Format("2006-01-02 15:04:05.000") + " UTC"
+	if name, offset := t.In(loc).Zone(); offset == 0 && name == "UTC" {
+		return utc
+	}
+	return fmt.Sprintf("%s  (%s)", t.In(loc).Format("2006-01-02 15:04:05 MST"), utc)
 }
 
 // thousands formats n with thousands separators: 1,000,000.

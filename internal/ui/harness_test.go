@@ -191,6 +191,9 @@ func newHarness(t *testing.T, e *env, width, height int) *harness {
 		SchemaVersion: 4,
 		Now:           e.clock.Now,
 		Location:      time.UTC,
+		// A status message is not cleared by a timer: the harness would
+		// wait for it (see TestStatusMessageExpires).
+		StatusTimeout: -1,
 	})
 	h := &harness{t: t, env: e, m: m}
 	h.run(m.Init())

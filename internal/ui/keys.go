@@ -8,7 +8,10 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 
 	Search, ClearSearch, AcceptSearch key.Binding
-	Sort, Filter, Reload, TimeMode    key.Binding
+	// SearchUp, SearchDown, SearchPageUp and SearchPageDown move through
+	// the results while a search is typed: only keys that type nothing.
+	SearchUp, SearchDown, SearchPageUp, SearchPageDown key.Binding
+	Sort, Filter, Reload, TimeMode                     key.Binding
 
 	New, Open, Roles, Password, Disable, Unlock, Delete, Audit key.Binding
 
@@ -33,13 +36,17 @@ func DefaultKeyMap() KeyMap {
 		Top:      b("g", "first", "g", "home"),
 		Bottom:   b("G", "last", "G", "end"),
 
-		Search:       b("/", "search", "/"),
-		ClearSearch:  b("esc", "clear search", "esc"),
-		AcceptSearch: b("enter", "keep search", "enter"),
-		Sort:         b("s", "sort", "s"),
-		Filter:       b("f", "filter", "f"),
-		Reload:       b("r", "reload", "r"),
-		TimeMode:     b("t", "relative times", "t"),
+		Search:         b("/", "search", "/"),
+		ClearSearch:    b("esc", "clear search", "esc"),
+		AcceptSearch:   b("enter", "keep search", "enter"),
+		SearchUp:       b("↑", "up", "up"),
+		SearchDown:     b("↓", "down", "down"),
+		SearchPageUp:   b("pgup", "page up", "pgup"),
+		SearchPageDown: b("pgdn", "page down", "pgdown"),
+		Sort:           b("s", "sort", "s"),
+		Filter:         b("f", "filter", "f"),
+		Reload:         b("r", "reload", "r"),
+		TimeMode:       b("t", "relative times", "t"),
 
 		New:      b("n", "new user", "n"),
 		Open:     b("enter", "details", "enter"),
@@ -72,5 +79,13 @@ type bindingHelp struct {
 	full  [][]key.Binding
 }
 
-func (h bindingHelp) ShortHelp() []key.Binding  { return h.short }
-func (h bindingHelp) FullHelp() [][]key.Binding { return h.full }
+func (h bindingHelp) ShortHelp() []key.Binding { return h.short }
+
+// FullHelp is the full help, or the short help where a screen has no more
+// keys to show: the full help stays on from another screen.
+func (h bindingHelp) FullHelp() [][]key.Binding {
+	if h.full == nil {
+		return [][]key.Binding{h.short}
+	}
+	return h.full
+}

@@ -11,7 +11,9 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -23,7 +25,42 @@ const (
 	windowChunk    = 200
 	prefetchMargin = 100
 	maxWindow      = 1000
+	// maxPending caps the movement kept for rows not loaded yet (see
+	// scroll): a key held down, or typed far ahead, moves at most a whole
+	// window past the rows loaded when it was pressed.
+	maxPending = maxWindow
 )
+
+// scroll is a cursor over a window of rows loaded from a longer listing
+// (the users, the audit log).
+type scroll struct {
+	cursor, top int
+	// atStart and atEnd report whether the window holds the listing's first
+	// and last rows.
+	atStart, atEnd bool
+	// pending is movement asked for past an edge of the window that is not
+	// an edge of the listing, while the rows there load: keys pressed faster
+	// than pages arrive. It is applied as they arrive, and dropped by a new
+	// window.
+	pending int
+}
+
+// moveBy moves the cursor delta rows, after any pending movement, over a
+// window of n rows of which rows show. What goes past an edge of the window
+// that is not an edge of the listing is kept in pending, up to maxPending.
+// moveBy(0, ...) applies the pending movement to rows that arrived.
+func (s *scroll) moveBy(delta, n, rows int) {
+	want := s.cursor + s.pending + delta
+	s.cursor, s.top = clampWindow(want, s.top, n, rows)
+	switch over := want - s.cursor; {
+	case n > 0 && over > 0 && !s.atEnd:
+		s.pending = min(over, maxPending)
+	case n > 0 && over < 0 && !s.atStart:
+		s.pending = max(over, -maxPending)
+	default:
+		s.pending = 0
+	}
+}
 
 // filterChoice is one step of the f cycle.
 type filterChoice struct {
@@ -44,9 +81,13 @@ var filterChoices = []filterChoice{
 var sortChoices = []user.SortKey{user.ByCreated, user.ByUpdated, user.ByEmail}
 
 type listState struct {
-	rows           []user.User
-	cursor, top    int
-	atStart, atEnd bool
+	rows []user.User
+	scroll
+	// rowsFilter is the filter (and search) of the listing the rows belong
+	// to; it differs from the one asked for while a new listing loads.
+	rowsFilter user.Filter
+	// rolesWidth is the width of the widest roles among the rows.
+	rolesWidth int
 
 	// seq numbers the listing (sort, filter, search); answers for an older
 	// listing, such as a search the user has typed past, are dropped, and
@@ -62,9 +103,11 @@ type listState struct {
 	search    textinput.Model
 	searching bool
 
-	count   int  // users matching the listing
-	counted bool // count is for the current listing
-	total   int  // users in the database
+	count       int         // users matching countFilter
+	countFilter user.Filter // the filter count was counted for
+	counted     bool        // count holds a count
+	total       int         // users in the database
+	totaled     bool        // total holds a count
 }
 
 func newListState() listState {
@@ -97,9 +140,11 @@ const (
 	pagePrepend                 // rows before the window
 )
 
-// countMsg carries the number of users matching listing seq.
+// countMsg carries the number of users matching listing seq, whose filter
+// is filter.
 type countMsg struct {
 	seq, n int
+	filter user.Filter
 	err    error
 }
 
@@ -135,16 +180,16 @@ func (m *Model) newListing() (seq int, ctx context.Context) {
 	}
 	l.seq++
 	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.loading = true
+	l.fetchingUp, l.fetchingDown = false, false
+	l.pending = 0
 	return l.seq, l.ctx
 }
 
 // reloadList starts a new listing from its first row, selecting selectID if
 // it is among them. Earlier answers are dropped.
 func (m *Model) reloadList(selectID string) tea.Cmd {
-	l := &m.list
 	seq, ctx := m.newListing()
-	l.loading, l.counted = true, false
-	l.fetchingUp, l.fetchingDown = false, false
 	opts, svc := m.listOptions(), m.svc
 	load := func() tea.Msg {
 		opts.Limit = windowChunk
@@ -157,10 +202,7 @@ func (m *Model) reloadList(selectID string) tea.Cmd {
 
 // loadLast starts the listing from its last row.
 func (m *Model) loadLast() tea.Cmd {
-	l := &m.list
 	seq, ctx := m.newListing()
-	l.loading = true
-	l.fetchingUp, l.fetchingDown = false, false
 	opts, svc := m.listOptions(), m.svc
 	return func() tea.Msg {
 		opts.Limit, opts.Reverse = windowChunk, true
@@ -175,10 +217,13 @@ func (m *Model) loadLast() tea.Cmd {
 // puts the cursor on selectID when it is there. This is how the list keeps
 // its place when rows change under it.
 func (m *Model) loadAround(anchor user.Cursor, selectID string) tea.Cmd {
-	l := &m.list
+	return m.loadAt(anchor, selectID, false)
+}
+
+// loadAt is loadAround; with orFirst, when selectID is not in the listing
+// (at anchor), it loads the listing from its first row instead.
+func (m *Model) loadAt(anchor user.Cursor, selectID string, orFirst bool) tea.Cmd {
 	seq, ctx := m.newListing()
-	l.loading = true
-	l.fetchingUp, l.fetchingDown = false, false
 	opts, svc := m.listOptions(), m.svc
 	return func() tea.Msg {
 		back := opts
@@ -193,6 +238,12 @@ func (m *Model) loadAround(anchor user.Cursor, selectID string) tea.Cmd {
 		after, err := svc.Page(ctx, fwd)
 		if err != nil {
 			return listPageMsg{seq: seq, err: err}
+		}
+		if orFirst && (len(after) == 0 || after[0].ID != selectID) {
+			first := opts
+			first.Limit = windowChunk
+			rows, err := svc.Page(ctx, first)
+			return listPageMsg{seq: seq, kind: pageReplace, rows: rows, atStart: true, atEnd: len(rows) < windowChunk, err: err}
 		}
 		return listPageMsg{seq: seq, kind: pageReplace, rows: append(before, after...), selectID: selectID,
 			before: len(before), atStart: len(before) < windowChunk/2, atEnd: len(after) < windowChunk}
@@ -213,7 +264,7 @@ func (m *Model) countCmd() tea.Cmd {
 	seq, ctx, f, svc := m.list.seq, m.list.ctx, m.listOptions().Filter, m.svc
 	return func() tea.Msg {
 		n, err := svc.Count(ctx, f)
-		return countMsg{seq: seq, n: n, err: err}
+		return countMsg{seq: seq, n: n, filter: f, err: err}
 	}
 }
 
@@ -275,13 +326,16 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 		l.fetchingUp, l.fetchingDown = false, false
 	}
 	if msg.err != nil {
+		l.pending = 0
 		m.fail(msg.err)
 		return nil
 	}
 	switch msg.kind {
 	case pageReplace:
 		l.rows = msg.rows
+		l.rowsFilter = m.listOptions().Filter
 		l.atStart, l.atEnd = msg.atStart, msg.atEnd
+		l.pending = 0
 		l.cursor = min(max(msg.before, 0), max(len(l.rows)-1, 0))
 		if msg.selectID != "" {
 			if i := slices.IndexFunc(l.rows, func(u user.User) bool { return u.ID == msg.selectID }); i >= 0 {
@@ -293,6 +347,7 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 	case pageAppend:
 		l.rows = append(l.rows, msg.rows...)
 		l.atEnd = msg.atEnd
+		l.moveBy(0, len(l.rows), m.visibleRows()) // keys pressed while the rows loaded
 		if extra := len(l.rows) - maxWindow; extra > 0 && l.cursor-extra > prefetchMargin {
 			l.rows = slices.Delete(l.rows, 0, extra)
 			l.cursor -= extra
@@ -304,12 +359,17 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 		l.cursor += len(msg.rows)
 		l.top += len(msg.rows)
 		l.atStart = msg.atStart
+		l.moveBy(0, len(l.rows), m.visibleRows())
 		if extra := len(l.rows) - maxWindow; extra > 0 && len(l.rows)-extra-1-l.cursor > prefetchMargin {
 			l.rows = l.rows[:len(l.rows)-extra]
 			l.atEnd = false
 		}
 	}
 	m.clampList()
+	l.rolesWidth = 0
+	for _, u := range l.rows {
+		l.rolesWidth = max(l.rolesWidth, ansi.StringWidth(textsafe.Line(user.JoinRoles(u.Roles))))
+	}
 	return m.ensureLoaded()
 }
 
@@ -319,10 +379,11 @@ func (m *Model) clampList() {
 	l.cursor, l.top = clampWindow(l.cursor, l.top, len(l.rows), m.visibleRows())
 }
 
-// move shifts the cursor by delta rows.
+// move shifts the cursor by delta rows. Rows past the window wait for
+// their page (see scroll.moveBy).
 func (m *Model) move(delta int) tea.Cmd {
-	m.list.cursor += delta
-	m.clampList()
+	l := &m.list
+	l.moveBy(delta, len(l.rows), m.visibleRows())
 	return m.ensureLoaded()
 }
 
@@ -352,8 +413,15 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 			l.searching = false
 			l.search.Blur()
 			return nil
-		case msg.Type == tea.KeyUp, msg.Type == tea.KeyDown, msg.Type == tea.KeyPgUp, msg.Type == tea.KeyPgDown:
-			// Arrows move through the results while typing.
+		// Keys that type nothing move through the results while typing.
+		case key.Matches(msg, k.SearchUp):
+			return m.move(-1)
+		case key.Matches(msg, k.SearchDown):
+			return m.move(1)
+		case key.Matches(msg, k.SearchPageUp):
+			return m.move(-m.visibleRows())
+		case key.Matches(msg, k.SearchPageDown):
+			return m.move(m.visibleRows())
 		default:
 			before := l.search.Value()
 			var cmd tea.Cmd
@@ -377,11 +445,13 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		return m.move(page)
 	case key.Matches(msg, k.Top):
+		l.pending = 0 // g and G go where they go, whatever was pending
 		if l.atStart {
 			return m.move(-len(l.rows))
 		}
 		return m.reloadList("")
 	case key.Matches(msg, k.Bottom):
+		l.pending = 0
 		if l.atEnd {
 			return m.move(len(l.rows))
 		}
@@ -404,6 +474,11 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return m.reloadList("")
 	case key.Matches(msg, k.Filter):
 		l.filter = (l.filter + 1) % len(filterChoices)
+		// Keep the selected user when the new filter keeps it too; the
+		// listing loads from its first row when it does not.
+		if u, ok := m.selected(); ok {
+			return tea.Batch(m.loadAt(user.CursorOf(u, sortChoices[l.sort]), u.ID, true), m.countCmd())
+		}
 		return m.reloadList("")
 	case key.Matches(msg, k.Reload):
 		m.setStatus("reloaded", false)
@@ -412,7 +487,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		m.relative = !m.relative
 		return nil
 	case key.Matches(msg, k.Help):
-		m.help.ShowAll = !m.help.ShowAll
+		m.toggleHelp()
 		return nil
 	case key.Matches(msg, k.New):
 		return m.openRegister()
@@ -441,7 +516,11 @@ func (m *Model) selectedID() string {
 func (m *Model) listHelp() help.KeyMap {
 	k := m.keys
 	if m.list.searching {
-		return bindingHelp{short: []key.Binding{k.AcceptSearch, k.ClearSearch, k.Up, k.Down}}
+		// Letters type into the search: only keys that type nothing work.
+		return bindingHelp{
+			short: []key.Binding{k.AcceptSearch, k.ClearSearch, k.SearchUp, k.SearchDown},
+			full:  [][]key.Binding{{k.AcceptSearch, k.ClearSearch}, {k.SearchUp, k.SearchDown, k.SearchPageUp, k.SearchPageDown}},
+		}
 	}
 	return bindingHelp{
 		short: []key.Binding{k.Up, k.Down, k.Open, k.New, k.Search, k.Sort, k.Filter, k.Help, k.Quit},
@@ -469,8 +548,70 @@ func (m *Model) listColumns() columns {
 	if m.width-fixed() < 20 {
 		c.roles = 9
 	}
+	// Longer roles widen their column, up to 30, while the email keeps 24.
+	if want := min(m.list.rolesWidth, 30); want > c.roles {
+		c.roles += max(min(want-c.roles, m.width-fixed()-24), 0)
+	}
 	c.email = max(m.width-fixed(), 8)
 	return c
+}
+
+// stale reports whether the rows on screen belong to another listing than
+// the one asked for: a search or filter whose rows have not arrived yet, or
+// failed to.
+func (m *Model) stale() bool {
+	return m.list.rowsFilter != m.listOptions().Filter
+}
+
+// loadingText is what shows while the rows of the listing load.
+func (m *Model) loadingText() string {
+	if m.listOptions().Filter.Search != "" {
+		return "searching…"
+	}
+	return "loading…"
+}
+
+// countText says how many users the listing holds, once the rows on screen
+// are the listing's.
+func (m *Model) countText() string {
+	l := &m.list
+	f := m.listOptions().Filter
+	switch {
+	case l.loading && (m.stale() || len(l.rows) == 0):
+		return m.loadingText()
+	case m.stale():
+		return "not loaded (r retries)"
+	case !l.counted || l.countFilter != f:
+		return "counting…"
+	}
+	text := thousands(l.count) + " users"
+	if l.count == 1 {
+		text = "1 user"
+	}
+	if f != (user.Filter{}) && l.totaled && l.total > 0 {
+		text += " of " + thousands(l.total)
+	}
+	return text
+}
+
+// emptyText explains an empty list, and what to do about it.
+func (m *Model) emptyText() string {
+	l := &m.list
+	s := m.styles
+	searched := m.listOptions().Filter.Search != ""
+	filtered := filterChoices[l.filter].filter != (user.Filter{})
+	switch {
+	case l.loading:
+		return s.Subtle.Render("  " + m.loadingText())
+	case (l.totaled && l.total == 0) || (!searched && !filtered):
+		return "  No users yet. Press n to register the first user.\n" +
+			s.Subtle.Render("  Or from a shell: ctitui user add --email you@example.org --role admin")
+	case searched && filtered:
+		return s.Subtle.Render("  No users match. Esc clears the search, f changes the filter.")
+	case searched:
+		return s.Subtle.Render("  No users match the search. Esc clears it.")
+	}
+	return s.Subtle.Render(fmt.Sprintf("  No users match the filter %q. f changes the filter.", filterChoices[l.filter].name))
 }
 
 func (m *Model) listView() string {
@@ -478,17 +619,7 @@ func (m *Model) listView() string {
 	s := m.styles
 	var b strings.Builder
 
-	count := "counting…"
-	if l.counted {
-		count = thousands(l.count) + " users"
-		if l.count == 1 {
-			count = "1 user"
-		}
-		if f := m.listOptions().Filter; f != (user.Filter{}) {
-			count += " of " + thousands(l.total)
-		}
-	}
-	title := s.Title.Render("ctitui") + "  " + s.Subtle.Render(fmt.Sprintf("%s · schema v%d", inline(m.opts.DBPath, m.width), m.opts.SchemaVersion)) + "  " + count
+	title := s.Title.Render("ctitui") + "  " + s.Subtle.Render(fmt.Sprintf("%s · schema v%d", inline(m.opts.DBPath, m.width), m.opts.SchemaVersion)) + "  " + m.countText()
 	b.WriteString(title + "\n")
 
 	listing := fmt.Sprintf("sort: %s %s   filter: %s", sortChoices[l.sort], sortArrow(sortChoices[l.sort]), filterChoices[l.filter].name)
@@ -510,17 +641,12 @@ func (m *Model) listView() string {
 	b.WriteString(s.Header.Render(header) + "\n")
 
 	if len(l.rows) == 0 {
-		switch {
-		case l.loading:
-			b.WriteString(s.Subtle.Render("  loading…"))
-		case m.listOptions().Filter != (user.Filter{}):
-			b.WriteString(s.Subtle.Render("  No users match. Esc clears the search, f changes the filter."))
-		default:
-			b.WriteString("  No users yet. Press n to register the first user.\n")
-			b.WriteString(s.Subtle.Render("  Or from a shell: ctitui user add --email you@example.org --role admin"))
-		}
+		b.WriteString(m.emptyText())
 		return b.String()
 	}
+	// The rows of the listing before stay until the new one's arrive, so
+	// that the screen does not flicker; they are drawn faint meanwhile.
+	stale := m.stale()
 	end := min(l.top+m.visibleRows(), len(l.rows))
 	now := m.opts.Now()
 	for i := l.top; i < end; i++ {
@@ -529,7 +655,7 @@ func (m *Model) listView() string {
 		// The selected row is drawn reversed as a whole; a colour inside it
 		// would end the reverse at the cell.
 		switch {
-		case i == l.cursor:
+		case i == l.cursor, stale:
 		case u.Disabled():
 			status = s.Disabled.Render(status)
 		case u.Locked(now):
@@ -539,9 +665,14 @@ func (m *Model) listView() string {
 		}
 		line := cell(u.Email, c.email) + " " + cell(user.JoinRoles(u.Roles), c.roles) + " " + status + " " +
 			cell(c.times.format(u.CreatedAt), c.times.width()) + " " + cell(c.times.format(u.UpdatedAt), c.times.width())
-		if i == l.cursor {
+		switch {
+		case i == l.cursor && stale:
+			line = s.Selected.Faint(true).Render("> " + line)
+		case i == l.cursor:
 			line = s.Selected.Render("> " + line)
-		} else {
+		case stale:
+			line = s.Subtle.Render("  " + line)
+		default:
 			line = "  " + line
 		}
 		b.WriteString(line)

@@ -580,10 +580,13 @@ func TestRolesEditor(t *testing.T) {
 	if h.selected() != "bob@example.org" {
 		t.Errorf("selected %q; want bob kept selected", h.selected())
 	}
+	// At 80 columns the list shows dates only: widen it to see the time.
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 24})
 	row := strings.Split(h.view(), "\n")[lineWith(h.view(), "> bob@example.org")]
-	if !strings.Contains(row, "analyst,viewer") || !strings.Contains(row, later.Format("01-02 15:04")) {
+	if !strings.Contains(row, "analyst,viewer") || !strings.Contains(row, later.Format("2006-01-02 15:04")) {
 		t.Errorf("bob's row %q does not show the new roles and update time", row)
 	}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 
 	// From details, the editor returns to details, which show the change.
 	e.clock.Advance(time.Hour)
@@ -896,21 +899,13 @@ func TestWindowPaging(t *testing.T) {
 	}
 	check("pgdown by email", min(at+30*page, len(full)-1))
 
-	// The audit screen pages too.
+	// The audit screen pages too, in a window (see TestAuditBottomAndWindow).
 	allAudit := e.auditEntries(t, user.AuditFilter{})
 	h.press("a")
 	for range 2 * n / page {
 		h.press("pgdown")
 	}
-	got := h.m.audit.entries
-	if len(got) != len(allAudit) {
-		t.Fatalf("audit after paging to the end: %d entries; want %d", len(got), len(allAudit))
-	}
-	for i := range got {
-		if got[i].ID != allAudit[i].ID {
-			t.Fatalf("audit entry %d has id %d; want %d", i, got[i].ID, allAudit[i].ID)
-		}
-	}
+	auditWindowCheck(t, h, allAudit)("audit after paging to the end", len(allAudit)-1)
 }
 
 func TestChangesFromAnotherWriter(t *testing.T) {
@@ -1094,6 +1089,7 @@ func TestEveryScreenFits(t *testing.T) {
 		{"delete", []string{"x"}},
 		{"audit", []string{"a"}},
 		{"audit search", []string{"a", "/", "r"}},
+		{"audit entry", []string{"a", "enter"}},
 	}
 	for _, size := range [][2]int{{60, 15}, {80, 24}, {120, 40}, {250, 60}} {
 		for _, s := range screens {

@@ -44,6 +44,10 @@ type Options struct {
 	// AuditChain checks the audit log's hash chain: how many entries it
 	// holds and, when it is broken, where and how. Nil hides the check.
 	AuditChain func(ctx context.Context) (entries int, problem string, err error)
+	// StatusTimeout is how long a status message that is not an error
+	// shows before it is cleared (default 10s). Negative keeps every
+	// message until the next one replaces it. Errors always stay.
+	StatusTimeout time.Duration
 }
 
 // screen names what the program shows.
@@ -85,6 +89,10 @@ type Model struct {
 
 	status      string
 	statusError bool
+	// statusSeq numbers the status messages shown, so that the timer that
+	// clears one leaves a later one alone; statusTimed is the last one
+	// whose timer was started.
+	statusSeq, statusTimed int
 
 	dataVersion int64
 	err         error // a fatal error that ended the program
@@ -101,6 +109,9 @@ func New(svc *user.Service, opts Options) *Model {
 	if opts.WatchInterval <= 0 {
 		opts.WatchInterval = 2 * time.Second
 	}
+	if opts.StatusTimeout == 0 {
+		opts.StatusTimeout = 10 * time.Second
+	}
 	m := &Model{
 		svc:    svc,
 		opts:   opts,
@@ -109,8 +120,8 @@ func New(svc *user.Service, opts Options) *Model {
 		help:   help.New(),
 		width:  80,
 		height: 24,
-		status: opts.Notice,
 	}
+	m.setStatus(opts.Notice, false)
 	m.list = newListState()
 	m.audit = newAuditState()
 	return m
@@ -121,7 +132,7 @@ func (m *Model) Err() error { return m.err }
 
 // Init loads the first page and starts watching for changes.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.reloadList(""), m.totalCmd(), m.watch())
+	return tea.Batch(m.reloadList(""), m.totalCmd(), m.watch(), m.expireStatus())
 }
 
 // Messages that are not owned by one screen.
@@ -135,6 +146,8 @@ type (
 		version int64
 		err     error
 	}
+	// statusExpiredMsg clears status message seq, if it still shows.
+	statusExpiredMsg struct{ seq int }
 )
 
 // guard turns a panic inside cmd into a fatalMsg, so that a bug in a
@@ -179,7 +192,17 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	return m, guard(cmd)
 }
 
+// update handles msg, then starts the timer that clears a new status
+// message, wherever it was set.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
+	cmd := m.route(msg)
+	if expire := m.expireStatus(); expire != nil {
+		return tea.Batch(cmd, expire)
+	}
+	return cmd
+}
+
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -191,18 +214,23 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Quit
 	case watchTickMsg:
 		return m.checkDataVersion()
+	case statusExpiredMsg:
+		if msg.seq == m.statusSeq && !m.statusError {
+			m.status = ""
+		}
+		return nil
 	case dataVersionMsg:
 		return m.onDataVersion(msg)
 	case listPageMsg:
 		return m.onListPage(msg)
 	case countMsg:
 		if msg.seq == m.list.seq && msg.err == nil {
-			m.list.count, m.list.counted = msg.n, true
+			m.list.count, m.list.countFilter, m.list.counted = msg.n, msg.filter, true
 		}
 		return nil
 	case totalMsg:
 		if msg.err == nil {
-			m.list.total = msg.n
+			m.list.total, m.list.totaled = msg.n, true
 		}
 		return nil
 	case registeredMsg:
@@ -311,8 +339,36 @@ func (m *Model) detailsShowing() bool {
 }
 
 // setStatus shows text in the status line; isErr draws it as an error.
+// A message that is not an error is cleared after Options.StatusTimeout
+// (see expireStatus); an error stays until the next message replaces it.
 func (m *Model) setStatus(text string, isErr bool) {
 	m.status, m.statusError = text, isErr
+	m.statusSeq++
+}
+
+// expireStatus starts the timer that clears the status message shown, when
+// it is a new one that is not an error. The timer carries the message's
+// number: a message shown since then is not cleared by it.
+func (m *Model) expireStatus() tea.Cmd {
+	if m.statusTimed == m.statusSeq {
+		return nil
+	}
+	m.statusTimed = m.statusSeq
+	if m.status == "" || m.statusError || m.opts.StatusTimeout < 0 {
+		return nil
+	}
+	seq := m.statusSeq
+	return tea.Tick(m.opts.StatusTimeout, func(time.Time) tea.Msg { return statusExpiredMsg{seq} })
+}
+
+// toggleHelp shows more keys or fewer, and says which the help key does next.
+func (m *Model) toggleHelp() {
+	m.help.ShowAll = !m.help.ShowAll
+	desc := "more keys"
+	if m.help.ShowAll {
+		desc = "fewer keys"
+	}
+	m.keys.Help.SetHelp(m.keys.Help.Help().Key, desc)
 }
 
 // fail shows err in the status line.
@@ -461,6 +517,10 @@ func (m *Model) resize() {
 	m.details.view.Width = m.width
 	m.details.view.Height = max(m.height-4, 1)
 	m.clampList()
+	m.clampAudit()
+	if m.audit.open {
+		m.renderAuditEntry()
+	}
 }
 
 // bodyRows is how many lines a screen body gets above the status and help.
