@@ -524,7 +524,7 @@ func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding,
 		return nil, translate(err)
 	}
 	defer rows.Close()
-	var outdated, bcrypt, unreadable, total int
+	var outdated, bcrypt, unreadable, unset, total int
 	for rows.Next() {
 		var h string
 		if err := rows.Scan(&h); err != nil {
@@ -532,6 +532,8 @@ func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding,
 		}
 		total++
 		switch phc, err := password.ParsePHC(h); {
+		case h == password.NoPassword:
+			unset++
 		case password.IsBcrypt(h):
 			bcrypt++
 		case err != nil:
@@ -547,6 +549,10 @@ func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding,
 	if n := outdated + bcrypt; n > 0 {
 		out = append(out, Finding{Check: "password hashes", Severity: SeverityInfo,
 			Message: fmt.Sprintf("%d of %d users have outdated hashes (%d bcrypt, %d older argon2id); each is replaced at its next successful login", n, total, bcrypt, outdated)})
+	}
+	if unset > 0 {
+		out = append(out, Finding{Check: "password hashes", Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d users have no password yet (imported without hashes); 'ctitui user passwd EMAIL' sets one", unset)})
 	}
 	if unreadable > 0 {
 		out = append(out, Finding{Check: "password hashes", Severity: SeverityProblem,

@@ -82,6 +82,11 @@ func (h *Hasher) Hash(plain string) (string, error) {
 // error.
 func (h *Hasher) Verify(plain, encoded string) (ok bool, needsRehash bool, err error) {
 	switch {
+	case encoded == NoPassword:
+		// Spend a verify's time: a quick refusal would tell an attacker
+		// that this account exists without a password.
+		h.DummyVerify(plain)
+		return false, false, nil
 	case IsArgon2id(encoded):
 		phc, err := ParsePHC(encoded)
 		if err != nil {
@@ -152,6 +157,11 @@ func verifyBcrypt(plain, encoded string) (bool, error) {
 		return false, fmt.Errorf("%w: invalid bcrypt hash", ErrMalformedHash)
 	}
 }
+
+// NoPassword is stored for an account that has no password yet, such as one
+// imported from an export made without hashes. No password verifies
+// against it, as "!" in /etc/shadow; 'ctitui user passwd' sets one.
+const NoPassword = "!"
 
 // CheckStored reports whether encoded is a hash Verify can use: an argon2id
 // PHC string within bounds, or a well-formed bcrypt hash of a cost Verify

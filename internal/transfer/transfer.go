@@ -65,7 +65,13 @@ func Read(r io.Reader, f Format, fn func(user.ImportRecord) error) error {
 }
 
 func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
-	cr := csv.NewReader(bufio.NewReader(io.LimitReader(r, 1<<40)))
+	br := bufio.NewReader(r)
+	// A byte-order mark (spreadsheets write one) is not part of the header;
+	// left in, it would break a quoted first column.
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3) //nolint:errcheck // the bytes were just peeked
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()

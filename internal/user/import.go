@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/sync/errgroup"
 
@@ -182,9 +183,10 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 		if err := checkStoredHash(r.HashedPassword); err != nil {
 			return invalid(err)
 		}
-	default:
-		return invalid(errors.New("no password or hashed_password"))
 	}
+	// A record without either (an export made without --include-hashes)
+	// imports as an account with no password yet, which nothing verifies
+	// against until 'ctitui user passwd' sets one.
 	if !r.UpdatedAt.IsZero() && r.UpdatedAt.Before(r.CreatedAt) {
 		return invalid(errors.New("updated_at is before created_at"))
 	}
@@ -213,6 +215,26 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 		}
 	}
 	return planAdd, nil
+}
+
+// recheck repeats the checks of a record that do not need the database.
+func (s *Service) recheck(r ImportRecord) error {
+	if r.Err != nil {
+		return r.Err
+	}
+	email, err := ValidateEmail(r.Email)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Password != "" && r.HashedPassword != "":
+		return errors.New("give password or hashed_password, not both")
+	case r.Password != "":
+		return s.policy.Check(r.Password, email)
+	case r.HashedPassword != "":
+		return checkStoredHash(r.HashedPassword)
+	}
+	return nil
 }
 
 // checkStoredHash accepts what ctitui can verify: an argon2id PHC string
@@ -272,6 +294,9 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, plans []pla
 		hashers.Go(func() error {
 			for p := range jobs {
 				p.hash = p.rec.HashedPassword
+				if p.hash == "" && p.rec.Password == "" {
+					p.hash = password.NoPassword
+				}
 				if p.rec.Password != "" {
 					h, err := s.hasher.Hash(p.rec.Password)
 					if err != nil {
@@ -298,6 +323,9 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, plans []pla
 			n := 0
 			for p := range done {
 				if err := s.writeRecord(ctx, tx, p); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err() // cancelled: the record is not the story
+					}
 					return err
 				}
 				n++
@@ -320,6 +348,12 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, plans []pla
 func (s *Service) writeRecord(ctx context.Context, tx Tx, p prepared) error {
 	r := p.rec
 	now := s.stamp()
+	// The file was read again for this pass: check again what validation
+	// checked, so that an edit in between cannot slip a password past the
+	// policy or a hash past its check.
+	if err := s.recheck(r); err != nil {
+		return RowError{Line: r.Line, Err: fmt.Errorf("changed since it was checked: %w", err)}
+	}
 	roles, err := assignable(roleList(r.Roles))
 	if err != nil {
 		return RowError{Line: r.Line, Err: err}
@@ -367,6 +401,6 @@ func (s *Service) writeRecord(ctx context.Context, tx Tx, p prepared) error {
 
 // SplitRoles splits a roles cell such as "admin,analyst" or "admin; viewer".
 func SplitRoles(cell string) []string {
-	fields := strings.FieldsFunc(cell, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '|' })
+	fields := strings.FieldsFunc(cell, func(r rune) bool { return r == ',' || r == ';' || r == '|' || unicode.IsSpace(r) })
 	return slices.DeleteFunc(fields, func(s string) bool { return s == "" })
 }
