@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctitui/ctitui/internal/demo"
+	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -57,7 +58,7 @@ the default database. With --db it needs a new or empty file.`,
 				return err
 			}
 			err = demo.Seed(cmd.Context(), time.Now(), func(clock func() time.Time) *user.Service {
-				return user.NewService(a.store, user.WithClock(clock), user.WithPolicy(policy))
+				return user.NewService(a.store, user.WithClock(clock), user.WithPolicy(policy), user.WithHasher(password.NewHasher(a.hash)))
 			})
 			if err != nil {
 				return err

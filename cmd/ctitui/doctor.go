@@ -48,7 +48,7 @@ and checks again. It never deletes or rewrites users or audit entries.`,
 		if _, err := a.service(cmd.Context()); err != nil {
 			return err
 		}
-		rep, err := a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser()})
+		rep, err := a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser(), Hash: a.hash})
 		if err != nil {
 			return err
 		}

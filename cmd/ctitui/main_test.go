@@ -10,12 +10,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/password"
 )
+
+// testHashParams make the ctitui that tests start hash in a fraction of a
+// millisecond: the scripts start it hundreds of times, and at the real
+// parameters hashing was most of their time. The real parameters are
+// tested in internal/password and by TestDefaultHashParams below.
+var testHashParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // TestMain lets the test binary run as the ctitui command inside scripts:
 // testscript puts a "ctitui" on PATH that re-executes this binary, which then
@@ -23,7 +31,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctitui": func() {
-			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testHashParams))
 		},
 	})
 }
@@ -161,5 +169,29 @@ func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := info.Mode().Perm(); got != os.FileMode(want) {
 		ts.Fatalf("%s has mode %#o; want %#o", args[1], got, want)
+	}
+}
+
+// TestDefaultHashParams: the binary, through run, hashes with the OWASP
+// parameters, whatever the tests use.
+func TestDefaultHashParams(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "params.db")
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"--db", path, "user", "add", "--email", "p@example.org", "--generate-password"},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("run = %d; stderr %s", code, stderr.String())
+	}
+	store, err := db.Open(context.Background(), path, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	u, err := store.UserByEmail(context.Background(), "p@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "$argon2id$v=19$m=19456,t=2,p=1$"; !strings.HasPrefix(u.PasswordHash, want) {
+		t.Errorf("stored hash %q; want it to start %q", u.PasswordHash, want)
 	}
 }

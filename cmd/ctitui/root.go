@@ -43,6 +43,7 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 
+	hash      password.Params // for new hashes
 	dbPath    string
 	dbSet     bool // --db was given, even if empty
 	minLength int
@@ -55,7 +56,15 @@ type app struct {
 // run executes ctitui with args and returns the process exit code. It never
 // panics out and prints every failure as one line on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return runWith(ctx, args, stdin, stdout, stderr, password.DefaultParams)
+}
+
+// runWith is run with the argon2id parameters new hashes get. The binary
+// always passes password.DefaultParams; the tests, which start ctitui
+// hundreds of times, pass cheap ones through this Go API, never through a
+// flag or variable of the binary.
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, hash password.Params) (code int) {
+	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, hash: hash}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "ctitui: internal error: %v\n", r)
@@ -185,7 +194,7 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 		return nil, err
 	}
 	a.store = store
-	a.svc = user.NewService(store, user.WithPolicy(policy), user.WithActor(actor))
+	a.svc = user.NewService(store, user.WithPolicy(policy), user.WithActor(actor), user.WithHasher(password.NewHasher(a.hash)))
 	return a.svc, nil
 }
 
