@@ -176,8 +176,9 @@ func adopt(ctx context.Context, path string, state fileState, opts Options) (*ad
 	return report, nil
 }
 
-func tableColumns(ctx context.Context, conn *sql.Conn, table string) ([]column, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
+// tableColumns lists table's columns as PRAGMA table_info reports them.
+func tableColumns(ctx context.Context, q queryer, table string) ([]column, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -222,7 +222,7 @@ func readSchema(ctx context.Context, q queryer) (map[string]schemaObject, error)
 		if o.kind != "table" {
 			continue
 		}
-		cols, err := tableColumnsOf(ctx, q, name)
+		cols, err := tableColumns(ctx, q, name)
 		if err != nil {
 			return nil, err
 		}
@@ -230,23 +230,6 @@ func readSchema(ctx context.Context, q queryer) (map[string]schemaObject, error)
 		objs[name] = o
 	}
 	return objs, nil
-}
-
-func tableColumnsOf(ctx context.Context, q queryer, table string) ([]column, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var cols []column
-	for rows.Next() {
-		var c column
-		if err := rows.Scan(&c.name, &c.typ, &c.notNull, &c.dflt); err != nil {
-			return nil, translate(err)
-		}
-		cols = append(cols, c)
-	}
-	return cols, translate(rows.Err())
 }
 
 // referenceSchema is the schema the embedded migrations create, built in a
