@@ -1,7 +1,7 @@
 package password
 
 import (
-	"github.com/trustelem/zxcvbn"
+	"slices"
 
 	"errors"
 	"fmt"
@@ -121,27 +121,124 @@ func (p Policy) Check(plain, email string) error {
 	return nil
 }
 
-// guessesFloor is the fewest guesses zxcvbn may estimate for a password:
-// below a million it rates the password "too guessable" or "very
-// guessable" (scores 0 and 1).
-const guessesFloor = 1e6
-
-// zxcvbnWindow bounds the text zxcvbn analyses: its matching grows faster
-// than linearly with length, and a password that is weak in its first 64
-// characters is weak.
-const zxcvbnWindow = 64
-
-// tooGuessable reports whether zxcvbn (the estimator from Dropbox, on the
-// same lists as IsCommon) finds plain easy to guess. NIST SP 800-63B names
-// repetitive and sequential characters as values to refuse along with
-// breached passwords; at the default 15-character minimum almost no breached
-// password is long enough to be refused by the list alone, while
-// "passwordpassword" or "123456789012345" are.
+// tooGuessable reports whether plain is one of the "expected" values NIST
+// SP 800-63B tells verifiers to refuse besides breached passwords:
+// repetitive or sequential characters and keyboard patterns. At the default
+// 15-character minimum almost no breached password is long enough to be
+// refused by the list alone, while "passwordpassword", "123456789012345" or
+// "qwertyuiopasdfgh" are. (zxcvbn's estimator finds these too, but building
+// its dictionaries costs ~50 ms at the start of every command.)
 func tooGuessable(plain string) bool {
-	if r := []rune(plain); len(r) > zxcvbnWindow {
-		plain = string(r[:zxcvbnWindow])
+	r := []rune(fold(plain))
+	if distinct(r) <= 3 || weakRun(r) {
+		return true
 	}
-	return zxcvbn.PasswordStrength(plain, nil).Guesses < guessesFloor
+	// "passwordpassword1234", "qwerty123456": a weak run of letters
+	// followed by a weak run of digits (or the other way round).
+	runs := splitRuns(r)
+	if len(runs) == 2 {
+		return weakRun(runs[0]) && weakRun(runs[1])
+	}
+	return false
+}
+
+// weakRun reports whether r is a sequence, a keyboard walk, a breached
+// password, or a repeat of a short or weak unit.
+func weakRun(r []rune) bool {
+	if len(r) < 3 || sequential(r) || keyboardWalk(string(r)) || isCommonFolded(string(r)) {
+		return true
+	}
+	if unit := period(r); unit > 0 && (unit < 8 || weakRun(r[:unit])) {
+		return true
+	}
+	return false
+}
+
+// period returns the length of the shortest unit that r repeats, at most
+// half of r, or 0 when r does not repeat one: "abcabcab" gives 3.
+func period(r []rune) int {
+	for p := 1; p <= len(r)/2; p++ {
+		same := true
+		for i := p; i < len(r) && same; i++ {
+			same = r[i] == r[i-p]
+		}
+		if same {
+			return p
+		}
+	}
+	return 0
+}
+
+// splitRuns cuts r where it turns from letters to digits or back.
+func splitRuns(r []rune) [][]rune {
+	var runs [][]rune
+	start := 0
+	for i := 1; i <= len(r); i++ {
+		if i == len(r) || unicode.IsDigit(r[i]) != unicode.IsDigit(r[i-1]) {
+			runs = append(runs, r[start:i])
+			start = i
+		}
+	}
+	return runs
+}
+
+// sequential reports whether r runs through consecutive characters one
+// way, as in "abcdef" or "9876543210987", digits wrapping around.
+func sequential(r []rune) bool {
+	if len(r) < 3 {
+		return false
+	}
+	step := func(a, b rune) rune {
+		d := b - a
+		if a >= '0' && a <= '9' && b >= '0' && b <= '9' {
+			switch d {
+			case -9:
+				d = 1
+			case 9:
+				d = -1
+			}
+		}
+		return d
+	}
+	first := step(r[0], r[1])
+	if first != 1 && first != -1 {
+		return false
+	}
+	for i := 2; i < len(r); i++ {
+		if step(r[i-1], r[i]) != first {
+			return false
+		}
+	}
+	return true
+}
+
+// keyboardWalks are strings a finger walk along a QWERTY or AZERTY
+// keyboard types, by rows and by columns.
+var keyboardWalks = []string{
+	"qwertyuiopasdfghjklzxcvbnm", "azertyuiopqsdfghjklmwxcvbn",
+	"1234567890qwertyuiop", "qazwsxedcrfvtgbyhnujmikolp", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+}
+
+// keyboardWalk reports whether s is, forwards or backwards, a stretch of
+// a keyboard walk.
+func keyboardWalk(s string) bool {
+	rev := []rune(s)
+	slices.Reverse(rev)
+	for _, w := range keyboardWalks {
+		if strings.Contains(w, s) || strings.Contains(w, string(rev)) {
+			return true
+		}
+	}
+	return false
+}
+
+// distinct counts the different characters in r.
+func distinct(r []rune) int {
+	seen := map[rune]bool{}
+	for _, c := range r {
+		seen[c] = true
+	}
+	return len(seen)
 }
 
 func reject(reason string) error {
