@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -95,7 +94,7 @@ func importCrashRun(t *testing.T, dir, template, name, content string, n, points
 			t.Fatal(err)
 		}
 		path := filepath.Join(kdir, "ctitui.db")
-		importCrashCopy(t, template, path)
+		crashCopyFile(t, template, path)
 		return path
 	}
 
@@ -152,7 +151,7 @@ func importCrashRun(t *testing.T, dir, template, name, content string, n, points
 		// Inspect a copy, so that the next ctitui meets the file exactly
 		// as the kill left it.
 		inspect := filepath.Join(filepath.Dir(path), "inspect.db")
-		left := importCrashCopyState(t, path, inspect)
+		left := crashCopyState(t, path, inspect)
 		raw, err := sql.Open("sqlite", "file:"+inspect+"?_pragma=busy_timeout(5000)")
 		if err != nil {
 			t.Fatal(err)
@@ -322,39 +321,4 @@ func importCrashSize(path string) int64 {
 		return 0
 	}
 	return info.Size()
-}
-
-func importCrashCopy(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// importCrashCopyState copies a database with whichever of its journal, WAL
-// and shared-memory files exist, and says which it found.
-func importCrashCopyState(t *testing.T, src, dst string) []string {
-	t.Helper()
-	importCrashCopy(t, src, dst)
-	var found []string
-	for _, c := range []string{"-journal", "-wal", "-shm"} {
-		if info, err := os.Stat(src + c); err == nil {
-			found = append(found, fmt.Sprintf("%s(%d bytes)", c, info.Size()))
-			importCrashCopy(t, src+c, dst+c)
-		}
-	}
-	return found
 }
