@@ -20,11 +20,14 @@
 // roles, times and states are drawn from small weighted lists, some of them
 // non-ASCII.
 //
-// The email search index (FTS5, trigram) is most of the cost. Filling it
-// through its triggers, row by row, measured faster than dropping them and
-// running FTS5's 'rebuild' once after the inserts: at 1,000,000 users 67.8s
-// against 77.8s of CPU (the rebuild reads the whole users table back after
-// it has left the page cache). -fts rebuild keeps the other way to compare.
+// The email search index (FTS5, trigram) is the largest cost. Dropping its
+// triggers for the inserts and running FTS5's 'rebuild' once afterwards is
+// no faster than letting the triggers index each row: at 1,000,000 users,
+// in two runs each, 77.8s and 66.6s of CPU against 67.8s and 69.2s (the
+// rebuild reads the whole users table back after the inserts; what wins
+// depends on what else is competing for the caches). -fts trigger, the
+// default, builds the index the way ctitui's own writes do; -fts rebuild
+// keeps the other way to compare.
 //
 // Every row shares ONE precomputed argon2id hash of
 // SharedPassword: fine for a benchmark file, never done by the product,
