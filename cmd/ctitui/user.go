@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"strings"
@@ -164,11 +165,17 @@ func (a *app) userListCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		w := newUserWriter(a.stdout, f)
+		// Buffered: unbuffered, every user was its own write system call.
+		out := bufio.NewWriterSize(a.stdout, 64*1024)
+		w := newUserWriter(out, f)
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
+			out.Flush()
 			return err
 		}
-		return w.Close()
+		if err := w.Close(); err != nil {
+			return err
+		}
+		return out.Flush()
 	}
 	return cmd
 }
