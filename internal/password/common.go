@@ -1,20 +1,34 @@
 package password
 
 import (
+	_ "embed"
+	"strings"
 	"sync"
 
-	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/text/unicode/norm"
 )
 
-// commonPasswords is the set of the 30,000 most common passwords from the
-// zxcvbn frequency lists (github.com/trustelem/zxcvbn/frequency, drawn from
-// leaked password dumps), case-folded. It is built on first use.
+//go:generate go test -run ^TestCommonPasswordsFile$ -update .
+
+// commonPasswordsFile is the 30,000 most common passwords from the zxcvbn
+// frequency lists (github.com/trustelem/zxcvbn/frequency, drawn from leaked
+// password dumps), one a line, NFC-normalised and case-folded, in the
+// library's order. It is embedded as text rather than read from that
+// package because the package builds all its lists (1.5 MB) when the
+// program starts, 8 to 15 ms at the start of every command, even those that
+// never check a password. TestCommonPasswordsFile proves the file equals
+// the library's list, and rewrites it with -update.
+//
+//go:embed common_passwords.txt
+var commonPasswordsFile string
+
+// commonPasswords is the set of the lines of commonPasswordsFile. It is
+// built on first use (about 2 ms), so commands that never check a password
+// never pay.
 var commonPasswords = sync.OnceValue(func() map[string]struct{} {
-	list := frequency.FrequencyLists["passwords"]
-	set := make(map[string]struct{}, len(list))
-	for _, w := range list {
-		set[fold(norm.NFC.String(w))] = struct{}{}
+	set := make(map[string]struct{}, strings.Count(commonPasswordsFile, "\n"))
+	for line := range strings.Lines(commonPasswordsFile) {
+		set[strings.TrimSuffix(line, "\n")] = struct{}{}
 	}
 	return set
 })
