@@ -383,13 +383,13 @@ func newWriter(ctx context.Context, raw *sql.DB, c config, hash string) (*writer
 	return w, nil
 }
 
-const userColumns = 10
+const userColumns = 11
 
 func (w *writer) userStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if s, ok := w.userStmts[n]; ok {
 		return s, nil
 	}
-	q := `INSERT OR ROLLBACK INTO users (id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at, failed_logins, locked_until) VALUES ` +
+	q := `INSERT OR ROLLBACK INTO users (rowid, id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at, failed_logins, locked_until) VALUES ` +
 		placeholders(n, userColumns)
 	s, err := w.tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -437,7 +437,7 @@ func (w *writer) writeAll(ctx context.Context, progress func(done int)) error {
 			for _, r := range u.roles {
 				roleArgs = append(roleArgs, u.id, w.roleIDs[r])
 			}
-			userArgs = append(userArgs, u.id, u.email, u.normalized, w.hash, u.created, u.updated,
+			userArgs = append(userArgs, u.rowid, u.id, u.email, u.normalized, w.hash, u.created, u.updated,
 				nullString(u.disabled), nullString(u.lastLogin), u.failedLogins, nil)
 		}
 		// Roles first: see the package comment.
@@ -538,7 +538,7 @@ func (w *writer) rebuildSearch(ctx context.Context) error {
 }
 
 // verify checks what was written: the counts, the roles, the foreign keys,
-// the search index against users, and the triggers.
+// the search index against users, the triggers, and the rowid order.
 func verify(ctx context.Context, raw *sql.DB, c config) error {
 	var users, noRole, triggers int
 	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
@@ -571,6 +571,13 @@ func verify(ctx context.Context, raw *sql.DB, c config) error {
 	if triggers != 4 {
 		return fmt.Errorf("verify: %d of the 4 triggers dropped for the load are back", triggers)
 	}
+	var inOrder bool
+	if err := raw.QueryRowContext(ctx, `SELECT in_order FROM users_order`).Scan(&inOrder); err != nil {
+		return err
+	}
+	if !inOrder {
+		return errors.New("verify: users_order says the users are not in rowid order")
+	}
 	if c.n > 0 {
 		// The rare-term search the benchmarks use finds exactly one user.
 		mid := (c.n + 1) / 2
@@ -588,7 +595,8 @@ func verify(ctx context.Context, raw *sql.DB, c config) error {
 
 // synthUser is one generated row.
 type synthUser struct {
-	seq                   int // 1-based, in created_at order
+	seq                   int   // 1-based, in created_at order
+	rowid                 int64 // as ctitui would give it (internal/db/order.go)
 	id, email, normalized string
 	created, updated      string
 	disabled, lastLogin   string // "" for NULL
@@ -621,6 +629,7 @@ var (
 type generator struct {
 	rng        *rand.Rand
 	n, seq     int
+	lastRowid  int64
 	start      time.Time
 	span, step time.Duration
 }
@@ -698,6 +707,11 @@ func (g *generator) next() synthUser {
 		u.failedLogins = 1 + r.IntN(3)
 	}
 	u.created, u.updated = user.FormatTime(created), user.FormatTime(updated)
+	// ctitui gives a user created at time t the rowid t in milliseconds
+	// shifted left by 20 bits, so that rowids follow created_at with room
+	// between them; searches depend on that order.
+	u.rowid = max(created.UnixMilli()<<20, g.lastRowid+1)
+	g.lastRowid = u.rowid
 
 	switch p := r.IntN(100); {
 	case p < 5:

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -151,7 +152,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
 	var out []Finding
 	for _, check := range []func(context.Context, DoctorOptions) ([]Finding, error){
-		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkSearchIndex, s.checkPermissions,
+		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkSearchIndex, s.checkUsersOrder, s.checkPermissions,
 		s.checkRoles, s.checkHashes, s.checkAdmins, s.checkChain,
 	} {
 		found, err := check(ctx, opts)
@@ -433,6 +434,62 @@ func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Findin
 			_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search) VALUES ('rebuild')`)
 			return err
 		}}}, nil
+}
+
+// usersOutOfOrderQuery finds a user whose rowid comes before the next
+// one's while its (created_at, id) sorts after it.
+const usersOutOfOrderQuery = `SELECT EXISTS (
+	SELECT 1 FROM users u
+	WHERE (u.created_at, u.id) > (SELECT n.created_at, n.id FROM users n WHERE n.rowid > u.rowid ORDER BY n.rowid LIMIT 1))`
+
+func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_order')`).Scan(&exists); err != nil {
+		return nil, translate(err)
+	}
+	if !exists {
+		return nil, nil // reported by the schema check
+	}
+	recorded, err := usersInOrder(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	var outOfOrder bool
+	if err := s.db.QueryRowContext(ctx, usersOutOfOrderQuery).Scan(&outOfOrder); err != nil {
+		return nil, fmt.Errorf("check users' order: %w", translate(err))
+	}
+	renumber := func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users_order SET in_order = 0`); err != nil {
+			return err
+		}
+		inOrder, err := renumberUsers(ctx, tx)
+		if err == nil && !inOrder {
+			err = errors.New("the users' rowids could not be renumbered")
+		}
+		return err
+	}
+	switch {
+	case !outOfOrder && recorded:
+		return okFinding("users order", "users' rowids follow their created_at order, which searches rely on"), nil
+	case outOfOrder && recorded:
+		return []Finding{{Check: "users order", Severity: SeverityProblem,
+			Message: "users' rowids no longer follow their created_at order, but the file says they do (users_order edited outside ctitui?): search results can come out of order",
+			Repair:  "renumber the users into created_at order and rebuild the email search index", fix: renumber}}, nil
+	case !outOfOrder:
+		return []Finding{{Check: "users order", Severity: SeverityInfo,
+			Message: "users' rowids follow their created_at order, but the file says they may not: searches that match many users are slower",
+			Repair:  "record that the users are in order",
+			fix: func(ctx context.Context, tx *sql.Tx) error {
+				// Checked again inside the repair: another writer may have
+				// added a user out of order since.
+				_, err := tx.ExecContext(ctx, `UPDATE users_order SET in_order = NOT (`+usersOutOfOrderQuery+`)`)
+				return err
+			}}}, nil
+	default:
+		return []Finding{{Check: "users order", Severity: SeverityInfo,
+			Message: "users were written out of created_at order (by another tool, or an import with no room left between older users): searches that match many users are slower",
+			Repair:  "renumber the users into created_at order and rebuild the email search index", fix: renumber}}, nil
+	}
 }
 
 func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, error) {

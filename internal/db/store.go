@@ -16,17 +16,17 @@ import (
 
 var _ user.Store = (*Store)(nil)
 
-// userSelect reads a user with its roles; %s is the password hash column, or
-// an empty string where the caller has no use for it. The roles come from a correlated
-// subquery so that a listing stays one streaming statement.
-const userSelect = `SELECT u.id, u.email, %s, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
+// userSelectColumns reads a user u with its roles; %s is the password hash column,
+// or an empty string where the caller has no use for it. The roles come from
+// a correlated subquery so that a listing stays one streaming statement.
+const userSelectColumns = `SELECT u.id, u.email, %s, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
 	u.failed_logins, u.locked_until,
-	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')
-FROM users u`
+	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')`
 
 var (
-	userWithHash    = fmt.Sprintf(userSelect, "u.hashed_password")
-	userWithoutHash = fmt.Sprintf(userSelect, "''")
+	userWithHashColumns    = fmt.Sprintf(userSelectColumns, "u.hashed_password")
+	userWithoutHashColumns = fmt.Sprintf(userSelectColumns, "''")
+	userWithHash           = userWithHashColumns + " FROM users u"
 )
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -117,21 +117,37 @@ func sortColumn(k user.SortKey) string {
 	}
 }
 
-// searchIndexLimit decides how a search runs. A term the trigram index
-// matches at most this many times is looked up there and the few rows sorted;
-// a term that matches more is common enough that walking the listing's own
-// index and testing each email fills a page after a few thousand rows.
+// searchIndexLimit decides how a search runs when users are not in rowid
+// order (see listSearch for when they are). A term the trigram index matches
+// at most this many times is looked up there and the few rows sorted; a term
+// that matches more is common enough that walking the listing's own index
+// and testing each email usually fills a page after a few thousand rows.
 const searchIndexLimit = 2000
 
-// searchCondition renders the email search for term. LIKE always has the last
-// word, so the index only narrows the rows and can never add a wrong one.
+// searchLike is the condition every email search ends with: LIKE has the
+// last word, so the trigram index only narrows the rows and can never add a
+// wrong one.
+const searchLike = `u.email_normalized LIKE ? ESCAPE '\'`
+
+// searchMatch quotes term as an FTS5 phrase: with the trigram tokenizer it
+// matches the rows whose email contains term.
+func searchMatch(term string) string {
+	return `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
+}
+
+// searchPattern is the LIKE pattern that finds term anywhere in an email.
+func searchPattern(term string) string {
+	return "%" + escapeLike(term) + "%"
+}
+
+// searchCondition renders the email search for term as a condition on u,
+// for counts and for listings that cannot use listSearch's plan.
 func (s *Store) searchCondition(ctx context.Context, term string) (cond string, args []any, err error) {
-	like := "%" + escapeLike(term) + "%"
-	cond, args = `u.email_normalized LIKE ? ESCAPE '\'`, []any{like}
+	like := searchPattern(term)
 	if utf8.RuneCountInString(term) < 3 {
-		return cond, args, nil // trigrams need three characters
+		return searchLike, []any{like}, nil // trigrams need three characters
 	}
-	match := `"` + strings.ReplaceAll(term, `"`, `""`) + `"`
+	match := searchMatch(term)
 	var n int
 	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users_email_search WHERE users_email_search MATCH ? LIMIT ?)`,
 		match, searchIndexLimit+1).Scan(&n)
@@ -139,13 +155,14 @@ func (s *Store) searchCondition(ctx context.Context, term string) (cond string, 
 		return "", nil, fmt.Errorf("search: %w", translate(err))
 	}
 	if n > searchIndexLimit {
-		return cond, args, nil
+		return searchLike, []any{like}, nil
 	}
-	return `u.rowid IN (SELECT rowid FROM users_email_search WHERE users_email_search MATCH ?) AND ` + cond, []any{match, like}, nil
+	return `u.rowid IN (SELECT rowid FROM users_email_search WHERE users_email_search MATCH ?) AND ` + searchLike, []any{match, like}, nil
 }
 
-// whereClause renders f as SQL conditions joined by AND, with their arguments.
-func (s *Store) whereClause(ctx context.Context, f user.Filter) (conds []string, args []any, err error) {
+// filterConditions renders f's role and status as SQL conditions on u, with
+// their arguments; the search is left to the caller, whose plan depends on it.
+func filterConditions(f user.Filter) (conds []string, args []any) {
 	if f.Role != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name = ?)`)
 		args = append(args, string(f.Role))
@@ -164,15 +181,7 @@ func (s *Store) whereClause(ctx context.Context, f user.Filter) (conds []string,
 		conds = append(conds, `u.disabled_at IS NULL AND u.locked_until > ?`)
 		args = append(args, now)
 	}
-	if term := user.NormalizeEmail(f.Search); term != "" {
-		cond, searchArgs, err := s.searchCondition(ctx, term)
-		if err != nil {
-			return nil, nil, err
-		}
-		conds = append(conds, cond)
-		args = append(args, searchArgs...)
-	}
-	return conds, args, nil
+	return conds, args
 }
 
 // escapeLike makes s match itself literally inside a LIKE pattern.
@@ -183,10 +192,7 @@ func escapeLike(s string) string {
 // ListUsers implements user.Store. It pages by keyset (the sort column and
 // id), never OFFSET, so a window deep in a million rows costs what the first does.
 func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(user.User) error) error {
-	conds, args, err := s.whereClause(ctx, opts.Filter)
-	if err != nil {
-		return err
-	}
+	conds, args := filterConditions(opts.Filter)
 	col := sortColumn(opts.Sort)
 	// Times list newest first, emails alphabetically; Reverse walks back.
 	descending := opts.Sort != user.ByEmail
@@ -200,18 +206,43 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 	if opts.Inclusive {
 		cmp += "="
 	}
+	from, order := "FROM users u", fmt.Sprintf("%s %s, u.id %s", col, dir, dir)
 	if opts.After != nil {
 		conds = append(conds, fmt.Sprintf("(%s, u.id) %s (?, ?)", col, cmp))
 		args = append(args, opts.After.Key, opts.After.ID)
 	}
-	query := userWithoutHash
-	if opts.WithHashes {
-		query = userWithHash
+	if term := user.NormalizeEmail(opts.Filter.Search); term != "" {
+		ordered, err := s.canListSearch(ctx, opts.Sort, term)
+		if err != nil {
+			return err
+		}
+		if ordered {
+			from, order = "FROM users_email_search s CROSS JOIN users u", "s.rowid "+dir
+			conds = append(conds, `s.users_email_search MATCH ?`, `u.rowid = s.rowid`, searchLike)
+			args = append(args, searchMatch(term), searchPattern(term))
+			if opts.After != nil {
+				bound, boundArgs := rowidBound(descending, opts.Inclusive, opts.After)
+				conds = append(conds, bound)
+				args = append(args, boundArgs...)
+			}
+		} else {
+			cond, searchArgs, err := s.searchCondition(ctx, term)
+			if err != nil {
+				return err
+			}
+			conds = append(conds, cond)
+			args = append(args, searchArgs...)
+		}
 	}
+	columns := userWithoutHashColumns
+	if opts.WithHashes {
+		columns = userWithHashColumns
+	}
+	query := columns + " " + from
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")
 	}
-	query += fmt.Sprintf(" ORDER BY %s %s, u.id %s", col, dir, dir)
+	query += " ORDER BY " + order
 	if opts.Limit > 0 {
 		query += " LIMIT ?"
 		args = append(args, opts.Limit)
@@ -236,11 +267,49 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 	return nil
 }
 
+// canListSearch reports whether a listing sorted by key and searching for
+// term can walk the trigram index's matches in rowid order and stop after a
+// page: the index hands out matches in rowid order, and while users are in
+// order (users_order) that is the listing's order by created_at. The cost is
+// then one page of rows however many emails match and wherever they are,
+// where the other plans either fetch and sort every match or walk the
+// listing's index testing each email.
+func (s *Store) canListSearch(ctx context.Context, key user.SortKey, term string) (bool, error) {
+	if key != user.ByCreated || utf8.RuneCountInString(term) < 3 {
+		return false, nil
+	}
+	return usersInOrder(ctx, s.stmts)
+}
+
+// rowidBound turns a listing's keyset cursor into a bound on the search
+// index's rowids, which the index can seek to: the first row past the
+// cursor in the listing's order is the rowid to stop at. (The row-value
+// condition on (created_at, id) stays too; this only lets the index start
+// there instead of at its end.)
+func rowidBound(descending, inclusive bool, after *user.Cursor) (string, []any) {
+	args := []any{after.Key, after.ID}
+	switch {
+	case descending && !inclusive:
+		return `s.rowid < COALESCE((SELECT rowid FROM users WHERE (created_at, id) >= (?, ?) ORDER BY created_at, id LIMIT 1), 9223372036854775807)`, args
+	case descending:
+		return `s.rowid < COALESCE((SELECT rowid FROM users WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 1), 9223372036854775807)`, args
+	case !inclusive:
+		return `s.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) <= (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
+	default:
+		return `s.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
+	}
+}
+
 // CountUsers implements user.Store.
 func (s *Store) CountUsers(ctx context.Context, f user.Filter) (int, error) {
-	conds, args, err := s.whereClause(ctx, f)
-	if err != nil {
-		return 0, err
+	conds, args := filterConditions(f)
+	if term := user.NormalizeEmail(f.Search); term != "" {
+		cond, searchArgs, err := s.searchCondition(ctx, term)
+		if err != nil {
+			return 0, err
+		}
+		conds = append(conds, cond)
+		args = append(args, searchArgs...)
 	}
 	query := `SELECT count(*) FROM users u`
 	if len(conds) > 0 {
@@ -315,13 +384,14 @@ func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
 // WithBulkTx implements user.Store. Indexing each new email for search
 // inside the transaction costs more than inserting the user: FTS5 writes its
 // pending terms out at every statement's savepoint. So the insert trigger is
-// dropped for the transaction and the new rows are indexed in one statement
-// at its end; other connections never see the difference, as the whole
+// dropped for the transaction, a temporary trigger notes each new rowid
+// instead (new users take rowids anywhere in the table, to keep it in
+// created_at order), and the new rows are indexed in one statement at the
+// end; other connections never see the difference, as the whole
 // transaction, trigger included, commits or rolls back as one.
 func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var triggerSQL string
-		var lastRowid int64
 		err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'users_email_search_insert'`).Scan(&triggerSQL)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fn(newStoreTx(tx)) // no search index to defer
@@ -329,12 +399,22 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 		if err != nil {
 			return translate(err)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM users`).Scan(&lastRowid); err != nil {
-			return translate(err)
+		for _, stmt := range []string{
+			`DROP TRIGGER users_email_search_insert`,
+			`CREATE TEMP TABLE bulk_new_users (rowid INTEGER PRIMARY KEY)`,
+			`CREATE TEMP TRIGGER bulk_note_new_user AFTER INSERT ON main.users
+			BEGIN
+				INSERT INTO bulk_new_users (rowid) VALUES (NEW.rowid);
+			END`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return translate(err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DROP TRIGGER users_email_search_insert`); err != nil {
-			return translate(err)
-		}
+		// Temporary objects outlive a transaction on their connection: these
+		// are dropped inside it, so its commit removes them and a rollback
+		// takes back their creation too.
+		defer tx.ExecContext(context.WithoutCancel(ctx), `DROP TRIGGER IF EXISTS temp.bulk_note_new_user; DROP TABLE IF EXISTS temp.bulk_new_users`) //nolint:errcheck // best effort
 		// A bigger page cache keeps the growing transaction out of the WAL
 		// until commit; the connection goes back to the pool with its usual
 		// size, so readers such as the TUI stay small.
@@ -350,7 +430,7 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (rowid, email_normalized)
-			SELECT rowid, email_normalized FROM users WHERE rowid > ?`, lastRowid); err != nil {
+			SELECT u.rowid, u.email_normalized FROM bulk_new_users n JOIN users u ON u.rowid = n.rowid ORDER BY n.rowid`); err != nil {
 			return fmt.Errorf("index new users for search: %w", translate(err))
 		}
 		if _, err := tx.ExecContext(ctx, triggerSQL); err != nil {
@@ -392,6 +472,7 @@ type storeTx struct {
 	stmts   *stmtCache
 	roleIDs map[user.Role]int64
 	chain   chainWriter
+	inOrder *bool // users_order.in_order, read on the first insert
 }
 
 func newStoreTx(tx *sql.Tx) *storeTx {
@@ -412,11 +493,16 @@ func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	if err := t.addRoles(ctx, u.ID, u.Roles); err != nil {
 		return err
 	}
-	_, err := t.stmts.ExecContext(ctx, `INSERT INTO users
-		(id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
-		user.FormatTime(u.CreatedAt), user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt))
+	created := user.FormatTime(u.CreatedAt)
+	rowid, err := t.rowidFor(ctx, u.CreatedAt, created, u.ID)
+	if err != nil {
+		return err
+	}
+	_, err = t.stmts.ExecContext(ctx, `INSERT INTO users
+		(rowid, id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rowid, u.ID, u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
+		created, user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt))
 	if isUniqueViolation(err) {
 		return &user.ExistsError{Email: u.Email}
 	}

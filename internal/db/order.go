@@ -1,0 +1,173 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Users' rowids follow the listing's order, (created_at, id), while
+// users_order.in_order is 1 (migration 8 explains why). These are the pieces
+// that keep it so: the rowid a new user gets, the check searches make before
+// relying on it, and the renumbering doctor --fix runs when it was lost.
+
+// rowidStep spaces the rowids of users created in different milliseconds,
+// leaving room for users imported later between them.
+const rowidStep = 1 << 20
+
+// maxPreferredMillis bounds the times whose preferred rowid fits in an int64
+// with room to spare (up to the year 2096); a user created outside
+// 1970..2096 still gets a rowid in order, from its neighbours.
+const maxPreferredMillis = 4_000_000_000_000
+
+// renumberUsersSQL gives every user the rowid that puts the table back in
+// order, when users_order.in_order is 0, and sets it to 1. Rows get their
+// preferred rowid (see rowidFor) where it keeps the order, and stay at least
+// 1,024 apart, room for users added later between them, even those created
+// in the same millisecond. It is the block
+// marked "renumber users" in migration 8, word for word (a test checks).
+// Moving a million rows rewrites the table, its indexes and the search index:
+// minutes, so it runs only when the order was lost.
+const renumberUsersSQL = `CREATE TEMP TABLE users_renumber (old_rowid INTEGER PRIMARY KEY, new_rowid INTEGER NOT NULL);
+INSERT INTO users_renumber (old_rowid, new_rowid)
+SELECT old_rowid, new_rowid FROM (
+    SELECT old_rowid,
+           pos * 1024 + COALESCE(max(preferred - pos * 1024) OVER (ORDER BY pos ROWS UNBOUNDED PRECEDING), min(preferred - pos * 1024) OVER (), 0) AS new_rowid
+    FROM (
+        SELECT rowid AS old_rowid,
+               row_number() OVER (ORDER BY created_at, id) AS pos,
+               CASE WHEN ms BETWEEN 0 AND 4000000000000 THEN ms * 1048576 END AS preferred
+        FROM (SELECT rowid, created_at, id, CAST(round((julianday(created_at) - 2440587.5) * 86400000.0) AS INTEGER) AS ms FROM users WHERE (SELECT in_order FROM users_order) = 0)
+    )
+) WHERE new_rowid IS NOT old_rowid;
+CREATE TEMP TABLE users_renumber_shift AS
+SELECT shift, lo, CASE
+        WHEN shift IS NULL THEN 1
+        WHEN typeof(shift) = 'integer' AND min_old - shift > -9000000000000000000 THEN 1
+        ELSE 0
+    END AS ok FROM (
+    SELECT max_old - lo + 1 AS shift, lo, min_old FROM (
+        SELECT (SELECT max(old_rowid) FROM users_renumber) AS max_old,
+               (SELECT min(old_rowid) FROM users_renumber) AS min_old,
+               min((SELECT min(rowid) FROM users), (SELECT min(new_rowid) FROM users_renumber)) AS lo
+    )
+);
+UPDATE users SET rowid = rowid - (SELECT shift FROM users_renumber_shift)
+WHERE rowid IN (SELECT old_rowid FROM users_renumber) AND (SELECT ok FROM users_renumber_shift);
+UPDATE users SET rowid = (SELECT new_rowid FROM users_renumber WHERE old_rowid = users.rowid + (SELECT shift FROM users_renumber_shift))
+WHERE rowid < (SELECT lo FROM users_renumber_shift) AND (SELECT ok FROM users_renumber_shift);
+INSERT INTO users_email_search (users_email_search)
+SELECT 'rebuild' FROM users_renumber_shift WHERE ok AND shift IS NOT NULL;
+UPDATE users_order SET in_order = COALESCE((SELECT ok FROM users_renumber_shift), 1);
+DROP TABLE temp.users_renumber_shift;
+DROP TABLE temp.users_renumber;
+`
+
+// usersInOrder reports whether users' rowids follow (created_at, id).
+func usersInOrder(ctx context.Context, q queryer) (bool, error) {
+	var inOrder bool
+	err := q.QueryRowContext(ctx, `SELECT in_order FROM users_order`).Scan(&inOrder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read users_order: %w", translate(err))
+	}
+	return inOrder, nil
+}
+
+// rowidFor picks the rowid for a new user that keeps the order: the one its
+// created_at prefers when that lies between its neighbours' rowids, or one
+// between them. It returns nil, for SQLite to pick, when the order is already
+// lost or no rowid is free between the neighbours; the order trigger then
+// records the loss.
+func (t *storeTx) rowidFor(ctx context.Context, createdAt time.Time, created, id string) (any, error) {
+	if t.inOrder == nil {
+		inOrder, err := usersInOrder(ctx, t.stmts)
+		if err != nil {
+			return nil, err
+		}
+		t.inOrder = &inOrder
+	}
+	if !*t.inOrder {
+		return nil, nil
+	}
+	before, err := neighbourRowid(ctx, t.stmts, `SELECT rowid FROM users WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1`, created, id)
+	if err != nil {
+		return nil, err
+	}
+	after, err := neighbourRowid(ctx, t.stmts, `SELECT rowid FROM users WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 1`, created, id)
+	if err != nil {
+		return nil, err
+	}
+	if rowid, ok := rowidBetween(before, after, createdAt); ok {
+		return rowid, nil
+	}
+	*t.inOrder = false
+	return nil, nil
+}
+
+// neighbourRowid runs a query for one rowid; no row is a nil result.
+func neighbourRowid(ctx context.Context, q queryer, query, created, id string) (*int64, error) {
+	var rowid int64
+	err := q.QueryRowContext(ctx, query, created, id).Scan(&rowid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find a rowid in order: %w", translate(err))
+	}
+	return &rowid, nil
+}
+
+// rowidBetween picks a rowid strictly between before and after (either may
+// be missing): the one createdAt prefers if it fits, else one that leaves
+// room on both sides. ok is false when no integer lies between them.
+func rowidBetween(before, after *int64, createdAt time.Time) (rowid int64, ok bool) {
+	if ms := createdAt.UnixMilli(); ms >= 0 && ms <= maxPreferredMillis {
+		preferred := ms * rowidStep
+		if (before == nil || *before < preferred) && (after == nil || preferred < *after) {
+			return preferred, true
+		}
+	}
+	switch {
+	case before == nil && after == nil:
+		return 1, true
+	case after == nil:
+		if *before <= math.MaxInt64-rowidStep {
+			return *before + rowidStep, true
+		}
+		if *before < math.MaxInt64 {
+			return *before + 1, true
+		}
+		return 0, false
+	case before == nil:
+		if *after >= math.MinInt64+rowidStep {
+			return *after - rowidStep, true
+		}
+		if *after > math.MinInt64 {
+			return *after - 1, true
+		}
+		return 0, false
+	default:
+		// As unsigned, the difference is exact even across the whole int64
+		// range, and before plus half of it is below after.
+		diff := uint64(*after) - uint64(*before)
+		if diff < 2 {
+			return 0, false
+		}
+		return *before + int64(diff/2), true
+	}
+}
+
+// renumberUsers puts users' rowids back in order inside tx (see
+// renumberUsersSQL) and reports whether the order holds afterwards.
+func renumberUsers(ctx context.Context, tx *sql.Tx) (bool, error) {
+	if _, err := tx.ExecContext(ctx, renumberUsersSQL); err != nil {
+		return false, fmt.Errorf("renumber users: %w", translate(err))
+	}
+	return usersInOrder(ctx, tx)
+}

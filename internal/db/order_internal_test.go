@@ -1,0 +1,63 @@
+package db
+
+import (
+	"io/fs"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// doctor --fix renumbers with the statements migration 8 runs; the two must
+// not drift apart.
+func TestRenumberUsersSQLIsMigration8s(t *testing.T) {
+	b, err := fs.ReadFile(migrationsFS(), "00008_users_rowid_order.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "-- renumber users: begin\n", "-- renumber users: end\n"
+	text := string(b)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("migration 8 has no %q ... %q block", begin, end)
+	}
+	if got := text[i+len(begin) : j]; got != renumberUsersSQL {
+		t.Errorf("migration 8's renumber block differs from renumberUsersSQL:\n got %s\nwant %s", got, renumberUsersSQL)
+	}
+}
+
+func TestRowidBetween(t *testing.T) {
+	ptr := func(v int64) *int64 { return &v }
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	preferred := at.UnixMilli() * rowidStep
+	tests := []struct {
+		name          string
+		before, after *int64
+		at            time.Time
+		want          int64
+		wantOK        bool
+	}{
+		{"empty table", nil, nil, at, preferred, true},
+		{"newest user", ptr(preferred - 5*rowidStep), nil, at, preferred, true},
+		{"preferred fits between", ptr(1), ptr(preferred + 1), at, preferred, true},
+		{"oldest user", nil, ptr(preferred + 1), at, preferred, true},
+		{"clock behind the newest", ptr(preferred + 10), nil, at, preferred + 10 + rowidStep, true},
+		{"preferred taken, room between", ptr(preferred), ptr(preferred + 1024), at, preferred + 512, true},
+		{"older than the oldest, preferred taken", nil, ptr(preferred), at, preferred - rowidStep, true},
+		{"no room", ptr(preferred), ptr(preferred + 1), at, 0, false},
+		{"before 1970 uses the neighbours", ptr(10), ptr(20), time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), 15, true},
+		{"after 2096 uses the neighbours", ptr(10), nil, time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), 10 + rowidStep, true},
+		{"no time, empty table", nil, nil, time.Time{}, 1, true},
+		{"at the top of int64", ptr(math.MaxInt64 - 1), nil, time.Time{}, math.MaxInt64, true},
+		{"nothing above int64", ptr(math.MaxInt64), nil, time.Time{}, 0, false},
+		{"at the bottom of int64", nil, ptr(math.MinInt64 + 1), time.Time{}, math.MinInt64, true},
+		{"nothing below int64", nil, ptr(math.MinInt64), time.Time{}, 0, false},
+		{"across the whole range", ptr(math.MinInt64), ptr(math.MaxInt64), time.Time{}, -1, true},
+	}
+	for _, tt := range tests {
+		got, ok := rowidBetween(tt.before, tt.after, tt.at)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("%s: rowidBetween = %d, %v; want %d, %v", tt.name, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
