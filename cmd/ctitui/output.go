@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -100,11 +101,15 @@ func csvRecord(u user.User) []string {
 
 // userWriter writes a stream of users in one format without holding them:
 // JSON as one array written element by element, CSV and table row by row.
+// JSON and CSV rows are appended by hand into one reused buffer: a listing
+// of a million users spent a third of its time in encoding/json, fmt and
+// csv.Writer, allocating for every row. appendUserJSON and appendUserCSV
+// write the bytes those did (output_test.go holds them to it).
 type userWriter struct {
 	format format
 	w      io.Writer
 	tab    *tabwriter.Writer
-	csv    *csv.Writer
+	buf    []byte // the row being written, reused
 	n      int
 	now    time.Time // when "locked" is judged
 }
@@ -116,8 +121,7 @@ func newUserWriter(w io.Writer, f format) *userWriter {
 		uw.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(uw.tab, "EMAIL\tROLES\tSTATUS\tCREATED\tUPDATED")
 	case formatCSV:
-		uw.csv = csv.NewWriter(w)
-		uw.csv.Write(csvHeader) //nolint:errcheck // reported by Flush
+		uw.buf = appendCSVRecord(uw.buf, csvHeader...)
 	}
 	return uw
 }
@@ -134,16 +138,19 @@ func (uw *userWriter) Write(u user.User) error {
 			err = uw.tab.Flush()
 		}
 	case formatCSV:
-		err = uw.csv.Write(csvRecord(u))
+		// The header is already in buf before the first row.
+		if uw.n > 0 {
+			uw.buf = uw.buf[:0]
+		}
+		uw.buf = appendUserCSV(uw.buf, u)
+		_, err = uw.w.Write(uw.buf)
 	case formatJSON:
 		sep := ",\n"
 		if uw.n == 0 {
 			sep = "[\n"
 		}
-		var b []byte
-		if b, err = marshalJSON(toJSON(u)); err == nil {
-			_, err = fmt.Fprintf(uw.w, "%s%s", sep, b)
-		}
+		uw.buf = appendUserJSON(append(uw.buf[:0], sep...), u)
+		_, err = uw.w.Write(uw.buf)
 	}
 	uw.n++
 	return err
@@ -154,8 +161,11 @@ func (uw *userWriter) Close() error {
 	case formatTable:
 		return uw.tab.Flush()
 	case formatCSV:
-		uw.csv.Flush()
-		return uw.csv.Error()
+		if uw.n == 0 { // the header alone
+			_, err := uw.w.Write(uw.buf)
+			return err
+		}
+		return nil
 	default:
 		if uw.n == 0 {
 			_, err := io.WriteString(uw.w, "[]\n")
@@ -164,6 +174,184 @@ func (uw *userWriter) Close() error {
 		_, err := io.WriteString(uw.w, "\n]\n")
 		return err
 	}
+}
+
+// appendUserJSON appends u as marshalJSON(toJSON(u)) encodes it.
+func appendUserJSON(b []byte, u user.User) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, u.ID)
+	b = append(b, `,"email":`...)
+	b = appendJSONString(b, u.Email)
+	b = append(b, `,"roles":[`...)
+	for i, r := range u.Roles {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, string(r))
+	}
+	b = append(b, `],"disabled":`...)
+	b = strconv.AppendBool(b, u.Disabled())
+	b = append(b, `,"created_at":`...)
+	b = appendJSONTime(b, u.CreatedAt, false)
+	b = append(b, `,"updated_at":`...)
+	b = appendJSONTime(b, u.UpdatedAt, false)
+	b = append(b, `,"last_login_at":`...)
+	b = appendJSONTime(b, u.LastLoginAt, true)
+	b = append(b, `,"disabled_at":`...)
+	b = appendJSONTime(b, u.DisabledAt, true)
+	b = append(b, `,"failed_logins":`...)
+	b = strconv.AppendInt(b, int64(u.FailedLogins), 10)
+	b = append(b, `,"locked_until":`...)
+	b = appendJSONTime(b, u.LockedUntil, true)
+	return append(b, '}')
+}
+
+// appendJSONTime appends t as programTime writes it, quoted, or null for the
+// zero time when nullable. The text is digits and -T:.Z, which JSON takes as
+// they are.
+func appendJSONTime(b []byte, t time.Time, nullable bool) []byte {
+	if nullable && t.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = user.AppendTime(b, t)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted as marshalJSON writes it: encoding/json's
+// escapes without the HTML ones (\", \\, \b, \f, \n, \r, \t, \u00XX for
+// other controls, \ufffd for invalid UTF-8, \u2028 and \u2029), then
+// escapeInvisible's \uXXXX for DEL, C1 controls and format characters.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default: // other controls, and DEL, which escapeInvisible escapes
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029' || invisible(r):
+			b = append(b, s[start:i]...)
+			if r > 0xffff {
+				hi, lo := utf16.EncodeRune(r)
+				b = appendUnicodeEscape(appendUnicodeEscape(b, hi), lo)
+			} else {
+				b = appendUnicodeEscape(b, r)
+			}
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendUnicodeEscape appends \uXXXX for r, which is at most 0xffff.
+func appendUnicodeEscape(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}
+
+// appendUserCSV appends u as csv.Writer writes csvRecord(u).
+func appendUserCSV(b []byte, u user.User) []byte {
+	b = appendCSVField(b, u.ID)
+	b = append(b, ',')
+	b = appendCSVField(b, u.Email)
+	b = append(b, ',')
+	// Roles are joined with commas, so two or more are always quoted; the
+	// common case of one plain role needs no joined copy.
+	switch len(u.Roles) {
+	case 0:
+	case 1:
+		b = appendCSVField(b, string(u.Roles[0]))
+	default:
+		b = appendCSVField(b, user.JoinRoles(u.Roles))
+	}
+	b = append(b, ',')
+	b = strconv.AppendBool(b, u.Disabled())
+	// Times are digits and -T:.Z, which CSV never quotes.
+	b = append(b, ',')
+	b = user.AppendTime(b, u.CreatedAt)
+	b = append(b, ',')
+	b = user.AppendTime(b, u.UpdatedAt)
+	b = append(b, ',')
+	b = user.AppendTime(b, u.LastLoginAt)
+	return append(b, '\n')
+}
+
+// appendCSVRecord appends fields as one line, as csv.Writer writes them.
+func appendCSVRecord(b []byte, fields ...string) []byte {
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendCSVField(b, f)
+	}
+	return append(b, '\n')
+}
+
+// appendCSVField appends f as csv.Writer (comma, no CRLF) writes it: quoted,
+// with quotes doubled, when it holds a comma, quote, CR or LF, starts with
+// white space or is \. alone.
+func appendCSVField(b []byte, f string) []byte {
+	if !csvNeedsQuotes(f) {
+		return append(b, f...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(f, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, f[:i+1]...)
+		b = append(b, '"')
+		f = f[i+1:]
+	}
+	b = append(b, f...)
+	return append(b, '"')
+}
+
+// csvNeedsQuotes is csv.Writer's fieldNeedsQuotes for a comma separator.
+func csvNeedsQuotes(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f == `\.` || strings.ContainsAny(f, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(f)
+	return unicode.IsSpace(r)
 }
 
 // writeUserDetails prints one user in full.

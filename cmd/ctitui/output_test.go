@@ -1,8 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // JSON output keeps every character but shows none that a terminal acts on.
@@ -22,4 +29,179 @@ func TestMarshalJSONEscapesInvisibleCharacters(t *testing.T) {
 			t.Errorf("marshalJSON(%q) = %s reads back as %q, %v", in, b, back["email"], err)
 		}
 	}
+}
+
+// hostileStrings are the texts the hand-written encoders must treat exactly
+// as encoding/json and encoding/csv do.
+var hostileStrings = []string{
+	"", "plain@x.org", "a<b>&c", `quote"d`, `back\slash`, "tab\there", "nl\nand\rcr",
+	"\b\f\x00\x01\x1f", "del\x7f", "csi\u009b31m", "nel\u0085", "rtl\u202e", "bom\ufeff",
+	"ls\u2028ps\u2029", "tag\U000E0041", "emoji😀", "repl\ufffd", "bad\xff\xfe", "cut\xe2\x82",
+	"surrogate\xed\xa0\x80", "overlong\xc0\xaf", " lead space", "\u00a0nbsp", "\u3000ideo",
+	`\.`, "a,b", "dagný.hansen+1@team-35.example.org", "\x1b[2J",
+}
+
+// sampleUsers covers every field's forms: no roles, several, zero and set
+// times, times in other zones and years.
+func sampleUsers() []user.User {
+	at := time.Date(2025, 12, 31, 23, 54, 25, 67_891_234, time.UTC)
+	east := time.FixedZone("east", 9*3600)
+	var users []user.User
+	for i, s := range hostileStrings {
+		u := user.User{ID: s, Email: s, FailedLogins: i - 3, CreatedAt: at.Add(time.Duration(i) * time.Hour), UpdatedAt: at}
+		switch i % 4 {
+		case 0:
+		case 1:
+			u.Roles = []user.Role{user.Role(s)}
+			u.LastLoginAt = at.In(east)
+		case 2:
+			u.Roles = []user.Role{"admin", user.Role(s), "viewer"}
+			u.DisabledAt = at
+			u.LockedUntil = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		case 3:
+			u.Roles = []user.Role{"analyst"}
+			u.CreatedAt = time.Time{}
+			u.LockedUntil = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		users = append(users, u)
+	}
+	return users
+}
+
+// The encoders that write listings give the bytes of the encoding/json and
+// csv.Writer paths they replaced, which marshalJSON and csvRecord still are.
+func TestAppendUserMatchesReference(t *testing.T) {
+	for _, u := range sampleUsers() {
+		checkAppendUser(t, u)
+	}
+}
+
+func checkAppendUser(t *testing.T, u user.User) {
+	t.Helper()
+	want, err := marshalJSON(toJSON(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := appendUserJSON(nil, u); !bytes.Equal(got, want) {
+		t.Errorf("appendUserJSON(%+v) =\n%s\nwant\n%s", u, got, want)
+	}
+	var ref bytes.Buffer
+	cw := csv.NewWriter(&ref)
+	cw.Write(csvRecord(u)) //nolint:errcheck // reported by Flush
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		t.Fatal(err)
+	}
+	if got := appendUserCSV(nil, u); !bytes.Equal(got, ref.Bytes()) {
+		t.Errorf("appendUserCSV(%+v) = %q; want %q", u, got, ref.Bytes())
+	}
+}
+
+func checkJSONString(t *testing.T, s string) {
+	t.Helper()
+	want, err := marshalJSON(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+		t.Fatalf("appendJSONString(%q) = %s; want %s", s, got, want)
+	}
+}
+
+// Every code point, every byte alone and every two-byte sequence encode as
+// encoding/json followed by escapeInvisible encodes them.
+func TestAppendJSONStringEveryCodePoint(t *testing.T) {
+	var sb strings.Builder
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		sb.WriteRune(r) // surrogates become U+FFFD, as in any Go string
+		if r%512 == 511 || r == utf8.MaxRune {
+			checkJSONString(t, sb.String())
+			sb.Reset()
+		}
+	}
+	for b := 0; b < 256; b++ {
+		for c := 0; c < 256; c++ {
+			sb.WriteByte(byte(b))
+			sb.WriteByte(byte(c))
+			sb.WriteByte('x')
+		}
+		checkJSONString(t, sb.String())
+		checkJSONString(t, string(rune(b))+"\xed\xa0\x80"+string([]byte{byte(b)}))
+		sb.Reset()
+	}
+}
+
+func TestUserWriterStreams(t *testing.T) {
+	users := sampleUsers()
+	for _, n := range []int{0, 1, len(users)} {
+		// JSON: one array, one user a line.
+		var want bytes.Buffer
+		if n == 0 {
+			want.WriteString("[]\n")
+		}
+		for i, u := range users[:n] {
+			b, err := marshalJSON(toJSON(u))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.WriteString(map[bool]string{true: "[\n", false: ",\n"}[i == 0])
+			want.Write(b)
+		}
+		if n > 0 {
+			want.WriteString("\n]\n")
+		}
+		if got := writeUsers(t, formatJSON, users[:n]); got != want.String() {
+			t.Errorf("JSON listing of %d users =\n%s\nwant\n%s", n, got, want.String())
+		}
+
+		// CSV: the header, then a record per user.
+		want.Reset()
+		cw := csv.NewWriter(&want)
+		cw.Write(csvHeader) //nolint:errcheck // reported by Flush
+		for _, u := range users[:n] {
+			cw.Write(csvRecord(u)) //nolint:errcheck // reported by Flush
+		}
+		cw.Flush()
+		if got := writeUsers(t, formatCSV, users[:n]); got != want.String() {
+			t.Errorf("CSV listing of %d users =\n%s\nwant\n%s", n, got, want.String())
+		}
+	}
+}
+
+func writeUsers(t *testing.T, f format, users []user.User) string {
+	t.Helper()
+	var out bytes.Buffer
+	w := newUserWriter(&out, f)
+	for _, u := range users {
+		if err := w.Write(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// FuzzAppendUser holds the listing encoders to the encoding/json and
+// csv.Writer paths for any text in any field.
+func FuzzAppendUser(f *testing.F) {
+	for _, s := range hostileStrings {
+		f.Add(s, s, s, "", int64(1767225265067), int64(0), 0)
+	}
+	f.Fuzz(func(t *testing.T, id, email, role1, role2 string, created, lastLogin int64, failed int) {
+		u := user.User{ID: id, Email: email, FailedLogins: failed,
+			CreatedAt: time.UnixMilli(created), UpdatedAt: time.UnixMilli(created / 2), LastLoginAt: time.UnixMilli(lastLogin)}
+		if role1 != "" {
+			u.Roles = append(u.Roles, user.Role(role1))
+		}
+		if role2 != "" {
+			u.Roles = append(u.Roles, user.Role(role2))
+		}
+		if failed%2 == 0 {
+			u.DisabledAt, u.LockedUntil = u.CreatedAt, u.LastLoginAt
+		}
+		checkJSONString(t, email)
+		checkAppendUser(t, u)
+	})
 }

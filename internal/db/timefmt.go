@@ -31,6 +31,9 @@ var legacyTimeLayouts = []string{
 // legacy forms, then Unix seconds.
 func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseCanonicalTime(s); ok {
+		return t, nil
+	}
 	if t, err := time.Parse(user.TimeLayout, s); err == nil {
 		return t, nil
 	}
@@ -43,6 +46,58 @@ func parseTime(s string) (time.Time, error) {
 		return time.Unix(secs, 0).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a timestamp", s)
+}
+
+// parseCanonicalTime reads s in user.TimeLayout, the form ctitui writes,
+// without time.Parse: a listing reads several timestamps per user, and
+// time.Parse walking its layout was a tenth of a listing's time. It accepts
+// only what time.Parse(user.TimeLayout, s) accepts and returns the same time
+// (the fuzz test holds it to that); anything else, ok is false and the caller
+// falls back to time.Parse.
+func parseCanonicalTime(s string) (t time.Time, ok bool) {
+	// 2006-01-02T15:04:05.000Z
+	// 0123456789012345678901234
+	if len(s) != len(user.TimeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
+		return time.Time{}, false
+	}
+	year, ok1 := atoiFixed(s[0:4])
+	month, ok2 := atoiFixed(s[5:7])
+	day, ok3 := atoiFixed(s[8:10])
+	hour, ok4 := atoiFixed(s[11:13])
+	minute, ok5 := atoiFixed(s[14:16])
+	sec, ok6 := atoiFixed(s[17:19])
+	milli, ok7 := atoiFixed(s[20:23])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, milli*1e6, time.UTC), true
+}
+
+// atoiFixed reads s, which must be all ASCII digits.
+func atoiFixed(s string) (n int, ok bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// daysIn is the number of days in month of year, proleptic Gregorian as
+// time.Parse checks it.
+func daysIn(month time.Month, year int) int {
+	if month == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + int((month+month/8)%2)
 }
 
 // parseNullTime reads a timestamp that may be NULL or empty.

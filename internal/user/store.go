@@ -150,8 +150,6 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 // FormatTime formats t for storage. The zero time formats as "".
 func FormatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(TimeLayout)
+	var buf [len(TimeLayout)]byte
+	return string(AppendTime(buf[:0], t))
 }
