@@ -371,7 +371,7 @@ func benchRareTerm(b *testing.B, path string) string {
 	}
 	defer raw.Close()
 	var email string
-	err = raw.QueryRow(`SELECT email FROM users WHERE rowid >= (SELECT (max(rowid) + 1) / 2 FROM users) ORDER BY rowid LIMIT 1`).Scan(&email)
+	err = raw.QueryRow(`SELECT email FROM users ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM users)`).Scan(&email)
 	if err != nil {
 		b.Fatalf("pick a user: %v", err)
 	}
