@@ -118,6 +118,10 @@ Passwords are hashed on all cores. A progress line is shown on a terminal.`,
 		if err != nil {
 			return err
 		}
+		wasInOrder, err := a.store.UsersInOrder(cmd.Context())
+		if err != nil {
+			return err
+		}
 		progress := a.progressLine("importing")
 		opts.Progress = progress.update
 		rep, err := svc.Import(cmd.Context(), src, opts)
@@ -137,6 +141,10 @@ Passwords are hashed on all cores. A progress line is shown on a terminal.`,
 		}
 		fmt.Fprintf(a.stdout, "%s %d users: %d added, %d updated, %d skipped (already there), %d invalid\n",
 			verb, rep.Added+rep.Updated, rep.Added, rep.Updated, rep.Skipped, rep.Invalid)
+		if inOrder, err := a.store.UsersInOrder(cmd.Context()); err == nil && wasInOrder && !inOrder {
+			fmt.Fprintln(a.stderr, "ctitui: some imported users found no room in created_at order among the older ones; "+
+				"searches that match many users are slower until `ctitui doctor --fix` renumbers the users")
+		}
 		return nil
 	}
 	return cmd

@@ -79,6 +79,12 @@ func usersInOrder(ctx context.Context, q queryer) (bool, error) {
 	return inOrder, nil
 }
 
+// UsersInOrder reports whether users' rowids follow (created_at, id), which
+// fast searches rely on; when not, `doctor --fix` renumbers them.
+func (s *Store) UsersInOrder(ctx context.Context) (bool, error) {
+	return usersInOrder(ctx, s.db)
+}
+
 // rowidFor picks the rowid for a new user that keeps the order: the one its
 // created_at prefers when that lies between its neighbours' rowids, or one
 // between them. It returns nil, for SQLite to pick, when the order is already
