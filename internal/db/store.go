@@ -118,7 +118,7 @@ func sortColumn(k user.SortKey) string {
 }
 
 // searchIndexLimit decides how a search runs when users are not in rowid
-// order (see listSearch for when they are). A term the trigram index matches
+// order (see canListSearch for when they are). A term the trigram index matches
 // at most this many times is looked up there and the few rows sorted; a term
 // that matches more is common enough that walking the listing's own index
 // and testing each email usually fills a page after a few thousand rows.
@@ -141,7 +141,7 @@ func searchPattern(term string) string {
 }
 
 // searchCondition renders the email search for term as a condition on u,
-// for counts and for listings that cannot use listSearch's plan.
+// for counts and for listings that cannot use canListSearch's plan.
 func (s *Store) searchCondition(ctx context.Context, term string) (cond string, args []any, err error) {
 	like := searchPattern(term)
 	if utf8.RuneCountInString(term) < 3 {
