@@ -708,9 +708,9 @@ func (g *generator) next() synthUser {
 	}
 	u.created, u.updated = user.FormatTime(created), user.FormatTime(updated)
 	// ctitui gives a user created at time t the rowid t in milliseconds
-	// shifted left by 20 bits, so that rowids follow created_at with room
+	// times 16, so that rowids follow created_at with room
 	// between them; searches depend on that order.
-	u.rowid = max(created.UnixMilli()<<20, g.lastRowid+1)
+	u.rowid = max(created.UnixMilli()*16, g.lastRowid+1)
 	g.lastRowid = u.rowid
 
 	switch p := r.IntN(100); {

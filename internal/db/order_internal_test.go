@@ -30,6 +30,7 @@ func TestRowidBetween(t *testing.T) {
 	ptr := func(v int64) *int64 { return &v }
 	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	preferred := at.UnixMilli() * rowidStep
+	outside := time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) // no preferred rowid
 	tests := []struct {
 		name          string
 		before, after *int64
@@ -45,14 +46,15 @@ func TestRowidBetween(t *testing.T) {
 		{"preferred taken, room between", ptr(preferred), ptr(preferred + 1024), at, preferred + 512, true},
 		{"older than the oldest, preferred taken", nil, ptr(preferred), at, preferred - rowidStep, true},
 		{"no room", ptr(preferred), ptr(preferred + 1), at, 0, false},
-		{"before 1970 uses the neighbours", ptr(10), ptr(20), time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), 15, true},
-		{"after 2096 uses the neighbours", ptr(10), nil, time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), 10 + rowidStep, true},
-		{"no time, empty table", nil, nil, time.Time{}, 1, true},
-		{"at the top of int64", ptr(math.MaxInt64 - 1), nil, time.Time{}, math.MaxInt64, true},
-		{"nothing above int64", ptr(math.MaxInt64), nil, time.Time{}, 0, false},
-		{"at the bottom of int64", nil, ptr(math.MinInt64 + 1), time.Time{}, math.MinInt64, true},
-		{"nothing below int64", nil, ptr(math.MinInt64), time.Time{}, 0, false},
-		{"across the whole range", ptr(math.MinInt64), ptr(math.MaxInt64), time.Time{}, -1, true},
+		{"preferred outside the neighbours", ptr(10), ptr(20), time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), 15, true},
+		{"before 1970 preferred", nil, nil, time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() * rowidStep, true},
+		{"after 9999 uses the neighbours", ptr(10), nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), 10 + rowidStep, true},
+		{"outside the years, empty table", nil, nil, outside, 1, true},
+		{"at the top of int64", ptr(math.MaxInt64 - 1), nil, outside, math.MaxInt64, true},
+		{"nothing above int64", ptr(math.MaxInt64), nil, outside, 0, false},
+		{"at the bottom of int64", nil, ptr(math.MinInt64 + 1), outside, math.MinInt64, true},
+		{"nothing below int64", nil, ptr(math.MinInt64), outside, 0, false},
+		{"across the whole range", ptr(math.MinInt64), ptr(math.MaxInt64), outside, -1, true},
 	}
 	for _, tt := range tests {
 		got, ok := rowidBetween(tt.before, tt.after, tt.at)

@@ -7,7 +7,7 @@
 -- keeps its rowids: renumbering a million rows rewrites the table, its indexes
 -- and the search index (minutes), so only a file out of order is renumbered.
 -- ctitui gives each new user the rowid that keeps the order: its created_at in
--- milliseconds shifted left by 20 bits where that fits between its neighbours,
+-- milliseconds times 16 where that fits between its neighbours,
 -- so a user added later with an older created_at (an import) usually finds a
 -- free rowid (internal/db/order.go). users_order records whether the order
 -- holds: the triggers below clear it when a row is written out of order (by
@@ -31,11 +31,11 @@ CREATE TEMP TABLE users_renumber (old_rowid INTEGER PRIMARY KEY, new_rowid INTEG
 INSERT INTO users_renumber (old_rowid, new_rowid)
 SELECT old_rowid, new_rowid FROM (
     SELECT old_rowid,
-           pos * 1024 + COALESCE(max(preferred - pos * 1024) OVER (ORDER BY pos ROWS UNBOUNDED PRECEDING), min(preferred - pos * 1024) OVER (), 0) AS new_rowid
+           pos * 16 + COALESCE(max(preferred - pos * 16) OVER (ORDER BY pos ROWS UNBOUNDED PRECEDING), min(preferred - pos * 16) OVER (), 0) AS new_rowid
     FROM (
         SELECT rowid AS old_rowid,
                row_number() OVER (ORDER BY created_at, id) AS pos,
-               CASE WHEN ms BETWEEN 0 AND 4000000000000 THEN ms * 1048576 END AS preferred
+               CASE WHEN ms BETWEEN -62135596800000 AND 253402300799999 THEN ms * 16 END AS preferred
         FROM (SELECT rowid, created_at, id, CAST(round((julianday(created_at) - 2440587.5) * 86400000.0) AS INTEGER) AS ms FROM users WHERE (SELECT in_order FROM users_order) = 0)
     )
 ) WHERE new_rowid IS NOT old_rowid;
