@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -30,47 +32,25 @@ const (
 )
 
 // renumberUsersSQL gives every user the rowid that puts the table back in
-// order, when users_order.in_order is 0, and sets it to 1. Rows get their
+// order, when users_order.in_order is 0, and sets it to 1: rows get their
 // preferred rowid (see rowidFor) where it keeps the order, and stay at least
-// 16 apart, room for users added later between them, even those created
-// in the same millisecond. It is the block
-// marked "renumber users" in migration 8, word for word (a test checks).
-// Moving a million rows rewrites the table, its indexes and the search index:
-// minutes, so it runs only when the order was lost.
-const renumberUsersSQL = `CREATE TEMP TABLE users_renumber (old_rowid INTEGER PRIMARY KEY, new_rowid INTEGER NOT NULL);
-INSERT INTO users_renumber (old_rowid, new_rowid)
-SELECT old_rowid, new_rowid FROM (
-    SELECT old_rowid,
-           pos * 16 + COALESCE(max(preferred - pos * 16) OVER (ORDER BY pos ROWS UNBOUNDED PRECEDING), min(preferred - pos * 16) OVER (), 0) AS new_rowid
-    FROM (
-        SELECT rowid AS old_rowid,
-               row_number() OVER (ORDER BY created_at, id) AS pos,
-               CASE WHEN ms BETWEEN -62135596800000 AND 253402300799999 THEN ms * 16 END AS preferred
-        FROM (SELECT rowid, created_at, id, CAST(round((julianday(created_at) - 2440587.5) * 86400000.0) AS INTEGER) AS ms FROM users WHERE (SELECT in_order FROM users_order) = 0)
-    )
-) WHERE new_rowid IS NOT old_rowid;
-CREATE TEMP TABLE users_renumber_shift AS
-SELECT shift, lo, CASE
-        WHEN shift IS NULL THEN 1
-        WHEN typeof(shift) = 'integer' AND min_old - shift > -9000000000000000000 THEN 1
-        ELSE 0
-    END AS ok FROM (
-    SELECT max_old - lo + 1 AS shift, lo, min_old FROM (
-        SELECT (SELECT max(old_rowid) FROM users_renumber) AS max_old,
-               (SELECT min(old_rowid) FROM users_renumber) AS min_old,
-               min((SELECT min(rowid) FROM users), (SELECT min(new_rowid) FROM users_renumber)) AS lo
-    )
-);
-UPDATE users SET rowid = rowid - (SELECT shift FROM users_renumber_shift)
-WHERE rowid IN (SELECT old_rowid FROM users_renumber) AND (SELECT ok FROM users_renumber_shift);
-UPDATE users SET rowid = (SELECT new_rowid FROM users_renumber WHERE old_rowid = users.rowid + (SELECT shift FROM users_renumber_shift))
-WHERE rowid < (SELECT lo FROM users_renumber_shift) AND (SELECT ok FROM users_renumber_shift);
-INSERT INTO users_email_search (users_email_search)
-SELECT 'rebuild' FROM users_renumber_shift WHERE ok AND shift IS NOT NULL;
-UPDATE users_order SET in_order = COALESCE((SELECT ok FROM users_renumber_shift), 1);
-DROP TABLE temp.users_renumber_shift;
-DROP TABLE temp.users_renumber;
-`
+// 16 apart. Moving a million rows rewrites the table, its indexes and the
+// search index (minutes), so it runs only when the order was lost. The
+// statements are the block marked "renumber users" in migration 8, read from
+// the embedded file so that the migration and doctor --fix cannot drift apart.
+func renumberUsersSQL() (string, error) {
+	b, err := fs.ReadFile(migrationsFS(), "00008_users_rowid_order.sql")
+	if err != nil {
+		return "", err
+	}
+	const begin, end = "-- renumber users: begin\n", "-- renumber users: end\n"
+	_, rest, ok1 := strings.Cut(string(b), begin)
+	block, _, ok2 := strings.Cut(rest, end)
+	if !ok1 || !ok2 {
+		return "", errors.New("migration 8 has no renumber users block")
+	}
+	return block, nil
+}
 
 // usersInOrder reports whether users' rowids follow (created_at, id).
 func usersInOrder(ctx context.Context, q queryer) (bool, error) {
@@ -178,7 +158,11 @@ func rowidBetween(before, after *int64, createdAt time.Time) (rowid int64, ok bo
 // renumberUsers puts users' rowids back in order inside tx (see
 // renumberUsersSQL) and reports whether the order holds afterwards.
 func renumberUsers(ctx context.Context, tx *sql.Tx) (bool, error) {
-	if _, err := tx.ExecContext(ctx, renumberUsersSQL); err != nil {
+	renumber, err := renumberUsersSQL()
+	if err != nil {
+		return false, fmt.Errorf("renumber users: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, renumber); err != nil {
 		return false, fmt.Errorf("renumber users: %w", translate(err))
 	}
 	return usersInOrder(ctx, tx)

@@ -13,7 +13,7 @@
 -- holds: the triggers below clear it when a row is written out of order (by
 -- another tool, or when no rowid was free), searches then use plans that do
 -- not rely on it, and `ctitui doctor --fix` renumbers the rows with the block
--- marked below (the same text as internal/db's renumberUsersSQL).
+-- marked below, which internal/db's renumberUsersSQL reads from this file.
 
 -- +goose Up
 CREATE TABLE users_order (
