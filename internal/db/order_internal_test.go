@@ -1,10 +1,13 @@
 package db
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // doctor --fix renumbers with the statements migration 8 runs, read from
@@ -57,4 +60,30 @@ func TestRowidBetween(t *testing.T) {
 			t.Errorf("%s: rowidBetween = %d, %v; want %d, %v", tt.name, got, ok, tt.want, tt.wantOK)
 		}
 	}
+}
+
+// The fast search plan is chosen only where it is right: sorted by created,
+// a term of three or more characters, users in rowid order.
+func TestCanListSearch(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir()+"/plan.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check := func(label string, key user.SortKey, term string, want bool) {
+		t.Helper()
+		got, err := s.canListSearch(ctx, key, term)
+		if err != nil || got != want {
+			t.Errorf("%s: canListSearch(%v, %q) = %v, %v; want %v", label, key, term, got, err, want)
+		}
+	}
+	check("in order", user.ByCreated, "exa", true)
+	check("two characters", user.ByCreated, "ex", false)
+	check("sorted by email", user.ByEmail, "example", false)
+	check("sorted by updated", user.ByUpdated, "example", false)
+	if _, err := s.db.ExecContext(ctx, `UPDATE users_order SET in_order = 0`); err != nil {
+		t.Fatal(err)
+	}
+	check("order lost", user.ByCreated, "example", false)
 }
