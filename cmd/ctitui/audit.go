@@ -60,7 +60,7 @@ func (a *app) auditListCommand() *cobra.Command {
 		if limit < 0 {
 			return usagef("--limit must be 0 or more")
 		}
-		svc, err := a.service(cmd.Context())
+		svc, err := a.readService(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ wholesale rewrite of the chain would not.`,
 		Example: "  ctitui audit verify\n  ctitui audit verify --anchor 1042:9f2c…",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.service(cmd.Context()); err != nil {
+			if _, err := a.readService(cmd.Context()); err != nil {
 				return err
 			}
 			rep, err := a.store.VerifyAuditChain(cmd.Context())

@@ -3,11 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -54,6 +56,7 @@ Close every other ctitui using the database first.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&a.dropUnknown, "drop-unknown-objects", false, "leave out the backup's triggers and views that ctitui did not create, instead of refusing it")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		path, err := a.databasePath()
 		if err != nil {
@@ -72,8 +75,9 @@ Close every other ctitui using the database first.`,
 			}
 		}
 		store, rep, err := db.Restore(cmd.Context(), path, args[0], db.Options{
-			Actor:  user.CurrentOSUser(),
-			Notify: a.notify,
+			Actor:              user.CurrentOSUser(),
+			Notify:             a.notify,
+			DropUnknownObjects: a.dropUnknown,
 		})
 		if err != nil {
 			return err
@@ -82,6 +86,9 @@ Close every other ctitui using the database first.`,
 		fmt.Fprintf(a.stdout, "restored %s from %s\n", path, rep.From)
 		if rep.Backup != "" {
 			fmt.Fprintf(a.stdout, "the database it replaced is kept in %s\n", rep.Backup)
+		}
+		if len(rep.Dropped) > 0 {
+			fmt.Fprintf(a.stdout, "left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))
 		}
 		if len(rep.Migrated) > 0 {
 			fmt.Fprintf(a.stdout, "migrated the restored file to schema version %d (%v)\n", store.SchemaVersion(), rep.Migrated)

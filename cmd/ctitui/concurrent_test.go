@@ -131,7 +131,7 @@ func TestConcurrentOpenOfLegacyFile(t *testing.T) {
 	}
 	legacy.Close()
 
-	runProcesses(t, 8, func(int) []string { return []string{"--db", path, "user", "list", "--format", "json"} })
+	runProcesses(t, 8, func(int) []string { return []string{"--db", path, "migrate", "up"} })
 	checkMigratedOnce(t, path)
 	backups, _ := filepath.Glob(path + ".pre-adopt-*.bak")
 	if len(backups) != 1 {

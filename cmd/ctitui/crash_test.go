@@ -602,18 +602,20 @@ func TestCrashDuringAdoption(t *testing.T) {
 	}
 	ref := filepath.Join(refDir, "ctitui.db")
 	crashCopyFile(t, legacy, ref)
-	full := crashMustRun(t, "", "--db", ref, "user", "list", "--limit", "1", "--format", "json")
+	full := crashMustRun(t, "", "--db", ref, "migrate", "up")
 	t.Logf("adopting %d legacy users takes %v uninterrupted", users, full.elapsed.Round(time.Millisecond))
 
+	// Adoption converts a copy beside the file and swaps it in when done.
 	points := append(crashTimePoints(spread, full.elapsed),
 		crashPoint{"as the pre-adopt backup is written", 0, crashBackupGrows("pre-adopt")},
-		crashPoint{"as the adopting transaction writes its journal", 0, crashHotJournal},
-		crashPoint{"20ms into the adopting transaction", 20 * time.Millisecond, crashHotJournal},
-		crashPoint{"as the migrations after adoption start", 0, crashFileGrows("-wal")},
-		crashPoint{"30ms into the migrations after adoption", 30 * time.Millisecond, crashFileGrows("-wal")},
+		crashPoint{"as the copy to adopt is written", 0, crashFileGrows(".adopting")},
+		crashPoint{"as the adopting transaction writes its journal", 0, crashFileGrows(".adopting-journal")},
+		crashPoint{"20ms into the adopting transaction", 20 * time.Millisecond, crashFileGrows(".adopting-journal")},
+		crashPoint{"as the migrations of the copy start", 0, crashFileGrows(".adopting-wal")},
+		crashPoint{"30ms into the migrations of the copy", 30 * time.Millisecond, crashFileGrows(".adopting-wal")},
 	)
 	tally := crashTally{}
-	var partialBackups, unaudited int
+	var partialBackups int
 	for i, point := range points {
 		kdir := filepath.Join(dir, fmt.Sprintf("kill%02d", i))
 		if err := os.Mkdir(kdir, 0o700); err != nil {
@@ -621,7 +623,7 @@ func TestCrashDuringAdoption(t *testing.T) {
 		}
 		path := filepath.Join(kdir, "ctitui.db")
 		crashCopyFile(t, legacy, path)
-		run := crashKill(t, point, path, "", "--db", path, "user", "list", "--limit", "1", "--format", "json")
+		run := crashKill(t, point, path, "", "--db", path, "migrate", "up")
 		where := fmt.Sprintf("kill %d %s", i, point.label)
 		var state string
 
@@ -660,15 +662,15 @@ func TestCrashDuringAdoption(t *testing.T) {
 			if n := crashInt(t, raw, `SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id)`); n != 0 {
 				t.Errorf("%s: %d adopted users have no role", where, n)
 			}
+			// All or nothing: an adopted file is migrated and audited.
 			k := versions[len(versions)-1]
-			if k == latest {
-				state = "adopted and migrated"
-				if crashInt(t, raw, `SELECT count(*) FROM audit_log WHERE action = 'adopt-database'`) == 0 {
-					unaudited++
-				}
-			} else {
-				state = fmt.Sprintf("adopted, at schema version %d", k)
+			if k != latest {
+				t.Errorf("%s: the file is adopted but at schema version %d; want untouched or at %d", where, k, latest)
 			}
+			if crashInt(t, raw, `SELECT count(*) FROM audit_log WHERE action = 'adopt-database'`) == 0 {
+				t.Errorf("%s: the file is adopted without its adopt-database audit entry", where)
+			}
+			state = "adopted and migrated"
 			raw.Close()
 		}
 		if !run.killed {
@@ -678,7 +680,12 @@ func TestCrashDuringAdoption(t *testing.T) {
 
 		partialBackups += crashCheckBackups(t, kdir, int64(users))
 
-		// The next open succeeds, completes the adoption and shows everyone.
+		// The next migrate up succeeds, completes the adoption, and the
+		// list shows everyone.
+		if up := crashStart(t, -1, "", "--db", path, "migrate", "up"); up.exit != 0 {
+			t.Errorf("%s (left %v): the next `ctitui migrate up` exited %d: %s", where, companions, up.exit, strings.TrimSpace(up.stderr))
+			continue
+		}
 		next := crashStart(t, -1, "", "--db", path, "user", "list", "--format", "csv")
 		if next.exit != 0 {
 			t.Errorf("%s (left %v): the next `ctitui user list` exited %d: %s", where, companions, next.exit, strings.TrimSpace(next.stderr))
@@ -702,9 +709,6 @@ func TestCrashDuringAdoption(t *testing.T) {
 	t.Logf("adoption of %d users: %d kills: %s", users, len(points), tally)
 	if partialBackups > 0 {
 		t.Logf("adoption: %d kills left an interrupted pre-adopt backup under its final .bak name (restore refuses it)", partialBackups)
-	}
-	if unaudited > 0 {
-		t.Logf("adoption: %d kills left a fully adopted file without its adopt-database audit entry (written after the migrations)", unaudited)
 	}
 }
 
@@ -751,7 +755,7 @@ func TestCrashDuringMigration(t *testing.T) {
 	}
 	ref := filepath.Join(refDir, "ctitui.db")
 	crashCopyFile(t, v5, ref)
-	full := crashMustRun(t, "", "--db", ref, "user", "list", "--limit", "1")
+	full := crashMustRun(t, "", "--db", ref, "migrate", "up")
 	t.Logf("migrating %d users and %d audit entries from version 5 takes %v uninterrupted", users, users, full.elapsed.Round(time.Millisecond))
 
 	points := append(crashTimePoints(spread, full.elapsed),
@@ -768,7 +772,7 @@ func TestCrashDuringMigration(t *testing.T) {
 		}
 		path := filepath.Join(kdir, "ctitui.db")
 		crashCopyFile(t, v5, path)
-		run := crashKill(t, point, path, "", "--db", path, "user", "list", "--limit", "1")
+		run := crashKill(t, point, path, "", "--db", path, "migrate", "up")
 		where := fmt.Sprintf("kill %d %s", i, point.label)
 
 		inspect := filepath.Join(kdir, "inspect.db")
@@ -812,8 +816,16 @@ func TestCrashDuringMigration(t *testing.T) {
 
 		partialBackups += crashCheckBackups(t, kdir, int64(users))
 
-		// The next ctitui, here `audit verify`, finishes the migrations
-		// and finds the whole chain.
+		// A read-only look refuses the half-migrated file; the next
+		// `migrate up` finishes the migrations, and `audit verify` finds
+		// the whole chain.
+		if look := crashStart(t, -1, "", "--db", path, "audit", "verify"); run.killed && look.exit != 1 && !strings.Contains(look.stdout, "audit chain: ok") {
+			t.Errorf("%s: `audit verify` on the interrupted file exited %d: %s%s; want ok or a refusal", where, look.exit, look.stdout, look.stderr)
+		}
+		if up := crashStart(t, -1, "", "--db", path, "migrate", "up"); up.exit != 0 {
+			t.Errorf("%s (left %v): the next `ctitui migrate up` exited %d: %s", where, companions, up.exit, strings.TrimSpace(up.stderr))
+			continue
+		}
 		next := crashStart(t, -1, "", "--db", path, "audit", "verify")
 		if next.exit != 0 || !strings.Contains(next.stdout, fmt.Sprintf("audit chain: ok, %d entries", users)) {
 			t.Errorf("%s (left %v): the next ctitui, `audit verify`, exited %d: %s%s", where, companions, next.exit, next.stdout, strings.TrimSpace(next.stderr))

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -45,12 +46,30 @@ and checks again. It never deletes or rewrites users or audit entries.`,
 		if f == formatCSV {
 			return usagef("doctor prints table or json")
 		}
-		if _, err := a.service(cmd.Context()); err != nil {
-			return err
+		// A look is read-only, so that a copy kept as evidence stays as it
+		// is; --fix opens to write, which first removes (after a backup) the
+		// triggers and views ctitui did not create.
+		var rep db.DoctorReport
+		if fix {
+			a.dropUnknown = true
+			_, err = a.service(cmd.Context())
+		} else {
+			_, err = a.readService(cmd.Context())
 		}
-		rep, err := a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser(), Hash: a.hash})
-		if err != nil {
+		switch {
+		case errors.Is(err, db.ErrSchemaTooOld) || errors.Is(err, db.ErrCannotAdopt):
+			// Nothing else can be checked before the file is migrated.
+			rep.Findings = []db.Finding{{Check: "schema", Severity: db.SeverityProblem, Message: err.Error()}}
+		case err != nil:
 			return err
+		default:
+			rep, err = a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser(), Hash: a.hash})
+			if err != nil {
+				return err
+			}
+			if dropped := a.store.DroppedAtOpen(); len(dropped) > 0 {
+				rep.Repairs = append([]string{"dropped " + strings.Join(dropped, ", ") + " (ctitui did not create them)"}, rep.Repairs...)
+			}
 		}
 		if f == formatJSON {
 			err = writeDoctorJSON(a, rep)
@@ -77,13 +96,17 @@ type findingJSON struct {
 }
 
 func writeDoctorJSON(a *app, rep db.DoctorReport) error {
+	path, err := a.databasePath()
+	if err != nil {
+		return err
+	}
 	out := struct {
 		Healthy  bool          `json:"healthy"`
 		Database string        `json:"database"`
 		Findings []findingJSON `json:"findings"`
 		Backup   string        `json:"backup,omitempty"`
 		Repairs  []string      `json:"repairs,omitempty"`
-	}{Healthy: rep.Healthy(), Database: a.store.Path(), Backup: rep.Backup, Repairs: rep.Repairs}
+	}{Healthy: rep.Healthy(), Database: path, Backup: rep.Backup, Repairs: rep.Repairs}
 	for _, f := range rep.Findings {
 		out.Findings = append(out.Findings, findingJSON{f.Check, f.Severity.String(), f.Message, f.Repair, f.Fixed})
 	}

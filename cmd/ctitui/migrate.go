@@ -41,10 +41,22 @@ func (a *app) migrateCommand() *cobra.Command {
 			}
 			return tw.Flush()
 		},
-	}, &cobra.Command{
-		Use:     "up",
-		Short:   "Apply pending migrations",
-		Example: "  ctitui migrate up",
+	}, a.migrateUpCommand())
+	return cmd
+}
+
+func (a *app) migrateUpCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "up [--drop-unknown-objects]",
+		Short: "Apply pending migrations (and adopt a database made before migrations)",
+		Long: `up applies the pending migrations, after a backup. A database made before
+migrations existed is adopted: checked, backed up, converted on a copy and
+swapped in only when complete.
+
+A file with triggers or views that ctitui did not create is refused: they
+would run on ctitui's writes. --drop-unknown-objects removes them instead,
+after a backup that keeps them.`,
+		Example: "  ctitui migrate up\n  ctitui --db legacy.db migrate up --drop-unknown-objects",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := a.service(cmd.Context()); err != nil {
@@ -58,7 +70,8 @@ func (a *app) migrateCommand() *cobra.Command {
 			fmt.Fprintf(a.stdout, "applied %d migrations (%v); schema version %d\n", len(applied), applied, a.store.SchemaVersion())
 			return nil
 		},
-	})
+	}
+	cmd.Flags().BoolVar(&a.dropUnknown, "drop-unknown-objects", false, "remove triggers and views that ctitui did not create, after a backup, instead of refusing the file")
 	return cmd
 }
 

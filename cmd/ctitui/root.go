@@ -51,6 +51,9 @@ type app struct {
 	store   *db.Store
 	svc     *user.Service
 	notices []string // what opening the database did, for people
+	// dropUnknown is the person's consent (--drop-unknown-objects) to remove
+	// triggers and views that ctitui did not create, after a backup.
+	dropUnknown bool
 }
 
 // run executes ctitui with args and returns the process exit code. It never
@@ -172,8 +175,20 @@ func (a *app) databasePath() (string, error) {
 	return filepath.Join(home, ".local", "share", "ctitui", "ctitui.db"), nil
 }
 
-// service opens the database (once) and returns the user service over it.
+// service opens the database (once) for reading and writing, creating,
+// adopting and migrating it as needed, and returns the user service over it.
 func (a *app) service(ctx context.Context) (*user.Service, error) {
+	return a.openService(ctx, false)
+}
+
+// readService opens the database (once) only to read it: a missing file is
+// an error, nothing is migrated and the file is never changed, so that a
+// copy kept as evidence, or one on read-only media, stays as it is.
+func (a *app) readService(ctx context.Context) (*user.Service, error) {
+	return a.openService(ctx, true)
+}
+
+func (a *app) openService(ctx context.Context, readOnly bool) (*user.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
@@ -186,10 +201,12 @@ func (a *app) service(ctx context.Context) (*user.Service, error) {
 		return nil, err
 	}
 	actor := user.CurrentOSUser()
-	store, err := db.Open(ctx, path, db.Options{
-		Actor:  actor,
-		Notify: a.notify,
-	})
+	opts := db.Options{Actor: actor, Notify: a.notify, DropUnknownObjects: a.dropUnknown}
+	open := db.Open
+	if readOnly {
+		open = db.OpenReadOnly
+	}
+	store, err := open(ctx, path, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func (a *app) userListCommand() *cobra.Command {
 			return usagef("invalid --sort %q: want created, updated or email", sortBy)
 		}
 		opts.Search = search
-		svc, err := a.service(cmd.Context())
+		svc, err := a.readService(cmd.Context())
 		if err != nil {
 			return err
 		}
@@ -193,7 +193,7 @@ func (a *app) userShowCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		svc, err := a.service(cmd.Context())
+		svc, err := a.readService(cmd.Context())
 		if err != nil {
 			return err
 		}

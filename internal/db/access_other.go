@@ -5,6 +5,7 @@ package db
 import (
 	"fmt"
 	"io/fs"
+	"os"
 )
 
 // checkAccess refuses a file whose owner write bit is off; other platforms
@@ -14,4 +15,14 @@ func checkAccess(path string, info fs.FileInfo) error {
 		return fmt.Errorf("%w: %s is read-only", ErrReadOnly, path)
 	}
 	return nil
+}
+
+// writable reports whether path can be opened for writing.
+func writable(path string) bool {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }

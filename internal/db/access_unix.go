@@ -29,3 +29,9 @@ func checkAccess(path string, info fs.FileInfo) error {
 	}
 	return nil
 }
+
+// writable reports whether this process could write path and create files
+// beside it.
+func writable(path string) bool {
+	return unix.Access(path, unix.W_OK) == nil && unix.Access(filepath.Dir(path), unix.W_OK|unix.X_OK) == nil
+}

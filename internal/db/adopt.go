@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,6 +33,8 @@ type adoptReport struct {
 	disabled     int
 	added        []string
 	kept         []string
+	dropped      []codeObject // the file's own triggers and views, removed with consent
+	applied      []int64      // the migrations applied after the baseline
 }
 
 func (r *adoptReport) String() string {
@@ -51,6 +54,9 @@ func (r *adoptReport) String() string {
 	}
 	if len(r.kept) > 0 {
 		fmt.Fprintf(&b, ", kept extra columns %s", strings.Join(r.kept, ", "))
+	}
+	if len(r.dropped) > 0 {
+		fmt.Fprintf(&b, ", dropped %s", describeCode(r.dropped))
 	}
 	fmt.Fprintf(&b, "; backup of the original: %s", r.backup)
 	return b.String()
@@ -130,17 +136,23 @@ type adoptPlan struct {
 // adoptedTables are rebuilt by adoption; other tables of the file stay as they are.
 var adoptedTables = []string{"users", "roles", "user_roles"}
 
-func adopt(ctx context.Context, path string, state fileState, opts Options) (*adoptReport, error) {
-	db, err := sql.Open("sqlite", fileURI(path)+fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=foreign_keys(0)&_txlock=immediate", busyTimeout.Milliseconds()))
+// adopt brings the legacy database at path to the latest schema, all or
+// nothing: it holds the file (no other program may have it open), writes a
+// backup, and builds the adopted database from a copy of that backup (its
+// foreign code dropped, the legacy tables rebuilt, every migration applied,
+// the adoption audited and the result checked) before swapping it in. If any
+// step fails the file is left as it was, and the backup is removed with the
+// copy. foreign lists the file's triggers and views: the caller has the
+// person's consent to drop them.
+func adopt(ctx context.Context, path string, state fileState, foreign []codeObject, opts Options) (*adoptReport, error) {
+	held, err := holdExclusively(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
 	}
-	defer db.Close()
-	// One connection: foreign_keys must stay off on the connection that
-	// rebuilds tables, or dropping the old users table would cascade.
-	conn, err := db.Conn(ctx)
+	defer held.release(ctx)
+	conn, err := held.conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", translate(err))
+		return nil, fmt.Errorf("adopt database: %w", err)
 	}
 	defer conn.Close()
 
@@ -148,7 +160,7 @@ func adopt(ctx context.Context, path string, state fileState, opts Options) (*ad
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
 	}
-	report := &adoptReport{users: len(plan.rows)}
+	report := &adoptReport{users: len(plan.rows), dropped: foreign}
 	if len(plan.rows) >= 10_000 {
 		// Large files take seconds; say what is happening meanwhile.
 		opts.Notify(fmt.Sprintf("adopting %s, a database made before migrations with %d users: writing a backup, then converting it; this takes a moment", path, len(plan.rows)))
@@ -156,22 +168,31 @@ func adopt(ctx context.Context, path string, state fileState, opts Options) (*ad
 	if report.backup, err = autoBackup(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
 		return nil, err
 	}
-	// Without legacy_alter_table, renaming the rebuilt tables re-checks every
-	// view and trigger of the file, and one that reads users fails while the
-	// old table is gone.
-	if _, err := conn.ExecContext(ctx, `PRAGMA legacy_alter_table = ON`); err != nil {
-		return nil, fmt.Errorf("adopt database: %w", translate(err))
+	conn.Close()
+	fail := func(err error) (*adoptReport, error) {
+		os.Remove(report.backup) // the file itself is as it was
+		return nil, fmt.Errorf("%w: %s: %w (file left unchanged)", ErrCannotAdopt, path, err)
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("adopt database: %w", translate(err))
+	r := replacement{
+		now: user.FormatTime(opts.Now()),
+		prepare: func(ctx context.Context, tx *sql.Tx) error {
+			if err := dropCode(ctx, tx, foreign); err != nil {
+				return err
+			}
+			return translate(plan.apply(ctx, tx, report))
+		},
+		// After apply has filled in the report, so that the entry says all.
+		audit: func() []user.AuditEntry {
+			return []user.AuditEntry{{At: opts.Now().UTC(), Actor: opts.Actor, Action: user.ActionAdopt, Details: report.String()}}
+		},
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := plan.apply(ctx, tx, report); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w (file left unchanged; backup at %s)", ErrCannotAdopt, path, translate(err), report.backup)
+	tmp := path + ".adopting"
+	if report.applied, err = r.build(ctx, nil, report.backup, tmp); err != nil {
+		return fail(err)
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("adopt database: %w", translate(err))
+	if err := held.swapIn(tmp); err != nil {
+		removeWithCompanions(tmp)
+		return fail(err)
 	}
 	return report, nil
 }
@@ -218,13 +239,18 @@ var (
 // inspectLegacy reads the legacy file and checks everything adoption needs,
 // so that a file it cannot adopt is refused before a single write.
 func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adoptPlan, error) {
-	for _, t := range []string{"audit_log", "ctitui_adopt_users", "ctitui_adopt_roles", "ctitui_adopt_user_roles"} {
-		if slices.Contains(state.tables, t) {
-			return nil, fmt.Errorf("it already has a table named %s, which ctitui would create", t)
+	ours, err := migrationTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ours = append(ours, "ctitui_adopt_users", "ctitui_adopt_roles", "ctitui_adopt_user_roles") // apply's scratch names
+	for _, t := range state.tables {
+		if slices.Contains(ours, t) && !slices.Contains(adoptedTables, t) {
+			return nil, fmt.Errorf("it already has a table named %s, which ctitui would create; rename it (sqlite3 %s 'ALTER TABLE %s RENAME TO %s_old') and try again",
+				t, shellQuote(state.path), quoteIdent(t), t)
 		}
 	}
 	plan := &adoptPlan{}
-	var err error
 	if plan.users, err = tableColumns(ctx, conn, "users"); err != nil {
 		return nil, err
 	}
@@ -268,21 +294,41 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 		}
 		plan.saved = append(plan.saved, unique...)
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_schema
-		WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('users', 'roles', 'user_roles')
-		ORDER BY type, name`)
+	// The file's own indexes on the rebuilt tables are made again on the new
+	// ones, unless ctitui makes one of that name. Its triggers are not:
+	// they are foreign code, dropped with consent or refused.
+	rows, err := conn.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema
+		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('users', 'roles', 'user_roles')
+		ORDER BY name`)
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var stmt string
-		if err := rows.Scan(&stmt); err != nil {
+		var name, stmt string
+		if err := rows.Scan(&name, &stmt); err != nil {
 			return nil, translate(err)
 		}
-		plan.saved = append(plan.saved, stmt)
+		if !slices.Contains(ours, name) {
+			plan.saved = append(plan.saved, stmt)
+		}
 	}
 	return plan, translate(rows.Err())
+}
+
+// migrationTables lists the names of the tables and indexes that the
+// migrations create.
+func migrationTables(ctx context.Context) ([]string, error) {
+	ref, err := referenceDB(ctx, LatestVersion())
+	if err != nil {
+		return nil, err
+	}
+	defer ref.Close()
+	rows, err := ref.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND substr(name, 1, 7) <> 'sqlite_'`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return scanStrings(rows)
 }
 
 // uniqueConstraints returns CREATE UNIQUE INDEX statements for the UNIQUE

@@ -61,26 +61,50 @@ func nullField(h hash.Hash, s sql.NullString) {
 // and writing after it.
 func appendAudit(ctx context.Context, tx *sql.Tx, e user.AuditEntry) error {
 	w := chainWriter{tx: tx, stmts: newStmtCache(tx)}
-	return w.append(ctx, e)
+	if err := w.append(ctx, e); err != nil {
+		return err
+	}
+	return w.flush(ctx)
 }
+
+// errNoChainHead reports a sealed log whose head record is gone. Appending
+// after whatever entry happens to be last would hide that the newest
+// entries were cut off, so ctitui writes no audit entry, and therefore no
+// change, until a person has looked.
+var errNoChainHead = errors.New("the audit chain's head record (table audit_head) is missing, so the newest entries may have been removed; ctitui makes no change until someone looks: run 'ctitui doctor'")
+
+// errChainCut reports a log whose newest entries were removed along with the
+// traces the head record keeps of them.
+var errChainCut = errors.New("the newest audit entries were removed; ctitui makes no change until someone looks: run 'ctitui doctor'")
 
 // chainWriter appends audit rows within one write transaction. It reads the
 // head of the chain once and then keeps it: nothing else can write while the
 // transaction holds the lock. Knowing the next id, it writes each row with
-// its hash in a single INSERT.
+// its hash in a single INSERT, and the head record once, at flush.
 type chainWriter struct {
 	tx     *sql.Tx
 	stmts  *stmtCache
 	loaded bool
 	head   string
+	headID int64
 	next   int64
+	dirty  bool
 }
 
+// load reads where the chain goes on: after the entry the head record
+// names, which is the newest row unless someone removed rows since. Chaining
+// from the head rather than from the newest row keeps such a cut visible
+// for good: the next entry does not follow the row left last.
 func (w *chainWriter) load(ctx context.Context) error {
-	var head sql.NullString
+	head, found, err := readChainHead(ctx, w.tx)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errNoChainHead
+	}
 	var maxID int64
-	err := w.tx.QueryRowContext(ctx, `SELECT hash, id FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&head, &maxID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := w.tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM audit_log`).Scan(&maxID); err != nil {
 		return translate(err)
 	}
 	// AUTOINCREMENT never reuses an id, even of a deleted last row: its
@@ -90,7 +114,13 @@ func (w *chainWriter) load(ctx context.Context) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return translate(err)
 	}
-	w.head, w.next, w.loaded = head.String, max(maxID, seq)+1, true
+	if seq > max(maxID, head.id) {
+		// Ids were given past the head, yet no row holds them: the newest
+		// entries were removed and the head rewritten to match. An entry
+		// after them would erase the only trace.
+		return fmt.Errorf("%w (ids were given up to #%d but the head names #%d)", errChainCut, seq, head.id)
+	}
+	w.head, w.headID, w.next, w.loaded = head.hash, head.id, max(maxID, head.id)+1, true
 	return nil
 }
 
@@ -113,27 +143,72 @@ func (w *chainWriter) append(ctx context.Context, e user.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("write audit entry: %w", translate(err))
 	}
-	w.head, w.next = h, w.next+1
+	w.head, w.headID, w.next, w.dirty = h, row.id, w.next+1, true
 	return nil
+}
+
+// flush records the newest entry in the head record, in the transaction
+// that appended it.
+func (w *chainWriter) flush(ctx context.Context) error {
+	if !w.dirty {
+		return nil
+	}
+	res, err := w.tx.ExecContext(ctx, `UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1`, w.headID, w.head)
+	if err != nil {
+		return fmt.Errorf("write audit head: %w", translate(err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("write audit head: %w", errNoChainHead)
+	}
+	w.dirty = false
+	return nil
+}
+
+// chainHead is the head record: the newest entry ctitui appended.
+type chainHead struct {
+	id   int64
+	hash string
+}
+
+// readChainHead reads the head record; found is false when it, or its
+// table, is missing.
+func readChainHead(ctx context.Context, q queryer) (head chainHead, found bool, err error) {
+	var exists bool
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_head')`).Scan(&exists); err != nil {
+		return head, false, translate(err)
+	}
+	if !exists {
+		return head, false, nil
+	}
+	err = q.QueryRowContext(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).Scan(&head.id, &head.hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return head, false, nil
+	}
+	if err != nil {
+		return head, false, fmt.Errorf("read audit head: %w", translate(err))
+	}
+	return head, true, nil
 }
 
 // chainSealedKey is the settings row that records that the rows written
 // before the chain existed have been sealed into it.
 const chainSealedKey = "audit_chain_sealed_at"
 
-// sealAuditLog chains the rows written before migration 7, once: afterwards
-// an unsealed row is evidence of a write from outside ctitui, and is
-// reported, never sealed.
+// sealAuditLog chains the rows written before migration 7, once, and
+// records the head. It seals only a log none of whose rows has a hash yet:
+// afterwards an unsealed row is evidence of a write from outside ctitui, and
+// so is a chained log that lost its seal record; both are reported by
+// VerifyAuditChain, and neither is ever hashed over.
 func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 	// Look before taking the write lock: after the first time, this is one
 	// read at every open.
 	// A file missing a table the migrations created still opens, so that
 	// doctor can report the drift.
 	var tables int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('settings', 'audit_log')`).Scan(&tables); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('settings', 'audit_log', 'audit_head')`).Scan(&tables); err != nil {
 		return translate(err)
 	}
-	if tables < 2 {
+	if tables < 3 {
 		return nil
 	}
 	var sealed bool
@@ -144,11 +219,12 @@ func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 		return nil
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		var sealed int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM settings WHERE key = ?`, chainSealedKey).Scan(&sealed); err != nil {
+		var sealed, chained bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?), EXISTS (SELECT 1 FROM audit_log WHERE hash IS NOT NULL OR prev_hash IS NOT NULL)`,
+			chainSealedKey).Scan(&sealed, &chained); err != nil {
 			return translate(err)
 		}
-		if sealed > 0 {
+		if sealed || chained {
 			return nil
 		}
 		// Read all before writing: the rows predate the chain, and an
@@ -170,13 +246,17 @@ func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 		if err := rows.Err(); err != nil {
 			return translate(err)
 		}
-		prev := ""
+		var head chainHead
 		for _, r := range pending {
-			h := r.computeHash(prev)
-			if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, r.id); err != nil {
+			h := r.computeHash(head.hash)
+			if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?`, head.hash, h, r.id); err != nil {
 				return translate(err)
 			}
-			prev = h
+			head = chainHead{id: r.id, hash: h}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash`, head.id, head.hash); err != nil {
+			return translate(err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)`, chainSealedKey, now, now)
 		return translate(err)
@@ -201,19 +281,29 @@ type ChainReport struct {
 	BrokenAt int64
 	Problem  string // what is wrong at BrokenAt
 	Broken   int    // how many rows fail a check
+	// EndProblem says how the log's end disagrees with what the database
+	// recorded of it (the head record, the seal record): the newest
+	// entries, or all of them, were removed; "" when they agree.
+	EndProblem string
 }
 
 // OK reports whether the chain is whole.
-func (r ChainReport) OK() bool { return r.BrokenAt == 0 }
+func (r ChainReport) OK() bool { return r.BrokenAt == 0 && r.EndProblem == "" }
 
 func (r ChainReport) String() string {
-	if r.OK() {
-		if r.Rows == 0 {
-			return "audit chain: empty"
-		}
+	switch {
+	case r.OK() && r.Rows == 0:
+		return "audit chain: empty"
+	case r.OK():
 		return fmt.Sprintf("audit chain: ok, %d entries, head %d:%s", r.Rows, r.HeadID, r.HeadHash)
+	case r.BrokenAt == 0:
+		return "audit chain: " + r.EndProblem
 	}
-	return fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %d entries fail)", r.BrokenAt, r.Problem, r.Broken, r.Rows)
+	msg := fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %d entries fail)", r.BrokenAt, r.Problem, r.Broken, r.Rows)
+	if r.EndProblem != "" {
+		msg += "; " + r.EndProblem
+	}
+	return msg
 }
 
 // VerifyAuditChain walks the audit log oldest first and reports the first
@@ -226,28 +316,37 @@ func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
 	}
 	defer rows.Close()
 	var rep ChainReport
-	prev := ""
+	// prev is what the row before claims as its hash; lastGood is the hash
+	// of the newest row that verified, which ctitui's next entry follows
+	// when rows were written after it from outside (see chainWriter.load).
+	var prev, lastGood string
+	anyChained, brokenSinceGood := false, false
 	for rows.Next() {
 		r, err := scanAuditRow(rows)
 		if err != nil {
 			return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
 		}
+		anyChained = anyChained || r.hash.Valid || r.prevHash.Valid
 		rep.Rows++
 		rep.HeadID, rep.HeadHash = r.id, r.hash.String
+		follows := r.prevHash.String == prev || (brokenSinceGood && r.prevHash.String == lastGood)
 		var problem string
 		switch {
 		case !r.hash.Valid || !r.prevHash.Valid:
 			problem = "it is not sealed into the chain (written outside ctitui?)"
-		case r.prevHash.String != prev:
+		case !follows:
 			problem = "it does not follow the entry before it (an entry was deleted or inserted here)"
-		case r.computeHash(prev) != r.hash.String:
+		case r.computeHash(r.prevHash.String) != r.hash.String:
 			problem = "its content was changed after it was written"
 		}
 		if problem != "" {
 			rep.Broken++
+			brokenSinceGood = true
 			if rep.BrokenAt == 0 {
 				rep.BrokenAt, rep.Problem = r.id, problem
 			}
+		} else {
+			lastGood, brokenSinceGood = r.hash.String, false
 		}
 		// Walk on from what this row claims, so one bad row is reported
 		// once rather than breaking every row after it.
@@ -256,7 +355,50 @@ func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
 	if err := rows.Err(); err != nil {
 		return ChainReport{}, fmt.Errorf("verify audit chain: %w", translate(err))
 	}
+	rows.Close()
+	if rep.EndProblem, err = s.checkChainEnd(ctx, rep, anyChained); err != nil {
+		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+	}
 	return rep, nil
+}
+
+// checkChainEnd compares the end of the log with what the database
+// recorded of it: the seal record, the head record and the id counter.
+func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained bool) (string, error) {
+	var sealed bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
+		return "", translate(err)
+	}
+	if !sealed {
+		if anyChained {
+			return "its entries are chained but the record that the log was sealed is gone (removed outside ctitui?)", nil
+		}
+		return "", nil // not sealed yet: the next read-write open seals it
+	}
+	head, found, err := readChainHead(ctx, s.db)
+	if err != nil {
+		return "", err
+	}
+	var seq int64
+	err = s.db.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", translate(err)
+	}
+	switch {
+	case !found:
+		return "the head record of the chain (table audit_head) is missing (removed outside ctitui?)", nil
+	case rep.Rows == 0 && head.id > 0:
+		return fmt.Sprintf("the log is empty but its head record names entry #%d: every entry was removed", head.id), nil
+	case rep.HeadID < head.id:
+		return fmt.Sprintf("the log ends at entry #%d but its head record names entry #%d: the newest entries were removed", rep.HeadID, head.id), nil
+	case rep.HeadID > head.id:
+		return fmt.Sprintf("entries after #%d, the newest its head record names, were written outside ctitui", head.id), nil
+	case rep.HeadHash != head.hash:
+		return fmt.Sprintf("entry #%d is not the one its head record names: it was replaced", head.id), nil
+	case seq > rep.HeadID:
+		return fmt.Sprintf("the log ends at entry #%d but ids were given up to #%d: the newest entries were removed, and the head record rewritten", rep.HeadID, seq), nil
+	}
+	return "", nil
 }
 
 // CheckAuditAnchor checks an anchor noted from an earlier verify, "ID:HASH":

@@ -277,21 +277,128 @@ func exec(stmts ...string) func(t *testing.T, raw *sql.DB) {
 	}
 }
 
-// TestAuditChainLimits pins what the chain cannot see on its own, so that
-// nobody mistakes it for more: the newest rows can be cut off, and a forger
-// with the format can rewrite every hash. Both change the head hash, which is
-// why `audit verify` prints it to be noted outside the file.
+// TestAuditChainDetectsACutLog: the chain alone cannot see that its newest
+// rows, or all of them, were removed; the head record, written with every
+// append, can, and ctitui's next entry keeps the cut visible for good by
+// chaining from the head rather than from the row left last.
+func TestAuditChainDetectsACutLog(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		tamper    func(t *testing.T, raw *sql.DB)
+		rows      int
+		want      string // in EndProblem
+		nextBreak int64  // the entry ctitui writes next is reported at this id; 0: ctitui refuses to write
+	}{
+		{"delete the newest row", exec(`DELETE FROM audit_log WHERE id = 6`), 5, "newest entries were removed", 7},
+		{"delete the newest three rows", exec(`DELETE FROM audit_log WHERE id >= 4`), 3, "newest entries were removed", 7},
+		{"delete every row", exec(`DELETE FROM audit_log`), 0, "every entry was removed", 7},
+		{"delete every row and the id counter", exec(`DELETE FROM audit_log`, `DELETE FROM sqlite_sequence`), 0, "every entry was removed", 7},
+		{"replace the newest row by a resealed one", func(t *testing.T, raw *sql.DB) {
+			exec(`UPDATE audit_log SET details = 'forged' WHERE id = 6`)(t, raw)
+			reseal(t, raw, 6, 6)
+		}, 6, "was replaced", 7},
+		{"delete the newest rows and rewrite the head, not the id counter", exec(
+			`DELETE FROM audit_log WHERE id >= 5`,
+			`UPDATE audit_head SET last_id = 4, last_hash = (SELECT hash FROM audit_log WHERE id = 4)`), 4, "ids were given up to #6", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
+			writeChain(t, chainService(s))
+			tt.tamper(t, openRawSQLite(t, s.Path(), false))
+			rep := verifyChain(t, s)
+			if rep.OK() || !strings.Contains(rep.EndProblem, tt.want) || rep.Rows != tt.rows {
+				t.Fatalf("report = %+v; want %d rows and an end problem saying %q", rep, tt.rows, tt.want)
+			}
+			if !strings.Contains(rep.String(), tt.want) {
+				t.Errorf("String() = %q; want it to say %q", rep.String(), tt.want)
+			}
+			_, err := chainService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil)
+			if tt.nextBreak == 0 {
+				if err == nil || !strings.Contains(err.Error(), "removed") {
+					t.Errorf("Register after a cut that left only the id counter = %v; want a refusal", err)
+				}
+				if again := verifyChain(t, s); again.EndProblem != rep.EndProblem {
+					t.Errorf("after the refused write: %+v; want the same report %+v", again, rep)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Register after the cut: %v", err)
+			}
+			after := verifyChain(t, s)
+			if after.OK() {
+				t.Fatalf("after one more entry: %+v; want the cut still visible", after)
+			}
+			if after.BrokenAt != tt.nextBreak || !strings.Contains(after.Problem, "does not follow") {
+				t.Errorf("after one more entry: %+v; want entry #%d reported as not following the entry before it", after, tt.nextBreak)
+			}
+		})
+	}
+}
+
+func TestAuditChainRefusesToGoOnWithoutItsHead(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
+	writeChain(t, chainService(s))
+	exec(`DELETE FROM audit_head`)(t, openRawSQLite(t, s.Path(), false))
+	if rep := verifyChain(t, s); rep.OK() || !strings.Contains(rep.EndProblem, "head record") {
+		t.Errorf("report = %+v; want the missing head reported", rep)
+	}
+	before := len(auditEntries(t, s))
+	_, err := chainService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil)
+	if err == nil || !strings.Contains(err.Error(), "audit_head") {
+		t.Errorf("Register without a head = %v; want a refusal naming audit_head", err)
+	}
+	if got := len(auditEntries(t, s)); got != before {
+		t.Errorf("audit entries %d -> %d; want nothing written", before, got)
+	}
+	if _, err := s.UserByEmail(ctx, "carol@example.org"); err == nil {
+		t.Errorf("the user was added although its audit entry could not be written")
+	}
+}
+
+// TestAuditChainIsSealedOnce: a chained log that lost its seal record is
+// evidence; ctitui never hashes over it again.
+func TestAuditChainIsSealedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctitui.db")
+	s := openStore(t, path, db.Options{})
+	writeChain(t, chainService(s))
+	s.Close()
+	raw := openRawSQLite(t, path, false)
+	exec(`UPDATE audit_log SET details = 'forged' WHERE id = 2`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`)(t, raw)
+	hashes := strings.Join(queryStrings(t, raw, `SELECT id || ':' || prev_hash || ':' || hash FROM audit_log ORDER BY id`), "\n")
+
+	s2 := openStore(t, path, db.Options{})
+	if got := strings.Join(queryStrings(t, raw, `SELECT id || ':' || prev_hash || ':' || hash FROM audit_log ORDER BY id`), "\n"); got != hashes {
+		t.Errorf("Open re-hashed the chained log:\n%s\nwant unchanged:\n%s", got, hashes)
+	}
+	rep := verifyChain(t, s2)
+	if rep.OK() || rep.BrokenAt != 2 || !strings.Contains(rep.EndProblem, "sealed") {
+		t.Errorf("report = %+v; want the edit at #2 and the missing seal record reported", rep)
+	}
+}
+
+// TestAuditChainLimits pins what the database alone cannot show, so that
+// nobody mistakes the chain for more: someone who rewrites the rows, the
+// head record and the id counter together leaves a consistent log. The head
+// hash changes, which is why `audit verify` prints it to be noted outside
+// the file, and `--anchor` checks it.
 func TestAuditChainLimits(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		tamper func(t *testing.T, raw *sql.DB)
 		rows   int
 	}{
-		{"delete the newest row", exec(`DELETE FROM audit_log WHERE id = 6`), 5},
-		{"delete every row", exec(`DELETE FROM audit_log`), 0},
-		{"edit row 2 and reseal the rest", func(t *testing.T, raw *sql.DB) {
+		{"delete the newest row, rewrite head and counter", exec(
+			`DELETE FROM audit_log WHERE id = 6`,
+			`UPDATE audit_head SET last_id = 5, last_hash = (SELECT hash FROM audit_log WHERE id = 5)`,
+			`UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit_log'`), 5},
+		{"delete every row, rewrite head and counter", exec(
+			`DELETE FROM audit_log`, `UPDATE audit_head SET last_id = 0, last_hash = ''`, `DELETE FROM sqlite_sequence`), 0},
+		{"edit row 2, reseal the rest, rewrite the head", func(t *testing.T, raw *sql.DB) {
 			exec(`UPDATE audit_log SET details = 'roles=admin' WHERE id = 2`)(t, raw)
 			reseal(t, raw, 2, 0)
+			exec(`UPDATE audit_head SET last_hash = (SELECT hash FROM audit_log WHERE id = 6)`)(t, raw)
 		}, 6},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,6 +412,9 @@ func TestAuditChainLimits(t *testing.T) {
 			}
 			if rep.HeadHash == anchor.HeadHash {
 				t.Errorf("head hash unchanged (%s): the anchor would not catch this", rep.HeadHash)
+			}
+			if err := s.CheckAuditAnchor(context.Background(), fmt.Sprintf("%d:%s", anchor.HeadID, anchor.HeadHash)); err == nil {
+				t.Errorf("CheckAuditAnchor(%d:%s) = nil; want the rewrite caught", anchor.HeadID, anchor.HeadHash)
 			}
 		})
 	}

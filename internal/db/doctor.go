@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -200,11 +198,12 @@ type schemaObject struct {
 	columns                []column
 }
 
-// readSchema lists the tables, indexes and triggers of db that ctitui cares
-// about: not SQLite's own, nor the shadow tables of the search index.
+// readSchema lists the tables, indexes, triggers and views of db, by exact
+// name, but for SQLite's own tables and automatic indexes.
 func readSchema(ctx context.Context, q queryer) (map[string]schemaObject, error) {
-	rows, err := q.QueryContext(ctx, `SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema
-		WHERE type IN ('table', 'index', 'trigger') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'users_email_search_%'`)
+	rows, err := q.QueryContext(ctx, `SELECT type, name, tbl_name, COALESCE(sql, '') FROM main.sqlite_schema
+		WHERE NOT (type IN ('table', 'index') AND name IN (
+			SELECT name FROM main.sqlite_schema WHERE substr(name, 1, 7) = 'sqlite_' AND (type = 'table' OR sql IS NULL)))`)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -236,19 +235,11 @@ func readSchema(ctx context.Context, q queryer) (map[string]schemaObject, error)
 // referenceSchema is the schema the embedded migrations create, built in a
 // private in-memory database.
 func referenceSchema(ctx context.Context) (map[string]schemaObject, error) {
-	ref, err := sql.Open("sqlite", "file:ctitui-reference?mode=memory")
+	ref, err := referenceDB(ctx, LatestVersion())
 	if err != nil {
 		return nil, err
 	}
 	defer ref.Close()
-	ref.SetMaxOpenConns(1) // one connection: every one would get its own memory database
-	p, err := goose.NewProvider(goose.DialectSQLite3, ref, migrationsFS(), goose.WithLogger(goose.NopLogger()))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return nil, fmt.Errorf("build reference schema: %w", err)
-	}
 	return readSchema(ctx, ref)
 }
 
@@ -305,16 +296,32 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]Finding, er
 			if len(extra) > 0 {
 				info(fmt.Sprintf("table %s has columns ctitui does not use (kept from before adoption?): %s", name, strings.Join(extra, ", ")))
 			}
-		case h.sql != w.sql:
+		case h.kind != w.kind && h.kind == "table":
+			problem(fmt.Sprintf("%s %s is a table here, not what the migrations create", w.kind, name), "", nil)
+		case (h.kind == "trigger" || h.kind == "view") && h.sql != w.sql:
+			problem(fmt.Sprintf("%s %s differs from what the migrations create: ctitui did not create this body, and it would run on ctitui's writes", h.kind, name),
+				"recreate "+w.kind+" "+name, exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(h.kind), quoteIdent(name)), w.sql))
+		case h.kind != w.kind || h.sql != w.sql:
 			problem(fmt.Sprintf("%s %s differs from what the migrations create", w.kind, name), "recreate "+w.kind+" "+name,
-				exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(w.kind), quoteIdent(name)), w.sql))
+				exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(h.kind), quoteIdent(name)), w.sql))
 		}
 	}
+	// Triggers and views run on ctitui's writes and reads: one that the
+	// migrations do not create is a problem whatever its name. Other
+	// objects are data (kept from before adoption, say): reported.
 	var extra []string
 	for _, name := range sortedKeys(have) {
-		if _, found := want[name]; !found && name != gooseTable {
-			extra = append(extra, have[name].kind+" "+name)
+		h := have[name]
+		if _, found := want[name]; found || name == gooseTable {
+			continue
 		}
+		if h.kind == "trigger" || h.kind == "view" {
+			o := codeObject{Type: h.kind, Name: h.name, Table: h.table}
+			problem(fmt.Sprintf("%s: ctitui did not create it, and it would run on ctitui's writes", o),
+				"drop "+h.kind+" "+name, exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(h.kind), quoteIdent(name))))
+			continue
+		}
+		extra = append(extra, h.kind+" "+name)
 	}
 	if len(extra) > 0 {
 		info("objects ctitui did not create (kept from before adoption?): " + strings.Join(extra, ", "))
@@ -408,6 +415,36 @@ func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]Finding, er
 	return out, nil
 }
 
+// searchIndexMismatch is the finding of a search index that does not match
+// the users table.
+func searchIndexMismatch(detail string) Finding {
+	return Finding{Check: "search index", Severity: SeverityProblem,
+		Message: "the email search index does not match the users table" + detail, Repair: "rebuild the email search index",
+		fix: func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search) VALUES ('rebuild')`)
+			return err
+		}}
+}
+
+// checkSearchIndexRows is the search index check of a read-only look.
+// FTS5 compares its index with the users table only through an INSERT
+// command, which a read-only connection may not run, so this compares what
+// it can read: that the index holds exactly the users' rows. A row indexed
+// under an outdated email is found by the full check, run by doctor --fix.
+func (s *Store) checkSearchIndexRows(ctx context.Context) ([]Finding, error) {
+	var missing, extra int
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM users_email_search_docsize d WHERE d.id = u.rowid)),
+		(SELECT count(*) FROM users_email_search_docsize d WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.rowid = d.id))`).Scan(&missing, &extra)
+	if err != nil {
+		return nil, fmt.Errorf("check search index: %w", translate(err))
+	}
+	if missing == 0 && extra == 0 {
+		return okFinding("search index", "the email search index holds every user (a read-only look; doctor --fix also compares the emails)"), nil
+	}
+	return []Finding{searchIndexMismatch(fmt.Sprintf(": %d users are not in it, %d of its entries have no user", missing, extra))}, nil
+}
+
 func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
 	var exists bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_email_search')`).Scan(&exists); err != nil {
@@ -415,6 +452,9 @@ func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Findin
 	}
 	if !exists {
 		return nil, nil // reported by the schema check
+	}
+	if s.readOnly {
+		return s.checkSearchIndexRows(ctx)
 	}
 	// The check is an INSERT that writes nothing; run it with the other
 	// writers of this process.
@@ -428,12 +468,7 @@ func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Findin
 	if !isCorruptIndex(err) {
 		return nil, fmt.Errorf("check search index: %w", translate(err))
 	}
-	return []Finding{{Check: "search index", Severity: SeverityProblem,
-		Message: "the email search index does not match the users table", Repair: "rebuild the email search index",
-		fix: func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search) VALUES ('rebuild')`)
-			return err
-		}}}, nil
+	return []Finding{searchIndexMismatch("")}, nil
 }
 
 // usersOutOfOrderQuery finds a user whose rowid comes before the next

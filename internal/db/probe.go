@@ -22,10 +22,34 @@ const (
 
 // fileState is what a read-only look at a file found.
 type fileState struct {
+	path    string
 	kind    fileKind
 	applied []int64 // versions recorded in goose's table (managedFile)
 	tables  []string
-	hasData bool // some user or audit row exists
+	code    []codeObject // the file's triggers and views
+	hasData bool         // some user or audit row exists
+}
+
+// version is the newest schema version the file records (managedFile).
+func (st fileState) version() int64 {
+	if len(st.applied) == 0 {
+		return 0
+	}
+	return slices.Max(st.applied)
+}
+
+// foreignCode returns the triggers and views of the file that the
+// migrations up to its version do not create: all of them in a file that
+// ctitui did not make.
+func (st fileState) foreignCode(ctx context.Context) ([]codeObject, error) {
+	if st.kind != managedFile {
+		return st.code, nil
+	}
+	want, err := referenceCode(ctx, st.version())
+	if err != nil {
+		return nil, err
+	}
+	return unknownCode(st.code, want), nil
 }
 
 // needsWork reports whether opening the file will write schema changes.
@@ -114,7 +138,7 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	}
 	defer db.Close()
 
-	var st fileState
+	st := fileState{path: path}
 	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
 	if isHotJournal(err) {
 		return fileState{}, errHotJournal
@@ -135,6 +159,9 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
+	}
+	if st.code, err = readCode(ctx, db); err != nil {
+		return fileState{}, fmt.Errorf("read %s: %w", path, err)
 	}
 
 	switch {

@@ -378,7 +378,13 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 
 // WithTx implements user.Store.
 func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error { return fn(newStoreTx(tx)) })
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		t := newStoreTx(tx)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.chain.flush(ctx)
+	})
 }
 
 // WithBulkTx implements user.Store. Indexing each new email for search
@@ -392,9 +398,14 @@ func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
 func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var triggerSQL string
+		t := newStoreTx(tx)
 		err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'users_email_search_insert'`).Scan(&triggerSQL)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fn(newStoreTx(tx)) // no search index to defer
+			// No search index to defer.
+			if err := fn(t); err != nil {
+				return err
+			}
+			return t.chain.flush(ctx)
 		}
 		if err != nil {
 			return translate(err)
@@ -426,7 +437,10 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 			return translate(err)
 		}
 		defer tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, cacheSize)) //nolint:errcheck // best effort
-		if err := fn(newStoreTx(tx)); err != nil {
+		if err := fn(t); err != nil {
+			return err
+		}
+		if err := t.chain.flush(ctx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (rowid, email_normalized)
@@ -599,18 +613,6 @@ func (t *storeTx) DeleteUser(ctx context.Context, id string) error {
 
 func (t *storeTx) AppendAudit(ctx context.Context, e user.AuditEntry) error {
 	return t.chain.append(ctx, e)
-}
-
-// recordAdoption writes the audit entry for an adoption that Open just did.
-func (s *Store) recordAdoption(ctx context.Context, r *adoptReport, opts Options) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		return appendAudit(ctx, tx, user.AuditEntry{
-			At:      opts.Now().UTC(),
-			Actor:   opts.Actor,
-			Action:  user.ActionAdopt,
-			Details: r.String(),
-		})
-	})
 }
 
 // DataVersion returns a number that changes whenever another connection, in

@@ -1,0 +1,327 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Schema that ctitui did not create never runs: a database file may be a
+// backup handed over, a legacy file or a restore source, and its triggers
+// would run on ctitui's writes. These tests plant such objects in files they
+// build themselves.
+
+// hostileObjects are triggers and views an attacker with a copy of the file
+// would plant. Each records that it ran in the table fired, so that a test
+// can prove it never did.
+var hostileObjects = []struct {
+	name  string
+	stmts []string
+}{
+	{"trigger that erases audit entries", []string{
+		`CREATE TRIGGER audit_eraser AFTER INSERT ON audit_log BEGIN INSERT INTO fired VALUES ('audit_eraser'); DELETE FROM audit_log WHERE id = NEW.id; END`,
+	}},
+	{"trigger that makes every edited user an admin", []string{
+		`CREATE TRIGGER zz_promote AFTER UPDATE ON users BEGIN INSERT INTO fired VALUES ('zz_promote'); INSERT OR IGNORE INTO user_roles (user_id, role_id) SELECT NEW.id, id FROM roles WHERE name = 'admin'; END`,
+	}},
+	{"trigger hiding behind the search index's name", []string{
+		`CREATE TRIGGER users_email_search_copy AFTER UPDATE ON users BEGIN INSERT INTO fired VALUES ('copy'); INSERT INTO stolen VALUES (NEW.hashed_password); END`,
+	}},
+	{"ctitui's own trigger with another body", []string{
+		`DROP TRIGGER users_touch_updated_at`,
+		`CREATE TRIGGER users_touch_updated_at AFTER UPDATE OF email, email_normalized, hashed_password, disabled_at ON users BEGIN INSERT INTO fired VALUES ('touch'); UPDATE users SET disabled_at = NULL WHERE id = NEW.id; END`,
+	}},
+	{"view", []string{
+		`CREATE VIEW hashes AS SELECT email, hashed_password, 'fired' AS mark FROM users`,
+	}},
+}
+
+// plantedCode counts the planted triggers and views in a file.
+const plantedCode = `SELECT count(*) FROM sqlite_schema WHERE type IN ('trigger', 'view') AND sql LIKE '%fired%'`
+
+// plantHostile runs stmts on the ctitui database at path, with the tables
+// the hostile objects write to.
+func plantHostile(t *testing.T, path string, stmts []string) {
+	t.Helper()
+	docRaw(t, path, append([]string{`CREATE TABLE fired (what TEXT)`, `CREATE TABLE stolen (hash TEXT)`}, stmts...)...)
+}
+
+func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
+	for _, h := range hostileObjects {
+		t.Run(h.name, func(t *testing.T) {
+			path := docDB(t)
+			plantHostile(t, path, h.stmts)
+			before := fileSHA256(t, path)
+
+			s, err := db.Open(context.Background(), path, db.Options{})
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open = nil error; want %v", db.ErrUnknownSchema)
+			}
+			if !errors.Is(err, db.ErrUnknownSchema) {
+				t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
+			}
+			if !strings.Contains(err.Error(), "doctor --fix") {
+				t.Errorf("Open error %q does not say how to go on (doctor --fix)", err)
+			}
+			if after := fileSHA256(t, path); after != before {
+				t.Errorf("file changed by a refused open")
+			}
+
+			// With consent the objects go, after a backup that keeps them, and
+			// the drop is audited; ctitui's own trigger comes back.
+			var told notes
+			s = openStore(t, path, db.Options{DropUnknownObjects: true, Notify: told.notify, Actor: "tester", Now: func() time.Time { return docNow }})
+			code := readRows(t, path, `SELECT type || ' ' || name || ': ' || sql FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name`)
+			for _, c := range code {
+				if strings.Contains(c, "fired") {
+					t.Errorf("after the drop the file still has %s", c)
+				}
+			}
+			if !slices.ContainsFunc(code, func(c string) bool { return strings.HasPrefix(c, "trigger users_touch_updated_at:") }) {
+				t.Errorf("after the drop the file lacks ctitui's users_touch_updated_at trigger: %q", code)
+			}
+			bak := bakFilesIn(t, filepath.Dir(path))
+			if len(bak) != 1 {
+				t.Fatalf("backups = %q; want one, taken before the drop", bak)
+			}
+			if got := readRows(t, bak[0], plantedCode); !slices.Equal(got, []string{"1"}) {
+				t.Errorf("backup %s holds %q objects that write to fired; want 1 (the original)", bak[0], got)
+			}
+			entries := auditEntries(t, s)
+			if len(entries) == 0 || entries[0].Action != user.ActionRepair || !strings.Contains(entries[0].Details, "dropped") || !strings.Contains(entries[0].Details, filepath.Base(bak[0])) {
+				t.Errorf("newest audit entry = %+v; want a repair naming what was dropped and the backup", entries[0])
+			}
+			if rep, err := s.VerifyAuditChain(context.Background()); err != nil || !rep.OK() {
+				t.Errorf("VerifyAuditChain = %v, %v; want ok", rep, err)
+			}
+			// Writes now run none of the planted code.
+			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+			if _, _, err := svc.SetDisabled(context.Background(), "bo@example.org", true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.SetRoles(context.Background(), "cy@example.org", []user.Role{user.RoleViewer}); err != nil {
+				t.Fatal(err)
+			}
+			if got := readRows(t, path, `SELECT count(*) FROM fired`); !slices.Equal(got, []string{"0"}) {
+				t.Errorf("planted code ran %q times; want never", got)
+			}
+			if len(told.all()) == 0 {
+				t.Errorf("Open with DropUnknownObjects told nobody what it dropped")
+			}
+		})
+	}
+}
+
+func TestRestoreNeverCarriesForeignCode(t *testing.T) {
+	for _, h := range hostileObjects {
+		t.Run(h.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			live := filepath.Join(dir, "live.db")
+			bkDB(t, live, "live", 2)
+			src := docDB(t)
+			plantHostile(t, src, h.stmts)
+			liveBefore := docContent(t, live)
+			srcBefore := fileSHA256(t, src)
+
+			_, _, err := db.Restore(ctx, live, src, db.Options{Now: func() time.Time { return bkNow }})
+			if !errors.Is(err, db.ErrUnknownSchema) {
+				t.Fatalf("Restore = %v; want %v", err, db.ErrUnknownSchema)
+			}
+			if !strings.Contains(err.Error(), "--drop-unknown-objects") {
+				t.Errorf("Restore error %q does not name --drop-unknown-objects", err)
+			}
+			if got := docContent(t, live); got != liveBefore {
+				t.Errorf("live database changed by a refused restore")
+			}
+			if got := bakFilesIn(t, dir); len(got) != 0 {
+				t.Errorf("refused restore left backups %q", got)
+			}
+
+			s, rep, err := db.Restore(ctx, live, src, db.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return bkNow }})
+			if err != nil {
+				t.Fatalf("Restore with DropUnknownObjects = %v", err)
+			}
+			defer s.Close()
+			if got := readRows(t, live, plantedCode); !slices.Equal(got, []string{"0"}) {
+				t.Errorf("restored file has %q objects writing to fired; want 0", got)
+			}
+			if got, want := bkEmails(t, live), []string{"ana@example.org", "bo@example.org", "cy@example.org"}; !slices.Equal(got, want) {
+				t.Errorf("restored users = %q; want %q", got, want)
+			}
+			if fileSHA256(t, src) != srcBefore {
+				t.Errorf("restore changed its source file")
+			}
+			if rep.Backup == "" || !slices.Contains(bkEmails(t, rep.Backup), "live0@example.org") {
+				t.Errorf("Restore backup %q does not hold the replaced database", rep.Backup)
+			}
+			entries := auditEntries(t, s)
+			if entries[0].Action != user.ActionRestore || !strings.Contains(entries[0].Details, "dropped") {
+				t.Errorf("newest audit entry = %+v; want the restore, naming what it dropped", entries[0])
+			}
+			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+			if _, _, err := svc.SetDisabled(ctx, "bo@example.org", true); err != nil {
+				t.Fatal(err)
+			}
+			if got := readRows(t, live, `SELECT count(*) FROM fired`); !slices.Equal(got, []string{"0"}) {
+				t.Errorf("planted code ran %q times; want never", got)
+			}
+		})
+	}
+}
+
+// legacyMinimal is a users table as the earlier service made it.
+const legacyMinimal = `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, hashed_password TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)`
+
+func TestOpenAdoptsLegacyDatabaseAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		stmts []string
+		want  []string // in the error
+		// consent is set when the file is adopted with DropUnknownObjects.
+		consent bool
+	}{
+		{
+			name:  "a settings table of its own",
+			stmts: []string{`CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT)`, `INSERT INTO settings VALUES ('theme', 'dark')`},
+			want:  []string{"settings"},
+		},
+		{
+			name:  "a table a later migration creates",
+			stmts: []string{`CREATE TABLE users_order (id INTEGER PRIMARY KEY)`},
+			want:  []string{"users_order"},
+		},
+		{
+			name:  "a view named roles",
+			stmts: []string{`CREATE VIEW roles AS SELECT 1 AS id, 'admin' AS name`},
+			want:  []string{"view roles"},
+		},
+		{
+			name:    "a trigger that blocks updates",
+			stmts:   []string{`CREATE TABLE fired (what TEXT)`, `CREATE TRIGGER no_updates BEFORE UPDATE ON users BEGIN INSERT INTO fired VALUES ('no_updates'); SELECT RAISE(ABORT, 'read-only'); END`},
+			want:    []string{"trigger no_updates on users", "--drop-unknown-objects"},
+			consent: true,
+		},
+		{
+			name:    "a trigger that fires on every insert",
+			stmts:   []string{`CREATE TABLE fired (what TEXT)`, `CREATE TRIGGER log_users AFTER INSERT ON users BEGIN INSERT INTO fired VALUES ('log_users'); END`},
+			want:    []string{"trigger log_users on users"},
+			consent: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "cti.db")
+			writeSQLite(t, path, append([]string{legacyMinimal,
+				`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00'), ('u2', 'ben@example.org', 'h', '2024-10-02 12:00:00')`,
+			}, tt.stmts...)...)
+			before := fileSHA256(t, path)
+
+			_, err := db.Open(context.Background(), path, db.Options{Now: func() time.Time { return adoptNow }})
+			if err == nil {
+				t.Fatalf("Open = nil error; want a refusal")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Open error %q does not contain %q", err, w)
+				}
+			}
+			if after := fileSHA256(t, path); after != before {
+				t.Errorf("file sha256 changed by a refused adoption")
+			}
+			if got := bkFiles(t, dir); !slices.Equal(got, []string{"cti.db"}) && !slices.Equal(got, []string{"cti.db", "cti.db.lock"}) {
+				t.Errorf("files after refusal = %q; want only cti.db (and its migration lock)", got)
+			}
+			if !tt.consent {
+				return
+			}
+			s := openStore(t, path, db.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return adoptNow }})
+			if got, want := s.SchemaVersion(), db.LatestVersion(); got != want {
+				t.Errorf("SchemaVersion() = %d; want %d", got, want)
+			}
+			if got := readRows(t, path, `SELECT count(*) FROM fired`); !slices.Equal(got, []string{"0"}) {
+				t.Errorf("the legacy trigger fired %q times during adoption; want never", got)
+			}
+			if got := len(allUsers(t, s)); got != 2 {
+				t.Errorf("adopted users = %d; want 2", got)
+			}
+			bak := backupsOf(t, path)
+			if len(bak) != 1 {
+				t.Fatalf("pre-adopt backups = %q; want 1", bak)
+			}
+			if got := readRows(t, bak[0], `SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'`); !slices.Equal(got, []string{"1"}) {
+				t.Errorf("backup keeps %q triggers; want the original's 1", got)
+			}
+			entries := auditEntries(t, s)
+			if len(entries) != 1 || entries[0].Action != user.ActionAdopt || !strings.Contains(entries[0].Details, "dropped") {
+				t.Errorf("audit = %+v; want one adopt-database entry naming what was dropped", entries)
+			}
+		})
+	}
+}
+
+func TestDoctorReportsEveryForeignObject(t *testing.T) {
+	for _, h := range hostileObjects {
+		t.Run(h.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := docDB(t)
+			plantHostile(t, path, h.stmts)
+			before := fileSHA256(t, path)
+
+			s, err := db.OpenReadOnly(ctx, path, db.Options{})
+			if err != nil {
+				t.Fatalf("OpenReadOnly = %v", err)
+			}
+			rep, err := s.Doctor(ctx, docOptions(false))
+			s.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, all := docFindings(rep, "schema")
+			if rep.Healthy() || !slices.ContainsFunc(found, func(f db.Finding) bool {
+				return f.Severity == db.SeverityProblem && strings.Contains(f.Message, "did not create")
+			}) {
+				t.Errorf("doctor findings: %s\nwant a schema problem naming code ctitui did not create", all)
+			}
+			if !slices.ContainsFunc(found, func(f db.Finding) bool { return strings.Contains(f.Message, "fired") && f.Severity == db.SeverityInfo }) {
+				t.Errorf("doctor findings: %s\nwant the extra table fired reported", all)
+			}
+			if after := fileSHA256(t, path); after != before {
+				t.Errorf("doctor without --fix changed the file")
+			}
+		})
+	}
+}
+
+func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
+	ctx := context.Background()
+	path := docDB(t)
+	docRaw(t, path, `DROP TRIGGER users_email_search_insert`)
+	s := openStore(t, path, db.Options{})
+	rep, err := s.Doctor(ctx, docOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, all := docFindings(rep, "schema")
+	if !slices.ContainsFunc(found, func(f db.Finding) bool {
+		return f.Severity == db.SeverityProblem && strings.Contains(f.Message, "users_email_search_insert") && f.Repair != ""
+	}) {
+		t.Fatalf("doctor findings: %s\nwant the missing search trigger, repairable", all)
+	}
+	if rep, err = s.Doctor(ctx, docOptions(true)); err != nil || !rep.Healthy() {
+		_, all := docFindings(rep, "")
+		t.Fatalf("Doctor(fix) = %v; findings after: %s", err, all)
+	}
+	if got := readRows(t, path, `SELECT count(*) FROM sqlite_schema WHERE name = 'users_email_search_insert'`); !slices.Equal(got, []string{"1"}) {
+		t.Errorf("search trigger after --fix: %q; want recreated", got)
+	}
+}

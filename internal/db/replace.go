@@ -1,0 +1,306 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Adoption and restore change a whole database at once. They build the new
+// file beside the live one, from a private copy, and swap it in only when it
+// is complete and checked: the live file either becomes the finished result
+// or stays exactly as it was. Nothing of the source runs meanwhile: its
+// foreign triggers and views are dropped from the copy (or the source is
+// refused) before the first write.
+
+// companions are the files SQLite keeps beside a database.
+var companions = []string{"-wal", "-shm", "-journal"}
+
+// removeWithCompanions deletes path and the files SQLite keeps beside it.
+func removeWithCompanions(path string) {
+	for _, suffix := range append([]string{""}, companions...) {
+		_ = os.Remove(path + suffix)
+	}
+}
+
+// heldFile is a database held exclusively by this process: no other
+// connection can read or write it until release.
+type heldFile struct {
+	db      *sql.DB
+	path    string
+	wasWAL  bool // the file was in WAL mode before it was held
+	swapped bool // a new file replaced it: its old journal mode is moot
+}
+
+// holdExclusively takes the database at path out of WAL mode and holds an
+// exclusive lock on it until release. Leaving WAL mode needs every other
+// connection gone, so it fails, changing nothing, while another process has
+// the file open.
+func holdExclusively(ctx context.Context, path string) (*heldFile, error) {
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=rw&_pragma=busy_timeout(1000)"+hardening)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	h := &heldFile{db: db, path: path}
+	fail := func(err error) (*heldFile, error) {
+		h.release(ctx)
+		return nil, fmt.Errorf("%w; close every program using %s and try again", err, path)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fail(translate(err))
+	}
+	h.wasWAL = mode == "wal"
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil || mode != "delete" {
+		return fail(fmt.Errorf("%w: another process has it open", ErrLocked))
+	}
+	if _, err := db.ExecContext(ctx, `PRAGMA locking_mode = EXCLUSIVE`); err != nil {
+		return fail(translate(err))
+	}
+	// A write transaction takes the exclusive lock; locking_mode keeps it.
+	// It changes no page, so the file's bytes stay as they were.
+	if _, err := db.ExecContext(ctx, `BEGIN EXCLUSIVE; COMMIT`); err != nil {
+		return fail(translate(err))
+	}
+	return h, nil
+}
+
+// conn returns the held connection.
+func (h *heldFile) conn(ctx context.Context) (*sql.Conn, error) {
+	c, err := h.db.Conn(ctx)
+	return c, translate(err)
+}
+
+// release lets go of the file and, when it was not replaced, puts it back in
+// WAL mode if that is how it was found.
+func (h *heldFile) release(ctx context.Context) {
+	h.db.Close()
+	if !h.wasWAL || h.swapped {
+		return
+	}
+	db, err := sql.Open("sqlite", fileURI(h.path)+"?mode=rw&_pragma=busy_timeout(5000)"+hardening)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	_, _ = db.ExecContext(context.WithoutCancel(ctx), `PRAGMA journal_mode = WAL`)
+}
+
+// swapIn renames the finished file tmp over h's file and makes the rename
+// durable. h must still be held: no other process can be using the old file.
+func (h *heldFile) swapIn(tmp string) error {
+	if err := swapFile(tmp, h.path); err != nil {
+		return err
+	}
+	h.swapped = true
+	return nil
+}
+
+// swapFile renames tmp over path, after removing companions that must not
+// be replayed into the new file, and makes the rename durable.
+func swapFile(tmp, path string) error {
+	for _, suffix := range companions {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("replace %s: %w", path, err)
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// replacement describes how to build the new file from a copy of a source.
+type replacement struct {
+	// prepare runs first, in one transaction on the copy with foreign keys
+	// off: it drops the source's foreign code before anything writes, and
+	// adoption rebuilds the legacy tables.
+	prepare func(ctx context.Context, tx *sql.Tx) error
+	// want is the code (triggers and views) the source's schema version
+	// should have: what prepare dropped of it is made again. Nil for a file
+	// made before migrations, whose migrations make it all.
+	want []codeObject
+	// audit returns the entries to record in the copy's audit log once it
+	// is migrated; it runs after prepare.
+	audit func() []user.AuditEntry
+	now   string // stamps the seal of a pre-chain audit log
+}
+
+// build writes the new database to tmp: a copy of the database q reads (or,
+// when from is set, a byte copy of that file, a checked backup), prepared,
+// migrated to the latest schema, audited and checked. It returns the
+// migrations it applied. On failure nothing of tmp is left.
+func (r replacement) build(ctx context.Context, q queryer, from, tmp string) (applied []int64, err error) {
+	removeWithCompanions(tmp) // left by a run that was killed
+	defer func() {
+		if err != nil {
+			removeWithCompanions(tmp)
+		}
+	}()
+	if from != "" {
+		if err := copyFile(from, tmp); err != nil {
+			return nil, err
+		}
+	} else if err := vacuumInto(ctx, q, tmp); err != nil {
+		return nil, err
+	}
+	if err := r.prepareCopy(ctx, tmp); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", readWriteDSN(tmp))
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: tmp, stmts: newStmtCache(db)}
+	defer s.Close()
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.sealAuditLog(ctx, r.now); err != nil {
+		return nil, fmt.Errorf("seal audit log: %w", err)
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		w := chainWriter{tx: tx, stmts: newStmtCache(tx)}
+		for _, e := range r.audit() {
+			if err := w.append(ctx, e); err != nil {
+				return err
+			}
+		}
+		return w.flush(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkReplacement(ctx); err != nil {
+		return nil, err
+	}
+	// Closing the last connection checkpoints the WAL into the file and
+	// removes it: the file is then whole on its own.
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	if !closedCleanly(tmp) {
+		return nil, fmt.Errorf("build %s: its WAL was not folded back into it", tmp)
+	}
+	return s.applied, syncFile(tmp)
+}
+
+func (r replacement) prepareCopy(ctx context.Context, tmp string) error {
+	if r.prepare == nil {
+		return nil
+	}
+	db, err := sql.Open("sqlite", fileURI(tmp)+fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=foreign_keys(0)&_txlock=immediate", busyTimeout.Milliseconds())+hardening)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// One connection: foreign_keys must stay off on the connection that
+	// rebuilds tables, or dropping the old users table would cascade.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	// Without legacy_alter_table, renaming the rebuilt tables re-checks every
+	// view and trigger of the file, and one that reads users fails while the
+	// old table is gone.
+	if _, err := conn.ExecContext(ctx, `PRAGMA legacy_alter_table = ON`); err != nil {
+		return translate(err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := r.prepare(ctx, tx); err != nil {
+		return err
+	}
+	if err := restoreCode(ctx, tx, r.want); err != nil {
+		return err
+	}
+	return translate(tx.Commit())
+}
+
+// restoreCode makes again, inside tx, those of want (ctitui's triggers and
+// views at the file's schema version) that the file lacks: one may have
+// been dropped for carrying a foreign body under ctitui's name.
+func restoreCode(ctx context.Context, tx *sql.Tx, want []codeObject) error {
+	if len(want) == 0 {
+		return nil
+	}
+	have, err := readCode(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, o := range unknownCode(want, have) {
+		if _, err := tx.ExecContext(ctx, o.SQL); err != nil {
+			return fmt.Errorf("recreate %s: %w", o, translate(err))
+		}
+	}
+	return nil
+}
+
+// checkReplacement checks a file built to replace a live database before it
+// is swapped in: whole, its references resolved, at the latest schema, and
+// running no code but ctitui's own.
+func (s *Store) checkReplacement(ctx context.Context) error {
+	var result string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
+		return translate(err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("%w: integrity check says %s", ErrCorrupt, result)
+	}
+	var dangling int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_check`).Scan(&dangling); err != nil {
+		return translate(err)
+	}
+	if dangling > 0 {
+		return fmt.Errorf("%d rows refer to rows that do not exist", dangling)
+	}
+	if s.version != LatestVersion() {
+		return fmt.Errorf("schema version %d after migrating; want %d", s.version, LatestVersion())
+	}
+	code, err := readCode(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(code, latestCode()) {
+		if foreign := unknownCode(code, latestCode()); len(foreign) > 0 {
+			return fmt.Errorf("%w: %s", ErrUnknownSchema, describeCode(foreign))
+		}
+		return fmt.Errorf("triggers or views missing after migrating: %s", describeCode(unknownCode(latestCode(), code)))
+	}
+	return nil
+}
+
+// copyFile copies src to a new private file dst, synced.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

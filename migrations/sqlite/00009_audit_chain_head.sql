@@ -1,0 +1,24 @@
+-- The head of the audit chain: the id and hash of its newest entry, written by
+-- ctitui in the same transaction as every entry it appends. The chain alone
+-- shows an entry changed, inserted or removed in the middle; it cannot show
+-- that the newest entries were removed, or all of them. The head can: a log
+-- that ends before its head, or is empty while its head names an entry, was
+-- cut. Someone who rewrites the head as well is caught only by a head noted
+-- outside the file (`ctitui audit verify --anchor`).
+--
+-- A log already sealed into the chain takes its newest entry as its head; a
+-- log not sealed yet gets its head when ctitui seals it.
+
+-- +goose Up
+CREATE TABLE audit_head (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id   INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, last_hash)
+SELECT 1, COALESCE((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), 0),
+       COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '')
+WHERE EXISTS (SELECT 1 FROM settings WHERE key = 'audit_chain_sealed_at');
+
+-- +goose Down
+DROP TABLE audit_head;
