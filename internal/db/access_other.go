@@ -8,6 +8,10 @@ import (
 	"os"
 )
 
+// noFollow is 0 where open has no flag to refuse symbolic links: there the
+// checks that use it fall back on Lstat.
+const noFollow = 0
+
 // checkAccess refuses a file whose owner write bit is off; other platforms
 // report the rest when SQLite opens the file.
 func checkAccess(path string, info fs.FileInfo) error {

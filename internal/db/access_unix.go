@@ -10,6 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// noFollow makes open(2) fail on a symbolic link instead of following it.
+const noFollow = unix.O_NOFOLLOW
+
 // checkAccess refuses a file (or its directory) that this process cannot read
 // and write: SQLite would open it read-only and fail at the first write,
 // possibly half way through a command.

@@ -122,35 +122,80 @@ func autoBackup(ctx context.Context, conn *sql.Conn, path, label string, now tim
 	if err := vacuumInto(ctx, conn, name); err != nil {
 		return "", fmt.Errorf("write backup %s: %w", name, err)
 	}
-	pruneBackups(path, label, now, name)
+	pruneBackups(path, label, now)
 	return name, nil
 }
 
 // safetyBackup is autoBackup for a step that repairs or replaces a database
-// that may be damaged: when SQLite cannot make a good copy of it, the bytes
-// themselves are the backup. conn must hold the file exclusively and out of
-// WAL mode (holdExclusively), so that the bytes are the whole database.
+// that may be damaged: when SQLite cannot make a copy of it that passes its
+// own integrity check, the database's pages as they are, damage included,
+// are the backup.
 func safetyBackup(ctx context.Context, conn *sql.Conn, path, label string, now time.Time) (string, error) {
 	name, err := autoBackup(ctx, conn, path, label, now)
 	if !errors.Is(err, ErrCorrupt) {
 		return name, err
 	}
-	name, err = copyBytesBeside(path, label, now)
-	if err != nil {
-		return "", err
+	name = autoBackupName(path, label, now)
+	if err := copyPages(ctx, conn, name); err != nil {
+		return "", fmt.Errorf("write backup %s: %w", name, err)
 	}
-	pruneBackups(path, label, now, name)
+	pruneBackups(path, label, now)
 	return name, nil
+}
+
+// copyPages writes the database that q reads to dst, page by page as SQLite
+// holds it (what its WAL adds included), without interpreting them: a
+// faithful copy of a database too damaged for VACUUM INTO. It reads through
+// SQLite, in one read transaction, rather than opening the file: closing a
+// descriptor of the database would drop the locks SQLite holds on it in
+// this process.
+func copyPages(ctx context.Context, q queryer, dst string) error {
+	tmp := dst + ".partial"
+	os.Remove(tmp) // left by a copy that was killed
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	err = func() error {
+		defer f.Close()
+		rows, err := q.QueryContext(ctx, `SELECT data FROM sqlite_dbpage ORDER BY pgno`)
+		if err != nil {
+			return translate(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var page []byte
+			if err := rows.Scan(&page); err != nil {
+				return translate(err)
+			}
+			if _, err := f.Write(page); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+		return f.Sync()
+	}()
+	if err != nil {
+		return err
+	}
+	// Link, unlike rename, refuses to replace a file that appeared meanwhile.
+	if err := os.Link(tmp, dst); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dst))
 }
 
 // pruneBackups deletes the older automatic backups of path with label,
 // keeping the newest keepAutoBackups. It goes by the time in their names,
 // and only among names it can read as written at or before now: a name that
 // claims a later time (a clock set wrong, or a planted file) could
-// otherwise outrank every real backup. It never deletes keep, the backup the
-// caller has just written, nor anything but a regular file. A failure to
-// delete is harmless.
-func pruneBackups(path, label string, now time.Time, keep string) {
+// otherwise outrank every real backup, the one just written (stamped now,
+// so the newest counted) among them. It deletes nothing but regular files.
+// A failure to delete is harmless.
+func pruneBackups(path, label string, now time.Time) {
 	names, err := filepath.Glob(escapeGlob(path) + "." + label + "-*.bak")
 	if err != nil {
 		return
@@ -176,9 +221,7 @@ func pruneBackups(path, label string, now time.Time, keep string) {
 	}
 	slices.SortFunc(real, func(a, b backup) int { return a.at.Compare(b.at) })
 	for _, old := range real[:len(real)-keepAutoBackups] {
-		if old.name != keep {
-			os.Remove(old.name)
-		}
+		os.Remove(old.name)
 	}
 }
 

@@ -655,3 +655,79 @@ func TestOpenKeepsFiveNewestPreMigrateBackups(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenNeverPrunesTheBackupItWrote: pruning goes by the time in the
+// names, and only among names at or before now, so that backups named in
+// the future (a clock set wrong, or planted) cannot push out the one just
+// written and reported, nor the newest real ones; and it deletes only
+// regular files.
+func TestOpenNeverPrunesTheBackupItWrote(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ctitui.db")
+	bkVersion5(t, path, 2)
+	var future, real []string
+	for i := range 6 {
+		name := fmt.Sprintf("%s.pre-migrate-2999010%dT000000.000Z.bak", path, i+1)
+		writeFile(t, name, []byte("a backup from the future"), 0o600)
+		future = append(future, name)
+	}
+	for i := range 3 {
+		name := fmt.Sprintf("%s.pre-migrate-2024010%dT000000.000Z.bak", path, i+1)
+		writeFile(t, name, []byte("an older backup"), 0o600)
+		real = append(real, name)
+	}
+	// Names that are not backups ctitui wrote: a directory, a link, a name
+	// whose time does not parse.
+	odd := []string{path + ".pre-migrate-20200101T000000.000Z.bak", path + ".pre-migrate-20200102T000000.000Z.bak", path + ".pre-migrate-yesterday.bak"}
+	if err := os.Mkdir(odd[0], 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real[0], odd[1]); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, odd[2], []byte("not ours"), 0o600)
+
+	var told notes
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow }, Notify: told.notify})
+	written := path + ".pre-migrate-20250102T030405.000Z.bak"
+	if msgs := strings.Join(told.all(), "\n"); !strings.Contains(msgs, written) {
+		t.Fatalf("Open reported %q; want the backup %s", msgs, written)
+	}
+	for _, name := range append(append(append([]string{written}, future...), real...), odd...) {
+		if _, err := os.Lstat(name); err != nil {
+			t.Errorf("%s: %v; want it kept (4 real backups, future and odd names not counted)", filepath.Base(name), err)
+		}
+	}
+}
+
+// TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing: the backup is
+// migrated on the copy, so a migration that fails leaves the database as it
+// was, with no backup of it and no file of the attempt left.
+func TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ctitui.db")
+	bkDB(t, path, "current", 3)
+	src := filepath.Join(t.TempDir(), "old.bak")
+	bkVersion5(t, src, 2)
+	// Migration 6 creates the settings table: one already there makes it fail.
+	docRaw(t, src, `CREATE TABLE settings (k TEXT)`)
+	before := docContent(t, path)
+
+	_, _, err := db.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})
+	if err == nil || !strings.Contains(err.Error(), "not changed") {
+		t.Fatalf("Restore = %v; want the failed migration reported, the database not changed", err)
+	}
+	if got := docContent(t, path); got != before {
+		t.Errorf("the database changed:\n%s\nwant:\n%s", got, before)
+	}
+	for _, name := range bkFiles(t, dir) {
+		if strings.Contains(name, ".bak") || strings.Contains(name, ".restoring") || strings.Contains(name, ".partial") {
+			t.Errorf("the failed restore left %s", name)
+		}
+	}
+	s := openStore(t, path, db.Options{})
+	if got := len(allUsers(t, s)); got != 3 {
+		t.Errorf("users after the failed restore: %d; want 3", got)
+	}
+}

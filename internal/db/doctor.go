@@ -103,7 +103,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 	if err != nil {
 		return rep, fmt.Errorf("doctor: %w", translate(err))
 	}
-	rep.Backup, err = autoBackup(ctx, conn, s.path, "pre-repair", opts.Now)
+	rep.Backup, err = safetyBackup(ctx, conn, s.path, "pre-repair", opts.Now)
 	conn.Close()
 	if err != nil {
 		return rep, fmt.Errorf("doctor: %w", err)
@@ -154,7 +154,12 @@ func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, er
 		s.checkRoles, s.checkHashes, s.checkAdmins, s.checkChain,
 	} {
 		found, err := check(ctx, opts)
-		if err != nil {
+		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotDatabase) {
+			// A damaged file is what doctor is for: say which checks its
+			// damage stopped, and go on with the rest.
+			found = []Finding{{Check: "integrity", Severity: SeverityProblem,
+				Message: fmt.Sprintf("a check could not read the database (%v): restore a backup with 'ctitui restore'", err)}}
+		} else if err != nil {
 			return nil, fmt.Errorf("doctor: %w", err)
 		}
 		out = append(out, found...)
@@ -532,18 +537,36 @@ func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, err
 	files := []string{s.path, s.path + "-wal", s.path + "-shm", s.path + ".lock"}
 	backups, _ := filepath.Glob(escapeGlob(s.path) + ".*.bak")
 	for _, name := range append(files, backups...) {
-		info, err := os.Stat(name)
-		if err != nil {
+		info, err := os.Lstat(name)
+		switch {
+		case err != nil:
+			continue
+		case info.Mode()&fs.ModeSymlink != 0 && name != s.path:
+			// ctitui makes none of these as links: one is planted, and a
+			// chmod would change whatever it points to.
+			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+				Message: fmt.Sprintf("%s is a symbolic link, which ctitui never makes: remove it (doctor does not follow it)", name)})
+			continue
+		case info.Mode()&fs.ModeSymlink != 0:
+			// The database itself may be a link a person made: look at the
+			// file it points to, but never change it through the link.
+			if info, err = os.Stat(name); err != nil || info.Mode().Perm()&0o077 == 0 {
+				continue
+			}
+			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+				Message: fmt.Sprintf("%s, which %s links to, is readable or writable by others (mode %04o): chmod 0600 it", info.Name(), name, info.Mode().Perm())})
+			continue
+		case !info.Mode().IsRegular():
 			continue
 		}
 		if perm := info.Mode().Perm(); perm&0o077 != 0 {
 			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
 				Message: fmt.Sprintf("%s is readable or writable by others (mode %04o)", name, perm),
-				Repair:  fmt.Sprintf("chmod 0600 %s", name), fs: func() error { return os.Chmod(name, 0o600) }})
+				Repair:  fmt.Sprintf("chmod 0600 %s", name), fs: func() error { return chmodNoFollow(name, 0o600) }})
 		}
 	}
 	dir := filepath.Dir(s.path)
-	if info, err := os.Stat(dir); err == nil {
+	if info, err := os.Lstat(dir); err == nil && info.IsDir() {
 		perm := info.Mode().Perm()
 		switch {
 		case perm&0o077 == 0:
@@ -555,13 +578,32 @@ func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, err
 		default:
 			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
 				Message: fmt.Sprintf("the directory %s can be listed by others (mode %04o)", dir, perm),
-				Repair:  fmt.Sprintf("chmod 0700 %s", dir), fs: func() error { return os.Chmod(dir, 0o700) }})
+				Repair:  fmt.Sprintf("chmod 0700 %s", dir), fs: func() error { return chmodNoFollow(dir, 0o700) }})
 		}
 	}
 	if len(out) == 0 {
 		return okFinding("permissions", "the database and its directory are private"), nil
 	}
 	return out, nil
+}
+
+// chmodNoFollow changes the mode of name, which must not be a symbolic
+// link: it changes the file it opened, so a link swapped in after the look
+// is refused, not followed.
+func chmodNoFollow(name string, mode os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 || !(info.Mode().IsRegular() || info.IsDir()) {
+		return fmt.Errorf("%s is not a regular file or directory", name)
+	}
+	return f.Chmod(mode)
 }
 
 func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]Finding, error) {

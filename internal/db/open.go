@@ -432,8 +432,16 @@ func fileURI(path string) string {
 // locker, and SQLite's own locks cannot span goose's separate transactions.
 // The lock lives in a separate file because closing any descriptor of the
 // database file itself would drop SQLite's POSIX locks held by this process.
+//
+// The lock file is opened without following a symbolic link: a link planted
+// in its place would make ctitui, perhaps run as root, create or lock a
+// file wherever it points.
 func lockMigrations(ctx context.Context, path string) (unlock func(), err error) {
-	lock := flock.New(path+".lock", flock.SetPermissions(0o600))
+	name := path + ".lock"
+	if info, err := os.Lstat(name); err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("lock database for migration: %s is not a regular file (a link?); ctitui does not follow links it did not make: remove it", name)
+	}
+	lock := flock.New(name, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollow))
 	ctx, cancel := context.WithTimeout(ctx, migrateLockTimeout)
 	defer cancel()
 	ok, err := lock.TryLockContext(ctx, 50*time.Millisecond)
@@ -441,7 +449,7 @@ func lockMigrations(ctx context.Context, path string) (unlock func(), err error)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: another ctitui has been migrating it for over %v", ErrLocked, migrateLockTimeout)
 		}
-		return nil, fmt.Errorf("lock database for migration: %w", err)
+		return nil, fmt.Errorf("lock database for migration (%s): %w", name, err)
 	}
 	return func() { _ = lock.Unlock() }, nil
 }
