@@ -60,13 +60,15 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("CTITUI_DB", filepath.Join(work, "ctitui.db"))
 	env.Setenv("HOME", filepath.Join(work, "home"))
 	env.Setenv("XDG_DATA_HOME", "")
-	actor := "unknown"
+	// Where the OS cannot name the user, ctitui records the uid and what
+	// $USER claims (see user.CurrentOSUser).
+	actor, claimed := "", "ctitui-tester"
 	if u, err := osuser.Current(); err == nil && u.Username != "" {
-		actor = u.Username
+		actor, claimed = u.Username, u.Username
+	} else {
+		actor = "uid " + strconv.Itoa(os.Getuid()) + " ($USER says " + claimed + ")"
 	}
-	// ctitui falls back to $USER when the OS cannot name the user; keep the
-	// two in agreement so $ACTOR is right either way.
-	env.Setenv("USER", actor)
+	env.Setenv("USER", claimed)
 	env.Setenv("ACTOR", actor)
 	// $SCHEMA is the schema version this binary migrates to, so that scripts
 	// need no change when a migration is added.

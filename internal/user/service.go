@@ -63,13 +63,23 @@ func NewService(store Store, opts ...Option) *Service {
 }
 
 // CurrentOSUser names the operating-system user running ctitui, the actor
-// recorded in audit entries.
+// recorded in audit entries: the name the system gives the process's uid.
+// When the uid has no name (no passwd entry, as in many containers), it is
+// "uid N", with the name $USER claims beside it, marked as a claim: the
+// caller chooses $USER, not the uid.
 func CurrentOSUser() string {
 	if u, err := osuser.Current(); err == nil && u.Username != "" {
 		return u.Username
 	}
-	if name := os.Getenv("USER"); name != "" {
-		return name
+	claimed := os.Getenv("USER")
+	uid := os.Getuid() // -1 where there are no uids (Windows)
+	switch {
+	case uid >= 0 && claimed != "":
+		return fmt.Sprintf("uid %d ($USER says %s)", uid, claimed)
+	case uid >= 0:
+		return fmt.Sprintf("uid %d", uid)
+	case claimed != "":
+		return claimed + " (from $USER, unverified)"
 	}
 	return "unknown"
 }
