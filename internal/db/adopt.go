@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +33,16 @@ type adoptReport struct {
 	added        []string
 	kept         []string
 	dropped      []codeObject // the file's own triggers and views, removed with consent
+	notKept      []string     // constraints of the legacy tables left out
 	applied      []int64      // the migrations applied after the baseline
+}
+
+// keep records what adoption keeps of table's own columns and rules.
+func (r *adoptReport) keep(table string, shape legacyShape) {
+	for _, c := range shape.kept {
+		r.kept = append(r.kept, table+"."+c.name)
+	}
+	r.notKept = append(r.notKept, shape.notKept...)
 }
 
 func (r *adoptReport) String() string {
@@ -55,62 +63,147 @@ func (r *adoptReport) String() string {
 	if len(r.kept) > 0 {
 		fmt.Fprintf(&b, ", kept extra columns %s", strings.Join(r.kept, ", "))
 	}
+	if len(r.notKept) > 0 {
+		fmt.Fprintf(&b, "; did not keep %s", strings.Join(r.notKept, ", "))
+	}
 	if len(r.dropped) > 0 {
-		fmt.Fprintf(&b, ", dropped %s", describeCode(r.dropped))
+		fmt.Fprintf(&b, "; dropped %s", describeCode(r.dropped))
 	}
 	fmt.Fprintf(&b, "; backup of the original: %s", r.backup)
 	return b.String()
 }
 
-// column is one column of an existing table, as PRAGMA table_info reports it.
+// column is one column of an existing table, as PRAGMA table_xinfo reports
+// it: generated columns included, a virtual table's hidden ones not.
 type column struct {
 	name, typ string
 	notNull   bool
 	dflt      *string
+	hidden    int // 2 or 3 for a generated column
 }
 
-// definition renders the column for a CREATE TABLE that keeps it: its type
-// and default. NOT NULL is kept only with a default, so that ctitui, which
-// knows nothing of the column, can still insert users.
-func (c column) definition() string {
-	def := quoteIdent(c.name)
-	if c.typ != "" {
-		def += " " + safeType(c.typ)
-	}
-	if c.notNull && c.dflt != nil {
-		def += " NOT NULL"
-	}
-	if c.dflt != nil {
-		def += " DEFAULT " + *c.dflt
-	}
-	return def
+// keptColumn is a column of a legacy table that adoption keeps beside
+// ctitui's own.
+type keptColumn struct {
+	name      string
+	def       string // its definition, whole tokens of the original
+	generated bool   // computed by SQLite: not copied, it computes itself
 }
 
-// plainType matches a declared type that is safe to write back into SQL as
-// it is: words, then an optional (N) or (N, M).
-var plainType = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\(\s*[-+]?\d+\s*(,\s*[-+]?\d+\s*)?\))?$`)
+// legacyShape is what adoption keeps of a legacy table besides ctitui's own
+// columns, and what it leaves out, for the report.
+type legacyShape struct {
+	kept        []keptColumn
+	constraints []string // table constraints over kept columns only
+	notKept     []string
+}
 
-// safeType returns typ if it is a plain type name, else the type affinity
-// SQLite gives it (rules of section 3.1 of its datatype documentation). A
-// declared type can be any quoted text, and SQLite hands it back unquoted:
-// written into CREATE TABLE as it is, a type such as `x); DROP TABLE t; --`
-// would run. The affinity keeps the column's behaviour.
-func safeType(typ string) string {
-	if plainType.MatchString(typ) {
-		return typ
+// readLegacyShape reads which of table's columns and constraints adoption
+// keeps beside ours, the columns ctitui defines itself. Kept columns keep
+// their whole definition (type, default, COLLATE, CHECK, REFERENCES, a
+// generation rule) but for a PRIMARY KEY, which the id is, a UNIQUE, which
+// uniqueConstraints keeps as an index, and a NOT NULL without a default,
+// with which ctitui could not add users. A CHECK that reads a column of
+// ctitui's is not kept: ctitui checks what it writes, and a foreign rule on
+// its columns could refuse its writes, a failed login's count among them.
+// Constraints on ctitui's own columns go with their old definitions. All
+// that is not kept is named in notKept.
+func readLegacyShape(ctx context.Context, q queryer, table string, ours []string, cols []column) (legacyShape, error) {
+	var shape legacyShape
+	var stmt string
+	if err := q.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&stmt); err != nil {
+		return shape, translate(err)
 	}
-	t := strings.ToUpper(typ)
-	switch {
-	case strings.Contains(t, "INT"):
-		return "INTEGER"
-	case strings.Contains(t, "CHAR"), strings.Contains(t, "CLOB"), strings.Contains(t, "TEXT"):
-		return "TEXT"
-	case strings.Contains(t, "BLOB"):
-		return "BLOB"
-	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"):
-		return "REAL"
+	def, err := parseCreateTable(stmt)
+	if err != nil {
+		return shape, fmt.Errorf("cannot read the definition of table %s: %w", table, err)
 	}
-	return "NUMERIC"
+	if len(def.columns) != len(cols) || slices.ContainsFunc(def.columns, func(c columnDef) bool { return !hasColumn(cols, c.name) }) {
+		return shape, fmt.Errorf("cannot read the definition of table %s: it does not name the columns SQLite reports", table)
+	}
+	isOurs := func(name string) bool { return slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, name) }) }
+	readsOurs := func(toks []sqlToken) bool { return slices.ContainsFunc(names(toks), isOurs) }
+	for _, c := range def.columns {
+		typ, clauses := c.clauses()
+		where := table + "." + c.name
+		if isOurs(c.name) {
+			for _, cl := range clauses {
+				switch cl.kind {
+				case "COLLATE", "CHECK", "GENERATED", "REFERENCES":
+					shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks))
+				}
+			}
+			continue
+		}
+		hasDefault := slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "DEFAULT" })
+		generated := slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "GENERATED" })
+		toks := append([]sqlToken{c.toks[0]}, typ...)
+		for _, cl := range clauses {
+			switch {
+			case cl.kind == "PRIMARY":
+				shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks)+" (the id is the key)")
+			case cl.kind == "UNIQUE" || cl.kind == "NULL":
+			case cl.kind == "NOT" && !hasDefault && !generated:
+				shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks)+" (it has no default for users ctitui adds)")
+			case cl.kind == "CHECK" && readsOurs(cl.toks):
+				shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks)+" (it reads columns ctitui writes)")
+			default:
+				toks = append(toks, cl.toks...)
+			}
+		}
+		shape.kept = append(shape.kept, keptColumn{name: c.name, def: joinTokens(toks), generated: generated})
+	}
+	for _, tc := range def.constraints {
+		body := tc
+		if body[0].is("CONSTRAINT") && len(body) > 2 {
+			body = body[2:]
+		}
+		switch {
+		case body[0].is("CHECK") && readsOurs(body):
+			shape.notKept = append(shape.notKept, table+" "+joinTokens(tc)+" (it reads columns ctitui writes)")
+		case body[0].is("CHECK"):
+			shape.constraints = append(shape.constraints, joinTokens(tc))
+		case body[0].is("FOREIGN"):
+			if open := slices.IndexFunc(body, func(t sqlToken) bool { return t.punct == '(' }); open >= 0 {
+				if _, end, err := splitList(body, open); err == nil && !readsOurs(body[open:end+1]) {
+					shape.constraints = append(shape.constraints, joinTokens(tc))
+					continue
+				}
+			}
+			shape.notKept = append(shape.notKept, table+" "+joinTokens(tc)+" (it constrains columns ctitui writes)")
+		}
+		// PRIMARY KEY and UNIQUE: the id is the key, and uniqueConstraints
+		// keeps the unique ones that cover other columns as indexes.
+	}
+	return shape, nil
+}
+
+// checkKept compares the kept columns of the rebuilt table with the legacy
+// one: the same type, default and generation, NOT NULL no stricter. It
+// guards the reading of the definitions above against any difference from
+// SQLite's own.
+func checkKept(ctx context.Context, q queryer, legacy, rebuilt string, shape legacyShape) error {
+	old, err := tableColumns(ctx, q, legacy)
+	if err != nil {
+		return err
+	}
+	now, err := tableColumns(ctx, q, rebuilt)
+	if err != nil {
+		return err
+	}
+	for _, k := range shape.kept {
+		i := slices.IndexFunc(old, func(c column) bool { return c.name == k.name })
+		j := slices.IndexFunc(now, func(c column) bool { return c.name == k.name })
+		if i < 0 || j < 0 {
+			return fmt.Errorf("could not keep column %s.%s", legacy, k.name)
+		}
+		o, n := old[i], now[j]
+		sameDefault := (o.dflt == nil) == (n.dflt == nil) && (o.dflt == nil || *o.dflt == *n.dflt)
+		if o.typ != n.typ || !sameDefault || o.hidden != n.hidden || (n.notNull && !o.notNull) {
+			return fmt.Errorf("could not keep column %s.%s as it was", legacy, k.name)
+		}
+	}
+	return nil
 }
 
 func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
@@ -129,7 +222,9 @@ type adoptPlan struct {
 	roles     []column // nil when the file has no roles table
 	userRoles []column // nil when the file has no user_roles table
 	roleRef   string   // user_roles column naming the role: role_id, role or role_name
-	rows      []legacyUser
+	// What each legacy table keeps besides ctitui's columns.
+	usersShape, rolesShape, linksShape legacyShape
+	rows                               []legacyUser
 	saved     []string // the file's own indexes and triggers on the rebuilt tables
 }
 
@@ -197,9 +292,9 @@ func adopt(ctx context.Context, path string, state fileState, foreign []codeObje
 	return report, nil
 }
 
-// tableColumns lists table's columns as PRAGMA table_info reports them.
+// tableColumns lists table's columns as PRAGMA table_xinfo reports them.
 func tableColumns(ctx context.Context, q queryer, table string) ([]column, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
+	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull", dflt_value, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid`, table)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -207,7 +302,7 @@ func tableColumns(ctx context.Context, q queryer, table string) ([]column, error
 	var cols []column
 	for rows.Next() {
 		var c column
-		if err := rows.Scan(&c.name, &c.typ, &c.notNull, &c.dflt); err != nil {
+		if err := rows.Scan(&c.name, &c.typ, &c.notNull, &c.dflt, &c.hidden); err != nil {
 			return nil, translate(err)
 		}
 		cols = append(cols, c)
@@ -283,6 +378,19 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	}
 	if err := plan.readUsers(ctx, conn); err != nil {
 		return nil, err
+	}
+	if plan.usersShape, err = readLegacyShape(ctx, conn, "users", userColumns, plan.users); err != nil {
+		return nil, err
+	}
+	if plan.roles != nil {
+		if plan.rolesShape, err = readLegacyShape(ctx, conn, "roles", roleColumns, plan.roles); err != nil {
+			return nil, err
+		}
+	}
+	if plan.userRoles != nil {
+		if plan.linksShape, err = readLegacyShape(ctx, conn, "user_roles", append([]string{plan.roleRef}, userRoleColumns...), plan.userRoles); err != nil {
+			return nil, err
+		}
 	}
 	for _, table := range adoptedTables {
 		if !slices.Contains(state.tables, table) {
@@ -535,16 +643,13 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 	}
 
 	// users
-	kept := extras(p.users, userColumns...)
 	for _, c := range []string{"updated_at", "disabled_at", "last_login_at"} {
 		if !hasColumn(p.users, c) {
 			report.added = append(report.added, "users."+c)
 		}
 	}
 	report.added = append(report.added, "users.email_normalized")
-	for _, c := range kept {
-		report.kept = append(report.kept, "users."+c.name)
-	}
+	report.keep("users", p.usersShape)
 	if err := exec(createTable("ctitui_adopt_users", `
 		id               TEXT PRIMARY KEY NOT NULL,
 		email            TEXT NOT NULL,
@@ -553,10 +658,13 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 		created_at       TEXT NOT NULL,
 		updated_at       TEXT NOT NULL,
 		disabled_at      TEXT,
-		last_login_at    TEXT`, kept, false)); err != nil {
+		last_login_at    TEXT`, p.usersShape, false)); err != nil {
 		return err
 	}
-	keptNames := columnList(kept)
+	if err := checkKept(ctx, tx, "users", "ctitui_adopt_users", p.usersShape); err != nil {
+		return err
+	}
+	keptNames := columnList(p.usersShape)
 	if err := exec(`INSERT INTO ctitui_adopt_users (id, email, email_normalized, hashed_password, created_at, updated_at` + keptNames + `)
 		SELECT id, email, '', hashed_password, '', ''` + keptNames + ` FROM users`); err != nil {
 		return err
@@ -608,15 +716,15 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 		description TEXT NOT NULL DEFAULT ''`
 	if p.roles == nil {
 		report.added = append(report.added, "roles")
-		if err := exec(createTable("roles", roleBody, nil, false)); err != nil {
+		if err := exec(createTable("roles", roleBody, legacyShape{}, false)); err != nil {
 			return err
 		}
 	} else {
-		keptRoles := extras(p.roles, roleColumns...)
-		for _, c := range keptRoles {
-			report.kept = append(report.kept, "roles."+c.name)
+		report.keep("roles", p.rolesShape)
+		if err := exec(createTable("ctitui_adopt_roles", roleBody, p.rolesShape, false)); err != nil {
+			return err
 		}
-		if err := exec(createTable("ctitui_adopt_roles", roleBody, keptRoles, false)); err != nil {
+		if err := checkKept(ctx, tx, "roles", "ctitui_adopt_roles", p.rolesShape); err != nil {
 			return err
 		}
 		id, desc := "NULL", "''"
@@ -626,7 +734,7 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 		if hasColumn(p.roles, "description") {
 			desc = "COALESCE(description, '')"
 		}
-		names := columnList(keptRoles)
+		names := columnList(p.rolesShape)
 		if err := exec(`INSERT INTO ctitui_adopt_roles (id, name, description` + names + `) SELECT ` + id + `, name, ` + desc + names + ` FROM roles`); err != nil {
 			return err
 		}
@@ -651,15 +759,15 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 		role_id INTEGER NOT NULL REFERENCES roles (id) ON DELETE RESTRICT`
 	if p.userRoles == nil {
 		report.added = append(report.added, "user_roles")
-		if err := exec(createTable("user_roles", linkBody, nil, true)); err != nil {
+		if err := exec(createTable("user_roles", linkBody, legacyShape{}, true)); err != nil {
 			return err
 		}
 	} else {
-		keptLinks := extras(p.userRoles, append([]string{p.roleRef}, userRoleColumns...)...)
-		for _, c := range keptLinks {
-			report.kept = append(report.kept, "user_roles."+c.name)
+		report.keep("user_roles", p.linksShape)
+		if err := exec(createTable("ctitui_adopt_user_roles", linkBody, p.linksShape, true)); err != nil {
+			return err
 		}
-		if err := exec(createTable("ctitui_adopt_user_roles", linkBody, keptLinks, true)); err != nil {
+		if err := checkKept(ctx, tx, "user_roles", "ctitui_adopt_user_roles", p.linksShape); err != nil {
 			return err
 		}
 		roleID := "role_id"
@@ -672,7 +780,7 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 			}
 			roleID = "(SELECT r.id FROM roles r WHERE r.name = ur." + ref + ")"
 		}
-		names := columnList(keptLinks)
+		names := columnList(p.linksShape)
 		// Only exact duplicate links are dropped; any other conflict fails.
 		if err := exec(`INSERT INTO ctitui_adopt_user_roles (user_id, role_id` + names + `) SELECT user_id, ` + roleID + names +
 			` FROM user_roles ur WHERE true ON CONFLICT (user_id, role_id) DO NOTHING`); err != nil {
@@ -727,27 +835,35 @@ func (p *adoptPlan) apply(ctx context.Context, tx *sql.Tx, report *adoptReport) 
 	return checkForeignKeys(ctx, tx)
 }
 
-// createTable renders CREATE TABLE name with ctitui's columns (body) followed
-// by the kept legacy columns.
-func createTable(name, body string, kept []column, withoutRowID bool) string {
+// createTable renders CREATE TABLE name with ctitui's columns (body)
+// followed by what the legacy table keeps.
+func createTable(name, body string, shape legacyShape, withoutRowID bool) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + name + " (" + body)
-	for _, c := range kept {
-		b.WriteString(",\n\t\t" + c.definition())
+	for _, c := range shape.kept {
+		b.WriteString(",\n\t\t" + c.def)
 	}
 	if withoutRowID {
-		b.WriteString(",\n\t\tPRIMARY KEY (user_id, role_id)\n\t) WITHOUT ROWID")
-	} else {
-		b.WriteString("\n\t)")
+		b.WriteString(",\n\t\tPRIMARY KEY (user_id, role_id)")
+	}
+	for _, c := range shape.constraints {
+		b.WriteString(",\n\t\t" + c)
+	}
+	b.WriteString("\n\t)")
+	if withoutRowID {
+		b.WriteString(" WITHOUT ROWID")
 	}
 	return b.String()
 }
 
-// columnList renders ", a, b" for the kept columns, or "".
-func columnList(cols []column) string {
+// columnList renders ", a, b" for the kept columns that hold values (not
+// generated ones), or "".
+func columnList(shape legacyShape) string {
 	var b strings.Builder
-	for _, c := range cols {
-		b.WriteString(", " + quoteIdent(c.name))
+	for _, c := range shape.kept {
+		if !c.generated {
+			b.WriteString(", " + quoteIdent(c.name))
+		}
 	}
 	return b.String()
 }

@@ -783,3 +783,61 @@ func TestOpenAdoptionIsNotInjectedThroughColumnTypes(t *testing.T) {
 		t.Errorf("kept columns = %q; want ann/integer", got)
 	}
 }
+
+// TestOpenAdoptionKeepsOrNamesColumnRules: the legacy columns adoption
+// keeps keep their COLLATE, CHECK, REFERENCES and generation rules; rules it
+// cannot keep (on the columns ctitui defines, or that read them, or a NOT
+// NULL without a default) are named in the report, never dropped silently.
+func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	writeSQLite(t, path,
+		`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT)`,
+		`INSERT INTO teams VALUES (1, 'red')`,
+		`CREATE TABLE users (
+			id TEXT PRIMARY KEY,
+			email TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(email) > 3),
+			hashed_password TEXT NOT NULL,
+			created_at TEXT NOT NULL,
+			is_active BOOLEAN NOT NULL DEFAULT 1,
+			nickname TEXT COLLATE NOCASE,
+			domain TEXT GENERATED ALWAYS AS (substr(email, instr(email, '@') + 1)) VIRTUAL,
+			score INTEGER CHECK (score BETWEEN 0 AND 100),
+			team_id INTEGER REFERENCES teams (id),
+			legacy_flag TEXT NOT NULL,
+			CONSTRAINT ck_active CHECK (is_active IN (0, 1)),
+			CHECK (hashed_password <> '')
+		)`,
+		`INSERT INTO users (id, email, hashed_password, created_at, nickname, score, team_id, legacy_flag)
+			VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'Ann', 50, 1, 'x')`,
+	)
+	var told notes
+	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+	report := strings.Join(told.all(), "\n")
+	for _, want := range []string{"users.email COLLATE NOCASE", "users.email CHECK (length(email) > 3)",
+		"users.legacy_flag NOT NULL", "users CHECK (hashed_password <> '')", "did not keep"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("adoption report %q does not name %q", report, want)
+		}
+	}
+	raw := openRawSQLite(t, path, false)
+	if got := queryStrings(t, raw, `SELECT domain FROM users WHERE nickname = 'ANN'`); !slices.Equal(got, []string{"example.org"}) {
+		t.Errorf("generated domain of the nickname 'ANN' (COLLATE NOCASE) = %q; want example.org", got)
+	}
+	if got := queryStrings(t, raw, `SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'domain'`); !slices.Equal(got, []string{"2"}) {
+		t.Errorf("users.domain hidden = %q; want 2 (still a generated column)", got)
+	}
+	if got := queryStrings(t, raw, `SELECT "table" FROM pragma_foreign_key_list('users') WHERE "from" = 'team_id'`); !slices.Equal(got, []string{"teams"}) {
+		t.Errorf("users.team_id references %q; want teams", got)
+	}
+	for _, stmt := range []string{`UPDATE users SET score = 101`, `UPDATE users SET is_active = 5`} {
+		if _, err := raw.Exec(stmt); err == nil || !strings.Contains(err.Error(), "CHECK") {
+			t.Errorf("%s after adoption: %v; want the kept CHECK to refuse it", stmt, err)
+		}
+	}
+	// ctitui adds users although legacy_flag has no default.
+	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+	if _, err := svc.Register(ctx, "bo@example.org", "correct horse battery staple", nil); err != nil {
+		t.Errorf("Register after adoption: %v", err)
+	}
+}

@@ -17,8 +17,9 @@ import (
 // keep a copy of it before they change it, even though SQLite cannot make a
 // copy of it that passes its own integrity check.
 
-// damagePage overwrites the middle of page number page of the file at path
-// with junk, as a failing disk would, leaving its header readable.
+// damagePage overwrites the second half of page number page of the file at
+// path, where a b-tree page keeps its cells, with junk, as a failing disk
+// would, leaving the file's header readable.
 func damagePage(t *testing.T, path string, page int64) {
 	t.Helper()
 	raw := openRawSQLite(t, path, true)
@@ -29,7 +30,7 @@ func damagePage(t *testing.T, path string, page int64) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", int(size)/8)), (page-1)*size+size/4); err != nil {
+	if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", int(size)/8)), (page-1)*size+size/2); err != nil {
 		t.Fatal(err)
 	}
 }
