@@ -121,7 +121,9 @@ func readLegacyShape(ctx context.Context, q queryer, table string, ours []string
 	if len(def.columns) != len(cols) || slices.ContainsFunc(def.columns, func(c columnDef) bool { return !hasColumn(cols, c.name) }) {
 		return shape, fmt.Errorf("cannot read the definition of table %s: it does not name the columns SQLite reports", table)
 	}
-	isOurs := func(name string) bool { return slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, name) }) }
+	isOurs := func(name string) bool {
+		return slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, name) })
+	}
 	readsOurs := func(toks []sqlToken) bool { return slices.ContainsFunc(names(toks), isOurs) }
 	for _, c := range def.columns {
 		typ, clauses := c.clauses()
@@ -225,7 +227,7 @@ type adoptPlan struct {
 	// What each legacy table keeps besides ctitui's columns.
 	usersShape, rolesShape, linksShape legacyShape
 	rows                               []legacyUser
-	saved     []string // the file's own indexes and triggers on the rebuilt tables
+	saved                              []string // the file's own indexes and triggers on the rebuilt tables
 }
 
 // adoptedTables are rebuilt by adoption; other tables of the file stay as they are.
