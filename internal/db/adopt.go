@@ -227,7 +227,7 @@ type adoptPlan struct {
 	// What each legacy table keeps besides ctitui's columns.
 	usersShape, rolesShape, linksShape legacyShape
 	rows                               []legacyUser
-	saved                              []string // the file's own indexes and triggers on the rebuilt tables
+	saved                              []string // the file's own indexes on the rebuilt tables
 }
 
 // adoptedTables are rebuilt by adoption; other tables of the file stay as they are.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +81,44 @@ func TestConnectionsDistrustTheFilesSchema(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s connection read a view over pragma_table_info; want it refused (trusted_schema=OFF)", name)
 		}
+	}
+}
+
+// TestCheckReplacement: the last check before a built file is swapped in
+// refuses one that runs foreign code, lacks ctitui's own, or is not at the
+// latest schema.
+func TestCheckReplacement(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name  string
+		stmts []string
+		want  string
+	}{
+		{"whole", nil, ""},
+		{"a foreign trigger", []string{`CREATE TRIGGER x AFTER INSERT ON users BEGIN SELECT 1; END`}, "ctitui did not create"},
+		{"a foreign view", []string{`CREATE VIEW v AS SELECT 1`}, "ctitui did not create"},
+		{"a trigger missing", []string{`DROP TRIGGER users_order_insert`}, "missing"},
+		{"an older schema", []string{`DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`}, "schema version"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := t.TempDir() + "/built.db"
+			s, err := Open(ctx, path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range tt.stmts {
+				if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			if err := s.db.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&s.version); err != nil {
+				t.Fatal(err)
+			}
+			err = s.checkReplacement(ctx)
+			s.Close()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("checkReplacement = %v; want %q", err, tt.want)
+			}
+		})
 	}
 }
