@@ -13,8 +13,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -49,14 +52,19 @@ func ParseFormat(name, file string) (Format, error) {
 // Columns are the fields of a record, in the order export writes them.
 var Columns = []string{"id", "email", "roles", "disabled", "disabled_at", "created_at", "updated_at", "last_login_at", "hashed_password", "password"}
 
-// maxLine bounds one record: no valid record comes near it, and a file
-// without line breaks must not be read into memory whole.
-const maxLine = 1 << 20
+// maxRecord bounds one record, in bytes of the file: no valid record comes
+// near it, and a file without line breaks (or with a quoted field that
+// never ends) must not be read into memory whole.
+const maxRecord = 1 << 20
+
+// ErrRecordTooLong reports a record longer than the limit; Read stops there.
+var ErrRecordTooLong = fmt.Errorf("longer than %d bytes", maxRecord)
 
 // Read parses r in format f and calls fn with each record in order.
 // Problems with one record are reported in its Err field and reading goes
 // on, so that every bad line can be listed; a problem with the file as a
-// whole (an unreadable header, an I/O error) ends reading with an error.
+// whole (an unreadable header, a record over 1 MiB, an I/O error) ends
+// reading with an error.
 func Read(r io.Reader, f Format, fn func(user.ImportRecord) error) error {
 	if f == JSONL {
 		return readJSONL(r, fn)
@@ -64,17 +72,70 @@ func Read(r io.Reader, f Format, fn func(user.ImportRecord) error) error {
 	return readCSV(r, fn)
 }
 
+// bufSize is the size of the buffer between the file and csv.Reader: what
+// the reader may have read ahead of the record it is parsing.
+const bufSize = 4096
+
+// recordLimit stops delivering bytes to a csv.Reader once it has been
+// given more than maxRecord bytes past the start of the record it is
+// reading (plus what its buffer holds ahead). csv.Reader gathers a record
+// line by line, a quoted field across any number of lines, into memory;
+// this is what bounds that memory.
+type recordLimit struct {
+	r     io.Reader
+	read  int64 // bytes delivered
+	limit int64
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.read >= l.limit {
+		return 0, ErrRecordTooLong
+	}
+	if rest := l.limit - l.read; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
+
+// startRecord allows the next record, starting at offset, its bytes.
+func (l *recordLimit) startRecord(offset int64) { l.limit = offset + maxRecord + bufSize }
+
 func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
-	br := bufio.NewReader(r)
+	lim := &recordLimit{r: r}
+	lim.startRecord(0)
+	br := bufio.NewReaderSize(lim, bufSize) // csv.Reader reads through it, not through a buffer of its own
 	// A byte-order mark (spreadsheets write one) is not part of the header;
 	// left in, it would break a quoted first column.
+	var base int64
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
 		br.Discard(3) //nolint:errcheck // the bytes were just peeked
+		base = 3
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	header, err := cr.Read()
+	// read reads one record, and fails reading as a whole on one that is
+	// too long, naming the line where it starts.
+	prevLine := 0
+	read := func() ([]string, error) {
+		start := cr.InputOffset()
+		lim.startRecord(base + start)
+		fields, err := cr.Read()
+		if errors.Is(err, ErrRecordTooLong) || (err == nil && cr.InputOffset()-start > maxRecord) {
+			line := prevLine + 1
+			if len(fields) > 0 {
+				line, _ = cr.FieldPos(0)
+			}
+			return nil, fmt.Errorf("line %d: a record %w; is this a CSV file?", line, ErrRecordTooLong)
+		}
+		if err == nil {
+			prevLine, _ = cr.FieldPos(0)
+		}
+		return fields, err
+	}
+	header, err := read()
 	if errors.Is(err, io.EOF) {
 		return errors.New("the file is empty: want a header row such as email,roles,password")
 	}
@@ -84,7 +145,7 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 	index := map[string]int{}
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
-		if !known(name) {
+		if _, known := user.FieldNamed(name); !known {
 			return fmt.Errorf("header: unknown column %q (known: %s)", name, strings.Join(Columns, ", "))
 		}
 		if _, dup := index[name]; dup {
@@ -95,8 +156,9 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 	if _, ok := index["email"]; !ok {
 		return errors.New("header: no email column")
 	}
+	width := len(header)
 	for {
-		fields, err := cr.Read()
+		fields, err := read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -106,6 +168,7 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 			if err := fn(user.ImportRecord{Line: parseErr.StartLine, Err: fmt.Errorf("malformed CSV: %v", parseErr.Err)}); err != nil {
 				return err
 			}
+			prevLine = parseErr.Line
 			continue
 		}
 		if err != nil {
@@ -115,15 +178,15 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 			continue // a blank line
 		}
 		line, _ := cr.FieldPos(0)
-		get := func(name string) string {
+		get := func(name string) (string, bool) {
 			if i, ok := index[name]; ok && i < len(fields) {
-				return fields[i]
+				return UnescapeFormula(fields[i]), true
 			}
-			return ""
+			return "", false
 		}
 		rec := user.ImportRecord{Line: line}
-		if len(fields) != len(header) {
-			rec.Err = fmt.Errorf("%d fields, the header has %d", len(fields), len(header))
+		if len(fields) != width {
+			rec.Err = fmt.Errorf("%d fields, the header has %d", len(fields), width)
 		} else {
 			rec.Err = fill(&rec, get)
 		}
@@ -133,38 +196,47 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 	}
 }
 
-func known(name string) bool {
-	for _, c := range Columns {
-		if c == name {
-			return true
+// fill sets rec's fields, and rec.Given, from the text values get returns
+// (ok when the file has the field at all). An empty value gives nothing.
+func fill(rec *user.ImportRecord, get func(string) (string, bool)) error {
+	value := func(name string, trim bool) string {
+		v, ok := get(name)
+		if trim {
+			v = strings.TrimSpace(v)
 		}
+		if ok && v != "" {
+			f, _ := user.FieldNamed(name)
+			rec.Given |= f
+		}
+		return v
 	}
-	return false
-}
-
-// fill sets rec's fields from the text values get returns.
-func fill(rec *user.ImportRecord, get func(string) string) error {
-	rec.ID = strings.TrimSpace(get("id"))
-	rec.Email = get("email")
-	rec.Roles = user.SplitRoles(get("roles"))
-	rec.Password = get("password")
-	rec.HashedPassword = strings.TrimSpace(get("hashed_password"))
+	rec.ID = value("id", true)
+	rec.Email = value("email", false)
+	rec.Roles = user.SplitRoles(value("roles", false))
+	if len(rec.Roles) == 0 {
+		rec.Given &^= user.FieldRoles // "," or " ": no role named
+	}
+	rec.Password = value("password", false)
+	rec.HashedPassword = value("hashed_password", true)
 	for _, f := range []struct {
 		name string
 		dst  *time.Time
 	}{{"created_at", &rec.CreatedAt}, {"updated_at", &rec.UpdatedAt}, {"disabled_at", &rec.DisabledAt}, {"last_login_at", &rec.LastLoginAt}} {
-		t, err := parseTime(get(f.name))
+		t, err := parseTime(value(f.name, true))
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 		*f.dst = t
 	}
-	switch d := strings.ToLower(strings.TrimSpace(get("disabled"))); d {
+	switch d := strings.ToLower(value("disabled", true)); d {
 	case "", "false", "0", "no":
 	case "true", "1", "yes":
 		rec.Disabled = true
 	default:
 		return fmt.Errorf("disabled: %q is not true or false", d)
+	}
+	if rec.Has(user.FieldDisabled|user.FieldDisabledAt) && !rec.Disabled {
+		return errors.New("disabled is false but disabled_at is set")
 	}
 	return nil
 }
@@ -182,27 +254,19 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// jsonRecord is a JSON Lines record. Roles may be an array or a string.
-type jsonRecord struct {
-	ID             string          `json:"id"`
-	Email          string          `json:"email"`
-	Roles          json.RawMessage `json:"roles"`
-	Disabled       *bool           `json:"disabled"`
-	DisabledAt     *string         `json:"disabled_at"`
-	CreatedAt      *string         `json:"created_at"`
-	UpdatedAt      *string         `json:"updated_at"`
-	LastLoginAt    *string         `json:"last_login_at"`
-	HashedPassword string          `json:"hashed_password"`
-	Password       string          `json:"password"`
-}
-
 func readJSONL(r io.Reader, fn func(user.ImportRecord) error) error {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
+	sc.Buffer(make([]byte, 64*1024), maxRecord)
 	line := 0
 	for sc.Scan() {
 		line++
-		text := bytes.TrimSpace(sc.Bytes())
+		text := sc.Bytes()
+		if line == 1 {
+			// A byte-order mark, as some editors write one, is not part of
+			// the first record.
+			text = bytes.TrimPrefix(text, []byte("\ufeff"))
+		}
+		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
 			continue
 		}
@@ -213,46 +277,155 @@ func readJSONL(r io.Reader, fn func(user.ImportRecord) error) error {
 		}
 	}
 	if errors.Is(sc.Err(), bufio.ErrTooLong) {
-		return fmt.Errorf("line %d: longer than %d bytes", line+1, maxLine)
+		return fmt.Errorf("line %d: a record %w", line+1, ErrRecordTooLong)
 	}
 	return sc.Err()
 }
 
+// decodeJSONRecord reads one JSON object into rec. It is stricter than
+// encoding/json, which matches keys without regard to case, keeps the last
+// of two equal keys and turns invalid UTF-8 and lone surrogates into U+FFFD:
+// each of those lets two readers see two different records in one line. So
+// every key must be a column name exactly, at most once, and the text valid
+// Unicode.
 func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
+	if !utf8.Valid(text) {
+		return errors.New("malformed JSON: the line is not valid UTF-8")
+	}
+	if err := checkSurrogates(text); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.DisallowUnknownFields()
-	var j jsonRecord
-	if err := dec.Decode(&j); err != nil {
+	if tok, err := dec.Token(); err != nil {
+		return fmt.Errorf("malformed JSON: %v", err)
+	} else if tok != json.Delim('{') {
+		return errors.New("malformed JSON: want an object such as {\"email\": \"alice@example.org\"}")
+	}
+	values := map[string]string{}
+	var (
+		roles    []string
+		rolesSet bool
+		rolesErr error // reported after the email is known
+	)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("malformed JSON: %v", err)
+		}
+		key, _ := tok.(string) // inside an object, a token here is a key
+		if _, known := user.FieldNamed(key); !known {
+			return fmt.Errorf("unknown field %q (known, in lower case: %s)", key, strings.Join(Columns, ", "))
+		}
+		if _, dup := values[key]; dup || (key == "roles" && rolesSet) {
+			return fmt.Errorf("field %q appears twice", key)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fmt.Errorf("malformed JSON: %v", err)
+		}
+		switch key {
+		case "roles":
+			rolesSet = true
+			roles, rolesErr = jsonRoles(raw)
+		case "disabled":
+			var b *bool
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return fmt.Errorf("malformed JSON: disabled: want true, false or null")
+			}
+			values[key] = ""
+			if b != nil {
+				values[key] = strconv.FormatBool(*b)
+			}
+		default:
+			var s *string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return fmt.Errorf("malformed JSON: %s: want a string or null", key)
+			}
+			values[key] = ""
+			if s != nil {
+				values[key] = *s
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
 		return fmt.Errorf("malformed JSON: %v", err)
 	}
 	if rest := bytes.TrimSpace(text[dec.InputOffset():]); len(rest) > 0 {
 		return errors.New("malformed JSON: more than one value on the line")
 	}
-	values := map[string]string{"id": j.ID, "email": j.Email, "password": j.Password, "hashed_password": j.HashedPassword}
-	for name, p := range map[string]*string{"created_at": j.CreatedAt, "updated_at": j.UpdatedAt, "disabled_at": j.DisabledAt, "last_login_at": j.LastLoginAt} {
-		if p != nil {
-			values[name] = *p
-		}
-	}
-	if j.Disabled != nil && *j.Disabled {
-		values["disabled"] = "true"
-	}
-	if err := fill(rec, func(name string) string { return values[name] }); err != nil {
+	if err := fill(rec, func(name string) (string, bool) {
+		v, ok := values[name]
+		return v, ok
+	}); err != nil {
 		return err
 	}
-	if len(j.Roles) > 0 && string(j.Roles) != "null" {
-		var list []string
-		var cell string
+	if rolesErr != nil {
+		return rolesErr
+	}
+	if len(roles) > 0 {
+		rec.Roles = roles
+		rec.Given |= user.FieldRoles
+	}
+	return nil
+}
+
+// jsonRoles reads roles given as an array of names, a string such as
+// "admin,analyst", or null.
+func jsonRoles(raw json.RawMessage) ([]string, error) {
+	var list []string
+	var cell *string
+	switch {
+	case json.Unmarshal(raw, &list) == nil:
+		return slices.DeleteFunc(list, func(s string) bool { return s == "" }), nil
+	case json.Unmarshal(raw, &cell) == nil:
+		if cell == nil {
+			return nil, nil
+		}
+		return user.SplitRoles(*cell), nil
+	}
+	return nil, errors.New("roles: want an array of names or a string such as \"admin,analyst\"")
+}
+
+// checkSurrogates refuses a \u escape of half a UTF-16 surrogate pair,
+// which encoding/json would read as U+FFFD and other readers as something
+// else. Text is valid UTF-8; a backslash in valid JSON only ever starts an
+// escape inside a string.
+func checkSurrogates(text []byte) error {
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		if i+1 < len(text) && text[i+1] != 'u' {
+			i++ // \" \\ \n and the like
+			continue
+		}
+		r, ok := hex4(text, i+2)
+		if !ok {
+			continue // malformed; the decoder says so
+		}
 		switch {
-		case json.Unmarshal(j.Roles, &list) == nil:
-			rec.Roles = list
-		case json.Unmarshal(j.Roles, &cell) == nil:
-			rec.Roles = user.SplitRoles(cell)
+		case r >= 0xd800 && r < 0xdc00:
+			low, ok := hex4(text, i+8)
+			if !ok || i+7 >= len(text) || text[i+6] != '\\' || text[i+7] != 'u' || low < 0xdc00 || low >= 0xe000 {
+				return errors.New("malformed JSON: a \\u escape of a lone UTF-16 surrogate")
+			}
+			i += 11
+		case r >= 0xdc00 && r < 0xe000:
+			return errors.New("malformed JSON: a \\u escape of a lone UTF-16 surrogate")
 		default:
-			return errors.New("roles: want an array of names or a string such as \"admin,analyst\"")
+			i += 5
 		}
 	}
 	return nil
+}
+
+// hex4 reads the four hex digits at text[i:].
+func hex4(text []byte, i int) (rune, bool) {
+	if i+4 > len(text) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(text[i:i+4]), 16, 16)
+	return rune(v), err == nil
 }
 
 // Writer writes users in one format, streaming.
@@ -274,7 +447,7 @@ func NewWriter(w io.Writer, f Format, hashes bool) (*Writer, error) {
 		return wr, nil
 	}
 	wr.csv = csv.NewWriter(w)
-	return wr, wr.csv.Write(wr.columns())
+	return wr, wr.csv.Write(wr.columns()) // column names never need EscapeFormula
 }
 
 func (wr *Writer) columns() []string {
@@ -302,6 +475,9 @@ func (wr *Writer) Write(u user.User) error {
 		user.FormatTime(u.CreatedAt), user.FormatTime(u.UpdatedAt), user.FormatTime(u.LastLoginAt)}
 	if wr.hashes {
 		rec = append(rec, u.PasswordHash)
+	}
+	for i, cell := range rec {
+		rec[i] = EscapeFormula(cell) // Read undoes it
 	}
 	return wr.csv.Write(rec)
 }

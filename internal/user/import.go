@@ -19,19 +19,68 @@ import (
 type ImportRecord struct {
 	Line  int    // where the record starts in the file, for error messages
 	Err   error  // a problem the parser found; the record is invalid
+	Given Field  // the set of fields the record gives a value for
 	ID    string // kept when given, so that an export imports as the same users
 	Email string
 	Roles []string // role names as written; none means DefaultRole
-	// Exactly one of Password (hashed on import) and HashedPassword (an
-	// argon2id PHC or bcrypt string, stored as it is) is set.
+	// At most one of Password (hashed on import) and HashedPassword (an
+	// argon2id PHC or bcrypt string, or password.NoPassword, stored as it
+	// is) is set.
 	Password       string
 	HashedPassword string
 	CreatedAt      time.Time // zero means now
 	UpdatedAt      time.Time // zero means CreatedAt
 	DisabledAt     time.Time
-	Disabled       bool // disabled with no time given: disabled at import
+	Disabled       bool // with FieldDisabled given: the record's disabled state
 	LastLoginAt    time.Time
 }
+
+// Field is a set of the fields of an import record, one bit each.
+type Field uint16
+
+// The fields of an import record. A file gives a field when it has the
+// column (CSV) or the key (JSON Lines) with a value that is not empty: an
+// empty cell, "", null and [] give nothing, exactly as a missing column or
+// key. A new user takes defaults for what is not given; an update
+// (--on-conflict update) changes only what is given.
+const (
+	FieldID Field = 1 << iota
+	FieldEmail
+	FieldRoles
+	FieldDisabled
+	FieldDisabledAt
+	FieldCreatedAt
+	FieldUpdatedAt
+	FieldLastLoginAt
+	FieldHashedPassword
+	FieldPassword
+)
+
+var fieldNames = []string{"id", "email", "roles", "disabled", "disabled_at", "created_at", "updated_at", "last_login_at", "hashed_password", "password"}
+
+// FieldNamed returns the field with the column name name.
+func FieldNamed(name string) (Field, bool) {
+	for i, n := range fieldNames {
+		if n == name {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}
+
+// String lists the column names of the fields in f, comma-separated.
+func (f Field) String() string {
+	var names []string
+	for i, n := range fieldNames {
+		if f&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// Has reports whether r gives every field in f.
+func (r ImportRecord) Has(f Field) bool { return r.Given&f == f }
 
 // ImportSource yields the records of an import, in file order, each time
 // Records is called: an import reads them once to validate and once to write.
