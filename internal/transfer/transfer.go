@@ -314,10 +314,10 @@ func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
 		}
 		key, _ := tok.(string) // inside an object, a token here is a key
 		if _, known := user.FieldNamed(key); !known {
-			return fmt.Errorf("unknown field %q (known, in lower case: %s)", key, strings.Join(Columns, ", "))
+			return fmt.Errorf("malformed JSON: unknown field %q (known, in lower case: %s)", key, strings.Join(Columns, ", "))
 		}
 		if _, dup := values[key]; dup || (key == "roles" && rolesSet) {
-			return fmt.Errorf("field %q appears twice", key)
+			return fmt.Errorf("malformed JSON: field %q appears twice", key)
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
