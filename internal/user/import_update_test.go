@@ -132,7 +132,7 @@ func TestImportUpdateOnlyGivenFields(t *testing.T) {
 	hash := cheapHash(t, "an imported passphrase")
 	tests := []struct {
 		name, file   string
-		email        string   // the user the record is about
+		email        string // the user the record is about
 		want         func(u *user.User, now time.Time, newHash string)
 		audit        []string // substrings of the one import audit entry; nil: none
 		notInAudit   []string
