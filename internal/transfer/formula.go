@@ -8,8 +8,12 @@ import "strings"
 // take as "this is text". ctitui writes such cells with one more quote and
 // reads one quote off again, under a rule that is a bijection on strings:
 //
-//	escape:   s matches ^'*[=+\-@\t\r\x00]  ->  "'" + s
-//	unescape: s matches ^'+[=+\-@\t\r\x00]  ->  s[1:]
+//	escape:   s matches ^'*[=+\-@\t\r\n\x00]  ->  "'" + s
+//	unescape: s matches ^'+[=+\-@\t\r\n\x00]  ->  s[1:]
+//
+// A line feed is in the set too: encoding/csv reads a CR LF inside a quoted
+// field as LF alone, and a cell such as "'\r\n=" must still lose its quote
+// when it comes back as "''\n=".
 //
 // The strings that unescape changes are exactly the images of the strings
 // that escape changes ("'" followed by ^'*X is ^'+X), and escape leaves
@@ -24,7 +28,7 @@ import "strings"
 // c as a formula.
 func formulaStart(c byte) bool {
 	switch c {
-	case '=', '+', '-', '@', '\t', '\r', 0:
+	case '=', '+', '-', '@', '\t', '\r', '\n', 0:
 		return true
 	}
 	return false
