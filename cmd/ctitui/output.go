@@ -128,8 +128,25 @@ func terminalCells(cells []string) []string {
 
 // stdoutIsTerminal reports whether stdout is a terminal.
 func (a *app) stdoutIsTerminal() bool {
-	f, ok := a.stdout.(*os.File)
+	f, ok := a.rawStdout.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// checkedWriter keeps the first error of the writes made through it. Every
+// command prints through one, so that output lost on the way (a full disk,
+// a closed pipe) turns an otherwise successful command into a failure
+// instead of an exit 0 that nobody saw the result of.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // csvWriter writes CSV rows through a csv.Writer, each cell escaped against

@@ -191,3 +191,32 @@ func TestAddGeneratedPasswordToABrokenStdout(t *testing.T) {
 		})
 	}
 }
+
+// Every command whose output cannot be written fails (exit 1) and says so,
+// even when its work is done: a backup's name, the audit chain's head or a
+// listing that did not reach its file must not look like success.
+func TestOutputThatCannotBeWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctitui.db")
+	var stderr bytes.Buffer
+	if code := runIn(t, path, strings.NewReader("a long enough passphrase\n"), io.Discard, &stderr, "user", "add", "--email", "alice@example.org", "--password-stdin"); code != exitOK {
+		t.Fatal(stderr.String())
+	}
+	for _, args := range [][]string{
+		{"backup", filepath.Join(t.TempDir(), "b.db")},
+		{"audit", "verify"},
+		{"audit", "list"},
+		{"user", "list"},
+		{"user", "list", "--format", "json"},
+		{"user", "show", "alice@example.org"},
+		{"user", "set-role", "alice@example.org", "--role", "viewer"},
+		{"user", "export"},
+		{"version"},
+		{"settings"},
+	} {
+		stderr.Reset()
+		code := runIn(t, path, strings.NewReader(""), &failAfter{n: 3}, &stderr, args...)
+		if code != exitFail || !strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("%q with stdout full: exit %d, stderr %q; want %d and the write error", args, code, stderr.String(), exitFail)
+		}
+	}
+}

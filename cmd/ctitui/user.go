@@ -125,7 +125,7 @@ func (a *app) printAdded(f format, u user.User, gen bool, plain string) (shown b
 	case f == formatTable && gen:
 		_, err = fmt.Fprintf(a.stdout, "added %s (%s)\ngenerated password (shown once): %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles), plain)
 		if err == nil {
-			err = syncIfFile(a.stdout)
+			err = syncIfFile(a.rawStdout)
 		}
 		return err == nil, err
 	case f == formatTable:
@@ -137,7 +137,7 @@ func (a *app) printAdded(f format, u user.User, gen bool, plain string) (shown b
 			Password string `json:"generated_password"`
 		}{toJSON(u), plain})
 		if err == nil {
-			err = syncIfFile(a.stdout)
+			err = syncIfFile(a.rawStdout)
 		}
 		return err == nil, err
 	}
