@@ -354,3 +354,22 @@ func rowErr(rep user.ImportReport, line int) error {
 func csvQuote(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// Users imported without a created_at all get the time of the write, many
+// in one millisecond now that the write no longer waits for hashing: their
+// new ids must then follow the order they are written in, or the table's
+// rowids lose the listing's order (and searches their fast plan) until
+// doctor --fix renumbers it.
+func TestImportKeepsUsersInOrder(t *testing.T) {
+	svc, store, _ := newService(t, user.WithClock(func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }))
+	hash := cheapHash(t, "a stored passphrase")
+	var b strings.Builder
+	b.WriteString("email,hashed_password\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "user%03d@example.org,%s\n", i, csvQuote(hash))
+	}
+	mustImport(t, svc, csvFile(b.String()), user.ImportOptions{})
+	if inOrder, err := store.UsersInOrder(context.Background()); err != nil || !inOrder {
+		t.Errorf("UsersInOrder after importing 300 users in one millisecond = %v, %v; want true", inOrder, err)
+	}
+}
