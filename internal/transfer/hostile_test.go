@@ -3,6 +3,7 @@ package transfer_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -186,6 +187,17 @@ func TestReadBoundsRecordSize(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].Password != big || got[1].Err != "" {
 		t.Errorf("Read of a CSV record just under 1 MiB = %d records, %v; want two valid ones", len(got), err)
 	}
+	// The limit is per record: a file of many records is as long as it is.
+	var many strings.Builder
+	many.WriteString("email,password\n")
+	for i := range 5 {
+		fmt.Fprintf(&many, "u%d@x.org,\"%s\n%s\"\n", i, big[:600_000], big[:1000])
+	}
+	got, err = readAll(many.String(), transfer.CSV)
+	if err != nil || len(got) != 5 {
+		t.Errorf("Read of five 600 kB records = %d records, %v; want five", len(got), err)
+	}
+
 	over := "email,password\na@x.org,\"" + strings.Repeat("p", 1<<20) + "\"\nb@x.org,x\n"
 	got, err = readAll(over, transfer.CSV)
 	if err == nil || !strings.Contains(err.Error(), "line 2") || len(got) != 0 {

@@ -857,6 +857,17 @@ func TestImportFileChangedBetweenPasses(t *testing.T) {
 		{"a record now names an existing user", recs("a@example.org", "b@example.org", "c@example.org"), recs("a@example.org", "taken@example.org", "c@example.org")},
 		{"a record was added", recs("a@example.org", "b@example.org"), recs("a@example.org", "b@example.org", "c@example.org")},
 		{"a record was removed", recs("a@example.org", "b@example.org", "c@example.org"), recs("a@example.org", "b@example.org")},
+		{"a hash was replaced by garbage", recs("a@example.org", "b@example.org"), func() importSource {
+			r := recs("a@example.org", "b@example.org")
+			r[1].HashedPassword = "not-a-hash"
+			return r
+		}()},
+		{"a plaintext password was swapped in", recs("a@example.org", "b@example.org"), func() importSource {
+			r := recs("a@example.org", "b@example.org")
+			r[1].HashedPassword, r[1].Password = "", "short"
+			r[1].Given = r[1].Given&^user.FieldHashedPassword | user.FieldPassword
+			return r
+		}()},
 	}
 	before := countRows(t, store)
 	for _, tt := range tests {
