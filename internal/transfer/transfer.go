@@ -1,7 +1,12 @@
 // Package transfer reads and writes the files that move users between
 // ctitui databases: CSV with a header row, and JSON Lines. Reading is
 // streaming and strict: an unknown column or field is an error, so that a
-// typo such as "pasword" is not silently dropped.
+// typo such as "pasword" is not silently dropped; a JSON key must be a
+// column name exactly, once, in valid Unicode, so that no other reader of
+// the line sees another record; and no record may take more than 1 MiB of
+// the file, so that a hostile file cannot exhaust memory. CSV cells that a
+// spreadsheet would run as a formula are written with a leading quote, which
+// reading takes off again (see EscapeFormula).
 package transfer
 
 import (
