@@ -393,7 +393,7 @@ func (s *Service) decide(ctx context.Context, f finder, r ImportRecord, hash str
 			return decision{}, err
 		}
 	}
-	u, err := s.newImportedUser(r, email, hash, now)
+	u, err := newImportedUser(r, email, hash, now)
 	if err != nil {
 		return invalid(err)
 	}
@@ -401,7 +401,7 @@ func (s *Service) decide(ctx context.Context, f finder, r ImportRecord, hash str
 }
 
 // newImportedUser is the user r adds: what r gives, defaults for the rest.
-func (s *Service) newImportedUser(r ImportRecord, email, hash string, now time.Time) (User, error) {
+func newImportedUser(r ImportRecord, email, hash string, now time.Time) (User, error) {
 	var roles []Role
 	if r.Has(FieldRoles) {
 		var err error
@@ -420,9 +420,11 @@ func (s *Service) newImportedUser(r ImportRecord, email, hash string, now time.T
 	if r.Has(FieldUpdatedAt) {
 		updated = r.UpdatedAt.UTC().Truncate(time.Millisecond)
 	}
-	id := r.ID
-	if !r.Has(FieldID) {
-		id = s.newID()
+	// Without an id in the record, ID stays empty: the write gives it one,
+	// and validation does not use up the generator's ids.
+	var id string
+	if r.Has(FieldID) {
+		id = r.ID
 	}
 	u := User{ID: id, Email: email, Roles: roles, PasswordHash: password.NoPassword, CreatedAt: created, UpdatedAt: updated}
 	switch {
@@ -752,6 +754,9 @@ func (s *Service) writeRecord(ctx context.Context, tx Tx, r ImportRecord, hash s
 		}
 		rep.Updated++
 		return tx.AppendAudit(ctx, s.audit(now, ActionImport, d.user, "updated by import: "+strings.Join(d.changes, "; ")))
+	}
+	if d.user.ID == "" {
+		d.user.ID = s.newID()
 	}
 	if err := tx.InsertUser(ctx, d.user); err != nil {
 		return recordError(r.Line, err)
