@@ -209,10 +209,12 @@ type importRun struct {
 //     file's email or id fails the import (or is skipped, or updated, as
 //     the policy says) and nothing is half written.
 //
-// The hashes are kept in memory from pass 2 to pass 3: about 130 bytes per
-// plaintext password with the default parameters (a 97-byte PHC string and
-// its header). If the records differ between passes (the file was edited),
-// the import fails and writes nothing.
+// Between the passes the import holds one byte per record (its plan) and,
+// from pass 2 to pass 3, the hashes: 128 bytes per plaintext password with
+// the default parameters (a 97-byte PHC string, allocated as 112, and its
+// 16-byte header), 640 kB for 5,000 users. A file of stored hashes holds
+// none. If the records differ between passes (the file was edited), the
+// import fails and writes nothing.
 func (s *Service) Import(ctx context.Context, src ImportSource, opts ImportOptions) (ImportReport, error) {
 	var rep ImportReport
 	run := &importRun{opts: opts, seed: maphash.MakeSeed()}
@@ -298,10 +300,10 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 // checkRecord checks what a record says on its own, without the database.
 // Roles are checked by decide, which knows the roles a user already holds.
 func (s *Service) checkRecord(r ImportRecord) error {
-	if _, err := checkIdentity(r); err != nil {
+	email, err := checkIdentity(r)
+	if err != nil {
 		return err
 	}
-	email, _ := ValidateEmail(r.Email)
 	switch {
 	case r.Has(FieldPassword) && r.Has(FieldHashedPassword):
 		return errors.New("give password or hashed_password, not both")
