@@ -219,6 +219,9 @@ func TestReadJSONLAmbiguous(t *testing.T) {
 		`{"email":"h@x.org","password":"pair \ud83d\ude00 ok"}`,
 		`{"email":"i@x.org","password":"escaped \\ud800 is text"}`,
 		`{"email":"j@x.org","disabled":false,"disabled":true}`,
+		`{"\u0065mail":"k@x.org","email":"l@x.org"}`,
+		`{"email":"m@x.org","\u0050assword":"x"}`,
+		`{"email":"n\":@x.org","roles":["a\":b"],"password":"{\"email\":1}"}`,
 	}, "\n")
 	checkRecords(t, "ambiguous JSON Lines", in, transfer.JSONL, []rec{
 		{Line: 1, Err: `"EMAIL"`},
@@ -231,6 +234,9 @@ func TestReadJSONLAmbiguous(t *testing.T) {
 		{Line: 8, Email: "h@x.org", Password: "pair 😀 ok"},
 		{Line: 9, Email: "i@x.org", Password: `escaped \ud800 is text`},
 		{Line: 10, Err: `"disabled" appears twice`},
+		{Line: 11, Err: `"email" appears twice`},
+		{Line: 12, Err: `unknown field "Password"`},
+		{Line: 13, Email: `n":@x.org`, Roles: `a":b`, Password: `{"email":1}`},
 	})
 }
 

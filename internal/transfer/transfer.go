@@ -287,6 +287,21 @@ func readJSONL(r io.Reader, fn func(user.ImportRecord) error) error {
 	return sc.Err()
 }
 
+// jsonRecord is a JSON Lines record. A nil pointer is a field that is
+// absent or null.
+type jsonRecord struct {
+	ID             *string         `json:"id"`
+	Email          *string         `json:"email"`
+	Roles          json.RawMessage `json:"roles"` // an array or a string
+	Disabled       *bool           `json:"disabled"`
+	DisabledAt     *string         `json:"disabled_at"`
+	CreatedAt      *string         `json:"created_at"`
+	UpdatedAt      *string         `json:"updated_at"`
+	LastLoginAt    *string         `json:"last_login_at"`
+	HashedPassword *string         `json:"hashed_password"`
+	Password       *string         `json:"password"`
+}
+
 // decodeJSONRecord reads one JSON object into rec. It is stricter than
 // encoding/json, which matches keys without regard to case, keeps the last
 // of two equal keys and turns invalid UTF-8 and lone surrogates into U+FFFD:
@@ -300,63 +315,39 @@ func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
 	if err := checkSurrogates(text); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(text))
-	if tok, err := dec.Token(); err != nil {
-		return fmt.Errorf("malformed JSON: %v", err)
-	} else if tok != json.Delim('{') {
+	if text[0] != '{' {
 		return errors.New("malformed JSON: want an object such as {\"email\": \"alice@example.org\"}")
 	}
-	values := map[string]string{}
-	var (
-		roles    []string
-		rolesSet bool
-		rolesErr error // reported after the email is known
-	)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("malformed JSON: %v", err)
-		}
-		key, _ := tok.(string) // inside an object, a token here is a key
-		if _, known := user.FieldNamed(key); !known {
-			return fmt.Errorf("malformed JSON: unknown field %q (known, in lower case: %s)", key, strings.Join(Columns, ", "))
-		}
-		if _, dup := values[key]; dup || (key == "roles" && rolesSet) {
-			return fmt.Errorf("malformed JSON: field %q appears twice", key)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("malformed JSON: %v", err)
-		}
-		switch key {
-		case "roles":
-			rolesSet = true
-			roles, rolesErr = jsonRoles(raw)
-		case "disabled":
-			var b *bool
-			if err := json.Unmarshal(raw, &b); err != nil {
-				return fmt.Errorf("malformed JSON: disabled: want true, false or null")
-			}
-			values[key] = ""
-			if b != nil {
-				values[key] = strconv.FormatBool(*b)
-			}
-		default:
-			var s *string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return fmt.Errorf("malformed JSON: %s: want a string or null", key)
-			}
-			values[key] = ""
-			if s != nil {
-				values[key] = *s
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	var j jsonRecord
+	if err := dec.Decode(&j); err != nil {
 		return fmt.Errorf("malformed JSON: %v", err)
 	}
 	if rest := bytes.TrimSpace(text[dec.InputOffset():]); len(rest) > 0 {
 		return errors.New("malformed JSON: more than one value on the line")
+	}
+	// The line is one valid object: its keys can be read off it.
+	var seen user.Field
+	for key := range objectKeys(text) {
+		f, known := fieldOf(key)
+		if !known {
+			return fmt.Errorf("malformed JSON: unknown field %q (known, in lower case: %s)", key, strings.Join(Columns, ", "))
+		}
+		if seen&f != 0 {
+			return fmt.Errorf("malformed JSON: field %q appears twice", key)
+		}
+		seen |= f
+	}
+	values := map[string]string{}
+	for name, p := range map[string]*string{"id": j.ID, "email": j.Email, "password": j.Password, "hashed_password": j.HashedPassword,
+		"created_at": j.CreatedAt, "updated_at": j.UpdatedAt, "disabled_at": j.DisabledAt, "last_login_at": j.LastLoginAt} {
+		if p != nil {
+			values[name] = *p
+		}
+	}
+	if j.Disabled != nil {
+		values["disabled"] = strconv.FormatBool(*j.Disabled)
 	}
 	if err := fill(rec, func(name string) (string, bool) {
 		v, ok := values[name]
@@ -364,8 +355,9 @@ func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
 	}); err != nil {
 		return err
 	}
-	if rolesErr != nil {
-		return rolesErr
+	roles, err := jsonRoles(j.Roles)
+	if err != nil {
+		return err
 	}
 	if len(roles) > 0 {
 		rec.Roles = roles
@@ -374,9 +366,63 @@ func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
 	return nil
 }
 
+// fieldOf returns the field whose column name is key, without the copy
+// that a string conversion would make for every key of every line.
+func fieldOf(key []byte) (user.Field, bool) {
+	for _, c := range Columns {
+		if string(key) == c {
+			return user.FieldNamed(c)
+		}
+	}
+	return 0, false
+}
+
+// objectKeys yields the keys of the object text, which must be one valid
+// JSON object, in order and unescaped. A key is only valid until the next.
+func objectKeys(text []byte) func(yield func([]byte) bool) {
+	return func(yield func([]byte) bool) {
+		depth := 0
+		for i := 0; i < len(text); i++ {
+			switch text[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			case '"':
+				end, escaped := i+1, false
+				for ; end < len(text) && text[end] != '"'; end++ {
+					if text[end] == '\\' {
+						end++
+						escaped = true
+					}
+				}
+				next := end + 1
+				for next < len(text) && (text[next] == ' ' || text[next] == '\t' || text[next] == '\r' || text[next] == '\n') {
+					next++
+				}
+				if depth == 1 && next < len(text) && text[next] == ':' {
+					key := text[i+1 : end]
+					if escaped {
+						var unescaped string
+						json.Unmarshal(text[i:end+1], &unescaped) //nolint:errcheck // valid JSON: a valid string
+						key = []byte(unescaped)
+					}
+					if !yield(key) {
+						return
+					}
+				}
+				i = end
+			}
+		}
+	}
+}
+
 // jsonRoles reads roles given as an array of names, a string such as
-// "admin,analyst", or null.
+// "admin,analyst", or null (or nothing).
 func jsonRoles(raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
 	var list []string
 	var cell *string
 	switch {
@@ -397,9 +443,11 @@ func jsonRoles(raw json.RawMessage) ([]string, error) {
 // escape inside a string.
 func checkSurrogates(text []byte) error {
 	for i := 0; i < len(text); i++ {
-		if text[i] != '\\' {
-			continue
+		next := bytes.IndexByte(text[i:], '\\')
+		if next < 0 {
+			return nil
 		}
+		i += next
 		if i+1 < len(text) && text[i+1] != 'u' {
 			i++ // \" \\ \n and the like
 			continue
