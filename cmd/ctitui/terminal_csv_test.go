@@ -126,6 +126,8 @@ func TestCSVToATerminal(t *testing.T) {
 		{"user", "list", "--format", "csv"},
 		{"user", "show", "evil@example.org", "--format", "csv"},
 		{"audit", "list", "--format", "csv"},
+		{"user", "export"},
+		{"user", "export", "--include-hashes"},
 	} {
 		onTTY := runToTerminal(t, path, args...)
 		if terminalUnsafe(onTTY) || strings.Contains(onTTY, "\x1b") {
@@ -147,6 +149,35 @@ func TestCSVToATerminal(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// An export to a terminal is for reading too; to a pipe it is exact data
+// that import reads back.
+func TestJSONLExportToATerminal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctitui.db")
+	var stderr bytes.Buffer
+	if code := runIn(t, path, strings.NewReader(""), io.Discard, &stderr, "user", "add", "--email", "alice@example.org", "--generate-password"); code != exitOK {
+		t.Fatal(stderr.String())
+	}
+	const evil = "x\x1b[2Jy\u009b31m\u202e@evil"
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = raw.Exec(`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
+		VALUES ('u1', ?, 'evil@example.org', '!', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`, evil)
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	onTTY := runToTerminal(t, path, "user", "export", "--format", "jsonl")
+	if terminalUnsafe(onTTY) || strings.Contains(onTTY, "\x1b") {
+		t.Errorf("export --format jsonl on a terminal: %q holds control characters", onTTY)
+	}
+	onPipe := runToPipe(t, path, "user", "export", "--format", "jsonl")
+	if !strings.Contains(onPipe, "\u202e") || !strings.Contains(onPipe, `"x\u001b[2Jy`) {
+		t.Errorf("export --format jsonl on a pipe: %q does not carry the email as it is", onPipe)
 	}
 }
 

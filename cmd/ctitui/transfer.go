@@ -201,6 +201,9 @@ keep such a file like a backup.`,
 		if err != nil {
 			return err
 		}
+		if a.stdoutIsTerminal() {
+			w.ForTerminal() // read on the screen, not imported from it
+		}
 		// Oldest first: the order an import recreates them in.
 		opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes}
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {

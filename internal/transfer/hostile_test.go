@@ -258,3 +258,42 @@ func TestReadDisabledContradiction(t *testing.T) {
 }
 
 var _ = errors.New
+
+// An export shown on a terminal carries no escape sequence or invisible
+// character; formulas stay escaped.
+func TestWriterForTerminal(t *testing.T) {
+	hostile := "x\x1b[2J\x1b]0;pwned\x07y\u009b31m\u202e\u2028@evil"
+	users := append(formulaUsers(), user.User{ID: hostile, Email: hostile, Roles: []user.Role{user.Role(hostile)}, PasswordHash: hostile,
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	for _, format := range []transfer.Format{transfer.CSV, transfer.JSONL} {
+		var buf bytes.Buffer
+		w, err := transfer.NewWriter(&buf, format, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ForTerminal()
+		for _, u := range users {
+			if err := w.Write(u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range buf.String() {
+			if (r < 0x20 && r != '\n') || (r >= 0x7f && r < 0xa0) || r == '\u202e' || r == '\u2028' {
+				t.Errorf("%s for a terminal holds %U:\n%q", format, r, buf.String())
+				break
+			}
+		}
+		if format == transfer.CSV {
+			for _, row := range csvCells(t, buf.String()) {
+				for _, c := range row {
+					if startsFormula(c) {
+						t.Errorf("CSV for a terminal: cell %q starts a formula", c)
+					}
+				}
+			}
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -483,11 +484,26 @@ func hex4(text []byte, i int) (rune, bool) {
 
 // Writer writes users in one format, streaming.
 type Writer struct {
-	format Format
-	hashes bool
-	w      io.Writer
-	csv    *csv.Writer
-	enc    *json.Encoder
+	format   Format
+	hashes   bool
+	terminal bool
+	w        io.Writer
+	csv      *csv.Writer
+	enc      *json.Encoder
+}
+
+// ForTerminal makes w write for a person reading a terminal rather than for
+// a file: every text goes through textsafe.Line, so that no escape sequence
+// or invisible character written into the database by another tool acts on
+// the terminal. What it writes then is no longer exact data.
+func (wr *Writer) ForTerminal() { wr.terminal = true }
+
+// text is s as w writes it.
+func (wr *Writer) text(s string) string {
+	if wr.terminal {
+		return textsafe.Line(s)
+	}
+	return s
 }
 
 // NewWriter returns a Writer of f to w. With hashes, records carry the
@@ -514,13 +530,17 @@ func (wr *Writer) columns() []string {
 // Write writes u.
 func (wr *Writer) Write(u user.User) error {
 	if wr.format == JSONL {
+		roles := roleNames(u.Roles)
+		for i, r := range roles {
+			roles[i] = wr.text(r)
+		}
 		j := map[string]any{
-			"id": u.ID, "email": u.Email, "roles": roleNames(u.Roles), "disabled": u.Disabled(),
+			"id": wr.text(u.ID), "email": wr.text(u.Email), "roles": roles, "disabled": u.Disabled(),
 			"disabled_at": nullTime(u.DisabledAt), "created_at": user.FormatTime(u.CreatedAt),
 			"updated_at": user.FormatTime(u.UpdatedAt), "last_login_at": nullTime(u.LastLoginAt),
 		}
 		if wr.hashes {
-			j["hashed_password"] = u.PasswordHash
+			j["hashed_password"] = wr.text(u.PasswordHash)
 		}
 		return wr.enc.Encode(j)
 	}
@@ -530,7 +550,7 @@ func (wr *Writer) Write(u user.User) error {
 		rec = append(rec, u.PasswordHash)
 	}
 	for i, cell := range rec {
-		rec[i] = EscapeFormula(cell) // Read undoes it
+		rec[i] = wr.text(EscapeFormula(cell)) // Read undoes the escape
 	}
 	return wr.csv.Write(rec)
 }
