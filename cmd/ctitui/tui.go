@@ -46,7 +46,7 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 // terminal returns stdin and stdout when both are terminals.
 func (a *app) terminal() (in, out *os.File, err error) {
 	in, inOK := a.stdin.(*os.File)
-	out, outOK := a.stdout.(*os.File)
+	out, outOK := a.rawStdout.(*os.File)
 	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
 		return nil, nil, usagef("the terminal UI needs a terminal; for scripts use the commands listed by 'ctitui --help'")
 	}

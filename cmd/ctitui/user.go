@@ -2,9 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -80,29 +85,87 @@ func (a *app) userAddCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if gen {
+			// A pipe closed on stdout must come back as a write error, which
+			// removes the user again below, rather than kill ctitui (SIGPIPE)
+			// between creating the user and showing its only copy of the
+			// password.
+			sigpipe := make(chan os.Signal, 1)
+			signal.Notify(sigpipe, syscall.SIGPIPE)
+			defer signal.Stop(sigpipe)
+		}
 		u, err := svc.Register(cmd.Context(), email, plain, parsed)
 		if err != nil {
 			return err
 		}
-		switch {
-		case f == formatTable && gen:
-			fmt.Fprintf(a.stdout, "added %s (%s)\ngenerated password (shown once): %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles), plain)
+		shown, werr := a.printAdded(f, u, gen, plain)
+		if werr == nil {
 			return nil
-		case f == formatTable:
-			fmt.Fprintf(a.stdout, "added %s (%s)\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
-			return nil
-		case f == formatJSON && gen:
-			return writeJSON(a.stdout, struct {
-				userJSON
-				Password string `json:"generated_password"`
-			}{toJSON(u), plain})
 		}
-		if gen {
-			fmt.Fprintf(a.stderr, "generated password (shown once): %s\n", plain)
+		if !gen || shown {
+			return fmt.Errorf("added %s, but could not say so in full: %w", u.Email, werr)
 		}
-		return writeUserDetails(a.stdout, f, u)
+		// Nobody has seen the password, so nobody can use the account: take
+		// it back (audited) rather than leave an account whose password is
+		// lost. Ctrl+C after the failed write must not stop the removal.
+		if _, err := svc.Delete(context.WithoutCancel(cmd.Context()), u.ID); err != nil {
+			return fmt.Errorf("could not show the generated password (%v), and removing %s again failed too: %v; "+
+				"set a password with 'ctitui user passwd' or delete the user", werr, u.Email, err)
+		}
+		return fmt.Errorf("could not show the generated password: %w; %s was removed again", werr, u.Email)
 	}
 	return cmd
+}
+
+// printAdded reports a new user, with its generated password when gen. It
+// returns the first write that failed, and whether the password was written
+// in full before it: the caller must know whether it reached anyone.
+func (a *app) printAdded(f format, u user.User, gen bool, plain string) (shown bool, err error) {
+	switch {
+	case f == formatTable && gen:
+		_, err = fmt.Fprintf(a.stdout, "added %s (%s)\ngenerated password (shown once): %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles), plain)
+		if err == nil {
+			err = syncIfFile(a.rawStdout)
+		}
+		return err == nil, err
+	case f == formatTable:
+		_, err = fmt.Fprintf(a.stdout, "added %s (%s)\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
+		return false, err
+	case f == formatJSON && gen:
+		err = writeJSON(a.stdout, struct {
+			userJSON
+			Password string `json:"generated_password"`
+		}{toJSON(u), plain})
+		if err == nil {
+			err = syncIfFile(a.rawStdout)
+		}
+		return err == nil, err
+	}
+	if gen {
+		// CSV is for programs: the password goes to stderr, for the person.
+		if _, err = fmt.Fprintf(a.stderr, "generated password (shown once): %s\n", plain); err == nil {
+			err = syncIfFile(a.stderr)
+		}
+		if err != nil {
+			return false, err
+		}
+		shown = true
+	}
+	return shown, writeUserDetails(a.stdout, f, u, a.stdoutIsTerminal())
+}
+
+// syncIfFile flushes w to its disk when it is a regular file: a file system
+// may accept a write and fail it later, and the generated password must be
+// known to be stored before ctitui says it was.
+func syncIfFile(w io.Writer) error {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	return f.Sync()
 }
 
 func (a *app) userListCommand() *cobra.Command {
@@ -167,7 +230,7 @@ func (a *app) userListCommand() *cobra.Command {
 		}
 		// Buffered: unbuffered, every user was its own write system call.
 		out := bufio.NewWriterSize(a.stdout, 64*1024)
-		w := newUserWriter(out, f)
+		w := newUserWriter(out, f, a.stdoutIsTerminal())
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
 			out.Flush()
 			return err
@@ -201,7 +264,7 @@ func (a *app) userShowCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return writeUserDetails(a.stdout, f, u)
+		return writeUserDetails(a.stdout, f, u, a.stdoutIsTerminal())
 	}
 	return cmd
 }

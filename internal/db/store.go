@@ -396,10 +396,10 @@ func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
 // end; other connections never see the difference, as the whole
 // transaction, trigger included, commits or rolls back as one.
 func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) (err error) {
 		var triggerSQL string
 		t := newStoreTx(tx)
-		err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'users_email_search_insert'`).Scan(&triggerSQL)
+		err = tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'users_email_search_insert'`).Scan(&triggerSQL)
 		if errors.Is(err, sql.ErrNoRows) {
 			// No search index to defer.
 			if err := fn(t); err != nil {
@@ -424,8 +424,17 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 		}
 		// Temporary objects outlive a transaction on their connection: these
 		// are dropped inside it, so its commit removes them and a rollback
-		// takes back their creation too.
-		defer tx.ExecContext(context.WithoutCancel(ctx), `DROP TRIGGER IF EXISTS temp.bulk_note_new_user; DROP TABLE IF EXISTS temp.bulk_new_users`) //nolint:errcheck // best effort
+		// takes back their creation too. The clean-ups below write, and can
+		// fail like any write (a full disk, after which SQLite has rolled
+		// the transaction back itself): on the way to a commit their error
+		// is the transaction's, or the commit would run outside any
+		// transaction and report only that.
+		defer func() {
+			_, cleanErr := tx.ExecContext(context.WithoutCancel(ctx), `DROP TRIGGER IF EXISTS temp.bulk_note_new_user; DROP TABLE IF EXISTS temp.bulk_new_users`)
+			if err == nil && cleanErr != nil {
+				err = fmt.Errorf("finish bulk write: %w", translate(cleanErr))
+			}
+		}()
 		// A bigger page cache keeps the growing transaction out of the WAL
 		// until commit; the connection goes back to the pool with its usual
 		// size, so readers such as the TUI stay small.
@@ -436,7 +445,12 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(user.Tx) error) error {
 		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -65536`); err != nil {
 			return translate(err)
 		}
-		defer tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, cacheSize)) //nolint:errcheck // best effort
+		defer func() {
+			_, cleanErr := tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, cacheSize))
+			if err == nil && cleanErr != nil {
+				err = fmt.Errorf("finish bulk write: %w", translate(cleanErr))
+			}
+		}()
 		if err := fn(t); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
@@ -35,6 +36,9 @@ func fuzzRead(t *testing.T, f transfer.Format, in string, each func(r user.Impor
 		if r.Err != nil && r.Err.Error() == "" {
 			t.Errorf("line %d: an error with no text", r.Line)
 		}
+		if r.Err == nil {
+			checkGiven(t, r)
+		}
 		if each != nil {
 			each(r)
 		}
@@ -42,6 +46,31 @@ func fuzzRead(t *testing.T, f transfer.Format, in string, each func(r user.Impor
 	})
 	if err != nil && err.Error() == "" {
 		t.Errorf("Read failed with an error with no text")
+	}
+}
+
+// checkGiven holds a record's Given set to its values: a field is given
+// exactly when it has a value, except disabled, whose false is a value.
+func checkGiven(t *testing.T, r user.ImportRecord) {
+	t.Helper()
+	for _, c := range []struct {
+		f   user.Field
+		has bool
+	}{
+		{user.FieldID, r.ID != ""}, {user.FieldEmail, r.Email != ""}, {user.FieldRoles, len(r.Roles) > 0},
+		{user.FieldPassword, r.Password != ""}, {user.FieldHashedPassword, r.HashedPassword != ""},
+		{user.FieldCreatedAt, !r.CreatedAt.IsZero()}, {user.FieldUpdatedAt, !r.UpdatedAt.IsZero()},
+		{user.FieldDisabledAt, !r.DisabledAt.IsZero()}, {user.FieldLastLoginAt, !r.LastLoginAt.IsZero()},
+	} {
+		if r.Has(c.f) != c.has {
+			t.Errorf("line %d: Given %v says %v given = %v; its value says %v", r.Line, r.Given, c.f, r.Has(c.f), c.has)
+		}
+	}
+	if r.Disabled && !r.Has(user.FieldDisabled) {
+		t.Errorf("line %d: disabled without FieldDisabled given", r.Line)
+	}
+	if r.Has(user.FieldDisabled) && !r.Disabled && r.Has(user.FieldDisabledAt) {
+		t.Errorf("line %d: disabled false with a disabled_at read without error", r.Line)
 	}
 }
 
@@ -67,6 +96,9 @@ func FuzzReadCSV(f *testing.F) {
 		"\"email\n",
 		"email\n\x00\xff\xfe\n",
 		"email,roles\n,\n,,\n\"\"\n",
+		"id,email,password\n'-5,'-bob@x.org,''=pw\n",
+		"email,disabled,disabled_at\na@x.org,false,2026-01-02T03:04:05Z\nb@x.org,,\n",
+		"email,password\na@x.org,\"" + strings.Repeat("x\n", 40) + "\"\n",
 	} {
 		f.Add(s)
 	}
@@ -92,6 +124,12 @@ func FuzzReadJSONL(f *testing.F) {
 		`{"email":"a@x.org","created_at":"yesterday","disabled":"yes"}`,
 		`{"email":"\u00c9lodie@exemple.fr","password":"\ud800"}`,
 		"\xff\xfe{}\n",
+		"\ufeff" + `{"email":"a@x.org"}`,
+		`{"email":"a@x.org","EMAIL":"b@x.org"}`,
+		`{"email":"a@x.org","email":"b@x.org"}`,
+		`{"email":"a@x.org","password":"\ud83d\ude00 \ud800"}`,
+		`{"email":"a@x.org","password":"\\ud800","disabled":false,"roles":[]}`,
+		`{"email":"a` + "\xff" + `@x.org"}`,
 	} {
 		f.Add(s)
 	}
@@ -103,10 +141,60 @@ func FuzzReadJSONL(f *testing.F) {
 			}
 			// A record read without error came from a line that holds
 			// exactly one valid JSON value.
-			text := bytes.TrimSpace([]byte(lines[r.Line-1]))
+			text := bytes.TrimSpace(bytes.TrimPrefix([]byte(lines[r.Line-1]), []byte("\ufeff")))
 			if r.Err == nil && !json.Valid(text) {
 				t.Errorf("line %d %q is not valid JSON, yet it was read without error", r.Line, text)
 			}
+			if r.Err == nil {
+				checkSameRecord(t, r, text)
+			}
 		})
 	})
+}
+
+// checkSameRecord reads a line that Read accepted with encoding/json, as a
+// reviewer's tool would, and checks that the two see the same record:
+// every key exactly a column name, each once, and the same email.
+func checkSameRecord(t *testing.T, r user.ImportRecord, text []byte) {
+	t.Helper()
+	// encoding/json turns invalid UTF-8 and lone surrogates into U+FFFD:
+	// a U+FFFD read must have been written as one.
+	lower := strings.ToLower(string(text))
+	if !utf8.Valid(text) || (strings.ContainsRune(r.Email+r.Password+r.ID+r.HashedPassword, utf8.RuneError) &&
+		!strings.ContainsRune(lower, utf8.RuneError) && !strings.Contains(lower, `\ufffd`)) {
+		t.Errorf("line %d %q: read without error but not valid Unicode", r.Line, text)
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	keys := 0
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("line %d %q: read without error but not an object", r.Line, text)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := user.FieldNamed(tok.(string)); !ok {
+			t.Errorf("line %d: key %q read without error", r.Line, tok)
+		}
+		keys++
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(text, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != keys {
+		t.Errorf("line %d %q: %d keys, %d distinct, read without error", r.Line, text, keys, len(m))
+	}
+	var email string
+	if raw, ok := m["email"]; ok {
+		json.Unmarshal(raw, &email) //nolint:errcheck // null leaves it empty
+	}
+	if email != r.Email {
+		t.Errorf("line %d %q: email %q; encoding/json reads %q", r.Line, text, r.Email, email)
+	}
 }

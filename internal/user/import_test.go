@@ -35,12 +35,37 @@ func (s importSource) Records(ctx context.Context, fn func(user.ImportRecord) er
 	return nil
 }
 
-// lined numbers records from line 2, as below a CSV header.
+// lined numbers records from line 2, as below a CSV header, and gives each
+// the fields it has a value for, as the parser does for a file with those
+// columns (and disabled when it is true). Records that set Given keep it.
 func lined(recs ...user.ImportRecord) importSource {
 	for i := range recs {
 		recs[i].Line = i + 2
+		if recs[i].Given == 0 {
+			recs[i].Given = givenByValue(recs[i])
+		}
 	}
 	return recs
+}
+
+// givenByValue is the set of fields r has a value for.
+func givenByValue(r user.ImportRecord) user.Field {
+	var f user.Field
+	for _, c := range []struct {
+		f   user.Field
+		has bool
+	}{
+		{user.FieldID, r.ID != ""}, {user.FieldEmail, r.Email != ""}, {user.FieldRoles, len(r.Roles) > 0},
+		{user.FieldPassword, r.Password != ""}, {user.FieldHashedPassword, r.HashedPassword != ""},
+		{user.FieldCreatedAt, !r.CreatedAt.IsZero()}, {user.FieldUpdatedAt, !r.UpdatedAt.IsZero()},
+		{user.FieldDisabledAt, !r.DisabledAt.IsZero()}, {user.FieldLastLoginAt, !r.LastLoginAt.IsZero()},
+		{user.FieldDisabled, r.Disabled},
+	} {
+		if c.has {
+			f |= c.f
+		}
+	}
+	return f
 }
 
 // fileSource is an import file as bytes, parsed afresh at each pass.
@@ -429,7 +454,10 @@ func newConflictFixture(t *testing.T) *conflictFixture {
 		user.ImportRecord{Email: "ALICE@example.org", Roles: []string{"viewer"}, Password: newPassphrase,
 			CreatedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)},
 		user.ImportRecord{Email: "bob@example.org", HashedPassword: f.bobHash, Disabled: true},
-		user.ImportRecord{Email: "carol@example.org", Roles: []string{"viewer"}, Password: goodPassword},
+		// Enabled by saying so: a record without a disabled field would
+		// leave her disabled.
+		user.ImportRecord{Email: "carol@example.org", Roles: []string{"viewer"}, Password: goodPassword,
+			Given: user.FieldEmail | user.FieldRoles | user.FieldPassword | user.FieldDisabled},
 		user.ImportRecord{Email: "dave@example.org", Password: goodPassword},
 	)
 	return f
@@ -502,9 +530,9 @@ func TestImportConflictUpdate(t *testing.T) {
 	}
 
 	alice := f.get(t, "alice@example.org")
-	if alice.ID != f.alice.ID || alice.Email != f.alice.Email || user.JoinRoles(alice.Roles) != "viewer" ||
+	if alice.ID != f.alice.ID || alice.Email != "ALICE@example.org" || user.JoinRoles(alice.Roles) != "viewer" ||
 		!alice.CreatedAt.Equal(f.alice.CreatedAt) || !alice.UpdatedAt.Equal(now) || alice.Disabled() {
-		t.Errorf("updated alice = %+v; want the same id, email and created_at, roles viewer, updated now (%v)", alice, now)
+		t.Errorf("updated alice = %+v; want the same id and created_at, the email as the file spells it, roles viewer, updated now (%v)", alice, now)
 	}
 	bob := f.get(t, "bob@example.org")
 	if bob.PasswordHash != f.bobHash || !bob.DisabledAt.Equal(now) || !bob.CreatedAt.Equal(f.bob.CreatedAt) || user.JoinRoles(bob.Roles) != "analyst" {
@@ -829,6 +857,17 @@ func TestImportFileChangedBetweenPasses(t *testing.T) {
 		{"a record now names an existing user", recs("a@example.org", "b@example.org", "c@example.org"), recs("a@example.org", "taken@example.org", "c@example.org")},
 		{"a record was added", recs("a@example.org", "b@example.org"), recs("a@example.org", "b@example.org", "c@example.org")},
 		{"a record was removed", recs("a@example.org", "b@example.org", "c@example.org"), recs("a@example.org", "b@example.org")},
+		{"a hash was replaced by garbage", recs("a@example.org", "b@example.org"), func() importSource {
+			r := recs("a@example.org", "b@example.org")
+			r[1].HashedPassword = "not-a-hash"
+			return r
+		}()},
+		{"a plaintext password was swapped in", recs("a@example.org", "b@example.org"), func() importSource {
+			r := recs("a@example.org", "b@example.org")
+			r[1].HashedPassword, r[1].Password = "", "short"
+			r[1].Given = r[1].Given&^user.FieldHashedPassword | user.FieldPassword
+			return r
+		}()},
 	}
 	before := countRows(t, store)
 	for _, tt := range tests {
