@@ -133,7 +133,7 @@ func TestCSVToATerminal(t *testing.T) {
 		if terminalUnsafe(onTTY) || strings.Contains(onTTY, "\x1b") {
 			t.Errorf("%q on a terminal: %q holds control characters", args, onTTY)
 		}
-		if !strings.Contains(onTTY, `x\x1b[2J\x1b]0;pwned\x07y\x9b31m\u202e@evil`) {
+		if !strings.Contains(onTTY, `x\x1b[2J\x1b]0;pwned\x07y\u009b31m\u202e@evil`) {
 			t.Errorf("%q on a terminal: %q does not show the email as visible escapes", args, onTTY)
 		}
 		onPipe := runToPipe(t, path, args...)

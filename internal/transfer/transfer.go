@@ -461,11 +461,11 @@ func checkSurrogates(text []byte) error {
 		case r >= 0xd800 && r < 0xdc00:
 			low, ok := hex4(text, i+8)
 			if !ok || i+7 >= len(text) || text[i+6] != '\\' || text[i+7] != 'u' || low < 0xdc00 || low >= 0xe000 {
-				return errors.New("malformed JSON: a \\u escape of a lone UTF-16 surrogate")
+				return errors.New("malformed JSON: an escape of half a UTF-16 surrogate pair (no character)")
 			}
 			i += 11
 		case r >= 0xdc00 && r < 0xe000:
-			return errors.New("malformed JSON: a \\u escape of a lone UTF-16 surrogate")
+			return errors.New("malformed JSON: an escape of half a UTF-16 surrogate pair (no character)")
 		default:
 			i += 5
 		}
