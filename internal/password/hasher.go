@@ -83,7 +83,7 @@ func (h *Hasher) Hash(plain string) (string, error) {
 func (h *Hasher) Verify(plain, encoded string) (ok bool, needsRehash bool, err error) {
 	ok, needsRehash, err = h.verify(plain, encoded)
 	if err != nil {
-		h.DummyVerify(plain[:min(len(plain), MaxPasswordBytes)])
+		h.DummyVerify(plain)
 		return false, false, fmt.Errorf("verify password: %w", err)
 	}
 	return ok, needsRehash, nil
@@ -121,12 +121,14 @@ func (h *Hasher) verify(plain, encoded string) (ok bool, needsRehash bool, err e
 // DummyVerify spends about the same time as Verify of a real argon2id hash
 // with h's parameters, and matches nothing. Call it when the user is
 // unknown, so that unknown users cost the same time as known ones and
-// response time does not reveal which accounts exist. With parameters that
-// Hash would refuse it returns at once.
+// response time does not reveal which accounts exist. Only the first
+// MaxPasswordBytes of plain are used. With parameters that Hash would
+// refuse it returns at once.
 func (h *Hasher) DummyVerify(plain string) {
 	if h.dummy.Key == nil {
 		return
 	}
+	plain = plain[:min(len(plain), MaxPasswordBytes)]
 	// The dummy key is random, so this is false except with
 	// probability 2^-128 or less; the result is deliberately unused.
 	_ = verifyArgon2id(plain, h.dummy)
