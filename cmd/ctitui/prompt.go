@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -24,17 +25,19 @@ func (a *app) terminalFd() (int, bool) {
 
 // readPassword gets a password without it ever being a command-line
 // argument: one line of stdin with --password-stdin, else a prompt without
-// echo on the terminal, asked twice when confirm is set.
+// echo on the terminal, asked twice when confirm is set. Either way a
+// password longer than password.MaxPasswordBytes is refused, and stdin is
+// not read much past that: a hostile or mistaken pipe (/dev/zero, a
+// gigabyte without a newline) costs a few kilobytes, not the whole line.
 func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 	if fromStdin {
-		line, err := a.interruptible(-1, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
-		if errors.Is(err, errInterrupted) {
+		line, err := a.interruptible(-1, func() (string, error) { return readLine(a.stdin, password.MaxPasswordBytes) })
+		if errors.Is(err, errInterrupted) || errors.Is(err, errPasswordTooLong) {
 			return "", err
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read password from stdin: %w", err)
 		}
-		line = strings.TrimRight(line, "\r\n")
 		if line == "" {
 			return "", usagef("no password on stdin")
 		}
@@ -77,7 +80,25 @@ func (a *app) prompt(fd int, label string) (string, error) {
 	if plain == "" {
 		return "", usagef("empty password")
 	}
+	if len(plain) > password.MaxPasswordBytes {
+		return "", usagef("password is longer than %d bytes", password.MaxPasswordBytes)
+	}
 	return plain, nil
+}
+
+// errPasswordTooLong refuses a line of stdin longer than a password can be.
+var errPasswordTooLong = usageError{fmt.Errorf("password on stdin is longer than %d bytes", password.MaxPasswordBytes)}
+
+// readLine reads one line of r, without its line ending, reading at most
+// limit+2 bytes: a longer line is errPasswordTooLong. The error is io.EOF
+// when r ended before a newline.
+func readLine(r io.Reader, limit int) (string, error) {
+	line, err := bufio.NewReaderSize(io.LimitReader(r, int64(limit)+2), 512).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if len(line) > limit {
+		return "", errPasswordTooLong
+	}
+	return line, err
 }
 
 // errInterrupted reports a Ctrl+C (or SIGTERM) while ctitui waited for input.

@@ -124,7 +124,7 @@ func (a *app) userListCommand() *cobra.Command {
 	cmd.Flags().StringVar(&search, "search", "", "only users whose email contains this text (case-insensitive)")
 	cmd.Flags().BoolVar(&disabled, "disabled", false, "only disabled users")
 	cmd.Flags().BoolVar(&active, "active", false, "only active users (neither disabled nor locked)")
-	cmd.Flags().BoolVar(&locked, "locked", false, "only users locked by failed logins")
+	cmd.Flags().BoolVar(&locked, "locked", false, "only users locked by failed logins (for a time, or blocked until an admin unlocks them)")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many users (0: all)")
 	cmd.Flags().StringVar(&sortBy, "sort", "created", "order: created, updated (newest first) or email")
 	cmd.MarkFlagsMutuallyExclusive("disabled", "active", "locked")
@@ -372,7 +372,7 @@ func (a *app) userVerifyCommand() *cobra.Command {
 func (a *app) userUnlockCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "unlock EMAIL",
-		Short:   "Clear a user's failed logins and lockout",
+		Short:   "Clear a user's failed logins and lockout, including a block after 100 failures",
 		Example: "  ctitui user unlock alice@example.org",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -380,15 +380,23 @@ func (a *app) userUnlockCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			before, err := svc.Get(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
 			u, changed, err := svc.Unlock(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			if !changed {
+			switch {
+			case !changed:
 				fmt.Fprintf(a.stdout, "%s was not locked\n", textsafe.Line(u.Email))
-				return nil
+			case before.NeedsAdminUnlock():
+				fmt.Fprintf(a.stdout, "%s unlocked (it was blocked after %d consecutive failed logins, until an admin unlocked it)\n",
+					textsafe.Line(u.Email), before.FailedLogins)
+			default:
+				fmt.Fprintf(a.stdout, "%s unlocked\n", textsafe.Line(u.Email))
 			}
-			fmt.Fprintf(a.stdout, "%s unlocked\n", textsafe.Line(u.Email))
 			return nil
 		},
 	}
