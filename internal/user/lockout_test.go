@@ -672,7 +672,7 @@ func TestSetLockoutStoresWhatItAudits(t *testing.T) {
 // BenchmarkVerifyFailure times a failed Verify of each kind, as the binary
 // runs it: DefaultParams, the default failure floor, real sleeps. Every
 // kind must cost the same: the floor, give or take the timer's and the
-// scheduler's jitter. Each op takes the floor (2 s), so run few:
+// scheduler's jitter. Each op takes the floor (3 s), so run few:
 //
 //	go test -run '^$' -bench VerifyFailure -benchtime 5x -count 3 ./internal/user
 //
