@@ -344,8 +344,14 @@ func (a *app) userDeleteCommand() *cobra.Command {
 func (a *app) userVerifyCommand() *cobra.Command {
 	var fromStdin bool
 	cmd := &cobra.Command{
-		Use:     "verify EMAIL [--password-stdin]",
-		Short:   "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
+		Use:   "verify EMAIL [--password-stdin]",
+		Short: "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
+		Long: fmt.Sprintf(`verify checks a password: exit 0 if it matches an enabled, unlocked user,
+1 otherwise. Every failure gives the same message and takes the same time
+(%v), whatever failed, so that neither tells whether the account exists, is
+locked, or what kind of hash it has. Failures count towards the lockout
+('ctitui settings'); %d in a row lock the account until an admin runs
+'ctitui user unlock'.`, user.DefaultFailureFloor, user.MaxConsecutiveFailures),
 		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 	}
