@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -195,6 +196,34 @@ func TestVerifyFloorComesAfterTheFailureWrite(t *testing.T) {
 	}
 	if fmt.Sprint(counted) != "[1 2 3]" {
 		t.Errorf("FailedLogins seen at each wait = %v; want [1 2 3]", counted)
+	}
+}
+
+// TestVerifyFloorCoversTheCheckpoint: a failure that counted wrote to the
+// write-ahead log, one that did not (an unknown email, a locked account)
+// did not; closing the database then costs a checkpoint and an fsync for
+// the first only, after the floor. So the log is copied into the database
+// before the wait, and the process ends alike either way.
+func TestVerifyFloorCoversTheCheckpoint(t *testing.T) {
+	w := &waits{}
+	svc, store, _ := newService(t, user.WithFailureFloor(time.Second), user.WithSleep(w.sleep))
+	mustRegister(t, svc, "alice@example.org")
+	var sizes []int64
+	w.check = func() {
+		fi, err := os.Stat(store.Path() + "-wal")
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			sizes = append(sizes, 0)
+		case err != nil:
+			t.Errorf("stat the log: %v", err)
+		default:
+			sizes = append(sizes, fi.Size())
+		}
+	}
+	failVerify(t, svc, "alice@example.org", wrongPassword)
+	failVerify(t, svc, "nobody@example.org", wrongPassword)
+	if fmt.Sprint(sizes) != "[0 0]" {
+		t.Errorf("write-ahead log size at each wait = %v; want [0 0] (checkpointed)", sizes)
 	}
 }
 
