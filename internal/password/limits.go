@@ -17,10 +17,11 @@ import (
 // t=4), Django (100 MiB, t=2, p=8), libsodium's INTERACTIVE and MODERATE
 // (256 MiB, t=3), and bcrypt up to cost 14 (passlib and pyca/bcrypt default
 // to 12). Measured on the 2-core machine ctitui was tuned on
-// (BenchmarkVerifyCost), bcrypt cost 14 takes about 1.0 s and the costliest
-// argon2id the limits allow (256 MiB x 3 passes) about 0.85 s; both stay
-// below the failure floor of user.DefaultFailureFloor, so a failed login on
-// such an account takes no longer than any other.
+// (BenchmarkVerifyCost, medians), bcrypt cost 14 takes 0.94 s (1.06 s with
+// other work running) and the costliest argon2id the limits allow (256 MiB
+// x 3 passes) 0.62 s (0.93 s); both stay well below the failure floor,
+// user.DefaultFailureFloor (3 s), so a failed login on such an account
+// takes no longer than any other.
 const (
 	// MaxArgon2Memory caps argon2id memory, in KiB: 256 MiB, what
 	// libsodium's MODERATE uses. RFC 9106's first choice (2 GiB) and

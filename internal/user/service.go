@@ -35,14 +35,15 @@ type Service struct {
 // against any stored hash, a malformed or refused hash, a password too long.
 // It must be above the slowest verify the cost limits of internal/password
 // allow, plus the failure's write transaction. On the 2-core machine ctitui
-// was measured on (BenchmarkVerifyCost, scripts/timing.sh), bcrypt at
-// password.MaxBcryptCost (14) takes a median of about 1.05 s, the costliest
-// argon2id allowed about 0.9 s, ctitui's own argon2id about 0.05 s. A 2 s
-// floor was overrun there when other work loaded both cores (the 0.9 s hash
-// took up to 2.1 s); 3 s leaves a margin of nearly three for a slower or
-// busier machine, or an attacker loading it with logins of their own. It is
-// also the FAIL_DELAY that login.defs has long given a failed Unix login.
-// An overrun still shows only as whole floors (see padding).
+// was measured on (BenchmarkVerifyCost, medians), bcrypt at
+// password.MaxBcryptCost (14) takes 0.94 s (1.06 s with other work
+// running), the costliest argon2id allowed 0.62 s (0.93 s), ctitui's own
+// argon2id 0.024 s. A 2 s floor was overrun there when other work loaded
+// both cores (scripts/timing.sh saw the costliest argon2id take two
+// floors); 3 s leaves a margin of about three for a slower or busier
+// machine, or an attacker loading it with logins of their own. It is also
+// the FAIL_DELAY that login.defs has long given a failed Unix login. An
+// overrun still shows only as whole floors (see padding).
 const DefaultFailureFloor = 3 * time.Second
 
 // Option configures a Service.
