@@ -32,7 +32,10 @@ func (a *app) terminalFd() (int, bool) {
 func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 	if fromStdin {
 		line, err := a.interruptible(-1, func() (string, error) { return readLine(a.stdin, password.MaxPasswordBytes) })
-		if errors.Is(err, errInterrupted) || errors.Is(err, errPasswordTooLong) {
+		if errors.Is(err, errLineTooLong) {
+			return "", usagef("password on stdin is longer than %d bytes", password.MaxPasswordBytes)
+		}
+		if errors.Is(err, errInterrupted) {
 			return "", err
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -86,17 +89,21 @@ func (a *app) prompt(fd int, label string) (string, error) {
 	return plain, nil
 }
 
-// errPasswordTooLong refuses a line of stdin longer than a password can be.
-var errPasswordTooLong = usageError{fmt.Errorf("password on stdin is longer than %d bytes", password.MaxPasswordBytes)}
+// errLineTooLong reports a line of input longer than readLine's limit.
+var errLineTooLong = errors.New("line too long")
+
+// maxAnswerBytes bounds a line typed to confirm a command: an email or an
+// id, or "y".
+const maxAnswerBytes = 4096
 
 // readLine reads one line of r, without its line ending, reading at most
-// limit+2 bytes: a longer line is errPasswordTooLong. The error is io.EOF
-// when r ended before a newline.
+// limit+2 bytes: a longer line is errLineTooLong. The error is io.EOF when r
+// ended before a newline.
 func readLine(r io.Reader, limit int) (string, error) {
 	line, err := bufio.NewReaderSize(io.LimitReader(r, int64(limit)+2), 512).ReadString('\n')
 	line = strings.TrimRight(line, "\r\n")
 	if len(line) > limit {
-		return "", errPasswordTooLong
+		return "", errLineTooLong
 	}
 	return line, err
 }
@@ -137,7 +144,10 @@ func (a *app) interruptible(fd int, read func() (string, error)) (string, error)
 // confirmLine asks question on the terminal and returns the line typed.
 func (a *app) confirmLine(question string) (string, error) {
 	fmt.Fprint(a.stderr, question)
-	line, err := a.interruptible(-1, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
+	line, err := a.interruptible(-1, func() (string, error) { return readLine(a.stdin, maxAnswerBytes) })
+	if errors.Is(err, errLineTooLong) {
+		return "", usagef("answer longer than %d bytes", maxAnswerBytes)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		if errors.Is(err, errInterrupted) {
 			fmt.Fprintln(a.stderr)

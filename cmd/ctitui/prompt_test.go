@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -81,5 +82,39 @@ func TestPasswordStdinIsCapped(t *testing.T) {
 	}
 	if code, errs := run(strings.NewReader("granite harbor lantern 58\n"), "user", "verify", "alice@example.org", "--password-stdin"); code != 0 {
 		t.Errorf("alice's password after the refusals: exit %d, %s; want it unchanged", code, errs)
+	}
+}
+
+// TestReadLine: one line, without its ending, never more than limit bytes of
+// it and never more than limit+2 bytes read.
+func TestReadLine(t *testing.T) {
+	const limit = 8
+	tests := []struct {
+		in      string
+		want    string
+		wantErr error
+	}{
+		{"", "", io.EOF},
+		{"\n", "", nil},
+		{"abc\n", "abc", nil},
+		{"abc\r\n", "abc", nil},
+		{"abc", "abc", io.EOF},
+		{"abc\nrest\n", "abc", nil},
+		{"12345678\n", "12345678", nil},
+		{"12345678\r\n", "12345678", nil},
+		{"12345678", "12345678", io.EOF},
+		{"123456789\n", "", errLineTooLong},
+		{"123456789", "", errLineTooLong},
+		{strings.Repeat("x", 1<<20), "", errLineTooLong},
+	}
+	for _, tt := range tests {
+		r := strings.NewReader(tt.in)
+		got, err := readLine(r, limit)
+		if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+			t.Errorf("readLine(%.20q, %d) = %q, %v; want %q, %v", tt.in, limit, got, err, tt.want, tt.wantErr)
+		}
+		if read := int64(len(tt.in)) - int64(r.Len()); read > limit+2 {
+			t.Errorf("readLine(%.20q, %d) read %d bytes; want at most %d", tt.in, limit, read, limit+2)
+		}
 	}
 }
