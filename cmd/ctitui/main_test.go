@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // testHashParams make the ctitui that tests start hash in a fraction of a
@@ -25,13 +27,18 @@ import (
 // tested in internal/password and by TestDefaultHashParams below.
 var testHashParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
+// testFailureFloor keeps failed verifies in scripts quick while still
+// going through the wait; the real floor is tested in internal/user and
+// measured by scripts/timing.sh.
+const testFailureFloor = 5 * time.Millisecond
+
 // TestMain lets the test binary run as the ctitui command inside scripts:
 // testscript puts a "ctitui" on PATH that re-executes this binary, which then
 // calls run exactly as main does.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctitui": func() {
-			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testHashParams))
+			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testHashParams, user.WithFailureFloor(testFailureFloor)))
 		},
 	})
 }

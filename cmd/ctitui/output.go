@@ -491,7 +491,7 @@ func writeUserDetails(w io.Writer, f format, u user.User, terminal bool) error {
 		{"roles", textsafe.Line(user.JoinRoles(u.Roles))},
 		{"status", u.Status(time.Now())},
 		{"failed logins", fmt.Sprint(u.FailedLogins)},
-		{"locked until", fullTime(u.LockedUntil)},
+		{"locked until", lockedUntil(u)},
 		{"created", fullTime(u.CreatedAt)},
 		{"updated", fullTime(u.UpdatedAt)},
 		{"disabled", fullTime(u.DisabledAt)},
@@ -500,6 +500,14 @@ func writeUserDetails(w io.Writer, f format, u user.User, terminal bool) error {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
 	}
 	return tw.Flush()
+}
+
+// lockedUntil says when u's lock ends: a time, or never by itself.
+func lockedUntil(u user.User) string {
+	if u.NeedsAdminUnlock() {
+		return "until an admin unlocks it ('ctitui user unlock')"
+	}
+	return fullTime(u.LockedUntil)
 }
 
 // fullTime shows t in local time and UTC, for details views.

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -24,17 +25,22 @@ func (a *app) terminalFd() (int, bool) {
 
 // readPassword gets a password without it ever being a command-line
 // argument: one line of stdin with --password-stdin, else a prompt without
-// echo on the terminal, asked twice when confirm is set.
+// echo on the terminal, asked twice when confirm is set. Either way a
+// password longer than password.MaxPasswordBytes is refused, and stdin is
+// not read much past that: a hostile or mistaken pipe (/dev/zero, a
+// gigabyte without a newline) costs a few kilobytes, not the whole line.
 func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 	if fromStdin {
-		line, err := a.interruptible(-1, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
+		line, err := a.interruptible(-1, func() (string, error) { return readLine(a.stdin, password.MaxPasswordBytes) })
+		if errors.Is(err, errLineTooLong) {
+			return "", usagef("password on stdin is longer than %d bytes", password.MaxPasswordBytes)
+		}
 		if errors.Is(err, errInterrupted) {
 			return "", err
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read password from stdin: %w", err)
 		}
-		line = strings.TrimRight(line, "\r\n")
 		if line == "" {
 			return "", usagef("no password on stdin")
 		}
@@ -77,7 +83,29 @@ func (a *app) prompt(fd int, label string) (string, error) {
 	if plain == "" {
 		return "", usagef("empty password")
 	}
+	if len(plain) > password.MaxPasswordBytes {
+		return "", usagef("password is longer than %d bytes", password.MaxPasswordBytes)
+	}
 	return plain, nil
+}
+
+// errLineTooLong reports a line of input longer than readLine's limit.
+var errLineTooLong = errors.New("line too long")
+
+// maxAnswerBytes bounds a line typed to confirm a command: an email or an
+// id, or "y".
+const maxAnswerBytes = 4096
+
+// readLine reads one line of r, without its line ending, reading at most
+// limit+2 bytes: a longer line is errLineTooLong. The error is io.EOF when r
+// ended before a newline.
+func readLine(r io.Reader, limit int) (string, error) {
+	line, err := bufio.NewReaderSize(io.LimitReader(r, int64(limit)+2), 512).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if len(line) > limit {
+		return "", errLineTooLong
+	}
+	return line, err
 }
 
 // errInterrupted reports a Ctrl+C (or SIGTERM) while ctitui waited for input.
@@ -116,7 +144,10 @@ func (a *app) interruptible(fd int, read func() (string, error)) (string, error)
 // confirmLine asks question on the terminal and returns the line typed.
 func (a *app) confirmLine(question string) (string, error) {
 	fmt.Fprint(a.stderr, question)
-	line, err := a.interruptible(-1, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
+	line, err := a.interruptible(-1, func() (string, error) { return readLine(a.stdin, maxAnswerBytes) })
+	if errors.Is(err, errLineTooLong) {
+		return "", usagef("answer longer than %d bytes", maxAnswerBytes)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		if errors.Is(err, errInterrupted) {
 			fmt.Fprintln(a.stderr)

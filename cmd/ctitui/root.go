@@ -45,6 +45,7 @@ type app struct {
 	getenv         func(string) string
 
 	hash      password.Params // for new hashes
+	svcOpts   []user.Option   // more options for the user service (tests)
 	dbPath    string
 	dbSet     bool // --db was given, even if empty
 	minLength int
@@ -63,13 +64,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return runWith(ctx, args, stdin, stdout, stderr, password.DefaultParams)
 }
 
-// runWith is run with the argon2id parameters new hashes get. The binary
-// always passes password.DefaultParams; the tests, which start ctitui
-// hundreds of times, pass cheap ones through this Go API, never through a
+// runWith is run with the argon2id parameters new hashes get, and options
+// for the user service. The binary always passes password.DefaultParams and
+// no options; the tests, which start ctitui hundreds of times, pass cheap
+// parameters and a short failure floor through this Go API, never through a
 // flag or variable of the binary.
-func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, hash password.Params) (code int) {
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, hash password.Params, svcOpts ...user.Option) (code int) {
 	out := &checkedWriter{w: stdout}
-	a := &app{ctx: ctx, stdin: stdin, stdout: out, rawStdout: stdout, stderr: stderr, getenv: os.Getenv, hash: hash}
+	a := &app{ctx: ctx, stdin: stdin, stdout: out, rawStdout: stdout, stderr: stderr, getenv: os.Getenv, hash: hash, svcOpts: svcOpts}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "ctitui: internal error: %v\n", r)
@@ -216,7 +218,7 @@ func (a *app) openService(ctx context.Context, readOnly bool) (*user.Service, er
 		return nil, err
 	}
 	a.store = store
-	a.svc = user.NewService(store, user.WithPolicy(policy), user.WithActor(actor), user.WithHasher(password.NewHasher(a.hash)))
+	a.svc = user.NewService(store, append([]user.Option{user.WithPolicy(policy), user.WithActor(actor), user.WithHasher(password.NewHasher(a.hash))}, a.svcOpts...)...)
 	return a.svc, nil
 }
 

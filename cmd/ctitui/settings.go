@@ -16,7 +16,10 @@ func (a *app) settingsCommand() *cobra.Command {
 file applies. With flags it changes them; the change is audited.
 
 Lockout: after --lockout-threshold consecutive failed 'user verify' attempts
-(default 5) an account is locked for --lockout-minutes (default 15).`,
+(default 5) an account is locked for --lockout-minutes (default 15), and again
+at every multiple of the threshold: a lock running out does not reset the
+count, only a successful login or 'user unlock' does. After 100 consecutive
+failures the account stays locked until an admin runs 'ctitui user unlock'.`,
 		Example: `  ctitui settings
   ctitui settings --lockout-threshold 10 --lockout-minutes 30`,
 		Args: usageArgs(cobra.NoArgs),

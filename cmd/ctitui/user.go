@@ -187,7 +187,7 @@ func (a *app) userListCommand() *cobra.Command {
 	cmd.Flags().StringVar(&search, "search", "", "only users whose email contains this text (case-insensitive)")
 	cmd.Flags().BoolVar(&disabled, "disabled", false, "only disabled users")
 	cmd.Flags().BoolVar(&active, "active", false, "only active users (neither disabled nor locked)")
-	cmd.Flags().BoolVar(&locked, "locked", false, "only users locked by failed logins")
+	cmd.Flags().BoolVar(&locked, "locked", false, "only users locked by failed logins (for a time, or blocked until an admin unlocks them)")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many users (0: all)")
 	cmd.Flags().StringVar(&sortBy, "sort", "created", "order: created, updated (newest first) or email")
 	cmd.MarkFlagsMutuallyExclusive("disabled", "active", "locked")
@@ -407,8 +407,14 @@ func (a *app) userDeleteCommand() *cobra.Command {
 func (a *app) userVerifyCommand() *cobra.Command {
 	var fromStdin bool
 	cmd := &cobra.Command{
-		Use:     "verify EMAIL [--password-stdin]",
-		Short:   "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
+		Use:   "verify EMAIL [--password-stdin]",
+		Short: "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
+		Long: fmt.Sprintf(`verify checks a password: exit 0 if it matches an enabled, unlocked user,
+1 otherwise. Every failure gives the same message and takes the same time
+(%v), whatever failed, so that neither tells whether the account exists, is
+locked, or what kind of hash it has. Failures count towards the lockout
+('ctitui settings'); %d in a row lock the account until an admin runs
+'ctitui user unlock'.`, user.DefaultFailureFloor, user.MaxConsecutiveFailures),
 		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 	}
@@ -435,7 +441,7 @@ func (a *app) userVerifyCommand() *cobra.Command {
 func (a *app) userUnlockCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "unlock EMAIL",
-		Short:   "Clear a user's failed logins and lockout",
+		Short:   "Clear a user's failed logins and lockout, including a block after 100 failures",
 		Example: "  ctitui user unlock alice@example.org",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -443,15 +449,23 @@ func (a *app) userUnlockCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			before, err := svc.Get(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
 			u, changed, err := svc.Unlock(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			if !changed {
+			switch {
+			case !changed:
 				fmt.Fprintf(a.stdout, "%s was not locked\n", textsafe.Line(u.Email))
-				return nil
+			case before.NeedsAdminUnlock():
+				fmt.Fprintf(a.stdout, "%s unlocked (it was blocked after %d consecutive failed logins, until an admin unlocked it)\n",
+					textsafe.Line(u.Email), before.FailedLogins)
+			default:
+				fmt.Fprintf(a.stdout, "%s unlocked\n", textsafe.Line(u.Email))
 			}
-			fmt.Fprintf(a.stdout, "%s unlocked\n", textsafe.Line(u.Email))
 			return nil
 		},
 	}

@@ -24,7 +24,7 @@ func cheapHasher() *password.Hasher {
 }
 
 func chainService(s *db.Store) *user.Service {
-	return user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+	return user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"), user.WithFailureFloor(0))
 }
 
 // writeChain makes six audit entries (ids 1 to 6) through the service.

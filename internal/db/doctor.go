@@ -74,7 +74,8 @@ type DoctorOptions struct {
 // Doctor checks the database: SQLite's integrity and foreign keys; the schema
 // against what the embedded migrations create; the search index; file and
 // directory permissions; the seeded roles; password hashes with outdated
-// parameters; disabled admins; locked accounts; and the audit chain. With
+// parameters or beyond the cost limits; disabled admins; locked accounts,
+// timed or until an admin unlocks them; and the audit chain. With
 // Fix it writes a backup, then makes only safe repairs (permissions, missing
 // indexes, triggers and columns, the search index, the roles), audited, and
 // checks again.
@@ -636,27 +637,36 @@ func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]Finding, err
 }
 
 func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT hashed_password FROM users`)
+	rows, err := s.db.QueryContext(ctx, `SELECT email, hashed_password FROM users ORDER BY email_normalized`)
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
-	var outdated, bcrypt, unreadable, unset, total int
+	var outdated, bcrypt, unreadable, unset, costly, total int
+	var costlyNames []string // the first few, to name
 	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
+		var email, h string
+		if err := rows.Scan(&email, &h); err != nil {
 			return nil, translate(err)
 		}
 		total++
-		switch phc, err := password.ParsePHC(h); {
+		// password.CheckStored is the one judge of what Verify will
+		// compute, as it is for imports.
+		switch err := password.CheckStored(h); {
 		case h == password.NoPassword:
 			unset++
-		case password.IsBcrypt(h):
-			bcrypt++
+		case errors.Is(err, password.ErrHashTooCostly):
+			if costly++; costly <= namesShown {
+				costlyNames = append(costlyNames, email)
+			}
 		case err != nil:
 			unreadable++
-		case phc.Params != opts.Hash:
-			outdated++
+		case password.IsBcrypt(h):
+			bcrypt++
+		default:
+			if phc, _ := password.ParsePHC(h); phc.Params != opts.Hash {
+				outdated++
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -671,6 +681,11 @@ func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding,
 		out = append(out, Finding{Check: "password hashes", Severity: SeverityInfo,
 			Message: fmt.Sprintf("%d users have no password yet (imported without hashes); 'ctitui user passwd EMAIL' sets one", unset)})
 	}
+	if costly > 0 {
+		out = append(out, Finding{Check: "password hashes", Severity: SeverityProblem,
+			Message: fmt.Sprintf("%d users have password hashes beyond ctitui's cost limits (%s): %s; ctitui refuses to compute them, so they cannot log in until 'ctitui user passwd EMAIL' sets a new password",
+				costly, password.Limits(), listSome(costlyNames, costly))})
+	}
 	if unreadable > 0 {
 		out = append(out, Finding{Check: "password hashes", Severity: SeverityProblem,
 			Message: fmt.Sprintf("%d users have a password hash ctitui cannot read; they cannot log in until 'ctitui user passwd' sets a new one", unreadable)})
@@ -679,6 +694,19 @@ func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding,
 		return okFinding("password hashes", fmt.Sprintf("all %d use current argon2id parameters", total)), nil
 	}
 	return out, nil
+}
+
+// namesShown is how many emails a finding names before "…".
+const namesShown = 5
+
+// listSome joins up to namesShown of names, the first of total, with an
+// ellipsis when there are more.
+func listSome(names []string, total int) string {
+	list := strings.Join(names[:min(len(names), namesShown)], ", ")
+	if total > namesShown {
+		list += ", …"
+	}
+	return list
 }
 
 func (s *Store) checkAdmins(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
@@ -691,21 +719,41 @@ func (s *Store) checkAdmins(ctx context.Context, opts DoctorOptions) ([]Finding,
 	if err != nil {
 		return nil, err
 	}
+	// Locked as user.User.Locked and the --locked filter judge it, split
+	// into the accounts only an admin can open and those a time opens.
+	var held int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE disabled_at IS NULL AND failed_logins >= ?`,
+		user.MaxConsecutiveFailures).Scan(&held); err != nil {
+		return nil, translate(err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT email FROM users WHERE disabled_at IS NULL AND failed_logins >= ?
+		ORDER BY email_normalized LIMIT ?`, user.MaxConsecutiveFailures, namesShown)
+	if err != nil {
+		return nil, translate(err)
+	}
+	heldNames, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
 	var locked int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE locked_until > ?`, user.FormatTime(opts.Now)).Scan(&locked); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE disabled_at IS NULL AND failed_logins < ? AND locked_until > ?`,
+		user.MaxConsecutiveFailures, user.FormatTime(opts.Now)).Scan(&locked); err != nil {
 		return nil, translate(err)
 	}
 	var out []Finding
 	if len(disabled) > 0 {
-		list := strings.Join(disabled[:min(len(disabled), 5)], ", ")
-		if len(disabled) > 5 {
-			list += ", …"
-		}
-		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo, Message: "disabled admins: " + list})
+		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo, Message: "disabled admins: " + listSome(disabled, len(disabled))})
+	}
+	// Information, not a problem: anyone can lock an account by guessing,
+	// and doctor's exit status judges the database, not its users.
+	if held > 0 {
+		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d users are locked until an admin unlocks them, after %d consecutive failed logins: %s ('ctitui user unlock EMAIL' after checking who tried)",
+				held, user.MaxConsecutiveFailures, listSome(heldNames, held))})
 	}
 	if locked > 0 {
 		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo,
-			Message: fmt.Sprintf("%d users are locked by failed logins ('ctitui user list --locked'; 'ctitui user unlock EMAIL')", locked)})
+			Message: fmt.Sprintf("%d users are locked by failed logins for a time ('ctitui user list --locked'; 'ctitui user unlock EMAIL')", locked)})
 	}
 	if len(out) == 0 {
 		return okFinding("accounts", "no disabled admins, no locked users"), nil

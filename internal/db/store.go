@@ -171,15 +171,17 @@ func filterConditions(f user.Filter) (conds []string, args []any) {
 	if f.Now.IsZero() {
 		now = user.FormatTime(time.Now())
 	}
+	// Locked as user.User.Locked judges it: a timed lock not yet run
+	// out, or as many consecutive failures as lock until an admin unlocks.
 	switch f.Status {
 	case user.Active:
-		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?)`)
-		args = append(args, now)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?) AND u.failed_logins < ?`)
+		args = append(args, now, user.MaxConsecutiveFailures)
 	case user.Disabled:
 		conds = append(conds, `u.disabled_at IS NOT NULL`)
 	case user.Locked:
-		conds = append(conds, `u.disabled_at IS NULL AND u.locked_until > ?`)
-		args = append(args, now)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until > ? OR u.failed_logins >= ?)`)
+		args = append(args, now, user.MaxConsecutiveFailures)
 	}
 	return conds, args
 }

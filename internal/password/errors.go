@@ -19,3 +19,12 @@ var ErrBcryptTooLong = errors.New("password longer than 72 bytes cannot be check
 // ParsePHC accepts; Hash refuses them so that every hash it writes can be
 // verified later.
 var ErrInvalidParams = errors.New("invalid argon2id parameters")
+
+// ErrHashTooCostly reports a stored hash whose parameters (argon2id memory,
+// time or parallelism, or bcrypt cost) exceed the limits Verify computes:
+// see CheckStored.
+var ErrHashTooCostly = errors.New("password hash too costly to verify")
+
+// ErrPasswordTooLong reports a password of more than MaxPasswordBytes bytes
+// given to Verify: longer than any password the policy accepts.
+var ErrPasswordTooLong = errors.New("password too long")

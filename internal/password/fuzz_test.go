@@ -1,10 +1,13 @@
 package password_test
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ctitui/ctitui/internal/password"
 )
@@ -102,6 +105,60 @@ func FuzzPolicyCheck(f *testing.F) {
 			if len(plain) >= 4 && strings.Contains(msg, plain) && !strings.Contains(maskDigits(msg), maskDigits(plain)) {
 				t.Fatalf("Policy{%d}.Check(%q, %q) = %q; the message contains the password", p.MinLength, plain, email, msg)
 			}
+		}
+	})
+}
+
+// FuzzCheckStored: CheckStored accepts only what Verify may compute, and
+// says why in exactly one of its three ways.
+func FuzzCheckStored(f *testing.F) {
+	for _, v := range argon2idVectors {
+		f.Add(v.encoded)
+	}
+	for _, s := range []string{
+		valid,
+		"!",
+		"$2b$12$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+		"$2y$14$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+		"$2a$15$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+		"$2b$03$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+		"$argon2id$v=19$m=262144,t=3,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=19$m=262144,t=4,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=19$m=1048576,t=4,p=1$" + salt16 + "$" + key32,
+		"$argon2id$v=19$m=128,t=1,p=17$" + salt16 + "$" + key32,
+		"$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := password.CheckStored(s)
+		kinds := 0
+		for _, sentinel := range []error{password.ErrMalformedHash, password.ErrUnsupportedHash, password.ErrHashTooCostly} {
+			if errors.Is(err, sentinel) {
+				kinds++
+			}
+		}
+		if (err == nil) != (kinds == 0) || kinds > 1 {
+			t.Fatalf("CheckStored(%q) = %v; want nil or exactly one of malformed, unsupported, too costly", s, err)
+		}
+		if err != nil {
+			return
+		}
+		if password.IsBcrypt(s) {
+			cost, cerr := bcrypt.Cost([]byte(s))
+			if cerr != nil || cost < password.MinBcryptCost || cost > password.MaxBcryptCost || len(s) != 60 {
+				t.Fatalf("CheckStored(%q) = nil for a bcrypt hash of cost %d (%v), length %d", s, cost, cerr, len(s))
+			}
+			return
+		}
+		phc, perr := password.ParsePHC(s)
+		if perr != nil {
+			t.Fatalf("CheckStored(%q) = nil but ParsePHC = %v", s, perr)
+		}
+		p := phc.Params
+		if p.Memory > password.MaxArgon2Memory || p.Time > password.MaxArgon2Time || p.Threads > password.MaxArgon2Threads ||
+			uint64(p.Memory)*uint64(p.Time) > password.MaxArgon2Work {
+			t.Fatalf("CheckStored(%q) = nil for parameters %+v beyond the limits", s, p)
 		}
 	})
 }

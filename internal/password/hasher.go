@@ -15,12 +15,6 @@ import (
 // the rest.
 const bcryptMaxPassword = 72
 
-// bcryptMaxCost bounds the cost of a stored bcrypt hash that Verify will
-// compute. Python's bcrypt and passlib default to 12; each step doubles the
-// work, and cost 16 already takes seconds. A higher cost is treated as a
-// malformed hash rather than a reason to spin for minutes.
-const bcryptMaxCost = 16
-
 // Hasher hashes and verifies passwords. The zero value is not usable; use
 // NewHasher. A Hasher is safe for concurrent use.
 type Hasher struct {
@@ -76,12 +70,29 @@ func (h *Hasher) Hash(plain string) (string, error) {
 //
 // argon2id passwords are normalised to NFC. bcrypt passwords are compared
 // as raw bytes, as Python wrote them; a password over 72 bytes returns
-// ErrBcryptTooLong instead of being truncated. A hash that cannot be parsed
-// returns an error wrapping ErrMalformedHash; another algorithm returns one
-// wrapping ErrUnsupportedHash. A wrong password is ok == false with a nil
-// error.
+// ErrBcryptTooLong instead of being truncated. A password over
+// MaxPasswordBytes returns ErrPasswordTooLong. A hash that cannot be parsed
+// returns an error wrapping ErrMalformedHash; one beyond the cost limits
+// returns one wrapping ErrHashTooCostly, without computing it; another
+// algorithm returns one wrapping ErrUnsupportedHash. A wrong password is
+// ok == false with a nil error.
+//
+// Every failure that computes no hash spends a DummyVerify instead, so that
+// no kind of stored hash is much cheaper to fail against than another.
+// (The caller's failure floor hides what remains.)
 func (h *Hasher) Verify(plain, encoded string) (ok bool, needsRehash bool, err error) {
+	ok, needsRehash, err = h.verify(plain, encoded)
+	if err != nil {
+		h.DummyVerify(plain)
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
+	return ok, needsRehash, nil
+}
+
+func (h *Hasher) verify(plain, encoded string) (ok bool, needsRehash bool, err error) {
 	switch {
+	case len(plain) > MaxPasswordBytes:
+		return false, false, fmt.Errorf("%w: more than %d bytes", ErrPasswordTooLong, MaxPasswordBytes)
 	case encoded == NoPassword:
 		// Spend a verify's time: a quick refusal would tell an attacker
 		// that this account exists without a password.
@@ -90,7 +101,7 @@ func (h *Hasher) Verify(plain, encoded string) (ok bool, needsRehash bool, err e
 	case IsArgon2id(encoded):
 		phc, err := ParsePHC(encoded)
 		if err != nil {
-			return false, false, fmt.Errorf("verify password: %w", err)
+			return false, false, err
 		}
 		if !verifyArgon2id(plain, phc) {
 			return false, false, nil
@@ -99,23 +110,25 @@ func (h *Hasher) Verify(plain, encoded string) (ok bool, needsRehash bool, err e
 	case IsBcrypt(encoded):
 		ok, err := verifyBcrypt(plain, encoded)
 		if err != nil {
-			return false, false, fmt.Errorf("verify password: %w", err)
+			return false, false, err
 		}
 		return ok, ok, nil
 	default:
-		return false, false, fmt.Errorf("verify password: %w", ErrUnsupportedHash)
+		return false, false, ErrUnsupportedHash
 	}
 }
 
 // DummyVerify spends about the same time as Verify of a real argon2id hash
 // with h's parameters, and matches nothing. Call it when the user is
 // unknown, so that unknown users cost the same time as known ones and
-// response time does not reveal which accounts exist. With parameters that
-// Hash would refuse it returns at once.
+// response time does not reveal which accounts exist. Only the first
+// MaxPasswordBytes of plain are used. With parameters that Hash would
+// refuse it returns at once.
 func (h *Hasher) DummyVerify(plain string) {
 	if h.dummy.Key == nil {
 		return
 	}
+	plain = plain[:min(len(plain), MaxPasswordBytes)]
 	// The dummy key is random, so this is false except with
 	// probability 2^-128 or less; the result is deliberately unused.
 	_ = verifyArgon2id(plain, h.dummy)
@@ -133,20 +146,17 @@ func verifyArgon2id(plain string, phc PHC) bool {
 	return subtle.ConstantTimeCompare(key, phc.Key) == 1
 }
 
-// verifyBcrypt checks plain's raw bytes against a $2a$, $2b$ or $2y$ hash.
+// verifyBcrypt checks plain's raw bytes against a $2a$, $2b$ or $2y$ hash
+// that checkBcrypt accepts.
 // golang.org/x/crypto/bcrypt accepts all three prefixes as they are (it
 // reads the minor version letter and re-emits it when comparing), so no
 // rewriting of $2y$ is needed.
 func verifyBcrypt(plain, encoded string) (bool, error) {
+	if err := checkBcrypt(encoded); err != nil {
+		return false, err
+	}
 	if len(plain) > bcryptMaxPassword {
 		return false, ErrBcryptTooLong
-	}
-	cost, err := bcrypt.Cost([]byte(encoded))
-	if err != nil {
-		return false, fmt.Errorf("%w: invalid bcrypt hash", ErrMalformedHash)
-	}
-	if cost > bcryptMaxCost {
-		return false, fmt.Errorf("%w: bcrypt cost %d above %d", ErrMalformedHash, cost, bcryptMaxCost)
 	}
 	switch err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(plain)); {
 	case err == nil:
@@ -158,25 +168,36 @@ func verifyBcrypt(plain, encoded string) (bool, error) {
 	}
 }
 
+// checkBcrypt reports whether encoded, which IsBcrypt, is a well-formed
+// 60-character bcrypt hash of a cost within MinBcryptCost..MaxBcryptCost.
+func checkBcrypt(encoded string) error {
+	cost, err := bcrypt.Cost([]byte(encoded))
+	switch {
+	case err != nil || len(encoded) != 60 || cost < MinBcryptCost:
+		return fmt.Errorf("%w: invalid bcrypt hash", ErrMalformedHash)
+	case cost > MaxBcryptCost:
+		return fmt.Errorf("%w: bcrypt cost %d above %d", ErrHashTooCostly, cost, MaxBcryptCost)
+	}
+	return nil
+}
+
 // NoPassword is stored for an account that has no password yet, such as one
 // imported from an export made without hashes. No password verifies
 // against it, as "!" in /etc/shadow; 'ctitui user passwd' sets one.
 const NoPassword = "!"
 
-// CheckStored reports whether encoded is a hash Verify can use: an argon2id
-// PHC string within bounds, or a well-formed bcrypt hash of a cost Verify
-// will compute. It is how an import accepts hashes made elsewhere.
+// CheckStored reports whether encoded is a hash Verify will compute: an
+// argon2id PHC string within bounds, or a well-formed bcrypt hash, in both
+// cases within the cost limits (see Limits). An error wraps
+// ErrHashTooCostly for a hash beyond the limits, ErrUnsupportedHash for
+// another algorithm, and ErrMalformedHash for anything else. It is the one
+// check behind an import accepting hashes made elsewhere, Verify refusing
+// to compute, and doctor reporting stored hashes; NoPassword is not a hash
+// and is refused as malformed.
 func CheckStored(encoded string) error {
-	if !IsBcrypt(encoded) {
-		_, err := ParsePHC(encoded)
-		return err
+	if IsBcrypt(encoded) {
+		return checkBcrypt(encoded)
 	}
-	cost, err := bcrypt.Cost([]byte(encoded))
-	if err != nil || len(encoded) != 60 {
-		return fmt.Errorf("%w: invalid bcrypt hash", ErrMalformedHash)
-	}
-	if cost > bcryptMaxCost {
-		return fmt.Errorf("%w: bcrypt cost %d above %d", ErrMalformedHash, cost, bcryptMaxCost)
-	}
-	return nil
+	_, err := ParsePHC(encoded)
+	return err
 }

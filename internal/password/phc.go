@@ -20,30 +20,23 @@ type Params struct {
 // salt, 32-byte key.
 var DefaultParams = Params{Memory: 19456, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// Bounds on argon2id parameters, applied both to parameters we hash with and
-// to PHC strings we parse. They are wide enough for every sensible
-// deployment and narrow enough that a corrupt or hostile stored hash cannot
-// make Verify allocate gigabytes or spin for minutes.
+// Bounds on the form of argon2id parameters, applied both to parameters we
+// hash with and to PHC strings we parse. What a hash may cost to verify is
+// bounded separately, by the limits in limits.go.
 const (
 	// argon2Version is the only argon2 version accepted: 0x13 (v=19).
 	argon2Version = 19
-	// maxMemory caps memory at 2 GiB (1<<21 KiB). argon2 itself allows
-	// up to 4 TiB; anything above 2 GiB is a denial of service, not a
-	// password hash.
-	maxMemory = 1 << 21
 	// memoryPerThread: argon2 needs at least 8 KiB per lane.
 	memoryPerThread = 8
 	minTime         = 1
-	maxTime         = 64
 	minThreads      = 1
-	maxThreads      = 64
 	minSaltLen      = 8
 	maxSaltLen      = 64
 	minKeyLen       = 16
 	maxKeyLen       = 64
 	// maxPHCLen caps the whole encoded string. The longest valid string,
 	// with a 64-byte salt and key and the largest parameters, is about
-	// 220 bytes.
+	// 210 bytes.
 	maxPHCLen = 512
 	// maxNumberDigits caps a decimal parameter before it is converted.
 	maxNumberDigits = 10
@@ -52,9 +45,10 @@ const (
 const argon2idPrefix = "$argon2id$"
 
 // Validate reports whether p is within the bounds that ParsePHC accepts:
-// memory from 8 KiB per thread to 2 GiB (1<<21 KiB), time 1..64,
-// threads 1..64, salt 8..64 bytes and key 16..64 bytes. The error wraps
-// ErrInvalidParams.
+// memory at least 8 KiB per thread, time and threads at least 1, salt 8..64
+// bytes, key 16..64 bytes, and within the cost limits (MaxArgon2Memory,
+// MaxArgon2Time, MaxArgon2Threads, MaxArgon2Work), so that every hash made
+// with p can be verified. The error wraps ErrInvalidParams.
 func (p Params) Validate() error {
 	if err := p.check(); err != "" {
 		return fmt.Errorf("%w: %s", ErrInvalidParams, err)
@@ -64,13 +58,22 @@ func (p Params) Validate() error {
 
 // check returns why p is out of bounds, or "" when it is within them.
 func (p Params) check() string {
+	if why := p.checkForm(); why != "" {
+		return why
+	}
+	return costlyArgon2(uint64(p.Memory), uint64(p.Time), uint64(p.Threads))
+}
+
+// checkForm returns why p is not argon2id parameters at all (below argon2's
+// minimums, or salt and key lengths outside the PHC bounds), or "".
+func (p Params) checkForm() string {
 	switch {
-	case p.Threads < minThreads || p.Threads > maxThreads:
-		return fmt.Sprintf("threads %d out of range %d..%d", p.Threads, minThreads, maxThreads)
-	case p.Memory < memoryPerThread*uint32(p.Threads) || p.Memory > maxMemory:
-		return fmt.Sprintf("memory %d KiB out of range %d..%d", p.Memory, memoryPerThread*uint32(p.Threads), maxMemory)
-	case p.Time < minTime || p.Time > maxTime:
-		return fmt.Sprintf("time %d out of range %d..%d", p.Time, minTime, maxTime)
+	case p.Threads < minThreads:
+		return fmt.Sprintf("threads %d below %d", p.Threads, minThreads)
+	case p.Memory < memoryPerThread*uint32(p.Threads):
+		return fmt.Sprintf("memory %d KiB below %d for %d threads", p.Memory, memoryPerThread*uint32(p.Threads), p.Threads)
+	case p.Time < minTime:
+		return fmt.Sprintf("time %d below %d", p.Time, minTime)
 	case p.SaltLen < minSaltLen || p.SaltLen > maxSaltLen:
 		return fmt.Sprintf("salt length %d out of range %d..%d", p.SaltLen, minSaltLen, maxSaltLen)
 	case p.KeyLen < minKeyLen || p.KeyLen > maxKeyLen:
@@ -119,9 +122,10 @@ func IsBcrypt(s string) bool {
 // the base64 text of salt and key, before anything is decoded or allocated.
 //
 // A string for another argon2 variant (argon2i, argon2d) or another
-// algorithm returns an error wrapping ErrUnsupportedHash; anything else
-// that is wrong returns an error wrapping ErrMalformedHash. Errors never
-// quote the salt or key.
+// algorithm returns an error wrapping ErrUnsupportedHash; parameters above
+// the cost limits return one wrapping ErrHashTooCostly; anything else that
+// is wrong returns an error wrapping ErrMalformedHash. Errors never quote
+// the salt or key.
 func ParsePHC(s string) (PHC, error) {
 	if len(s) > maxPHCLen {
 		return PHC{}, fmt.Errorf("%w: longer than %d bytes", ErrMalformedHash, maxPHCLen)
@@ -164,7 +168,7 @@ func ParsePHC(s string) (PHC, error) {
 	}
 	p.SaltLen = uint32(base64.RawStdEncoding.DecodedLen(len(saltText)))
 	p.KeyLen = uint32(base64.RawStdEncoding.DecodedLen(len(keyText)))
-	if why := p.check(); why != "" {
+	if why := p.checkForm(); why != "" {
 		return PHC{}, fmt.Errorf("%w: %s", ErrMalformedHash, why)
 	}
 	salt, err := decodeBase64(saltText)
@@ -179,7 +183,7 @@ func ParsePHC(s string) (PHC, error) {
 }
 
 // parseParams parses "m=<memory>,t=<time>,p=<threads>" and checks each value
-// against its bound.
+// against argon2's minimums and the cost limits.
 func parseParams(s string) (memory, time uint32, threads uint8, err error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 3 {
@@ -196,14 +200,19 @@ func parseParams(s string) (memory, time uint32, threads uint8, err error) {
 		}
 	}
 	m, t, p := vals[0], vals[1], vals[2]
-	if p < minThreads || p > maxThreads {
-		return 0, 0, 0, fmt.Errorf("%w: threads %d out of range %d..%d", ErrMalformedHash, p, minThreads, maxThreads)
+	switch {
+	case p < minThreads:
+		return 0, 0, 0, fmt.Errorf("%w: threads %d below %d", ErrMalformedHash, p, minThreads)
+	case t < minTime:
+		return 0, 0, 0, fmt.Errorf("%w: time %d below %d", ErrMalformedHash, t, minTime)
 	}
-	if m < memoryPerThread*p || m > maxMemory {
-		return 0, 0, 0, fmt.Errorf("%w: memory %d KiB out of range %d..%d", ErrMalformedHash, m, memoryPerThread*p, maxMemory)
+	// The cost limits come before the memory minimum, whose product
+	// could overflow for absurd thread counts.
+	if why := costlyArgon2(m, t, p); why != "" {
+		return 0, 0, 0, fmt.Errorf("%w: %s", ErrHashTooCostly, why)
 	}
-	if t < minTime || t > maxTime {
-		return 0, 0, 0, fmt.Errorf("%w: time %d out of range %d..%d", ErrMalformedHash, t, minTime, maxTime)
+	if m < memoryPerThread*p {
+		return 0, 0, 0, fmt.Errorf("%w: memory %d KiB below %d for %d threads", ErrMalformedHash, m, memoryPerThread*p, p)
 	}
 	return uint32(m), uint32(t), uint8(p), nil
 }

@@ -39,8 +39,9 @@ func TestParsePHCBounds(t *testing.T) {
 		want password.Params
 	}{
 		{"$argon2id$v=19$m=8,t=1,p=1$" + salt8 + "$" + key16, password.Params{Memory: 8, Time: 1, Threads: 1, SaltLen: 8, KeyLen: 16}},
-		{"$argon2id$v=19$m=2097152,t=64,p=64$" + salt64 + "$" + key64, password.Params{Memory: 1 << 21, Time: 64, Threads: 64, SaltLen: 64, KeyLen: 64}},
-		{"$argon2id$v=19$m=512,t=3,p=64$" + salt16 + "$" + key32, password.Params{Memory: 512, Time: 3, Threads: 64, SaltLen: 16, KeyLen: 32}},
+		{"$argon2id$v=19$m=262144,t=3,p=16$" + salt64 + "$" + key64, password.Params{Memory: 256 << 10, Time: 3, Threads: 16, SaltLen: 64, KeyLen: 64}},
+		{"$argon2id$v=19$m=24576,t=32,p=16$" + salt16 + "$" + key32, password.Params{Memory: 24576, Time: 32, Threads: 16, SaltLen: 16, KeyLen: 32}},
+		{"$argon2id$v=19$m=128,t=3,p=16$" + salt16 + "$" + key32, password.Params{Memory: 128, Time: 3, Threads: 16, SaltLen: 16, KeyLen: 32}},
 	}
 	for _, tt := range tests {
 		p, err := password.ParsePHC(tt.in)
@@ -73,21 +74,27 @@ func TestParsePHCErrors(t *testing.T) {
 		{"$argon2id$v=019$m=64,t=1,p=1" + tail, password.ErrMalformedHash},
 		{"$argon2id$v=$m=64,t=1,p=1" + tail, password.ErrMalformedHash},
 		{"$argon2id$v=99999999999999999999$m=64,t=1,p=1" + tail, password.ErrMalformedHash},
-		// Parameters out of bounds.
+		// Parameters out of bounds: below argon2's minimums is malformed,
+		// above the cost limits too costly.
 		{pre + "m=7,t=1,p=1" + tail, password.ErrMalformedHash},
 		{pre + "m=0,t=1,p=1" + tail, password.ErrMalformedHash},
 		{pre + "m=15,t=1,p=2" + tail, password.ErrMalformedHash},
-		{pre + "m=2097153,t=1,p=1" + tail, password.ErrMalformedHash},
-		{pre + "m=4294967295,t=1,p=1" + tail, password.ErrMalformedHash},
-		{pre + "m=4294967296,t=1,p=1" + tail, password.ErrMalformedHash},
+		{pre + "m=127,t=1,p=16" + tail, password.ErrMalformedHash},
+		{pre + "m=262145,t=1,p=1" + tail, password.ErrHashTooCostly},
+		{pre + "m=262144,t=4,p=1" + tail, password.ErrHashTooCostly},
+		{pre + "m=64,t=33,p=1" + tail, password.ErrHashTooCostly},
+		{pre + "m=1024,t=1,p=17" + tail, password.ErrHashTooCostly},
+		{pre + "m=2097153,t=1,p=1" + tail, password.ErrHashTooCostly},
+		{pre + "m=4294967295,t=1,p=1" + tail, password.ErrHashTooCostly},
+		{pre + "m=4294967296,t=1,p=1" + tail, password.ErrHashTooCostly},
 		{pre + "m=99999999999999999999,t=1,p=1" + tail, password.ErrMalformedHash},
 		{pre + "m=64,t=0,p=1" + tail, password.ErrMalformedHash},
-		{pre + "m=64,t=65,p=1" + tail, password.ErrMalformedHash},
-		{pre + "m=64,t=4294967297,p=1" + tail, password.ErrMalformedHash},
+		{pre + "m=64,t=65,p=1" + tail, password.ErrHashTooCostly},
+		{pre + "m=64,t=4294967297,p=1" + tail, password.ErrHashTooCostly},
 		{pre + "m=64,t=1,p=0" + tail, password.ErrMalformedHash},
-		{pre + "m=1024,t=1,p=65" + tail, password.ErrMalformedHash},
-		{pre + "m=1024,t=1,p=256" + tail, password.ErrMalformedHash},
-		{pre + "m=1024,t=1,p=257" + tail, password.ErrMalformedHash},
+		{pre + "m=1024,t=1,p=65" + tail, password.ErrHashTooCostly},
+		{pre + "m=1024,t=1,p=256" + tail, password.ErrHashTooCostly},
+		{pre + "m=1024,t=1,p=257" + tail, password.ErrHashTooCostly},
 		// Parameter syntax.
 		{pre + "m=-64,t=1,p=1" + tail, password.ErrMalformedHash},
 		{pre + "m=+64,t=1,p=1" + tail, password.ErrMalformedHash},
@@ -166,10 +173,12 @@ func TestParamsValidate(t *testing.T) {
 		{password.DefaultParams, true},
 		{cheap, true},
 		{password.Params{Memory: 8, Time: 1, Threads: 1, SaltLen: 8, KeyLen: 16}, true},
-		{password.Params{Memory: 1 << 21, Time: 64, Threads: 64, SaltLen: 64, KeyLen: 64}, true},
+		{password.Params{Memory: 256 << 10, Time: 3, Threads: 16, SaltLen: 64, KeyLen: 64}, true},
+		{password.Params{Memory: 256 << 10, Time: 4, Threads: 1, SaltLen: 16, KeyLen: 32}, false},
 		{password.Params{}, false},
 		{password.Params{Memory: 1<<21 + 1, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, false},
-		{password.Params{Memory: 511, Time: 1, Threads: 64, SaltLen: 16, KeyLen: 32}, false},
+		{password.Params{Memory: 127, Time: 1, Threads: 16, SaltLen: 16, KeyLen: 32}, false},
+		{password.Params{Memory: 1024, Time: 1, Threads: 17, SaltLen: 16, KeyLen: 32}, false},
 		{password.Params{Memory: 64, Time: 1, Threads: 255, SaltLen: 16, KeyLen: 32}, false},
 	}
 	for _, tt := range tests {

@@ -102,6 +102,9 @@ func (m *Model) renderDetails() {
 	case u.Disabled():
 		row("status", s.Disabled.Render("disabled"))
 		row("disabled", fullTime(u.DisabledAt, loc))
+	case u.NeedsAdminUnlock():
+		row("status", s.Warn.Render(fmt.Sprintf("blocked after %d consecutive failed logins (u unlocks)", u.FailedLogins)))
+		row("locked until", s.Warn.Render("an admin unlocks it: it does not open by itself"))
 	case u.Locked(now):
 		row("status", s.Warn.Render(fmt.Sprintf("locked after %d failed logins (u unlocks)", u.FailedLogins)))
 		row("locked until", fullTime(u.LockedUntil, loc))
@@ -109,7 +112,7 @@ func (m *Model) renderDetails() {
 		row("status", s.Active.Render("active"))
 	}
 	if u.FailedLogins > 0 && !u.Locked(now) {
-		row("failed", fmt.Sprintf("%d failed logins since the last success", u.FailedLogins))
+		row("failed", fmt.Sprintf("%d failed logins in a row since the last success (blocked at %d)", u.FailedLogins, user.MaxConsecutiveFailures))
 	}
 	row("created", fullTime(u.CreatedAt, loc))
 	row("updated", fullTime(u.UpdatedAt, loc))

@@ -224,15 +224,19 @@ func (m *Model) confirmHelp() help.KeyMap {
 	return bindingHelp{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete")), k.Back}}
 }
 
-// unlock clears the user's failed logins and lock at once: it only gives
-// back what the lockout took, so it needs no confirmation.
+// unlock clears the user's failed logins and lock at once, including the
+// block after user.MaxConsecutiveFailures that only an admin lifts: it only
+// gives back what the lockout took, so it needs no confirmation.
 func (m *Model) unlock(u user.User) tea.Cmd {
-	svc, email := m.svc, u.Email
+	svc, email, blocked, failed := m.svc, u.Email, u.NeedsAdminUnlock(), u.FailedLogins
 	return m.action(func() actionDoneMsg {
 		u, changed, err := svc.Unlock(context.Background(), email)
 		text := u.Email + " unlocked"
-		if !changed {
+		switch {
+		case !changed:
 			text = u.Email + " was not locked"
+		case blocked:
+			text = fmt.Sprintf("%s unlocked (it was blocked after %d consecutive failed logins)", u.Email, failed)
 		}
 		return actionDoneMsg{user: u, text: text, err: err}
 	})

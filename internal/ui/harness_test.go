@@ -71,7 +71,8 @@ func newEnv(t testing.TB) *env {
 		user.WithHasher(password.NewHasher(cheap)),
 		user.WithClock(clock.Now),
 		user.WithActor("tester"),
-		user.WithIDs(ids))
+		user.WithIDs(ids),
+		user.WithFailureFloor(0))
 	return &env{svc: svc, store: store, clock: clock, path: path}
 }
 

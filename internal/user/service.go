@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	osuser "os/user"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -24,7 +25,26 @@ type Service struct {
 	now    func() time.Time
 	actor  string
 	newID  func() string
+	// floor is the least time a failed Verify takes; sleep waits it out.
+	floor time.Duration
+	sleep func(ctx context.Context, d time.Duration) error
 }
+
+// DefaultFailureFloor is the least time every failed Verify takes, whatever
+// failed: an unknown email, a disabled or locked account, a wrong password
+// against any stored hash, a malformed or refused hash, a password too long.
+// It must be above the slowest verify the cost limits of internal/password
+// allow, plus the failure's write transaction. On the 2-core machine ctitui
+// was measured on (BenchmarkVerifyCost, medians), bcrypt at
+// password.MaxBcryptCost (14) takes 0.94 s (1.06 s with other work
+// running), the costliest argon2id allowed 0.62 s (0.93 s), ctitui's own
+// argon2id 0.024 s. A 2 s floor was overrun there when other work loaded
+// both cores (scripts/timing.sh saw the costliest argon2id take two
+// floors); 3 s leaves a margin of about three for a slower or busier
+// machine, or an attacker loading it with logins of their own. It is also
+// the FAIL_DELAY that login.defs has long given a failed Unix login. An
+// overrun still shows only as whole floors (see padding).
+const DefaultFailureFloor = 3 * time.Second
 
 // Option configures a Service.
 type Option func(*Service)
@@ -36,8 +56,34 @@ func WithHasher(h *password.Hasher) Option { return func(s *Service) { s.hasher 
 // WithPolicy sets the password policy.
 func WithPolicy(p password.Policy) Option { return func(s *Service) { s.policy = p } }
 
-// WithClock sets the clock that stamps created, updated and audit times.
+// WithClock sets the clock that stamps created, updated and audit times, and
+// that measures how long a failed Verify has taken.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithFailureFloor sets the least time a failed Verify takes
+// (DefaultFailureFloor when not set; 0 or less turns the floor off). Tests
+// pass a small floor through this option; the binary has no flag or
+// variable for it.
+func WithFailureFloor(d time.Duration) Option { return func(s *Service) { s.floor = max(d, 0) } }
+
+// WithSleep sets how a failed Verify waits out the floor: sleep returns
+// after d, or at once with the context's error when ctx ends first. Tests
+// record the waits instead of sleeping.
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(s *Service) { s.sleep = sleep }
+}
+
+// sleepContext waits for d or until ctx ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // WithIDs sets the generator of new user ids (random UUIDs by default), so
 // that tests can draw screens that do not change from run to run.
@@ -61,6 +107,8 @@ func NewService(store Store, opts ...Option) *Service {
 		now:    time.Now,
 		actor:  CurrentOSUser(),
 		newID:  newUUIDv7,
+		floor:  DefaultFailureFloor,
+		sleep:  sleepContext,
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -364,13 +412,69 @@ func (s *Service) Delete(ctx context.Context, email string) (User, error) {
 
 // Verify checks plain against the password of the enabled, unlocked user
 // with email and records the login. Every failure, whether the user is
-// unknown, disabled, locked or the password wrong, is ErrInvalidCredentials
-// and costs about one hash and one write transaction, so neither the answer
-// nor its timing tells which. A wrong password counts towards the lockout
-// threshold; reaching it locks the account for the policy's duration. A hash
-// with outdated parameters, or a legacy bcrypt hash, is replaced with a
-// current argon2id one.
+// unknown, disabled, locked or the password wrong, is ErrInvalidCredentials,
+// costs at least one hash and one write transaction, and returns no sooner
+// than the failure floor (DefaultFailureFloor, see WithFailureFloor) after
+// Verify began, so neither the answer nor its timing tells which. A failure
+// whose context ends while it waits returns the context's error. A wrong
+// password counts towards the lockout threshold; reaching it locks the
+// account for the policy's duration, and MaxConsecutiveFailures in a row
+// lock it until an admin unlocks it. A hash with outdated parameters, or a
+// legacy bcrypt hash, is replaced with a current argon2id one.
 func (s *Service) Verify(ctx context.Context, email, plain string) (User, error) {
+	start := s.now()
+	u, err := s.verify(ctx, email, plain)
+	if err == nil {
+		return u, nil
+	}
+	if s.floor == 0 {
+		return User{}, err
+	}
+	// What the failure leaves for the end of the process is settled inside
+	// the floor. Left to the runtime, a 256 MiB argon2id's memory made the
+	// process end about 30 ms later than an unknown email's did
+	// (scripts/timing.sh); left in the write-ahead log, a counted failure
+	// made closing the database cost a checkpoint and an fsync (0.9 ms
+	// against 0.15 ms here, more on a slow disk) that an unknown email's
+	// did not; after a passive checkpoint the two closes differ by about
+	// 0.25 ms, the unlink of a longer log.
+	debug.FreeOSMemory()
+	if c, ok := s.store.(checkpointer); ok {
+		_ = c.Checkpoint(ctx) // best effort: it only evens out the close
+	}
+	if wait := padding(s.floor, s.now().Sub(start)); wait > 0 {
+		if werr := s.sleep(ctx, wait); werr != nil {
+			return User{}, fmt.Errorf("verify: %w", werr)
+		}
+	}
+	return User{}, err
+}
+
+// checkpointer is a Store that can empty its write-ahead log (db.Store).
+type checkpointer interface {
+	Checkpoint(ctx context.Context) error
+}
+
+// padding is how long a failure that has taken spent must still wait: up to
+// floor, or, when it overran the floor (a long wait for the write lock, a
+// busy machine), up to the next multiple of floor, so that an overrun shows
+// only as a whole number of floors.
+func padding(floor, spent time.Duration) time.Duration {
+	if floor <= 0 {
+		return 0
+	}
+	spent = max(spent, 0)
+	if spent < floor {
+		return floor - spent
+	}
+	if over := spent % floor; over != 0 {
+		return floor - over
+	}
+	return 0
+}
+
+// verify is Verify without the failure floor.
+func (s *Service) verify(ctx context.Context, email, plain string) (User, error) {
 	normalized := NormalizeEmail(email)
 	u, err := s.store.UserByEmail(ctx, normalized)
 	if errors.Is(err, ErrNotFound) {
@@ -415,10 +519,12 @@ func (s *Service) Verify(ctx context.Context, email, plain string) (User, error)
 }
 
 // recordFailure counts a failed verify against the user with normalized
-// email, locking the account at the threshold. For an unknown email it runs
-// the same transaction and changes nothing, so that the two cost alike.
-// Attempts on an account that is already locked or disabled do not count:
-// they cannot succeed, and counting them would let anyone extend a lock.
+// email: a timed lock at every multiple of the policy's threshold, and a
+// lock until an admin unlocks it at MaxConsecutiveFailures. For an unknown
+// email it runs the same transaction and changes nothing, so that the two
+// cost alike. Attempts on an account that is already locked or disabled do
+// not count: they cannot succeed, and counting them would let anyone extend
+// a lock.
 func (s *Service) recordFailure(ctx context.Context, normalized string) error {
 	return s.store.WithTx(ctx, func(tx Tx) error {
 		policy, err := tx.LockoutPolicy(ctx)
@@ -436,32 +542,39 @@ func (s *Service) recordFailure(ctx context.Context, normalized string) error {
 		if u.Disabled() || u.Locked(now) {
 			return nil
 		}
-		if !u.LockedUntil.IsZero() {
-			// A lock that has run out starts a fresh count.
-			u.FailedLogins, u.LockedUntil = 0, time.Time{}
-		}
-		u.FailedLogins++
-		if u.FailedLogins < policy.Threshold {
+		// A lock that has run out is history (its audit entry stays); the
+		// count goes on, so that waiting out locks does not reset it.
+		u.FailedLogins, u.LockedUntil = u.FailedLogins+1, time.Time{}
+		var details string
+		switch {
+		case u.NeedsAdminUnlock():
+			details = fmt.Sprintf("locked until an admin unlocks it after %d consecutive failed logins", u.FailedLogins)
+		case u.FailedLogins%policy.Threshold == 0:
+			u.LockedUntil = now.Add(policy.Duration)
+			details = fmt.Sprintf("locked until %s after %d failed logins", FormatTime(u.LockedUntil), u.FailedLogins)
+		default:
 			return tx.UpdateUser(ctx, u)
 		}
-		u.LockedUntil = now.Add(policy.Duration)
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, s.audit(now, ActionLock, u,
-			fmt.Sprintf("locked until %s after %d failed logins", FormatTime(u.LockedUntil), u.FailedLogins)))
+		return tx.AppendAudit(ctx, s.audit(now, ActionLock, u, details))
 	})
 }
 
-// Unlock clears the failed logins and lock of the user with email. changed
-// is false when there was nothing to clear.
+// Unlock clears the failed logins and lock of the user with email, including
+// the lock that MaxConsecutiveFailures leaves until an admin lifts it.
+// changed is false when there was nothing to clear.
 func (s *Service) Unlock(ctx context.Context, email string) (u User, changed bool, err error) {
 	return s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
 		if u.FailedLogins == 0 && u.LockedUntil.IsZero() {
 			return AuditEntry{}, false, nil
 		}
 		details := fmt.Sprintf("cleared %d failed logins", u.FailedLogins)
-		if u.Locked(now) {
+		switch {
+		case u.NeedsAdminUnlock():
+			details += ", lock until an admin unlocked it"
+		case u.Locked(now):
 			details += ", lock until " + FormatTime(u.LockedUntil)
 		}
 		u.FailedLogins, u.LockedUntil = 0, time.Time{}

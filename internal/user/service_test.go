@@ -34,7 +34,8 @@ func newService(t *testing.T, opts ...user.Option) (*user.Service, *db.Store, *c
 	}
 	t.Cleanup(func() { store.Close() })
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
-	opts = append([]user.Option{user.WithHasher(password.NewHasher(cheap)), user.WithClock(c.Now), user.WithActor("tester")}, opts...)
+	// No failure floor: tests of it set one (floor_test.go).
+	opts = append([]user.Option{user.WithHasher(password.NewHasher(cheap)), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}, opts...)
 	return user.NewService(store, opts...), store, c
 }
 

@@ -95,23 +95,43 @@ type User struct {
 	UpdatedAt    time.Time
 	DisabledAt   time.Time // zero while the user is active
 	LastLoginAt  time.Time // zero until the first successful verify
-	// FailedLogins counts failed verifies since the last success; at the
-	// lockout threshold the account is locked until LockedUntil.
+	// FailedLogins counts consecutive failed verifies: since the last
+	// success or the last unlock by an admin. A lock running out does not
+	// reset it. At every multiple of the lockout threshold the account is
+	// locked until LockedUntil; at MaxConsecutiveFailures it stays locked
+	// until an admin unlocks it.
 	FailedLogins int
-	LockedUntil  time.Time
+	// LockedUntil ends the current timed lock; zero when there is none.
+	LockedUntil time.Time
 }
 
 // Disabled reports whether the user is disabled.
 func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
-// Locked reports whether failed logins have locked the account at now.
-func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
+// MaxConsecutiveFailures is the number of consecutive failed verifies after
+// which an account stays locked until an admin unlocks it, whatever the
+// lockout policy: NIST SP 800-63B-4 section 3.2.2 allows no more than 100
+// consecutive failed attempts on one account. Without it, timed locks alone
+// would let a patient attacker guess forever (480 a day at 5 per 15 minutes).
+const MaxConsecutiveFailures = 100
 
-// Status is "disabled", "locked" or "active" at now.
+// Locked reports whether failed logins have locked the account at now:
+// before LockedUntil, or for good after MaxConsecutiveFailures.
+func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) || u.NeedsAdminUnlock() }
+
+// NeedsAdminUnlock reports whether the account has failed
+// MaxConsecutiveFailures times in a row and so stays locked until an admin
+// unlocks it ('ctitui user unlock', or u in the terminal UI).
+func (u User) NeedsAdminUnlock() bool { return u.FailedLogins >= MaxConsecutiveFailures }
+
+// Status is "disabled", "blocked" (locked until an admin unlocks it),
+// "locked" (for a time) or "active" at now.
 func (u User) Status(now time.Time) string {
 	switch {
 	case u.Disabled():
 		return "disabled"
+	case u.NeedsAdminUnlock():
+		return "blocked"
 	case u.Locked(now):
 		return "locked"
 	}
@@ -153,8 +173,10 @@ const (
 	ActionImport      Action = "import"
 )
 
-// LockoutPolicy locks an account for Duration after Threshold consecutive
-// failed verifies.
+// LockoutPolicy locks an account for Duration at every Threshold consecutive
+// failed verifies (Threshold, 2 x Threshold, ...). Whatever the policy, the
+// MaxConsecutiveFailures-th locks it until an admin unlocks it, so a
+// Threshold above that never locks for a time.
 type LockoutPolicy struct {
 	Threshold int
 	Duration  time.Duration
