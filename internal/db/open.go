@@ -135,6 +135,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("record adoption (backup of the original: %s): %w", adopted.backup, err)
 		}
 	}
+	if err := s.refreshEmailKeys(ctx, opts); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

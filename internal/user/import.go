@@ -214,6 +214,9 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 			return planInvalid, err
 		}
 	}
+	if err := s.checkImportLookAlike(ctx, r.Line, email, seen); err != nil {
+		return planInvalid, err
+	}
 	return planAdd, nil
 }
 
