@@ -38,6 +38,7 @@ func TestEmailSkeleton(t *testing.T) {
 		{"bill@example.org", "bi11@example.org"},                       // ones for l
 		{"ADM0N@example.org", "admon@example.org"},                     // zero among capitals
 		{"Élodie@exemple.fr", "E\u0301lodie@exemple.fr"},               // decomposed
+		{"\U0001d408nfo@x.org", "info@x.org"},                          // MATHEMATICAL BOLD CAPITAL I: NFKC gives I, folded to i
 	}
 	for _, tt := range alike {
 		if a, b := user.EmailSkeleton(tt.a), user.EmailSkeleton(tt.b); a != b {
@@ -103,6 +104,13 @@ func TestRegisterRefusesLookAlikes(t *testing.T) {
 	n, err := svc.Count(ctx, user.Filter{})
 	if err != nil || n != 2 {
 		t.Errorf("Count = %d, %v; want 2 (admin and admin@пример.рф)", n, err)
+	}
+
+	// The look-alike is refused before anything else is checked, such as
+	// the password (and before one is hashed).
+	mustRegister(t, svc, "paypal@example.org")
+	if _, err := svc.Register(ctx, "\u0440\u0430\u0443\u0440\u0430\u04cf@example.org", "short", nil); !errors.Is(err, user.ErrLookAlike) {
+		t.Errorf("Register(раураӏ, a short password) after paypal = %v; want ErrLookAlike, before the password policy", err)
 	}
 	// The first to register keeps the address: a look-alike registered
 	// first keeps the real one out as well.
@@ -320,4 +328,26 @@ func shellDB(t *testing.T, store *db.Store) *sql.DB {
 	}
 	t.Cleanup(func() { raw.Close() })
 	return raw
+}
+
+// Every row ctitui writes gets its skeleton, updates included: a user
+// another tool added is recorded as soon as ctitui changes it.
+func TestUpdateRecordsSkeleton(t *testing.T) {
+	ctx := context.Background()
+	svc, store, _ := newService(t)
+	raw := shellDB(t, store)
+	if _, err := raw.Exec(`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
+		VALUES ('shell-1', 'Root@Example.org', 'root@example.org', '!', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SetDisabled(ctx, "root@example.org", true); err != nil {
+		t.Fatal(err)
+	}
+	var sk sql.NullString
+	if err := raw.QueryRow(`SELECT email_skeleton FROM users WHERE id = 'shell-1'`).Scan(&sk); err != nil {
+		t.Fatal(err)
+	}
+	if want := user.EmailSkeleton("Root@Example.org"); !sk.Valid || sk.String != want {
+		t.Errorf("email_skeleton after an update = %v; want %q", sk, want)
+	}
 }
