@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"go.mau.fi/util/confusable"
 	"golang.org/x/text/unicode/norm"
@@ -32,6 +33,9 @@ import (
 // prototype itself (U+048B gives "й̦", whose NFD holds и, which maps to ᴎ), so
 // the mapping is repeated until it changes nothing: Skeleton is idempotent.
 func Skeleton(s string) string {
+	if sk, ok := asciiSkeleton(s); ok {
+		return sk
+	}
 	// Invalid bytes become U+FFFD first: normalisation leaves them in place,
 	// where they could hide the character after them from it.
 	sk := skeletonOnce(strings.ToValidUTF8(s, "\uFFFD"))
@@ -43,6 +47,57 @@ func Skeleton(s string) string {
 		sk = next
 	}
 	return sk
+}
+
+// asciiPrototypes holds the prototype of each ASCII character, "" where
+// the confusables table maps it outside ASCII (so far only "%").
+var asciiPrototypes = sync.OnceValue(func() (t [utf8.RuneSelf]string) {
+	for c := range rune(utf8.RuneSelf) {
+		p := confusable.GetReplacement(c)
+		switch {
+		case p == "":
+			t[c] = string(c)
+		case isASCII(p):
+			t[c] = p
+		}
+	}
+	return t
+})
+
+// asciiSkeleton is Skeleton for ASCII s, which most addresses are, without
+// normalising: ASCII is its own NFD, has no default ignorables, and the
+// table maps it to ASCII except for "%". ok is false when s needs the
+// general path.
+func asciiSkeleton(s string) (sk string, ok bool) {
+	if !isASCII(s) {
+		return "", false
+	}
+	t := asciiPrototypes()
+	for range maxRounds + 1 {
+		var b strings.Builder
+		b.Grow(len(s) + 8)
+		for i := 0; i < len(s); i++ {
+			p := t[s[i]]
+			if p == "" {
+				return "", false
+			}
+			b.WriteString(p)
+		}
+		if b.String() == s {
+			return s, true
+		}
+		s = b.String()
+	}
+	return s, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // maxRounds bounds the repetitions of the mapping; the table needs two.
@@ -106,6 +161,9 @@ var blankLetters = []rune{
 // inherent vowels, tags, ...), the Hangul fillers, the blank Braille pattern,
 // and spaces. Two strings that differ only in invisible characters look alike.
 func Invisible(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r <= ' ' || r == 0x7F
+	}
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || DefaultIgnorable(r) ||
 		unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) || slices.Contains(blankLetters, r)
 }
@@ -205,6 +263,9 @@ var highlyRestrictive = [][]string{
 // lack; characters that Script_Extensions would share between scripts are
 // Common or Inherited in the Script property and are not counted.
 func HighlyRestrictive(s string) bool {
+	if isASCII(s) {
+		return true // Latin and Common only
+	}
 	scripts := Scripts(s)
 	if len(scripts) <= 1 {
 		return true

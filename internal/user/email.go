@@ -136,6 +136,11 @@ func (e *emailError) Is(target error) bool { return target == ErrInvalidEmail }
 // checkLocal refuses local, the part of an address before its @, saying why.
 func checkLocal(local string) error {
 	spoofing := func(why string) error { return &emailError{why: why, spoof: true} }
+	if isASCII(local) {
+		// Printable ASCII (ValidateEmail refused controls and spaces) is all
+		// a PRECIS identifier may hold, and all Latin or Common.
+		return nil
+	}
 	if _, err := localProfile.String(local); err != nil {
 		for _, r := range local {
 			if nfkc := norm.NFKC.String(string(r)); nfkc != norm.NFC.String(string(r)) {
@@ -153,18 +158,25 @@ func checkLocal(local string) error {
 	return nil
 }
 
+// idnaDots replaces the full stops IDNA maps to "." with it.
+var idnaDots = strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".")
+
 // checkDomain maps domain through IDNA and returns the form to store (see
 // ValidateEmail), or refuses it saying why.
 func checkDomain(domain string) (string, error) {
 	// The structure is checked on the dots IDNA will see, so that
 	// "example。" hears the same reason as "example.".
-	dotted := strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".").Replace(domain)
+	dotted := idnaDots.Replace(domain)
 	if !strings.Contains(dotted, ".") || strings.HasPrefix(dotted, ".") || strings.HasSuffix(dotted, ".") || strings.Contains(dotted, "..") {
 		return "", &emailError{why: fmt.Sprintf("domain %q needs a dot, as in example.org", domain)}
 	}
-	mapped, err := domainProfile.ToUnicode(domain)
-	if err == nil {
-		_, err = domainProfile.ToASCII(mapped)
+	var mapped string
+	var err error
+	if isPlainASCII(domain) {
+		// Both forms are the same lower-case ASCII: one pass checks it.
+		mapped, err = domainProfile.ToASCII(domain)
+	} else if mapped, err = domainProfile.ToUnicode(domain); err == nil {
+		_, err = domainProfile.ToASCII(mapped) // lengths are those of the ASCII form
 	}
 	if err != nil {
 		return "", &emailError{why: fmt.Sprintf("domain %q is not a valid domain name: %s", domain, idnaReason(err))}
@@ -202,6 +214,10 @@ func idnaReason(err error) string {
 // case-folded, as it always was.
 func NormalizeEmail(email string) string {
 	s := strings.TrimSpace(email)
+	if isASCII(s) && !strings.Contains(strings.ToLower(s), "xn--") {
+		// What IDNA, NFC and folding do to ASCII without punycode.
+		return strings.ToLower(s)
+	}
 	if at := strings.LastIndexByte(s, '@'); at >= 0 {
 		s = s[:at+1] + lookupDomain(s[at+1:])
 	}
@@ -213,6 +229,9 @@ func NormalizeEmail(email string) string {
 // mapping both to the capital, as CaseFolding.txt does, so that folding twice
 // gave back the original: the capitals are restored here.
 func foldCase(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
 	// A Caser keeps state between calls, so each call makes its own.
 	s = cases.Fold().String(s)
 	return strings.Map(func(r rune) rune {
@@ -240,12 +259,16 @@ func lookupDomain(domain string) string {
 
 // isPlainASCII reports whether domain is ASCII without a punycode label.
 func isPlainASCII(domain string) bool {
-	for i := 0; i < len(domain); i++ {
-		if domain[i] >= utf8.RuneSelf {
+	return isASCII(domain) && !strings.Contains(strings.ToLower(domain), "xn--")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
-	return !strings.Contains(strings.ToLower(domain), "xn--")
+	return true
 }
 
 // LocalPart returns the part of email before its last '@'.
