@@ -84,6 +84,11 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 		}
 	}
 	rows.Close()
+	// The index, dropped while the skeletons were written, is back as the
+	// migration made it.
+	if got := queryStrings(t, raw, `SELECT sql FROM sqlite_schema WHERE name = 'users_email_skeleton_idx'`); len(got) != 1 || got[0] != "CREATE INDEX users_email_skeleton_idx ON users (email_skeleton)" {
+		t.Errorf("users_email_skeleton_idx = %q; want the migration's", got)
+	}
 	if len(notes) == 0 || !strings.Contains(strings.Join(notes, "\n"), `user "u4"`) {
 		t.Errorf("notes %q; want one about u4, whose new form is u5's", notes)
 	}
@@ -232,5 +237,30 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 	}
 	if found, all := docFindings(rep, "look-alikes"); len(found) != 1 || found[0].Severity != db.SeverityOK {
 		t.Errorf("after deleting the twins: %+v; want ok:%s", found, all)
+	}
+}
+
+// An adopted legacy database gets its skeletons and IDNA-normalised emails
+// like any upgraded one; its look-alikes stay, for doctor to report.
+func TestAdoptionRecordsEmailKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	writeSQLite(t, path,
+		`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, hashed_password TEXT NOT NULL, created_at TIMESTAMP)`,
+		`INSERT INTO users VALUES ('u1', 'admin@XN--E1AFMKFD.xn--p1ai', '!', '2024-10-01 12:00:00')`,
+		`INSERT INTO users VALUES ('u2', 'paypal@x.org', '!', '2024-10-01 12:00:01')`,
+		`INSERT INTO users VALUES ('u3', 'раураӏ@x.org', '!', '2024-10-01 12:00:02')`,
+	)
+	s := openStore(t, path, db.Options{})
+	got := readRows(t, path, `SELECT id || ' ' || email_normalized || ' ' || (email_skeleton IS NOT NULL) FROM users ORDER BY id`)
+	if want := []string{"u1 admin@пример.рф 1", "u2 paypal@x.org 1", "u3 раураӏ@x.org 1"}; !slices.Equal(got, want) {
+		t.Errorf("adopted users %q; want %q", got, want)
+	}
+	rep, err := s.Doctor(context.Background(), docOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, all := docFindings(rep, "look-alikes")
+	if len(found) != 1 || found[0].Severity != db.SeverityProblem || !strings.Contains(found[0].Message, `"раураӏ@x.org" (id "u3"`) {
+		t.Errorf("doctor on the adopted file: %+v; want the paypal look-alikes:%s", found, all)
 	}
 }
