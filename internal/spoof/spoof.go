@@ -38,15 +38,64 @@ func Skeleton(s string) string {
 	}
 	// Invalid bytes become U+FFFD first: normalisation leaves them in place,
 	// where they could hide the character after them from it.
-	sk := skeletonOnce(strings.ToValidUTF8(s, "\uFFFD"))
-	for range maxRounds {
-		next := skeletonOnce(sk)
+	sk, again := skeletonOnce(strings.ToValidUTF8(s, "\uFFFD"))
+	for i := 0; again && i < maxRounds; i++ {
+		var next string
+		next, again = skeletonOnce(sk)
 		if next == sk {
 			break
 		}
 		sk = next
 	}
 	return sk
+}
+
+// skeletonOnce maps s once. again reports whether it used a prototype whose
+// NFD holds a character the table maps further, so that another round may
+// change the result; without one, the result is final.
+func skeletonOnce(s string) (sk string, again bool) {
+	d := norm.NFD.String(s)
+	var b strings.Builder
+	b.Grow(len(d))
+	for _, r := range d {
+		if r < utf8.RuneSelf {
+			if p := asciiPrototypes()[r]; p != "" {
+				b.WriteString(p)
+				continue
+			}
+		} else if DefaultIgnorable(r) {
+			// UTS #39 (since 15.1) drops them before mapping: they draw
+			// nothing, so "ad\u034fmin" is "admin" to a reader.
+			continue
+		}
+		if p := confusable.GetReplacement(r); p != "" {
+			b.WriteString(p)
+			again = again || unstable(r, p)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return norm.NFD.String(b.String()), again
+}
+
+// unstableCache remembers, by character, what unstable found.
+var unstableCache sync.Map // rune -> bool
+
+// unstable reports whether p, the prototype of r, holds in NFD a character
+// the table maps or drops: mapping r once is then not the end.
+func unstable(r rune, p string) bool {
+	if v, ok := unstableCache.Load(r); ok {
+		return v.(bool)
+	}
+	found := false
+	for _, q := range norm.NFD.String(p) {
+		if confusable.GetReplacement(q) != "" || DefaultIgnorable(q) {
+			found = true
+			break
+		}
+	}
+	unstableCache.Store(r, found)
+	return found
 }
 
 // asciiPrototypes holds the prototype of each ASCII character, "" where
@@ -102,25 +151,6 @@ func isASCII(s string) bool {
 
 // maxRounds bounds the repetitions of the mapping; the table needs two.
 const maxRounds = 8
-
-func skeletonOnce(s string) string {
-	d := norm.NFD.String(s)
-	var b strings.Builder
-	b.Grow(len(d))
-	for _, r := range d {
-		if DefaultIgnorable(r) {
-			// UTS #39 (since 15.1) drops them before mapping: they draw
-			// nothing, so "ad\u034fmin" is "admin" to a reader.
-			continue
-		}
-		if p := confusable.GetReplacement(r); p != "" {
-			b.WriteString(p)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return norm.NFD.String(b.String())
-}
 
 // DefaultIgnorable reports whether r has the derived Unicode property
 // Default_Ignorable_Code_Point: a character that renders as nothing unless a

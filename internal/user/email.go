@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -166,7 +167,10 @@ var idnaDots = strings.NewReplacer("\u3002", ".", "\uFF0E", ".", "\uFF61", ".")
 func checkDomain(domain string) (string, error) {
 	// The structure is checked on the dots IDNA will see, so that
 	// "example。" hears the same reason as "example.".
-	dotted := idnaDots.Replace(domain)
+	dotted := domain
+	if strings.ContainsAny(domain, "\u3002\uFF0E\uFF61") {
+		dotted = idnaDots.Replace(domain)
+	}
 	if !strings.Contains(dotted, ".") || strings.HasPrefix(dotted, ".") || strings.HasSuffix(dotted, ".") || strings.Contains(dotted, "..") {
 		return "", &emailError{why: fmt.Sprintf("domain %q needs a dot, as in example.org", domain)}
 	}
@@ -224,6 +228,8 @@ func NormalizeEmail(email string) string {
 	return norm.NFC.String(foldCase(norm.NFC.String(s)))
 }
 
+var folders = sync.Pool{New: func() any { c := cases.Fold(); return &c }}
+
 // foldCase returns s with Unicode case folding applied. golang.org/x/text's
 // folding swaps Cherokee letters between their two cases instead of
 // mapping both to the capital, as CaseFolding.txt does, so that folding twice
@@ -232,8 +238,12 @@ func foldCase(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
-	// A Caser keeps state between calls, so each call makes its own.
-	s = cases.Fold().String(s)
+	// A Caser keeps state between calls: each call takes one of its own
+	// from the pool, where making one was most of the cost.
+	c := folders.Get().(*cases.Caser)
+	c.Reset()
+	s = c.String(s)
+	folders.Put(c)
 	return strings.Map(func(r rune) rune {
 		if (r >= 0xAB70 && r <= 0xABBF) || (r >= 0x13F8 && r <= 0x13FD) {
 			return unicode.ToUpper(r)
