@@ -52,6 +52,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	_ "modernc.org/sqlite"
 
@@ -383,13 +384,13 @@ func newWriter(ctx context.Context, raw *sql.DB, c config, hash string) (*writer
 	return w, nil
 }
 
-const userColumns = 11
+const userColumns = 12
 
 func (w *writer) userStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if s, ok := w.userStmts[n]; ok {
 		return s, nil
 	}
-	q := `INSERT OR ROLLBACK INTO users (rowid, id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at, failed_logins, locked_until) VALUES ` +
+	q := `INSERT OR ROLLBACK INTO users (rowid, id, email, email_normalized, email_skeleton, hashed_password, created_at, updated_at, disabled_at, last_login_at, failed_logins, locked_until) VALUES ` +
 		placeholders(n, userColumns)
 	s, err := w.tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -437,7 +438,7 @@ func (w *writer) writeAll(ctx context.Context, progress func(done int)) error {
 			for _, r := range u.roles {
 				roleArgs = append(roleArgs, u.id, w.roleIDs[r])
 			}
-			userArgs = append(userArgs, u.rowid, u.id, u.email, u.normalized, w.hash, u.created, u.updated,
+			userArgs = append(userArgs, u.rowid, u.id, u.email, u.normalized, u.skeleton, w.hash, u.created, u.updated,
 				nullString(u.disabled), nullString(u.lastLogin), u.failedLogins, nil)
 		}
 		// Roles first: see the package comment.
@@ -598,6 +599,7 @@ type synthUser struct {
 	seq                   int   // 1-based, in created_at order
 	rowid                 int64 // as ctitui would give it (internal/db/order.go)
 	id, email, normalized string
+	skeleton              string // user.EmailSkeleton, as ctitui records it
 	created, updated      string
 	disabled, lastLogin   string // "" for NULL
 	failedLogins          int
@@ -625,6 +627,27 @@ var (
 		ricci marino greco bruno gallo conti deluca mancini costa giordano rizzo lombardi
 		moretti barbieri fabbri ferrari bernard thomas petit robert richard durand leroy`)
 )
+
+// sameScriptLastNames gives first names of another script a last name of
+// that script: an address mixing scripts in its local part is one ctitui
+// refuses (UTS #39), and people write their names in one script. The last
+// name is chosen by the Latin one drawn, so the random sequence, and every
+// other user, is the same as without it.
+var sameScriptLastNames = map[string][]string{
+	"Cyrillic": strings.Fields(`иванов петрова смирнов кузнецова попов соколова лебедев новикова`),
+	"Greek":    strings.Fields(`παπαδοπούλου γεωργίου νικολάου οικονόμου`),
+}
+
+func sameScriptLast(first, last string) string {
+	for _, r := range first {
+		for script, names := range sameScriptLastNames {
+			if unicode.Is(unicode.Scripts[script], r) {
+				return names[len(last)%len(names)]
+			}
+		}
+	}
+	return last
+}
 
 type generator struct {
 	rng        *rand.Rand
@@ -664,6 +687,7 @@ func (g *generator) next() synthUser {
 	u.id = h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 
 	first, last := g.pick(firstNames), g.pick(lastNames)
+	last = sameScriptLast(first, last)
 	if r.IntN(100) < 8 {
 		first, last = capitalize(first), capitalize(last)
 	}
@@ -680,6 +704,7 @@ func (g *generator) next() synthUser {
 		u.email = first + "." + last + "+" + n + "@équipe-" + k + ".exemple.fr"
 	}
 	u.normalized = user.NormalizeEmail(u.email)
+	u.skeleton = user.EmailSkeleton(u.email)
 
 	created := g.start.Add(time.Duration(g.seq-1)*g.step + time.Duration(r.Int64N(int64(g.step))))
 	created = created.Truncate(time.Millisecond)

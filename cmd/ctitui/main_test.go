@@ -4,21 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	osuser "os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
+	"github.com/ctitui/ctitui/migrations"
 )
 
 // testHashParams make the ctitui that tests start hash in a fraction of a
@@ -80,7 +85,31 @@ func setupScript(env *testscript.Env) error {
 	// $SCHEMA is the schema version this binary migrates to, so that scripts
 	// need no change when a migration is added.
 	env.Setenv("SCHEMA", strconv.FormatInt(db.LatestVersion(), 10))
+	// $MIGRATIONS counts the embedded migrations and $MIGRATION_LIST lists
+	// their versions as `migrate up` prints them ("1 2 3"): migrations are
+	// written on separate branches, and one may land before another.
+	versions := embeddedVersions()[1:]
+	env.Setenv("MIGRATIONS", strconv.Itoa(len(versions)))
+	env.Setenv("MIGRATION_LIST", strings.Trim(fmt.Sprint(versions), "[]"))
 	return nil
+}
+
+// embeddedVersions lists 0 (goose's own first row) and the versions of the
+// embedded migrations, ascending: what goose_db_version holds once a file is
+// fully migrated.
+func embeddedVersions() []int64 {
+	entries, err := fs.ReadDir(migrations.FS, "sqlite")
+	if err != nil {
+		panic(err)
+	}
+	vs := []int64{0}
+	for _, e := range entries {
+		if v, err := goose.NumericComponent(e.Name()); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	return vs
 }
 
 // cmdExitcode implements "exitcode N program [args...]": it runs program like

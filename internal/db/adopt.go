@@ -271,7 +271,8 @@ func adopt(ctx context.Context, path string, state fileState, foreign []codeObje
 		return nil, fmt.Errorf("%w: %s: %w (file left unchanged)", ErrCannotAdopt, path, err)
 	}
 	r := replacement{
-		now: user.FormatTime(opts.Now()),
+		now:  user.FormatTime(opts.Now()),
+		opts: opts,
 		prepare: func(ctx context.Context, tx *sql.Tx) error {
 			if err := dropCode(ctx, tx, foreign); err != nil {
 				return err

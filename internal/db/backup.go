@@ -354,7 +354,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 	}
 
 	var adopted *adoptReport
-	r := replacement{now: user.FormatTime(opts.Now())}
+	r := replacement{now: user.FormatTime(opts.Now()), opts: opts}
 	if srcState.kind == legacyFile {
 		if adopted, r.prepare, err = adoptSource(ctx, src, srcState, foreign); err != nil {
 			return err

@@ -151,7 +151,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
 	var out []Finding
 	for _, check := range []func(context.Context, DoctorOptions) ([]Finding, error){
-		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkSearchIndex, s.checkUsersOrder, s.checkPermissions,
+		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkLookAlikes, s.checkSearchIndex, s.checkUsersOrder, s.checkPermissions,
 		s.checkRoles, s.checkHashes, s.checkAdmins, s.checkChain,
 	} {
 		found, err := check(ctx, opts)

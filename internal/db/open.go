@@ -172,6 +172,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("seal audit log: %w", err)
 	}
+	if err := s.refreshEmailKeys(ctx, opts); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

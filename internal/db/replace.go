@@ -132,7 +132,8 @@ type replacement struct {
 	// audit returns the entries to record in the copy's audit log once it
 	// is migrated; it runs after prepare.
 	audit func() []user.AuditEntry
-	now   string // stamps the seal of a pre-chain audit log
+	now   string  // stamps the seal of a pre-chain audit log
+	opts  Options // for what the email keys' update tells and audits
 }
 
 // build writes the new database to tmp: a copy of the database q reads (or,
@@ -167,6 +168,9 @@ func (r replacement) build(ctx context.Context, q queryer, from, tmp string) (ap
 	}
 	if err := s.sealAuditLog(ctx, r.now); err != nil {
 		return nil, fmt.Errorf("seal audit log: %w", err)
+	}
+	if err := s.refreshEmailKeys(ctx, r.opts); err != nil {
+		return nil, err
 	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		w := chainWriter{tx: tx, stmts: newStmtCache(tx)}

@@ -503,6 +503,9 @@ type storeTx struct {
 	roleIDs map[user.Role]int64
 	chain   chainWriter
 	inOrder *bool // users_order.in_order, read on the first insert
+	// skeletonsFilled is set once the users without a recorded skeleton
+	// have been given one (see checkLookAlike).
+	skeletonsFilled bool
 }
 
 func newStoreTx(tx *sql.Tx) *storeTx {
@@ -517,6 +520,10 @@ func (t *storeTx) UserByEmail(ctx context.Context, normalized string) (user.User
 }
 
 func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
+	normalized, skeleton := user.NormalizeEmail(u.Email), user.EmailSkeleton(u.Email)
+	if err := t.checkLookAlike(ctx, u.Email, normalized, skeleton); err != nil {
+		return err
+	}
 	// Roles first: the user_roles foreign key is deferred, and writing them
 	// before the user means the updated_at triggers find no user to touch,
 	// so a new user keeps updated_at equal to created_at.
@@ -529,9 +536,9 @@ func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 		return err
 	}
 	_, err = t.stmts.ExecContext(ctx, `INSERT INTO users
-		(rowid, id, email, email_normalized, hashed_password, created_at, updated_at, disabled_at, last_login_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rowid, u.ID, u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
+		(rowid, id, email, email_normalized, email_skeleton, hashed_password, created_at, updated_at, disabled_at, last_login_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rowid, u.ID, u.Email, normalized, skeleton, u.PasswordHash,
 		created, user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt))
 	if isUniqueViolation(err) {
 		return &user.ExistsError{Email: u.Email}
@@ -599,9 +606,9 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	}
 	// Written after the roles: the explicit updated_at overrides the one the
 	// role triggers stamped.
-	res, err := t.tx.ExecContext(ctx, `UPDATE users SET email = ?, email_normalized = ?, hashed_password = ?,
+	res, err := t.tx.ExecContext(ctx, `UPDATE users SET email = ?, email_normalized = ?, email_skeleton = ?, hashed_password = ?,
 		updated_at = ?, disabled_at = ?, last_login_at = ?, failed_logins = ?, locked_until = ? WHERE id = ?`,
-		u.Email, user.NormalizeEmail(u.Email), u.PasswordHash,
+		u.Email, user.NormalizeEmail(u.Email), user.EmailSkeleton(u.Email), u.PasswordHash,
 		user.FormatTime(u.UpdatedAt), nullTime(u.DisabledAt), nullTime(u.LastLoginAt),
 		u.FailedLogins, nullTime(u.LockedUntil), u.ID)
 	if isUniqueViolation(err) {

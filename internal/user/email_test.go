@@ -4,7 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/ctitui/ctitui/internal/spoof"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -37,8 +39,60 @@ func TestValidateEmail(t *testing.T) {
 		{"a\nb@example.org", "", false},
 		{"bad\xff@example.org", "", false},
 		{"'; DROP TABLE users; --@example.org", "", false},
-		{strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".org", strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".org", true},
-		{strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".org", "", false},
+		// 254 bytes in all, in labels DNS allows (63 bytes at most), is
+		// the longest address; one more byte is too long.
+		{strings.Repeat("a", 64) + "@" + longDomain(185), strings.Repeat("a", 64) + "@" + longDomain(185), true},
+		{strings.Repeat("a", 64) + "@" + longDomain(186), "", false},
+		{"a@" + strings.Repeat("b", 185) + ".org", "", false}, // a label over 63 bytes
+
+		// Invisible code points outside category Cf.
+		{"ad\u034fmin@example.org", "", false},     // COMBINING GRAPHEME JOINER
+		{"admin\ufe0f@example.org", "", false},     // VARIATION SELECTOR-16
+		{"ad\u17b4min@example.org", "", false},     // KHMER VOWEL INHERENT AQ
+		{"\u115fadmin@example.org", "", false},     // HANGUL CHOSEONG FILLER
+		{"ad\u1160min@example.org", "", false},     // HANGUL JUNGSEONG FILLER
+		{"admin\u3164@example.org", "", false},     // HANGUL FILLER
+		{"admin\uffa0@example.org", "", false},     // HALFWIDTH HANGUL FILLER
+		{"admin\u2800@example.org", "", false},     // BRAILLE PATTERN BLANK
+		{"admin\U000e0041@example.org", "", false}, // TAG LATIN CAPITAL LETTER A
+		{"admin@exam\u034fple.org", "", false},
+		// Look-alike letters: fullwidth in the local part, mixed scripts.
+		{"\uff41dmin@example.org", "", false}, // FULLWIDTH LATIN SMALL LETTER A
+		{"\u0430dmin@example.org", "", false}, // Cyrillic а among Latin letters
+		{"p\u0430ypal@x.org", "", false},
+		{"\u0391lice@example.org", "", false}, // Greek Α among Latin letters
+		{"admin@\u0430pple.com", "", false},   // Cyrillic а in a Latin domain label
+		{"admin@xn--pple-43d.com", "", false}, // the same, as punycode
+		// A single script, or Latin with the CJK combinations UTS #39 allows.
+		{"дмитрий@пример.рф", "дмитрий@пример.рф", true},
+		{"Дмитрий@Пример.РФ", "Дмитрий@Пример.РФ", true},
+		{"δοκιμή@παράδειγμα.δοκιμή", "δοκιμή@παράδειγμα.δοκιμή", true},
+		{"山田taro@example.jp", "山田taro@example.jp", true}, // Han + Latin
+		{"やまだ山田@例え.jp", "やまだ山田@例え.jp", true},             // Hiragana + Han
+		{"김민준kim@example.kr", "김민준kim@example.kr", true}, // Hangul + Latin
+		{"ivan.иванов@example.org", "", false},           // Latin and Cyrillic in one local part
+		{"admin@пример.com", "admin@пример.com", true},   // each label is one script
+		// Domains go through IDNA (UTS #46): punycode is shown in Unicode,
+		// fullwidth letters and the ideographic full stops map to ASCII.
+		{"admin@xn--e1afmkfd.xn--p1ai", "admin@пример.рф", true},
+		{"admin@XN--E1AFMKFD.XN--P1AI", "admin@пример.рф", true},
+		{"admin@example\u3002org", "admin@example.org", true}, // IDEOGRAPHIC FULL STOP
+		{"admin@example\uff0eorg", "admin@example.org", true}, // FULLWIDTH FULL STOP
+		{"admin@example\uff61org", "admin@example.org", true}, // HALFWIDTH IDEOGRAPHIC FULL STOP
+		{"admin@\uff45xample.org", "admin@example.org", true}, // FULLWIDTH e
+		{"admin@\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25.org", "admin@example.org", true},
+		{"admin@exa\u00admple.org", "", false},           // SOFT HYPHEN: IDNA would map it away, but it is invisible (Cf)
+		{"admin@Example.ORG", "admin@Example.ORG", true}, // case alone is kept as typed
+		{"admin@example\u3002\u3002org", "", false},
+		{"admin@example\u3002", "", false},
+		{"admin@example", "", false},
+		{"admin@ex_ample.org", "", false},                        // not a host name (STD3)
+		{"admin@-example.org", "", false},                        // hyphen rules
+		{"admin@xn--a.org", "", false},                           // broken punycode
+		{"admin@xn--example-.org", "", false},                    // punycode that decodes to ASCII
+		{"admin@[192.0.2.1]", "", false},                         // address literal
+		{"admin@exa\u200dmple.org", "", false},                   // ZWJ outside its context
+		{"admin@" + strings.Repeat("b", 64) + ".org", "", false}, // label over 63
 	}
 	for _, tt := range tests {
 		got, err := user.ValidateEmail(tt.in)
@@ -51,6 +105,21 @@ func TestValidateEmail(t *testing.T) {
 	}
 }
 
+// longDomain returns a domain of n bytes before ".org", in labels of at
+// most 63 bytes.
+func longDomain(n int) string {
+	var labels []string
+	for n > 0 {
+		k := min(n, 63)
+		if n-k == 1 {
+			k-- // leave room for a dot and a label of one byte
+		}
+		labels = append(labels, strings.Repeat("b", k))
+		n -= k + 1
+	}
+	return strings.Join(labels, ".") + ".org"
+}
+
 func TestNormalizeEmail(t *testing.T) {
 	tests := []struct{ a, b string }{
 		{"Élodie@X.org", "élodie@x.org"},
@@ -58,6 +127,19 @@ func TestNormalizeEmail(t *testing.T) {
 		{"STRASSE@x.org", "strasse@x.org"},
 		{"ΣΊΣΥΦΟΣ@x.gr", "σίσυφοσ@x.gr"},
 		{" alice@x.org ", "ALICE@X.ORG"},
+		// IDNA: the punycode and Unicode forms of a domain, its fullwidth
+		// letters and the ideographic full stops are one domain.
+		{"admin@xn--e1afmkfd.xn--p1ai", "admin@пример.рф"},
+		{"admin@XN--E1AFMKFD.xn--P1AI", "ADMIN@ПРИМЕР.РФ"},
+		{"admin@example\u3002org", "admin@example.org"},
+		{"admin@example\uff0eorg", "admin@example.org"},
+		{"admin@example\uff61org", "admin@example.org"},
+		{"admin@\uff45\uff58ample.org", "admin@example.org"},
+		{"admin@exa\u00admple.org", "admin@example.org"},
+		{"admin@xn--strae-oqa.de", "admin@straße.de"},
+		// Cherokee folds to its capitals (x/text swaps the two cases).
+		{"\u13c6@x.org", "\uab96@x.org"},
+		{"\u13f0@x.org", "\u13f8@x.org"},
 	}
 	for _, tt := range tests {
 		if a, b := user.NormalizeEmail(tt.a), user.NormalizeEmail(tt.b); a != b {
@@ -69,11 +151,29 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 }
 
+// FuzzValidateEmail checks ValidateEmail, NormalizeEmail and EmailSkeleton
+// on any input: no panic; normalising is idempotent and keeps valid UTF-8
+// valid; an accepted address keeps its local part as typed and its domain as
+// typed or as IDNA maps it, normalises and has the skeleton of what was
+// typed, holds nothing invisible nor mixed scripts, and validates again as
+// itself.
 func FuzzValidateEmail(f *testing.F) {
-	for _, s := range []string{"alice@example.org", "Bob <bob@x.org>", "a@b", "\x00@x.org", "é@é.fr", "a@b.c (d)", `"quoted"@x.org`} {
+	for _, s := range []string{"alice@example.org", "Bob <bob@x.org>", "a@b", "\x00@x.org", "é@é.fr", "a@b.c (d)", `"quoted"@x.org`,
+		"\u0430dmin@example.org", "admin@xn--e1afmkfd.xn--p1ai", "admin@example\u3002org", "admin@\uff45xample.org", "ad\u034fmin@x.org"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		n := user.NormalizeEmail(s)
+		if again := user.NormalizeEmail(n); again != n {
+			t.Fatalf("NormalizeEmail(%q) = %q, and of that %q: not idempotent", s, n, again)
+		}
+		sk := user.EmailSkeleton(s)
+		if utf8.ValidString(s) && (!utf8.ValidString(n) || !utf8.ValidString(sk)) {
+			t.Fatalf("NormalizeEmail(%q) = %q, EmailSkeleton = %q: want valid UTF-8", s, n, sk)
+		}
+		if again := user.EmailSkeleton(n); again != sk {
+			t.Fatalf("EmailSkeleton(%q) = %q, EmailSkeleton of its normal form %q = %q; want equal", s, sk, n, again)
+		}
 		got, err := user.ValidateEmail(s)
 		if err != nil {
 			if !errors.Is(err, user.ErrInvalidEmail) {
@@ -81,18 +181,27 @@ func FuzzValidateEmail(f *testing.F) {
 			}
 			return
 		}
-		if got != strings.TrimSpace(s) {
-			t.Fatalf("ValidateEmail(%q) = %q; want the trimmed input", s, got)
+		typed := strings.TrimSpace(s)
+		if user.LocalPart(got) != user.LocalPart(typed) {
+			t.Fatalf("ValidateEmail(%q) = %q; want the local part as typed", s, got)
+		}
+		if user.NormalizeEmail(got) != user.NormalizeEmail(typed) || user.EmailSkeleton(got) != user.EmailSkeleton(typed) {
+			t.Fatalf("ValidateEmail(%q) = %q, which normalises to %q, not %q", s, got, user.NormalizeEmail(got), user.NormalizeEmail(typed))
 		}
 		if len(got) > user.MaxEmailLength || !strings.Contains(got, "@") || strings.ContainsAny(got, " <>()\x00\n") {
 			t.Fatalf("ValidateEmail(%q) accepted %q", s, got)
 		}
+		for _, r := range got {
+			if spoof.Invisible(r) {
+				t.Fatalf("ValidateEmail(%q) accepted %q with the invisible %U", s, got, r)
+			}
+		}
+		if local := user.LocalPart(got); !spoof.HighlyRestrictive(local) {
+			t.Fatalf("ValidateEmail(%q) accepted %q, whose local part mixes %v", s, got, spoof.Scripts(local))
+		}
 		// Accepted addresses are stable: validating again changes nothing.
 		if again, err := user.ValidateEmail(got); err != nil || again != got {
 			t.Fatalf("ValidateEmail(%q) = %q, %v; want %q", got, again, err, got)
-		}
-		if n := user.NormalizeEmail(got); user.NormalizeEmail(n) != n {
-			t.Fatalf("NormalizeEmail is not idempotent on %q", got)
 		}
 	})
 }

@@ -294,7 +294,15 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 		seenID[r.ID] = r.Line
 	}
 	d, err := s.decide(ctx, s.store, r, "", opts, now)
-	return d.plan, err
+	if err == nil && d.plan == planAdd {
+		// A new user must not look like an existing one, nor like one an
+		// earlier line of the file adds.
+		err = s.checkImportLookAlike(ctx, r.Line, email, seen)
+	}
+	if err != nil {
+		return planInvalid, err
+	}
+	return d.plan, nil
 }
 
 // checkRecord checks what a record says on its own, without the database.

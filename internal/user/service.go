@@ -154,10 +154,11 @@ func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millise
 // Register creates a user. The email must be valid and unused, the password
 // must pass the policy, and roles (DefaultRole when empty) must be assignable.
 func (s *Service) Register(ctx context.Context, email, plain string, roles []Role) (User, error) {
-	email, err := ValidateEmail(email)
+	checked, err := ValidateEmail(email)
 	if err != nil {
-		return User{}, err
+		return User{}, s.namedLookAlike(ctx, email, err)
 	}
+	email = checked
 	roles, err = assignable(roles)
 	if err != nil {
 		return User{}, err
@@ -171,6 +172,9 @@ func (s *Service) Register(ctx context.Context, email, plain string, roles []Rol
 	if _, err := s.store.UserByEmail(ctx, normalized); err == nil {
 		return User{}, &ExistsError{Email: email}
 	} else if !errors.Is(err, ErrNotFound) {
+		return User{}, err
+	}
+	if err := s.checkLookAlike(ctx, email, normalized); err != nil {
 		return User{}, err
 	}
 	if err := s.policy.Check(plain, email); err != nil {

@@ -13,6 +13,11 @@ type Store interface {
 	UserByEmail(ctx context.Context, normalized string) (User, error)
 	// UserByID returns the user with id, or an error matching ErrNotFound.
 	UserByID(ctx context.Context, id string) (User, error)
+	// UserLookingLike returns a user whose EmailSkeleton is skeleton and
+	// whose normalised email is not normalized, or an error matching
+	// ErrNotFound. It is an indexed lookup, and counts users written by
+	// other tools, whose skeleton the store has not recorded.
+	UserLookingLike(ctx context.Context, skeleton, normalized string) (User, error)
 	// ListUsers calls fn for each user matching opts, in opts' order, streaming
 	// rows so that memory does not grow with their number. An error from fn
 	// stops the listing and is returned.
@@ -38,7 +43,10 @@ type Tx interface {
 	UserByEmail(ctx context.Context, normalized string) (User, error)
 	// UserByID reads inside the transaction.
 	UserByID(ctx context.Context, id string) (User, error)
-	// InsertUser adds u with its roles. A duplicate email is an *ExistsError.
+	// InsertUser adds u with its roles. A duplicate email is an *ExistsError;
+	// an email whose EmailSkeleton another user's shares is a
+	// *LookAlikeError, checked inside the transaction so that two look-alikes
+	// registered at once cannot both get in.
 	InsertUser(ctx context.Context, u User) error
 	// UpdateUser writes u's email, password hash, roles, disabled and
 	// last-login times, failed logins, locked-until and updated_at.
