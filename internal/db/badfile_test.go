@@ -106,6 +106,17 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 			msg:  []string{"99", strconv.FormatInt(db.LatestVersion(), 10)},
 		},
 		{
+			// The realistic case: the very next release opened it.
+			name: "schema of the next release",
+			setup: func(t *testing.T, path string) {
+				newCtituiDB(t, path, 2)
+				writeSQLite(t, path, fmt.Sprintf(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, 1)`, db.LatestVersion()+1))
+				assertNoWAL(t, path)
+			},
+			want: []error{db.ErrSchemaTooNew},
+			msg:  []string{strconv.FormatInt(db.LatestVersion()+1, 10)},
+		},
+		{
 			name: "database of another program",
 			setup: func(t *testing.T, path string) {
 				writeSQLite(t, path,
