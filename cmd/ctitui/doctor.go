@@ -22,15 +22,24 @@ func (a *app) doctorCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor [--fix] [--format table|json]",
 		Short: "Check the database and its files; exit 1 if there are problems",
-		Long: `doctor checks SQLite's integrity and foreign keys, the schema against what the
-embedded migrations create, the email search index, the permissions of the
-database and its directory, the seeded roles, password hashes with outdated
-parameters, disabled admins, locked users and the audit chain.
+		Long: `doctor checks the storage: SQLite's integrity and foreign keys; the schema
+against what the embedded migrations create, by exact name and body, so that a
+trigger or view ctitui did not create is a problem; the columns derived from
+each email (its normalised form and its look-alike key) and users whose
+addresses look alike; the email search index; the users' rowid order, which
+fast searches rely on; the permissions of the database, its directory and its
+backups; the seeded roles; and the audit chain. Then the accounts: password
+hashes that are outdated, missing, unreadable or beyond the cost limits;
+disabled admins; accounts locked by failed logins, for a time or until an
+admin unlocks them.
 
-With --fix it writes a backup, then makes only safe repairs (tighten
-permissions, recreate missing indexes and triggers, add missing columns,
-rebuild the search index, re-seed the roles), records them in the audit log,
-and checks again. It never deletes or rewrites users or audit entries.`,
+It only reads: the file is opened read-only and left as it was. With --fix it
+writes a backup, then makes only safe repairs (tighten permissions, remove
+triggers and views ctitui did not create, recreate missing indexes, triggers
+and columns, recompute the derived email columns, rebuild the search index,
+renumber the users into order, re-seed the roles), records them in the audit
+log, and checks again. It never deletes or rewrites users or audit entries;
+what it cannot repair, it names with the command that can.`,
 		Example: `  ctitui doctor
   ctitui doctor --fix
   ctitui doctor --format json`,
@@ -50,23 +59,31 @@ and checks again. It never deletes or rewrites users or audit entries.`,
 		// is; --fix opens to write, which first removes (after a backup) the
 		// triggers and views ctitui did not create.
 		var rep db.DoctorReport
+		var svc *user.Service
 		if fix {
 			a.dropUnknown = true
-			_, err = a.service(cmd.Context())
+			svc, err = a.service(cmd.Context())
 		} else {
-			_, err = a.readService(cmd.Context())
+			svc, err = a.readService(cmd.Context())
 		}
 		switch {
 		case errors.Is(err, db.ErrSchemaTooOld) || errors.Is(err, db.ErrCannotAdopt):
 			// Nothing else can be checked before the file is migrated.
-			rep.Findings = []db.Finding{{Check: "schema", Severity: db.SeverityProblem, Message: err.Error()}}
+			rep.Findings = []user.Finding{{Check: "schema", Severity: user.SeverityProblem, Message: err.Error()}}
 		case err != nil:
 			return err
 		default:
-			rep, err = a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser(), Hash: a.hash})
+			// The storage, then the accounts: the accounts are judged as
+			// they are after any repair.
+			rep, err = a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser()})
 			if err != nil {
 				return err
 			}
+			accounts, err := svc.Checkup(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rep.Findings = append(rep.Findings, accounts...)
 			if dropped := a.store.DroppedAtOpen(); len(dropped) > 0 {
 				rep.Repairs = append([]string{"dropped " + strings.Join(dropped, ", ") + " (ctitui did not create them)"}, rep.Repairs...)
 			}

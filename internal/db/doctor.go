@@ -12,93 +12,73 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// Severity grades a doctor finding.
-type Severity int
-
-// Severities, from harmless to needing attention. Only Problem makes a
-// database unhealthy.
-const (
-	SeverityOK Severity = iota
-	SeverityInfo
-	SeverityProblem
-)
-
-func (s Severity) String() string {
-	switch s {
-	case SeverityInfo:
-		return "info"
-	case SeverityProblem:
-		return "problem"
-	}
-	return "ok"
-}
-
-// Finding is the outcome of one doctor check.
-type Finding struct {
+// finding is the outcome of one check, with the repair that clears it.
+type finding struct {
 	Check    string
-	Severity Severity
+	Severity user.Severity
 	Message  string
-	// Repair names what --fix would do; empty when there is no safe repair.
-	Repair string
-	// Fixed is set when --fix made the repair.
-	Fixed bool
+	Repair   string // names what --fix would do; empty when there is no safe repair
 
 	fix func(ctx context.Context, tx *sql.Tx) error // a repair inside the repair transaction
 	fs  func() error                                // a repair of the file system
 }
 
+// reported turns findings into what the report shows.
+func reported(findings []finding) []user.Finding {
+	out := make([]user.Finding, len(findings))
+	for i, f := range findings {
+		out[i] = user.Finding{Check: f.Check, Severity: f.Severity, Message: f.Message, Repair: f.Repair}
+	}
+	return out
+}
+
 // DoctorReport is everything doctor found, after any repairs.
 type DoctorReport struct {
-	Findings []Finding
+	Findings []user.Finding
 	Backup   string   // the backup written before repairing
 	Repairs  []string // the repairs made
 }
 
 // Healthy reports whether no finding is a problem.
-func (r DoctorReport) Healthy() bool {
-	return !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Severity == SeverityProblem })
-}
+func (r DoctorReport) Healthy() bool { return user.Healthy(r.Findings) }
 
 // DoctorOptions tune Doctor.
 type DoctorOptions struct {
-	Fix   bool            // make the safe repairs, after a backup
-	Now   time.Time       // stamps the backup and the audit entry
-	Actor string          // recorded in the audit entry of a repair
-	Hash  password.Params // current hash parameters (DefaultParams when zero)
+	Fix   bool      // make the safe repairs, after a backup
+	Now   time.Time // stamps the backup and the audit entry
+	Actor string    // recorded in the audit entry of a repair
 }
 
-// Doctor checks the database: SQLite's integrity and foreign keys; the schema
-// against what the embedded migrations create; the search index; file and
-// directory permissions; the seeded roles; password hashes with outdated
-// parameters or beyond the cost limits; disabled admins; locked accounts,
-// timed or until an admin unlocks them; and the audit chain. With
-// Fix it writes a backup, then makes only safe repairs (permissions, missing
-// indexes, triggers and columns, the search index, the roles), audited, and
-// checks again.
+// Doctor checks the storage: SQLite's integrity and foreign keys; the
+// schema against what the embedded migrations create, exactly, foreign
+// triggers and views included; the columns derived from each email (the
+// normalised form, the look-alike key) and look-alike pairs; the search
+// index; the users' rowid order; file and directory permissions; the seeded
+// roles; and the audit chain. (user.Service.Checkup judges the accounts.)
+// With Fix it writes a backup, then makes only safe repairs (permissions,
+// missing indexes, triggers and columns, foreign triggers and views, the
+// derived columns, the search index, the rowid order, the roles), audited,
+// and checks again.
 func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if opts.Hash == (password.Params{}) {
-		opts.Hash = password.DefaultParams
-	}
 	findings, err := s.diagnose(ctx, opts)
 	if err != nil || !opts.Fix {
-		return DoctorReport{Findings: findings}, err
+		return DoctorReport{Findings: reported(findings)}, err
 	}
 	var rep DoctorReport
-	var repairs []Finding
+	var repairs []finding
 	for _, f := range findings {
 		if f.fix != nil || f.fs != nil {
 			repairs = append(repairs, f)
 		}
 	}
 	if len(repairs) == 0 {
-		return DoctorReport{Findings: findings}, nil
+		return DoctorReport{Findings: reported(findings)}, nil
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -135,12 +115,14 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 	if err != nil {
 		return rep, fmt.Errorf("doctor: %w", err)
 	}
-	if rep.Findings, err = s.diagnose(ctx, opts); err != nil {
+	after, err := s.diagnose(ctx, opts)
+	if err != nil {
 		return rep, err
 	}
+	rep.Findings = reported(after)
 	for i := range rep.Findings {
 		for _, r := range repairs {
-			if rep.Findings[i].Check == r.Check && rep.Findings[i].Severity == SeverityOK {
+			if rep.Findings[i].Check == r.Check && rep.Findings[i].Severity == user.SeverityOK {
 				rep.Findings[i].Fixed = true
 			}
 		}
@@ -148,17 +130,17 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 	return rep, nil
 }
 
-func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
-	var out []Finding
-	for _, check := range []func(context.Context, DoctorOptions) ([]Finding, error){
+func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+	var out []finding
+	for _, check := range []func(context.Context, DoctorOptions) ([]finding, error){
 		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkLookAlikes, s.checkSearchIndex, s.checkUsersOrder, s.checkPermissions,
-		s.checkRoles, s.checkHashes, s.checkAdmins, s.checkChain,
+		s.checkRoles, s.checkChain,
 	} {
 		found, err := check(ctx, opts)
 		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotDatabase) {
 			// A damaged file is what doctor is for: say which checks its
 			// damage stopped, and go on with the rest.
-			found = []Finding{{Check: "integrity", Severity: SeverityProblem,
+			found = []finding{{Check: "integrity", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("a check could not read the database (%v): restore a backup with 'ctitui restore'", err)}}
 		} else if err != nil {
 			return nil, fmt.Errorf("doctor: %w", err)
@@ -168,9 +150,9 @@ func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]Finding, er
 	return out, nil
 }
 
-func okFinding(check, msg string) []Finding { return []Finding{{Check: check, Message: msg}} }
+func okFinding(check, msg string) []finding { return []finding{{Check: check, Message: msg}} }
 
-func (s *Store) checkIntegrity(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkIntegrity(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check(20)`)
 	if err != nil {
 		return nil, translate(err)
@@ -182,11 +164,11 @@ func (s *Store) checkIntegrity(ctx context.Context, _ DoctorOptions) ([]Finding,
 	if len(msgs) == 1 && msgs[0] == "ok" {
 		return okFinding("integrity", "SQLite integrity check: ok"), nil
 	}
-	return []Finding{{Check: "integrity", Severity: SeverityProblem,
+	return []finding{{Check: "integrity", Severity: user.SeverityProblem,
 		Message: "SQLite integrity check: " + strings.Join(msgs, "; ") + " (restore a backup with 'ctitui restore')"}}, nil
 }
 
-func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_check`).Scan(&n); err != nil {
 		return nil, translate(err)
@@ -194,7 +176,7 @@ func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]Findin
 	if n == 0 {
 		return okFinding("foreign keys", "every row's references exist"), nil
 	}
-	return []Finding{{Check: "foreign keys", Severity: SeverityProblem,
+	return []finding{{Check: "foreign keys", Severity: user.SeverityProblem,
 		Message: fmt.Sprintf("%d rows refer to rows that do not exist (PRAGMA foreign_key_check lists them)", n)}}, nil
 }
 
@@ -249,7 +231,7 @@ func referenceSchema(ctx context.Context) (map[string]schemaObject, error) {
 	return readSchema(ctx, ref)
 }
 
-func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	want, err := referenceSchema(ctx)
 	if err != nil {
 		return nil, err
@@ -258,11 +240,13 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]Finding, er
 	if err != nil {
 		return nil, err
 	}
-	var out []Finding
+	var out []finding
 	problem := func(msg, repair string, fix func(context.Context, *sql.Tx) error) {
-		out = append(out, Finding{Check: "schema", Severity: SeverityProblem, Message: msg, Repair: repair, fix: fix})
+		out = append(out, finding{Check: "schema", Severity: user.SeverityProblem, Message: msg, Repair: repair, fix: fix})
 	}
-	info := func(msg string) { out = append(out, Finding{Check: "schema", Severity: SeverityInfo, Message: msg}) }
+	info := func(msg string) {
+		out = append(out, finding{Check: "schema", Severity: user.SeverityInfo, Message: msg})
+	}
 	exec := func(stmts ...string) func(context.Context, *sql.Tx) error {
 		return func(ctx context.Context, tx *sql.Tx) error {
 			for _, stmt := range stmts {
@@ -339,8 +323,8 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]Finding, er
 	if version != LatestVersion() {
 		problem(fmt.Sprintf("schema version %d, this ctitui migrates to %d", version, LatestVersion()), "", nil)
 	}
-	if !slices.ContainsFunc(out, func(f Finding) bool { return f.Severity == SeverityProblem }) {
-		out = append([]Finding{{Check: "schema", Message: fmt.Sprintf("schema version %d matches the embedded migrations", version)}}, out...)
+	if !slices.ContainsFunc(out, func(f finding) bool { return f.Severity == user.SeverityProblem }) {
+		out = append([]finding{{Check: "schema", Message: fmt.Sprintf("schema version %d matches the embedded migrations", version)}}, out...)
 	}
 	return out, nil
 }
@@ -369,7 +353,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // checkEmails finds users whose email_normalized is not what ctitui would
 // compute from their email: the sign of an edit in another tool, such as
 // the sqlite3 shell. Such a user cannot be found by its address.
-func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, email, email_normalized FROM users`)
 	if err != nil {
 		return nil, translate(err)
@@ -394,11 +378,11 @@ func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]Finding, er
 	if len(found) == 0 {
 		return okFinding("emails", "every normalised email matches its address"), nil
 	}
-	var out []Finding
+	var out []finding
 	var fixable []stale
 	for _, f := range found {
 		if taken[f.want] {
-			out = append(out, Finding{Check: "emails", Severity: SeverityProblem,
+			out = append(out, finding{Check: "emails", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("user %s: %q is the same address as another user's once case is ignored; change one of them", f.id, f.email)})
 			continue
 		}
@@ -406,7 +390,7 @@ func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]Finding, er
 		fixable = append(fixable, f)
 	}
 	if len(fixable) > 0 {
-		out = append(out, Finding{Check: "emails", Severity: SeverityProblem,
+		out = append(out, finding{Check: "emails", Severity: user.SeverityProblem,
 			Message: fmt.Sprintf("%d users have an email_normalized that does not match their email (edited outside ctitui?); they cannot be found by address", len(fixable)),
 			Repair:  fmt.Sprintf("recompute email_normalized for %d users", len(fixable)),
 			fix: func(ctx context.Context, tx *sql.Tx) error {
@@ -423,8 +407,8 @@ func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]Finding, er
 
 // searchIndexMismatch is the finding of a search index that does not match
 // the users table.
-func searchIndexMismatch(detail string) Finding {
-	return Finding{Check: "search index", Severity: SeverityProblem,
+func searchIndexMismatch(detail string) finding {
+	return finding{Check: "search index", Severity: user.SeverityProblem,
 		Message: "the email search index does not match the users table" + detail, Repair: "rebuild the email search index",
 		fix: func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search) VALUES ('rebuild')`)
@@ -437,7 +421,7 @@ func searchIndexMismatch(detail string) Finding {
 // command, which a read-only connection may not run, so this compares what
 // it can read: that the index holds exactly the users' rows. A row indexed
 // under an outdated email is found by the full check, run by doctor --fix.
-func (s *Store) checkSearchIndexRows(ctx context.Context) ([]Finding, error) {
+func (s *Store) checkSearchIndexRows(ctx context.Context) ([]finding, error) {
 	var missing, extra int
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM users_email_search_docsize d WHERE d.id = u.rowid)),
@@ -448,10 +432,10 @@ func (s *Store) checkSearchIndexRows(ctx context.Context) ([]Finding, error) {
 	if missing == 0 && extra == 0 {
 		return okFinding("search index", "the email search index holds every user (a read-only look; doctor --fix also compares the emails)"), nil
 	}
-	return []Finding{searchIndexMismatch(fmt.Sprintf(": %d users are not in it, %d of its entries have no user", missing, extra))}, nil
+	return []finding{searchIndexMismatch(fmt.Sprintf(": %d users are not in it, %d of its entries have no user", missing, extra))}, nil
 }
 
-func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	var exists bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_email_search')`).Scan(&exists); err != nil {
 		return nil, translate(err)
@@ -474,7 +458,7 @@ func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]Findin
 	if !isCorruptIndex(err) {
 		return nil, fmt.Errorf("check search index: %w", translate(err))
 	}
-	return []Finding{searchIndexMismatch("")}, nil
+	return []finding{searchIndexMismatch("")}, nil
 }
 
 // usersOutOfOrderQuery finds a user whose rowid comes before the next
@@ -483,7 +467,7 @@ const usersOutOfOrderQuery = `SELECT EXISTS (
 	SELECT 1 FROM users u
 	WHERE (u.created_at, u.id) > (SELECT n.created_at, n.id FROM users n WHERE n.rowid > u.rowid ORDER BY n.rowid LIMIT 1))`
 
-func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	var exists bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_order')`).Scan(&exists); err != nil {
 		return nil, translate(err)
@@ -513,11 +497,11 @@ func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]Finding
 	case !outOfOrder && recorded:
 		return okFinding("users order", "users' rowids follow their created_at order, which searches rely on"), nil
 	case outOfOrder && recorded:
-		return []Finding{{Check: "users order", Severity: SeverityProblem,
+		return []finding{{Check: "users order", Severity: user.SeverityProblem,
 			Message: "users' rowids no longer follow their created_at order, but the file says they do (users_order edited outside ctitui?): search results can come out of order",
 			Repair:  "renumber the users into created_at order and rebuild the email search index", fix: renumber}}, nil
 	case !outOfOrder:
-		return []Finding{{Check: "users order", Severity: SeverityInfo,
+		return []finding{{Check: "users order", Severity: user.SeverityInfo,
 			Message: "users' rowids follow their created_at order, but the file says they may not: searches that match many users are slower",
 			Repair:  "record that the users are in order",
 			fix: func(ctx context.Context, tx *sql.Tx) error {
@@ -527,14 +511,14 @@ func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]Finding
 				return err
 			}}}, nil
 	default:
-		return []Finding{{Check: "users order", Severity: SeverityInfo,
+		return []finding{{Check: "users order", Severity: user.SeverityInfo,
 			Message: "users were written out of created_at order (by another tool, or an import with no room left between older users): searches that match many users are slower",
 			Repair:  "renumber the users into created_at order and rebuild the email search index", fix: renumber}}, nil
 	}
 }
 
-func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, error) {
-	var out []Finding
+func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]finding, error) {
+	var out []finding
 	files := []string{s.path, s.path + "-wal", s.path + "-shm", s.path + ".lock"}
 	backups, _ := filepath.Glob(escapeGlob(s.path) + ".*.bak")
 	for _, name := range append(files, backups...) {
@@ -545,7 +529,7 @@ func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, err
 		case info.Mode()&fs.ModeSymlink != 0 && name != s.path:
 			// ctitui makes none of these as links: one is planted, and a
 			// chmod would change whatever it points to.
-			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+			out = append(out, finding{Check: "permissions", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("%s is a symbolic link, which ctitui never makes: remove it (doctor does not follow it)", name)})
 			continue
 		case info.Mode()&fs.ModeSymlink != 0:
@@ -554,14 +538,14 @@ func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, err
 			if info, err = os.Stat(name); err != nil || info.Mode().Perm()&0o077 == 0 {
 				continue
 			}
-			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+			out = append(out, finding{Check: "permissions", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("%s, which %s links to, is readable or writable by others (mode %04o): chmod 0600 it", info.Name(), name, info.Mode().Perm())})
 			continue
 		case !info.Mode().IsRegular():
 			continue
 		}
 		if perm := info.Mode().Perm(); perm&0o077 != 0 {
-			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+			out = append(out, finding{Check: "permissions", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("%s is readable or writable by others (mode %04o)", name, perm),
 				Repair:  fmt.Sprintf("chmod 0600 %s", name), fs: func() error { return chmodNoFollow(name, 0o600) }})
 		}
@@ -574,10 +558,10 @@ func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]Finding, err
 		case info.Mode()&fs.ModeSticky != 0 || filepath.Base(dir) != "ctitui":
 			// /tmp, a project folder: shared on purpose, and not ctitui's to
 			// change. Its own directory (~/.local/share/ctitui) it tightens.
-			out = append(out, Finding{Check: "permissions", Severity: SeverityInfo,
+			out = append(out, finding{Check: "permissions", Severity: user.SeverityInfo,
 				Message: fmt.Sprintf("the directory %s can be listed by others (mode %04o): they see the file names, not their contents", dir, perm)})
 		default:
-			out = append(out, Finding{Check: "permissions", Severity: SeverityProblem,
+			out = append(out, finding{Check: "permissions", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("the directory %s can be listed by others (mode %04o)", dir, perm),
 				Repair:  fmt.Sprintf("chmod 0700 %s", dir), fs: func() error { return chmodNoFollow(dir, 0o700) }})
 		}
@@ -607,7 +591,7 @@ func chmodNoFollow(name string, mode os.FileMode) error {
 	return f.Chmod(mode)
 }
 
-func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name FROM roles`)
 	if err != nil {
 		return nil, translate(err)
@@ -625,7 +609,7 @@ func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]Finding, err
 	if len(missing) == 0 {
 		return okFinding("roles", "admin, analyst and viewer exist"), nil
 	}
-	return []Finding{{Check: "roles", Severity: SeverityProblem, Message: "roles missing: " + strings.Join(missing, ", "),
+	return []finding{{Check: "roles", Severity: user.SeverityProblem, Message: "roles missing: " + strings.Join(missing, ", "),
 		Repair: "re-seed the roles", fix: func(ctx context.Context, tx *sql.Tx) error {
 			for _, r := range missing {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO roles (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, r); err != nil {
@@ -636,132 +620,7 @@ func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]Finding, err
 		}}}, nil
 }
 
-func (s *Store) checkHashes(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT email, hashed_password FROM users ORDER BY email_normalized`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var outdated, bcrypt, unreadable, unset, costly, total int
-	var costlyNames []string // the first few, to name
-	for rows.Next() {
-		var email, h string
-		if err := rows.Scan(&email, &h); err != nil {
-			return nil, translate(err)
-		}
-		total++
-		// password.CheckStored is the one judge of what Verify will
-		// compute, as it is for imports.
-		switch err := password.CheckStored(h); {
-		case h == password.NoPassword:
-			unset++
-		case errors.Is(err, password.ErrHashTooCostly):
-			if costly++; costly <= namesShown {
-				costlyNames = append(costlyNames, email)
-			}
-		case err != nil:
-			unreadable++
-		case password.IsBcrypt(h):
-			bcrypt++
-		default:
-			if phc, _ := password.ParsePHC(h); phc.Params != opts.Hash {
-				outdated++
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	var out []Finding
-	if n := outdated + bcrypt; n > 0 {
-		out = append(out, Finding{Check: "password hashes", Severity: SeverityInfo,
-			Message: fmt.Sprintf("%d of %d users have outdated hashes (%d bcrypt, %d older argon2id); each is replaced at its next successful login", n, total, bcrypt, outdated)})
-	}
-	if unset > 0 {
-		out = append(out, Finding{Check: "password hashes", Severity: SeverityInfo,
-			Message: fmt.Sprintf("%d users have no password yet (imported without hashes); 'ctitui user passwd EMAIL' sets one", unset)})
-	}
-	if costly > 0 {
-		out = append(out, Finding{Check: "password hashes", Severity: SeverityProblem,
-			Message: fmt.Sprintf("%d users have password hashes beyond ctitui's cost limits (%s): %s; ctitui refuses to compute them, so they cannot log in until 'ctitui user passwd EMAIL' sets a new password",
-				costly, password.Limits(), listSome(costlyNames, costly))})
-	}
-	if unreadable > 0 {
-		out = append(out, Finding{Check: "password hashes", Severity: SeverityProblem,
-			Message: fmt.Sprintf("%d users have a password hash ctitui cannot read; they cannot log in until 'ctitui user passwd' sets a new one", unreadable)})
-	}
-	if len(out) == 0 {
-		return okFinding("password hashes", fmt.Sprintf("all %d use current argon2id parameters", total)), nil
-	}
-	return out, nil
-}
-
-// namesShown is how many emails a finding names before "…".
-const namesShown = 5
-
-// listSome joins up to namesShown of names, the first of total, with an
-// ellipsis when there are more.
-func listSome(names []string, total int) string {
-	list := strings.Join(names[:min(len(names), namesShown)], ", ")
-	if total > namesShown {
-		list += ", …"
-	}
-	return list
-}
-
-func (s *Store) checkAdmins(ctx context.Context, opts DoctorOptions) ([]Finding, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.email FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
-		WHERE r.name = 'admin' AND u.disabled_at IS NOT NULL ORDER BY u.email_normalized LIMIT 6`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	disabled, err := scanStrings(rows)
-	if err != nil {
-		return nil, err
-	}
-	// Locked as user.User.Locked and the --locked filter judge it, split
-	// into the accounts only an admin can open and those a time opens.
-	var held int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE disabled_at IS NULL AND failed_logins >= ?`,
-		user.MaxConsecutiveFailures).Scan(&held); err != nil {
-		return nil, translate(err)
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT email FROM users WHERE disabled_at IS NULL AND failed_logins >= ?
-		ORDER BY email_normalized LIMIT ?`, user.MaxConsecutiveFailures, namesShown)
-	if err != nil {
-		return nil, translate(err)
-	}
-	heldNames, err := scanStrings(rows)
-	if err != nil {
-		return nil, err
-	}
-	var locked int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE disabled_at IS NULL AND failed_logins < ? AND locked_until > ?`,
-		user.MaxConsecutiveFailures, user.FormatTime(opts.Now)).Scan(&locked); err != nil {
-		return nil, translate(err)
-	}
-	var out []Finding
-	if len(disabled) > 0 {
-		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo, Message: "disabled admins: " + listSome(disabled, len(disabled))})
-	}
-	// Information, not a problem: anyone can lock an account by guessing,
-	// and doctor's exit status judges the database, not its users.
-	if held > 0 {
-		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo,
-			Message: fmt.Sprintf("%d users are locked until an admin unlocks them, after %d consecutive failed logins: %s ('ctitui user unlock EMAIL' after checking who tried)",
-				held, user.MaxConsecutiveFailures, listSome(heldNames, held))})
-	}
-	if locked > 0 {
-		out = append(out, Finding{Check: "accounts", Severity: SeverityInfo,
-			Message: fmt.Sprintf("%d users are locked by failed logins for a time ('ctitui user list --locked'; 'ctitui user unlock EMAIL')", locked)})
-	}
-	if len(out) == 0 {
-		return okFinding("accounts", "no disabled admins, no locked users"), nil
-	}
-	return out, nil
-}
-
-func (s *Store) checkChain(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkChain(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	rep, err := s.VerifyAuditChain(ctx)
 	if err != nil {
 		return nil, err
@@ -769,7 +628,7 @@ func (s *Store) checkChain(ctx context.Context, _ DoctorOptions) ([]Finding, err
 	if rep.OK() {
 		return okFinding("audit chain", rep.String()), nil
 	}
-	return []Finding{{Check: "audit chain", Severity: SeverityProblem, Message: rep.String()}}, nil
+	return []finding{{Check: "audit chain", Severity: user.SeverityProblem, Message: rep.String()}}, nil
 }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {

@@ -25,7 +25,7 @@ type lookAlikeMember struct{ id, email, normalized string }
 // Memory stays small at a million users: groups of the recorded skeletons
 // are found by SQL over their index, and only the users whose skeleton is
 // missing or wrong are held in Go.
-func (s *Store) checkLookAlikes(ctx context.Context, _ DoctorOptions) ([]Finding, error) {
+func (s *Store) checkLookAlikes(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	cols, err := tableColumns(ctx, s.db, "users")
 	if err != nil {
 		return nil, err
@@ -41,12 +41,12 @@ func (s *Store) checkLookAlikes(ctx context.Context, _ DoctorOptions) ([]Finding
 	if err != nil {
 		return nil, err
 	}
-	var out []Finding
+	var out []finding
 	if len(groups) > 0 {
-		out = append(out, Finding{Check: "look-alikes", Severity: SeverityProblem, Message: lookAlikeMessage(groups)})
+		out = append(out, finding{Check: "look-alikes", Severity: user.SeverityProblem, Message: lookAlikeMessage(groups)})
 	}
 	if wrong > 0 {
-		out = append(out, Finding{Check: "look-alikes", Severity: SeverityProblem,
+		out = append(out, finding{Check: "look-alikes", Severity: user.SeverityProblem,
 			Message: fmt.Sprintf("%d users have a look-alike skeleton that does not match their email (edited outside ctitui?): an address that looks like theirs could be added", wrong),
 			Repair:  fmt.Sprintf("recompute the look-alike skeleton of %d users", wrong),
 			fix: func(ctx context.Context, tx *sql.Tx) error {
@@ -62,7 +62,7 @@ func (s *Store) checkLookAlikes(ctx context.Context, _ DoctorOptions) ([]Finding
 			}})
 	}
 	if missing > 0 {
-		out = append(out, Finding{Check: "look-alikes", Severity: SeverityInfo,
+		out = append(out, finding{Check: "look-alikes", Severity: user.SeverityInfo,
 			Message: fmt.Sprintf("%d users have no look-alike skeleton recorded (written by another tool); ctitui records it before it next adds a user, and compares them meanwhile", missing),
 			Repair:  fmt.Sprintf("record the look-alike skeleton of %d users", missing),
 			fix: func(ctx context.Context, tx *sql.Tx) error {

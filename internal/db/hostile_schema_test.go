@@ -287,12 +287,14 @@ func TestDoctorReportsEveryForeignObject(t *testing.T) {
 				t.Fatal(err)
 			}
 			found, all := docFindings(rep, "schema")
-			if rep.Healthy() || !slices.ContainsFunc(found, func(f db.Finding) bool {
-				return f.Severity == db.SeverityProblem && strings.Contains(f.Message, "did not create")
+			if rep.Healthy() || !slices.ContainsFunc(found, func(f user.Finding) bool {
+				return f.Severity == user.SeverityProblem && strings.Contains(f.Message, "did not create")
 			}) {
 				t.Errorf("doctor findings: %s\nwant a schema problem naming code ctitui did not create", all)
 			}
-			if !slices.ContainsFunc(found, func(f db.Finding) bool { return strings.Contains(f.Message, "fired") && f.Severity == db.SeverityInfo }) {
+			if !slices.ContainsFunc(found, func(f user.Finding) bool {
+				return strings.Contains(f.Message, "fired") && f.Severity == user.SeverityInfo
+			}) {
 				t.Errorf("doctor findings: %s\nwant the extra table fired reported", all)
 			}
 			if after := fileSHA256(t, path); after != before {
@@ -312,8 +314,8 @@ func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
 		t.Fatal(err)
 	}
 	found, all := docFindings(rep, "schema")
-	if !slices.ContainsFunc(found, func(f db.Finding) bool {
-		return f.Severity == db.SeverityProblem && strings.Contains(f.Message, "users_email_search_insert") && f.Repair != ""
+	if !slices.ContainsFunc(found, func(f user.Finding) bool {
+		return f.Severity == user.SeverityProblem && strings.Contains(f.Message, "users_email_search_insert") && f.Repair != ""
 	}) {
 		t.Fatalf("doctor findings: %s\nwant the missing search trigger, repairable", all)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // ctitui never follows a symbolic link it did not make: a link planted
@@ -52,8 +53,8 @@ func TestDoctorNeverChmodsThroughALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	found, all := docFindings(rep, "permissions")
-	if !slices.ContainsFunc(found, func(f db.Finding) bool {
-		return f.Severity == db.SeverityProblem && strings.Contains(f.Message, "symbolic link") && f.Repair == ""
+	if !slices.ContainsFunc(found, func(f user.Finding) bool {
+		return f.Severity == user.SeverityProblem && strings.Contains(f.Message, "symbolic link") && f.Repair == ""
 	}) {
 		t.Errorf("findings: %s\nwant the link reported as a problem that --fix does not touch", all)
 	}

@@ -273,7 +273,7 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := findingOf(rep, "users order"); f.Severity != db.SeverityInfo || f.Repair == "" {
+	if f := findingOf(rep, "users order"); f.Severity != user.SeverityInfo || f.Repair == "" {
 		t.Fatalf("doctor on users out of order: %+v; want info with a repair", f)
 	}
 
@@ -281,10 +281,10 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatalf("doctor --fix = %v", err)
 	}
-	if f := findingOf(rep, "users order"); f.Severity != db.SeverityOK || !f.Fixed {
+	if f := findingOf(rep, "users order"); f.Severity != user.SeverityOK || !f.Fixed {
 		t.Fatalf("after doctor --fix: %+v; want ok, fixed", f)
 	}
-	if f := findingOf(rep, "search index"); f.Severity != db.SeverityOK {
+	if f := findingOf(rep, "search index"); f.Severity != user.SeverityOK {
 		t.Fatalf("after renumbering, search index: %+v", f)
 	}
 	if !recordedInOrder(t, raw) || !rowidsFollowCreatedAt(t, raw) {
@@ -309,7 +309,7 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := findingOf(rep, "search index"); f.Severity != db.SeverityOK {
+	if f := findingOf(rep, "search index"); f.Severity != user.SeverityOK {
 		t.Fatalf("after a bulk insert, search index: %+v", f)
 	}
 	if !recordedInOrder(t, raw) || !rowidsFollowCreatedAt(t, raw) {
@@ -318,13 +318,13 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 	checkListings(t, s, append(all, more...), "renumbered and added to")
 }
 
-func findingOf(rep db.DoctorReport, check string) db.Finding {
+func findingOf(rep db.DoctorReport, check string) user.Finding {
 	for _, f := range rep.Findings {
 		if f.Check == check {
 			return f
 		}
 	}
-	return db.Finding{Check: check, Message: "no such finding"}
+	return user.Finding{Check: check, Message: "no such finding"}
 }
 
 // Migration 8 leaves a file whose users are already in created_at order as
@@ -371,7 +371,7 @@ func TestMigration8PutsUsersInRowidOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, check := range []string{"integrity", "search index", "users order"} {
-				if f := findingOf(rep, check); f.Severity != db.SeverityOK {
+				if f := findingOf(rep, check); f.Severity != user.SeverityOK {
 					t.Errorf("after migration 8, %s: %+v", check, f)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // Recovery must work on a damaged file that SQLite can still read: doctor
@@ -75,7 +76,7 @@ func TestDoctorReportsOnADamagedFile(t *testing.T) {
 		t.Fatalf("Doctor = %v; want a report on the damaged file, not an abort", err)
 	}
 	found, all := docFindings(rep, "integrity")
-	if rep.Healthy() || len(found) == 0 || found[0].Severity != db.SeverityProblem || !strings.Contains(found[0].Message, "restore") {
+	if rep.Healthy() || len(found) == 0 || found[0].Severity != user.SeverityProblem || !strings.Contains(found[0].Message, "restore") {
 		t.Errorf("findings: %s\nwant an integrity problem that says how to recover", all)
 	}
 	if fileSHA256(t, path) != before {

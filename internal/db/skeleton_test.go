@@ -176,7 +176,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 		t.Fatal(err)
 	}
 	found, all := docFindings(rep, "look-alikes")
-	var pairs, wrong, missing *db.Finding
+	var pairs, wrong, missing *user.Finding
 	for i := range found {
 		switch f := &found[i]; {
 		case strings.Contains(f.Message, "mistake for each other"):
@@ -187,7 +187,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 			missing = f
 		}
 	}
-	if pairs == nil || pairs.Severity != db.SeverityProblem || pairs.Repair != "" {
+	if pairs == nil || pairs.Severity != user.SeverityProblem || pairs.Repair != "" {
 		t.Fatalf("look-alike pairs: %+v; want a problem with no automatic repair:%s", pairs, all)
 	}
 	for _, want := range []string{`2 groups`, `"ana@example.org"`, `"аna@example.org" (id "twin-ana"; differs in U+0430 (Cyrillic)`, `"bo@example.org"`, `"b0@example.org" (id "twin-bo"`, "Rename or delete"} {
@@ -195,10 +195,10 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 			t.Errorf("look-alike message %q; want it to hold %q", pairs.Message, want)
 		}
 	}
-	if wrong == nil || wrong.Severity != db.SeverityProblem || !strings.Contains(wrong.Repair, "recompute the look-alike skeleton of 1 users") {
+	if wrong == nil || wrong.Severity != user.SeverityProblem || !strings.Contains(wrong.Repair, "recompute the look-alike skeleton of 1 users") {
 		t.Errorf("wrong skeleton: %+v; want a problem with a repair:%s", wrong, all)
 	}
-	if missing == nil || missing.Severity != db.SeverityInfo || missing.Repair == "" {
+	if missing == nil || missing.Severity != user.SeverityInfo || missing.Repair == "" {
 		t.Errorf("missing skeleton: %+v; want info with a repair:%s", missing, all)
 	}
 	if rep.Healthy() {
@@ -221,7 +221,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 		t.Errorf("after --fix, users %q still have no or a wrong skeleton", got)
 	}
 	found, all = docFindings(rep, "look-alikes")
-	if len(found) != 1 || found[0].Severity != db.SeverityProblem || !strings.Contains(found[0].Message, "2 groups") {
+	if len(found) != 1 || found[0].Severity != user.SeverityProblem || !strings.Contains(found[0].Message, "2 groups") {
 		t.Errorf("after --fix: %+v; want only the look-alike pairs, still a problem:%s", found, all)
 	}
 	// Resolving it is deleting (or renaming) one of each pair.
@@ -235,7 +235,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if found, all := docFindings(rep, "look-alikes"); len(found) != 1 || found[0].Severity != db.SeverityOK {
+	if found, all := docFindings(rep, "look-alikes"); len(found) != 1 || found[0].Severity != user.SeverityOK {
 		t.Errorf("after deleting the twins: %+v; want ok:%s", found, all)
 	}
 }
@@ -260,7 +260,7 @@ func TestAdoptionRecordsEmailKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	found, all := docFindings(rep, "look-alikes")
-	if len(found) != 1 || found[0].Severity != db.SeverityProblem || !strings.Contains(found[0].Message, `"раураӏ@x.org" (id "u3"`) {
+	if len(found) != 1 || found[0].Severity != user.SeverityProblem || !strings.Contains(found[0].Message, `"раураӏ@x.org" (id "u3"`) {
 		t.Errorf("doctor on the adopted file: %+v; want the paypal look-alikes:%s", found, all)
 	}
 }

@@ -182,6 +182,9 @@ func filterConditions(f user.Filter) (conds []string, args []any) {
 	case user.Locked:
 		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until > ? OR u.failed_logins >= ?)`)
 		args = append(args, now, user.MaxConsecutiveFailures)
+	case user.Blocked:
+		conds = append(conds, `u.disabled_at IS NULL AND u.failed_logins >= ?`)
+		args = append(args, user.MaxConsecutiveFailures)
 	}
 	return conds, args
 }
@@ -300,6 +303,25 @@ func rowidBound(descending, inclusive bool, after *user.Cursor) (string, []any) 
 	default:
 		return `s.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
 	}
+}
+
+// EachPasswordHash implements user.Store.
+func (s *Store) EachPasswordHash(ctx context.Context, fn func(email, hash string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT email, hashed_password FROM users ORDER BY email_normalized`)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var email, hash string
+		if err := rows.Scan(&email, &hash); err != nil {
+			return translate(err)
+		}
+		if err := fn(email, hash); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
 }
 
 // CountUsers implements user.Store.

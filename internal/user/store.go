@@ -24,6 +24,9 @@ type Store interface {
 	ListUsers(ctx context.Context, opts ListOptions, fn func(User) error) error
 	// CountUsers counts the users matching f.
 	CountUsers(ctx context.Context, f Filter) (int, error)
+	// EachPasswordHash calls fn with the email and stored password hash of
+	// every user, streaming; an error from fn stops it and is returned.
+	EachPasswordHash(ctx context.Context, fn func(email, hash string) error) error
 	// ListAudit calls fn for each audit entry matching f, newest first.
 	ListAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error
 	// LockoutPolicy returns the lockout settings of the database.
@@ -61,7 +64,7 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 }
 
-// Status selects users by their disabled state.
+// Status selects users by their state: disabled, locked, or neither.
 type Status int
 
 // The statuses a Filter can ask for.
@@ -69,13 +72,14 @@ const (
 	AnyStatus Status = iota
 	Active           // neither disabled nor locked
 	Disabled         // disabled by an admin
-	Locked           // locked by failed logins, at Filter.Now
+	Locked           // locked by failed logins, at Filter.Now, for a time or until unlocked
+	Blocked          // locked until an admin unlocks it (User.NeedsAdminUnlock), and not disabled
 )
 
 // Filter selects users. The zero Filter selects everyone.
 type Filter struct {
 	Role   Role   // only users with this role, when set
-	Status Status // only active or only disabled users, when set
+	Status Status // only users in this state, when set
 	// Search keeps users whose email contains it, ignoring case (Unicode-aware).
 	Search string
 	// Now is the time Active and Locked are judged at; the Service fills it

@@ -1,0 +1,183 @@
+package user
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ctitui/ctitui/internal/password"
+)
+
+// Severity grades a health finding.
+type Severity int
+
+// Severities, from harmless to needing attention. Only Problem makes a
+// database unhealthy.
+const (
+	SeverityOK Severity = iota
+	SeverityInfo
+	SeverityProblem
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityInfo:
+		return "info"
+	case SeverityProblem:
+		return "problem"
+	}
+	return "ok"
+}
+
+// Finding is the outcome of one health check: of the storage (the store's
+// doctor) or of the accounts (Service.Checkup).
+type Finding struct {
+	Check    string
+	Severity Severity
+	Message  string
+	// Repair names what a repair would do; empty when there is no safe one.
+	Repair string
+	// Fixed is set when the repair was made.
+	Fixed bool
+}
+
+// Healthy reports whether no finding is a problem.
+func Healthy(findings []Finding) bool {
+	return !slices.ContainsFunc(findings, func(f Finding) bool { return f.Severity == SeverityProblem })
+}
+
+// namesShown is how many emails a finding names before "…".
+const namesShown = 5
+
+// listSome joins up to namesShown of names, the first of total, with an
+// ellipsis when there are more.
+func listSome(names []string, total int) string {
+	list := strings.Join(names[:min(len(names), namesShown)], ", ")
+	if total > namesShown {
+		list += ", …"
+	}
+	return list
+}
+
+// Checkup judges the accounts by the rules of this package, where the
+// store's doctor judges the storage: password hashes ctitui cannot use or
+// would replace, admins who are disabled, accounts locked by failed logins.
+// Its findings have no repairs: each fix is a person's decision, which the
+// message names.
+func (s *Service) Checkup(ctx context.Context) ([]Finding, error) {
+	hashes, err := s.checkHashes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := s.checkAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(hashes, accounts...), nil
+}
+
+// checkHashes sorts the stored hashes with password.CheckStored, the one
+// judge of what Verify will compute, as it is for imports.
+func (s *Service) checkHashes(ctx context.Context) ([]Finding, error) {
+	var outdated, bcrypt, unreadable, unset, costly, total int
+	var costlyNames []string // the first few, to name
+	err := s.store.EachPasswordHash(ctx, func(email, hash string) error {
+		total++
+		switch err := password.CheckStored(hash); {
+		case hash == password.NoPassword:
+			unset++
+		case errors.Is(err, password.ErrHashTooCostly):
+			if costly++; costly <= namesShown {
+				costlyNames = append(costlyNames, email)
+			}
+		case err != nil:
+			unreadable++
+		case password.IsBcrypt(hash):
+			bcrypt++
+		default:
+			if phc, _ := password.ParsePHC(hash); phc.Params != s.hasher.Params() {
+				outdated++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check password hashes: %w", err)
+	}
+	const check = "password hashes"
+	var out []Finding
+	if n := outdated + bcrypt; n > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d of %d users have outdated hashes (%d bcrypt, %d older argon2id); each is replaced at its next successful login", n, total, bcrypt, outdated)})
+	}
+	if unset > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d users have no password yet (imported without hashes); 'ctitui user passwd EMAIL' sets one", unset)})
+	}
+	if costly > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityProblem,
+			Message: fmt.Sprintf("%d users have password hashes beyond ctitui's cost limits (%s): %s; ctitui refuses to compute them, so they cannot log in until 'ctitui user passwd EMAIL' sets a new password",
+				costly, password.Limits(), listSome(costlyNames, costly))})
+	}
+	if unreadable > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityProblem,
+			Message: fmt.Sprintf("%d users have a password hash ctitui cannot read; they cannot log in until 'ctitui user passwd' sets a new one", unreadable)})
+	}
+	if len(out) == 0 {
+		return []Finding{{Check: check, Message: fmt.Sprintf("all %d use current argon2id parameters", total)}}, nil
+	}
+	return out, nil
+}
+
+// checkAccounts lists the disabled admins and counts the accounts locked by
+// failed logins, as the listing's filters count them: those only an admin
+// can open apart from those a time opens. Locked accounts are information,
+// not a problem: anyone can lock an account by guessing, and the exit
+// status of a health check judges the database, not its users.
+func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
+	now := s.stamp()
+	names := func(f Filter, limit int) ([]string, error) {
+		var out []string
+		err := s.store.ListUsers(ctx, ListOptions{Filter: f, Sort: ByEmail, Limit: limit}, func(u User) error {
+			out = append(out, u.Email)
+			return nil
+		})
+		return out, err
+	}
+	disabled, err := names(Filter{Role: RoleAdmin, Status: Disabled, Now: now}, namesShown+1)
+	if err != nil {
+		return nil, fmt.Errorf("check accounts: %w", err)
+	}
+	blocked, err := s.store.CountUsers(ctx, Filter{Status: Blocked, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("check accounts: %w", err)
+	}
+	blockedNames, err := names(Filter{Status: Blocked, Now: now}, namesShown)
+	if err != nil {
+		return nil, fmt.Errorf("check accounts: %w", err)
+	}
+	locked, err := s.store.CountUsers(ctx, Filter{Status: Locked, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("check accounts: %w", err)
+	}
+	const check = "accounts"
+	var out []Finding
+	if len(disabled) > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo, Message: "disabled admins: " + listSome(disabled, len(disabled))})
+	}
+	if blocked > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d users are locked until an admin unlocks them, after %d consecutive failed logins: %s ('ctitui user unlock EMAIL' after checking who tried)",
+				blocked, MaxConsecutiveFailures, listSome(blockedNames, blocked))})
+	}
+	if timed := locked - blocked; timed > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d users are locked by failed logins for a time ('ctitui user list --locked'; 'ctitui user unlock EMAIL')", timed)})
+	}
+	if len(out) == 0 {
+		return []Finding{{Check: check, Message: "no disabled admins, no locked users"}}, nil
+	}
+	return out, nil
+}

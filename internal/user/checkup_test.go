@@ -1,0 +1,140 @@
+package user_test
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// checkupRaw runs stmts on the store's file as another tool would.
+func checkupRaw(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, stmt := range stmts {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
+// hasFinding reports whether findings hold one of check with severity
+// whose message contains every one of parts.
+func hasFinding(findings []user.Finding, check string, severity user.Severity, parts ...string) bool {
+	return slices.ContainsFunc(findings, func(f user.Finding) bool {
+		if f.Check != check || f.Severity != severity {
+			return false
+		}
+		for _, p := range parts {
+			if !strings.Contains(f.Message, p) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func dumpFindings(findings []user.Finding) string {
+	var b strings.Builder
+	for _, f := range findings {
+		b.WriteString("\n  " + f.Check + " " + f.Severity.String() + ": " + f.Message)
+	}
+	return b.String()
+}
+
+// TestCheckupReportsCostlyHashes: stored hashes beyond the cost limits (put
+// there by an older ctitui's import, an adopted database or by hand) are a
+// problem: Verify refuses them, so those users cannot log in until an admin
+// sets a new password. The checkup counts them, names them and says the
+// fix; malformed hashes are told apart from costly ones.
+func TestCheckupReportsCostlyHashes(t *testing.T) {
+	svc, store, _ := newService(t)
+	for _, email := range []string{"ana@example.org", "bo@example.org", "cy@example.org"} {
+		mustRegister(t, svc, email)
+	}
+	const bcrypt15 = "$2b$15$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+	const argon1GiB = "$argon2id$v=19$m=1048576,t=4,p=1$c2FsdHlzYWx0eXNhbHQxNg$kbCOvSnXHmtp8381KS6TWRK2PAhNk5rHXBGG9YpX0YM"
+	checkupRaw(t, store.Path(),
+		`UPDATE users SET hashed_password = '`+bcrypt15+`' WHERE email = 'bo@example.org'`,
+		`UPDATE users SET hashed_password = '`+argon1GiB+`' WHERE email = 'cy@example.org'`,
+		`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at) VALUES
+			('u-bad', 'bad@example.org', 'bad@example.org', '$2b$12$tooshort', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z'),
+			('u-ok14', 'ok14@example.org', 'ok14@example.org', '$2b$14$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`,
+	)
+	got, err := svc.Checkup(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := dumpFindings(got)
+	if user.Healthy(got) {
+		t.Fatalf("costly hashes are not a problem:%s", all)
+	}
+	if !hasFinding(got, "password hashes", user.SeverityProblem,
+		"2 users have password hashes beyond ctitui's cost limits", "bo@example.org", "cy@example.org",
+		"bcrypt cost up to 14", "'ctitui user passwd EMAIL'") {
+		t.Errorf("want a problem counting and naming the 2 costly hashes, with the limits and the fix:%s", all)
+	}
+	if !hasFinding(got, "password hashes", user.SeverityProblem, "1 users have a password hash ctitui cannot read") {
+		t.Errorf("want the malformed bcrypt hash reported as unreadable, apart:%s", all)
+	}
+	// The cost-14 bcrypt hash is within the limits: outdated, not a problem.
+	if !hasFinding(got, "password hashes", user.SeverityInfo, "1 of 5 users have outdated hashes (1 bcrypt, 0 older argon2id)") {
+		t.Errorf("want the cost-14 bcrypt hash reported as outdated only:%s", all)
+	}
+}
+
+// TestCheckupListsAccountsLockedUntilUnlock: accounts that MaxConsecutive-
+// Failures locked for good are listed apart from timed locks, with the
+// command that opens them. They are information, not a problem: anyone can
+// lock an account by guessing.
+func TestCheckupListsAccountsLockedUntilUnlock(t *testing.T) {
+	svc, store, c := newService(t)
+	mustRegister(t, svc, "ana@example.org", user.RoleAdmin)
+	mustRegister(t, svc, "bo@example.org")
+	mustRegister(t, svc, "cy@example.org")
+	until := user.FormatTime(c.now.Add(10 * time.Minute))
+	checkupRaw(t, store.Path(),
+		`UPDATE users SET failed_logins = 100 WHERE email = 'bo@example.org'`,
+		`UPDATE users SET failed_logins = 140, locked_until = '`+until+`' WHERE email = 'ana@example.org'`,
+		`UPDATE users SET failed_logins = 5, locked_until = '`+until+`' WHERE email = 'cy@example.org'`,
+	)
+	got, err := svc.Checkup(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := dumpFindings(got)
+	if !user.Healthy(got) {
+		t.Errorf("locked accounts made the checkup unhealthy:%s", all)
+	}
+	if !hasFinding(got, "accounts", user.SeverityInfo,
+		"2 users are locked until an admin unlocks them", "100 consecutive failed logins", "ana@example.org, bo@example.org", "'ctitui user unlock EMAIL'") {
+		t.Errorf("want an info finding listing ana and bo as locked until an admin unlocks them:%s", all)
+	}
+	if !hasFinding(got, "accounts", user.SeverityInfo, "1 users are locked by failed logins for a time") {
+		t.Errorf("want cy counted among the timed locks, apart:%s", all)
+	}
+	// The checkup counts as the filters do.
+	for _, tt := range []struct {
+		status user.Status
+		want   int
+	}{{user.Locked, 3}, {user.Blocked, 2}, {user.Active, 0}} {
+		if n, err := svc.Count(context.Background(), user.Filter{Status: tt.status}); err != nil || n != tt.want {
+			t.Errorf("Count(status %d) = %d, %v; want %d", tt.status, n, err, tt.want)
+		}
+	}
+	// A disabled admin is named.
+	if _, _, err := svc.SetDisabled(context.Background(), "ana@example.org", true); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.Checkup(context.Background()); !hasFinding(got, "accounts", user.SeverityInfo, "disabled admins: ana@example.org") {
+		t.Errorf("want ana named as a disabled admin:%s", dumpFindings(got))
+	}
+}
