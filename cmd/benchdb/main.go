@@ -36,7 +36,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -479,30 +478,18 @@ func nullString(s string) any {
 	return s
 }
 
-// appendAudit writes u's register entry, sealed into the audit chain the
-// way internal/db/chain.go seals it (auditRow.computeHash), so that
-// `ctitui audit verify` accepts the file.
+// appendAudit writes u's register entry, sealed into the audit chain by
+// ctitui's own hash, so that `ctitui audit verify` accepts the file.
 func (w *writer) appendAudit(ctx context.Context, u synthUser) error {
 	w.auditID++
-	actor, action, details := "benchdb", string(user.ActionRegister), "roles="+user.JoinRoles(u.roles)
-	h := sha256.New()
-	field := func(s string) {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
-		h.Write([]byte{'\n'})
+	e := user.AuditEntry{Actor: "benchdb", Action: user.ActionRegister, UserID: u.id, UserEmail: u.email,
+		Details: "roles=" + user.JoinRoles(u.roles)}
+	var err error
+	if e.At, err = time.Parse(user.TimeLayout, u.created); err != nil {
+		return err
 	}
-	field("ctitui-audit-chain-v1")
-	field(w.auditPrev)
-	field(strconv.FormatInt(w.auditID, 10))
-	field(u.created)
-	field(actor)
-	field(action)
-	field(u.id) // user_id is never NULL here
-	field(u.email)
-	field(details)
-	sum := hex.EncodeToString(h.Sum(nil))
-	if _, err := w.auditStmt.ExecContext(ctx, w.auditID, u.created, actor, action, u.id, u.email, details, w.auditPrev, sum); err != nil {
+	sum := db.AuditEntryHash(w.auditPrev, w.auditID, e)
+	if _, err := w.auditStmt.ExecContext(ctx, w.auditID, u.created, e.Actor, string(e.Action), u.id, u.email, e.Details, w.auditPrev, sum); err != nil {
 		return fmt.Errorf("insert audit entry: %w", err)
 	}
 	w.auditPrev = sum
@@ -512,6 +499,13 @@ func (w *writer) appendAudit(ctx context.Context, u synthUser) error {
 // finish fills the email search index from users in one pass (with -fts
 // rebuild) and puts back the triggers dropped before the inserts.
 func (w *writer) finish(ctx context.Context) error {
+	if w.c.audit {
+		// The head record names the newest entry, as ctitui writes it with
+		// every entry it appends.
+		if _, err := w.tx.ExecContext(ctx, `UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1`, w.auditID, w.auditPrev); err != nil {
+			return fmt.Errorf("record the audit head: %w", err)
+		}
+	}
 	for _, ix := range w.indexes {
 		if _, err := w.tx.ExecContext(ctx, ix); err != nil {
 			return fmt.Errorf("recreate index: %w", err)
@@ -732,10 +726,13 @@ func (g *generator) next() synthUser {
 		u.failedLogins = 1 + r.IntN(3)
 	}
 	u.created, u.updated = user.FormatTime(created), user.FormatTime(updated)
-	// ctitui gives a user created at time t the rowid t in milliseconds
-	// times 16, so that rowids follow created_at with room
-	// between them; searches depend on that order.
-	u.rowid = max(created.UnixMilli()*16, g.lastRowid+1)
+	// The rowid ctitui would give it, so that rowids follow created_at as
+	// ctitui keeps them; searches depend on that order.
+	var prev *int64
+	if g.seq > 1 {
+		prev = &g.lastRowid
+	}
+	u.rowid, _ = db.NextRowid(prev, created)
 	g.lastRowid = u.rowid
 
 	switch p := r.IntN(100); {

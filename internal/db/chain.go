@@ -124,18 +124,32 @@ func (w *chainWriter) load(ctx context.Context) error {
 	return nil
 }
 
+// entryRow is the row the chain stores for e with id after the entry
+// whose hash is prev.
+func entryRow(id int64, prev string, e user.AuditEntry) auditRow {
+	return auditRow{
+		id: id, at: user.FormatTime(e.At), actor: e.Actor, action: string(e.Action),
+		userEmail: e.UserEmail, details: e.Details,
+		userID:   sql.NullString{String: e.UserID, Valid: e.UserID != ""},
+		prevHash: sql.NullString{String: prev, Valid: true},
+	}
+}
+
+// AuditEntryHash is the hash the chain stores for e written as entry id
+// after the entry whose hash is prev ("" for the first). Tools that write
+// a ctitui file in bulk (cmd/benchdb) seal their entries with it, and then
+// record the newest in the audit_head table.
+func AuditEntryHash(prev string, id int64, e user.AuditEntry) string {
+	return entryRow(id, prev, e).computeHash(prev)
+}
+
 func (w *chainWriter) append(ctx context.Context, e user.AuditEntry) error {
 	if !w.loaded {
 		if err := w.load(ctx); err != nil {
 			return fmt.Errorf("write audit entry: %w", err)
 		}
 	}
-	row := auditRow{
-		id: w.next, at: user.FormatTime(e.At), actor: e.Actor, action: string(e.Action),
-		userEmail: e.UserEmail, details: e.Details,
-		userID:   sql.NullString{String: e.UserID, Valid: e.UserID != ""},
-		prevHash: sql.NullString{String: w.head, Valid: true},
-	}
+	row := entryRow(w.next, w.head, e)
 	h := row.computeHash(w.head)
 	_, err := w.stmts.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -115,6 +115,15 @@ func neighbourRowid(ctx context.Context, q queryer, query, created, id string) (
 	return &rowid, nil
 }
 
+// NextRowid is the rowid ctitui gives a user created at createdAt when it
+// is added after every other user, last being the largest rowid so far (nil
+// when there is none): the one its created_at prefers if that is larger,
+// else one above last. Tools that write a ctitui file in bulk, in created_at
+// order (cmd/benchdb), give their users these rowids.
+func NextRowid(last *int64, createdAt time.Time) (int64, bool) {
+	return rowidBetween(last, nil, createdAt)
+}
+
 // rowidBetween picks a rowid strictly between before and after (either may
 // be missing): the one createdAt prefers if it fits, else one that leaves
 // room on both sides. ok is false when no integer lies between them.
