@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/user"
+	"github.com/ctitui/ctitui/migrations"
 )
 
 // A legacy database was made by the service ctitui replaces, before it had
@@ -31,7 +32,7 @@ type adoptReport struct {
 	disabled     int
 	added        []string
 	kept         []string
-	dropped      []codeObject // the file's own triggers and views, removed with consent
+	dropped      []foreignItem // the file's own triggers and views, removed with consent
 	notKept      []string     // constraints of the legacy tables left out
 	applied      []int64      // the migrations applied after the baseline
 }
@@ -41,7 +42,11 @@ func (r *adoptReport) keep(table string, shape legacyShape) {
 	for _, c := range shape.kept {
 		r.kept = append(r.kept, table+"."+c.name)
 	}
-	r.notKept = append(r.notKept, shape.notKept...)
+	for _, n := range shape.notKept {
+		if !n.quiet {
+			r.notKept = append(r.notKept, n.item+" ("+n.why+")")
+		}
+	}
 }
 
 func (r *adoptReport) String() string {
@@ -66,7 +71,7 @@ func (r *adoptReport) String() string {
 		fmt.Fprintf(&b, "; did not keep %s", strings.Join(r.notKept, ", "))
 	}
 	if len(r.dropped) > 0 {
-		fmt.Fprintf(&b, "; dropped %s", describeCode(r.dropped))
+		fmt.Fprintf(&b, "; dropped %s", describeForeign(r.dropped))
 	}
 	fmt.Fprintf(&b, "; backup of the original: %s", r.backup)
 	return b.String()
@@ -103,7 +108,7 @@ var adoptedTables = []string{"users", "roles", "user_roles"}
 // step fails the file is left as it was, and the backup is removed with the
 // copy. foreign lists the file's triggers and views: the caller has the
 // person's consent to drop them.
-func adopt(ctx context.Context, path string, state fileState, foreign []codeObject, opts Options) (*adoptReport, error) {
+func adopt(ctx context.Context, path string, state fileState, foreign []foreignItem, opts Options) (*adoptReport, error) {
 	held, err := holdExclusively(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
@@ -136,7 +141,7 @@ func adopt(ctx context.Context, path string, state fileState, foreign []codeObje
 		now:  user.FormatTime(opts.Now()),
 		opts: opts,
 		prepare: func(ctx context.Context, tx *sql.Tx) error {
-			if err := dropCode(ctx, tx, foreign); err != nil {
+			if err := removeForeign(ctx, tx, foreign, nil); err != nil {
 				return err
 			}
 			return translate(plan.apply(ctx, tx, report))
@@ -157,25 +162,37 @@ func adopt(ctx context.Context, path string, state fileState, foreign []codeObje
 	return report, nil
 }
 
-var (
-	userColumns     = []string{"id", "email", "email_normalized", "hashed_password", "created_at", "updated_at", "disabled_at", "last_login_at"}
-	roleColumns     = []string{"id", "name", "description"}
-	userRoleColumns = []string{"user_id", "role_id"}
-)
-
 // inspectLegacy reads the legacy file and checks everything adoption needs,
 // so that a file it cannot adopt is refused before a single write.
 func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adoptPlan, error) {
-	ours, err := migrationTables(ctx)
+	latest := latestSchema()
+	baseline, err := referenceSchema(ctx, migrations.AdoptionBaseline)
 	if err != nil {
 		return nil, err
+	}
+	var ours, tables []string // the names ctitui's migrations give tables and indexes; its tables
+	for _, o := range latest {
+		if o.Type == "table" || o.Type == "index" {
+			ours = append(ours, o.Name)
+		}
+		if o.Type == "table" {
+			tables = append(tables, o.Name)
+		}
 	}
 	ours = append(ours, "ctitui_adopt_users", "ctitui_adopt_roles", "ctitui_adopt_user_roles") // apply's scratch names
 	for _, t := range state.tables {
 		if slices.Contains(ours, t) && !slices.Contains(adoptedTables, t) {
-			return nil, fmt.Errorf("it already has a table named %s, which ctitui would create; rename it (sqlite3 %s 'ALTER TABLE %s RENAME TO %s_old') and try again",
-				t, shellQuote(state.path), quoteIdent(t), t)
+			return nil, fmt.Errorf("it already has a table named %s, which ctitui would create; rename it (sqlite3 %s %s) and try again",
+				t, shellQuote(state.path), shellQuote(fmt.Sprintf("ALTER TABLE %s RENAME TO %s", quoteIdent(t), quoteIdent(t+"_old"))))
 		}
+	}
+	def := func(rows []schemaRow, table string) tableDef {
+		i := slices.IndexFunc(rows, func(o schemaRow) bool { return o.Type == "table" && o.Name == table })
+		d, err := parseCreateTable(rows[i].SQL)
+		if err != nil {
+			panic(fmt.Sprintf("the migrations' definition of %s cannot be read: %v", table, err)) // tested: TestLatestSchemaFile
+		}
+		return d
 	}
 	plan := &adoptPlan{}
 	if plan.users, err = tableColumns(ctx, conn, "users"); err != nil {
@@ -186,8 +203,13 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 			return nil, fmt.Errorf("users table has no %s column", need)
 		}
 	}
-	if hasColumn(plan.users, "email_normalized") {
-		return nil, errors.New("users table already has an email_normalized column but no migration history")
+	// Columns the adoption baseline does not define but later migrations
+	// add: one of the file's own would make those migrations fail.
+	for _, c := range def(latest, "users").columnNames() {
+		if hasColumn(plan.users, c) && !slices.Contains(def(baseline, "users").columnNames(), c) || strings.EqualFold(c, "email_normalized") && hasColumn(plan.users, c) {
+			return nil, fmt.Errorf("users table already has a column named %s, which ctitui adds; rename it (sqlite3 %s %s) and try again",
+				c, shellQuote(state.path), shellQuote(fmt.Sprintf("ALTER TABLE users RENAME COLUMN %s TO %s", quoteIdent(c), quoteIdent(c+"_old"))))
+		}
 	}
 	if slices.Contains(state.tables, "roles") {
 		if plan.roles, err = tableColumns(ctx, conn, "roles"); err != nil {
@@ -211,33 +233,25 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	if err := plan.readUsers(ctx, conn); err != nil {
 		return nil, err
 	}
-	if plan.usersShape, err = readLegacyShape(ctx, conn, "users", userColumns, plan.users); err != nil {
+	keys := func(table string) [][]string { return uniqueKeys(table, def(latest, table), latest) }
+	if plan.usersShape, err = readLegacyShape(ctx, conn, "users", def(baseline, "users"), nil, plan.users, tables, keys("users")); err != nil {
 		return nil, err
 	}
 	if plan.roles != nil {
-		if plan.rolesShape, err = readLegacyShape(ctx, conn, "roles", roleColumns, plan.roles); err != nil {
+		if plan.rolesShape, err = readLegacyShape(ctx, conn, "roles", def(baseline, "roles"), nil, plan.roles, tables, keys("roles")); err != nil {
 			return nil, err
 		}
 	}
 	if plan.userRoles != nil {
-		if plan.linksShape, err = readLegacyShape(ctx, conn, "user_roles", append([]string{plan.roleRef}, userRoleColumns...), plan.userRoles); err != nil {
+		if plan.linksShape, err = readLegacyShape(ctx, conn, "user_roles", def(baseline, "user_roles"), []string{plan.roleRef}, plan.userRoles, tables, keys("user_roles")); err != nil {
 			return nil, err
 		}
-	}
-	for _, table := range adoptedTables {
-		if !slices.Contains(state.tables, table) {
-			continue
-		}
-		unique, err := uniqueConstraints(ctx, conn, table)
-		if err != nil {
-			return nil, err
-		}
-		plan.saved = append(plan.saved, unique...)
 	}
 	// The file's own indexes on the rebuilt tables are made again on the new
-	// ones, unless ctitui makes one of that name. Its triggers are not:
-	// they are foreign code, dropped with consent or refused.
-	rows, err := conn.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema
+	// ones, unless ctitui makes one of that name or it is a unique index
+	// over columns ctitui writes. Its triggers are not: they are foreign
+	// code, dropped with consent or refused.
+	rows, err := conn.QueryContext(ctx, `SELECT name, tbl_name, sql FROM sqlite_schema
 		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('users', 'roles', 'user_roles')
 		ORDER BY name`)
 	if err != nil {
@@ -245,30 +259,16 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name, stmt string
-		if err := rows.Scan(&name, &stmt); err != nil {
+		var name, table, stmt string
+		if err := rows.Scan(&name, &table, &stmt); err != nil {
 			return nil, translate(err)
 		}
-		if !slices.Contains(ours, name) {
+		i := slices.IndexFunc(latest, func(o schemaRow) bool { return o.Type == "table" && o.Name == table })
+		if !slices.Contains(ours, name) && !uniqueOverOurs(stmt, latest[i], latest) {
 			plan.saved = append(plan.saved, stmt)
 		}
 	}
 	return plan, translate(rows.Err())
-}
-
-// migrationTables lists the names of the tables and indexes that the
-// migrations create.
-func migrationTables(ctx context.Context) ([]string, error) {
-	ref, err := referenceDB(ctx, LatestVersion())
-	if err != nil {
-		return nil, err
-	}
-	defer ref.Close()
-	rows, err := ref.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND substr(name, 1, 7) <> 'sqlite_'`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	return scanStrings(rows)
 }
 
 func checkRoles(ctx context.Context, conn *sql.Conn, cols []column) error {
@@ -391,7 +391,7 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 		}
 		norm := user.NormalizeEmail(*email)
 		if other, dup := byEmail[norm]; dup {
-			return fmt.Errorf("users %q and %q have the same email once case is ignored", other, *email)
+			return fmt.Errorf("users %q and %q have the same email once normalised", other, *email)
 		}
 		byEmail[norm] = *email
 		lu := legacyUser{id: *id, email: *email}

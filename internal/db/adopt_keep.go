@@ -5,7 +5,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,93 +27,156 @@ type keptColumn struct {
 	generated bool   // computed by SQLite: not copied, it computes itself
 }
 
-// legacyShape is what adoption keeps of a legacy table besides ctitui's own
-// columns, and what it leaves out, for the report.
+// legacyShape is what a table keeps besides ctitui's own columns and
+// constraints, and what it leaves out, for the report.
 type legacyShape struct {
 	kept        []keptColumn
-	constraints []string // table constraints over kept columns only
-	notKept     []string
+	constraints []string // its own table constraints, which read none of ctitui's columns
+	notKept     []notKept
 }
 
-// readLegacyShape reads which of table's columns and constraints adoption
-// keeps beside ours, the columns ctitui defines itself. Kept columns keep
-// their whole definition (type, default, COLLATE, CHECK, REFERENCES, a
-// generation rule) but for a PRIMARY KEY, which the id is, a UNIQUE, which
-// uniqueConstraints keeps as an index, and a NOT NULL without a default,
-// with which ctitui could not add users. A CHECK that reads a column of
-// ctitui's is not kept: ctitui checks what it writes, and a foreign rule on
-// its columns could refuse its writes, a failed login's count among them.
-// Constraints on ctitui's own columns go with their old definitions. All
-// that is not kept is named in notKept.
-func readLegacyShape(ctx context.Context, q queryer, table string, ours []string, cols []column) (legacyShape, error) {
+// notKept is an item of a table's definition that ctitui does not keep.
+type notKept struct {
+	item, why string
+	// quiet: a key over ctitui's columns only, which ctitui defines itself;
+	// an adoption does not mention it.
+	quiet bool
+}
+
+// shapeOf decides what of table, as have defines it, is kept when ctitui's
+// definition of it, want, replaces it: the columns want does not define,
+// each with its whole definition (type, default, COLLATE, CHECK,
+// REFERENCES, a generation rule), and the table constraints want does not
+// have. Left out, each named in notKept with the reason: whatever reads a
+// column ctitui writes (a CHECK, a generation rule, a UNIQUE or PRIMARY KEY,
+// a foreign key) or points at one of ctitui's tables (a REFERENCES, whose
+// actions would change them): such a rule could refuse ctitui's writes, a
+// failed login's count among them, or change its rows; a PRIMARY KEY on
+// another column (the id is the key); and a NOT NULL without a default,
+// with which ctitui could not add rows. A column that loses its generation
+// rule keeps its values. tables names ctitui's tables; keys are the sets of
+// columns ctitui keeps unique in this table (uniqueKeys): a UNIQUE or
+// PRIMARY KEY that holds one of them whole refuses nothing ctitui allows.
+func shapeOf(table string, have, want tableDef, tables []string, keys [][]string) legacyShape {
 	var shape legacyShape
-	var stmt string
-	if err := q.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&stmt); err != nil {
-		return shape, translate(err)
-	}
-	def, err := parseCreateTable(stmt)
-	if err != nil {
-		return shape, fmt.Errorf("cannot read the definition of table %s: %w", table, err)
-	}
-	if len(def.columns) != len(cols) || slices.ContainsFunc(def.columns, func(c columnDef) bool { return !hasColumn(cols, c.name) }) {
-		return shape, fmt.Errorf("cannot read the definition of table %s: it does not name the columns SQLite reports", table)
-	}
+	ours := want.columnNames()
 	isOurs := func(name string) bool {
 		return slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, name) })
 	}
-	readsOurs := func(toks []sqlToken) bool { return slices.ContainsFunc(names(toks), isOurs) }
-	for _, c := range def.columns {
-		typ, clauses := c.clauses()
-		where := table + "." + c.name
+	readsOurs := func(toks []sqlToken) bool { return readsColumns(toks, ours) }
+	pointsAtOurs := func(toks []sqlToken) bool {
+		i := slices.IndexFunc(toks, func(t sqlToken) bool { return t.is("REFERENCES") })
+		return i >= 0 && i+1 < len(toks) && slices.ContainsFunc(tables, func(t string) bool { return strings.EqualFold(t, toks[i+1].name()) })
+	}
+	leave := func(where string, toks []sqlToken, why string) {
+		shape.notKept = append(shape.notKept, notKept{item: where + " " + joinTokens(toks), why: why})
+	}
+	for _, c := range have.columns {
 		if isOurs(c.name) {
-			for _, cl := range clauses {
-				switch cl.kind {
-				case "COLLATE", "CHECK", "GENERATED", "REFERENCES":
-					shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks))
-				}
-			}
 			continue
 		}
+		where := table + "." + c.name
+		typ, clauses := c.clauses()
 		hasDefault := slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "DEFAULT" })
-		generated := slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "GENERATED" })
+		generated := false
 		toks := append([]sqlToken{c.toks[0]}, typ...)
 		for _, cl := range clauses {
 			switch {
 			case cl.kind == "PRIMARY":
-				shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks)+" (the id is the key)")
-			case cl.kind == "UNIQUE" || cl.kind == "NULL":
-			case cl.kind == "NOT" && !hasDefault && !generated:
-				shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks)+" (it has no default for users ctitui adds)")
-			case cl.kind == "CHECK" && readsOurs(cl.toks):
-				shape.notKept = append(shape.notKept, where+" "+joinTokens(cl.toks)+" (it reads columns ctitui writes)")
+				leave(where, cl.toks, "the id is the key")
+			case cl.kind == "NULL":
+			case cl.kind == "NOT" && !hasDefault && !slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "GENERATED" && !readsOurs(cl.toks) }):
+				leave(where, cl.toks, "it has no default for the rows ctitui adds")
+			case (cl.kind == "CHECK" || cl.kind == "GENERATED") && readsOurs(cl.toks):
+				why := "it reads columns ctitui writes"
+				if cl.kind == "GENERATED" {
+					why += "; the column keeps its values"
+				}
+				leave(where, cl.toks, why)
+			case cl.kind == "REFERENCES" && pointsAtOurs(cl.toks):
+				leave(where, cl.toks, "it points at a table of ctitui's")
 			default:
+				generated = generated || cl.kind == "GENERATED"
 				toks = append(toks, cl.toks...)
 			}
 		}
 		shape.kept = append(shape.kept, keptColumn{name: c.name, def: joinTokens(toks), generated: generated})
 	}
-	for _, tc := range def.constraints {
+	var wantCons []string
+	for _, c := range want.constraints {
+		wantCons = append(wantCons, canonical(c))
+	}
+	for _, tc := range have.constraints {
+		if slices.Contains(wantCons, canonical(tc)) {
+			continue // ctitui's own
+		}
 		body := tc
 		if body[0].is("CONSTRAINT") && len(body) > 2 {
 			body = body[2:]
 		}
+		var keyCols []sqlToken // the columns a key or foreign key is over
+		if open := slices.IndexFunc(body, func(t sqlToken) bool { return t.punct == '(' }); open >= 0 {
+			if _, end, err := splitList(body, open); err == nil {
+				keyCols = body[open : end+1]
+			}
+		}
 		switch {
 		case body[0].is("CHECK") && readsOurs(body):
-			shape.notKept = append(shape.notKept, table+" "+joinTokens(tc)+" (it reads columns ctitui writes)")
+			leave(table, tc, "it reads columns ctitui writes")
 		case body[0].is("CHECK"):
 			shape.constraints = append(shape.constraints, joinTokens(tc))
-		case body[0].is("FOREIGN"):
-			if open := slices.IndexFunc(body, func(t sqlToken) bool { return t.punct == '(' }); open >= 0 {
-				if _, end, err := splitList(body, open); err == nil && !readsOurs(body[open:end+1]) {
-					shape.constraints = append(shape.constraints, joinTokens(tc))
-					continue
-				}
-			}
-			shape.notKept = append(shape.notKept, table+" "+joinTokens(tc)+" (it constrains columns ctitui writes)")
+		case body[0].is("FOREIGN") && (readsOurs(keyCols) || pointsAtOurs(body)):
+			leave(table, tc, "it constrains columns or tables ctitui writes")
+		case body[0].is("PRIMARY") && !slices.ContainsFunc(names(keyCols), func(n string) bool { return !isOurs(n) }):
+			// A key of ctitui's columns only: ctitui defines their keys.
+			shape.notKept = append(shape.notKept, notKept{item: table + " " + joinTokens(tc), why: "ctitui defines the keys of its columns", quiet: true})
+		case (body[0].is("PRIMARY") || body[0].is("UNIQUE")) && readsOurs(keyCols) && !implied(names(keyCols), keys):
+			shape.notKept = append(shape.notKept, notKept{item: table + " " + joinTokens(tc), why: "it is a key over columns ctitui writes"})
+		case body[0].is("PRIMARY"):
+			leave(table, tc, "the id is the key")
+		default: // a UNIQUE or FOREIGN KEY over the table's own columns
+			shape.constraints = append(shape.constraints, joinTokens(tc))
 		}
-		// PRIMARY KEY and UNIQUE: the id is the key, and uniqueConstraints
-		// keeps the unique ones that cover other columns as indexes.
 	}
+	return shape
+}
+
+// readLegacyShape reads table, a legacy table that adoption rebuilds as
+// want (its definition at the adoption baseline), and decides with shapeOf
+// what it keeps. consumed names legacy columns adoption reads and does not
+// keep (user_roles' role name). The rules of the columns ctitui defines
+// itself go with their old definitions, named in notKept (such as "email
+// COLLATE NOCASE": ctitui compares emails its own way).
+func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef, consumed []string, cols []column, tables []string, keys [][]string) (legacyShape, error) {
+	var stmt string
+	if err := q.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&stmt); err != nil {
+		return legacyShape{}, translate(err)
+	}
+	have, err := parseCreateTable(stmt)
+	if err != nil {
+		return legacyShape{}, fmt.Errorf("cannot read the definition of table %s: %w", table, err)
+	}
+	if len(have.columns) != len(cols) || slices.ContainsFunc(have.columns, func(c columnDef) bool { return !hasColumn(cols, c.name) }) {
+		return legacyShape{}, fmt.Errorf("cannot read the definition of table %s: it does not name the columns SQLite reports", table)
+	}
+	for _, c := range consumed {
+		want.columns = append(want.columns, columnDef{name: c})
+	}
+	shape := shapeOf(table, have, want, tables, keys)
+	var ours []notKept
+	for _, c := range have.columns {
+		if !slices.ContainsFunc(want.columns, func(w columnDef) bool { return strings.EqualFold(w.name, c.name) }) {
+			continue
+		}
+		_, clauses := c.clauses()
+		for _, cl := range clauses {
+			switch cl.kind {
+			case "COLLATE", "CHECK", "GENERATED", "REFERENCES":
+				ours = append(ours, notKept{item: table + "." + c.name + " " + joinTokens(cl.toks), why: "ctitui defines this column itself"})
+			}
+		}
+	}
+	shape.notKept = append(ours, shape.notKept...)
 	return shape, nil
 }
 
@@ -139,7 +201,9 @@ func checkKept(ctx context.Context, q queryer, legacy, rebuilt string, shape leg
 		}
 		o, n := old[i], now[j]
 		sameDefault := (o.dflt == nil) == (n.dflt == nil) && (o.dflt == nil || *o.dflt == *n.dflt)
-		if o.typ != n.typ || !sameDefault || o.hidden != n.hidden || (n.notNull && !o.notNull) {
+		// A column that lost a generation rule that read ctitui's columns
+		// keeps its values as a plain column.
+		if o.typ != n.typ || !sameDefault || (k.generated && o.hidden != n.hidden) || (n.notNull && !o.notNull) {
 			return fmt.Errorf("could not keep column %s.%s as it was", legacy, k.name)
 		}
 	}
@@ -168,56 +232,4 @@ func tableColumns(ctx context.Context, q queryer, table string) ([]column, error
 
 func hasColumn(cols []column, name string) bool {
 	return slices.ContainsFunc(cols, func(c column) bool { return strings.EqualFold(c.name, name) })
-}
-
-// extras returns the columns of cols that ctitui's schema does not have.
-func extras(cols []column, ours ...string) []column {
-	var out []column
-	for _, c := range cols {
-		if !slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, c.name) }) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// uniqueConstraints returns CREATE UNIQUE INDEX statements for the UNIQUE
-// constraints that table declares on columns ctitui's schema does not have.
-// Rebuilding the table would drop them: SQLite keeps them as automatic
-// indexes, which have no SQL of their own to save.
-func uniqueConstraints(ctx context.Context, conn *sql.Conn, table string) ([]string, error) {
-	ours := map[string][]string{"users": userColumns, "roles": roleColumns, "user_roles": append(userRoleColumns, "role", "role_name")}[table]
-	rows, err := conn.QueryContext(ctx, `SELECT il.name, group_concat(ii.name, char(0))
-		FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii
-		WHERE il.origin = 'u' GROUP BY il.name ORDER BY il.name`, table)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var stmts []string
-	for rows.Next() {
-		var index, cols string
-		if err := rows.Scan(&index, &cols); err != nil {
-			return nil, translate(err)
-		}
-		names := strings.Split(cols, "\x00")
-		if len(extras(columnsNamed(names), ours...)) == 0 {
-			continue // ctitui's own constraints cover it
-		}
-		quoted := make([]string, len(names))
-		for i, n := range names {
-			quoted[i] = quoteIdent(n)
-		}
-		stmts = append(stmts, fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s (%s)",
-			quoteIdent(table+"_"+strings.Join(names, "_")+"_key"), table, strings.Join(quoted, ", ")))
-	}
-	return stmts, translate(rows.Err())
-}
-
-func columnsNamed(names []string) []column {
-	cols := make([]column, len(names))
-	for i, n := range names {
-		cols[i] = column{name: n}
-	}
-	return cols
 }

@@ -829,17 +829,19 @@ func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
 	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
 	report := strings.Join(told.all(), "\n")
 	for _, want := range []string{"users.email COLLATE NOCASE", "users.email CHECK (length(email) > 3)",
-		"users.legacy_flag NOT NULL", "users CHECK (hashed_password <> '')", "did not keep"} {
+		"users.legacy_flag NOT NULL", "users CHECK (hashed_password <> '')", "users.domain GENERATED ALWAYS AS", "did not keep"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("adoption report %q does not name %q", report, want)
 		}
 	}
 	raw := openRawSQLite(t, path, false)
+	// A generation rule that reads ctitui's columns is not kept (it could
+	// refuse ctitui's writes); its values are, in a plain column.
 	if got := queryStrings(t, raw, `SELECT domain FROM users WHERE nickname = 'ANN'`); !slices.Equal(got, []string{"example.org"}) {
-		t.Errorf("generated domain of the nickname 'ANN' (COLLATE NOCASE) = %q; want example.org", got)
+		t.Errorf("domain of the nickname 'ANN' (COLLATE NOCASE) = %q; want example.org", got)
 	}
-	if got := queryStrings(t, raw, `SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'domain'`); !slices.Equal(got, []string{"2"}) {
-		t.Errorf("users.domain hidden = %q; want 2 (still a generated column)", got)
+	if got := queryStrings(t, raw, `SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'domain'`); !slices.Equal(got, []string{"0"}) {
+		t.Errorf("users.domain hidden = %q; want 0 (a plain column now)", got)
 	}
 	if got := queryStrings(t, raw, `SELECT "table" FROM pragma_foreign_key_list('users') WHERE "from" = 'team_id'`); !slices.Equal(got, []string{"teams"}) {
 		t.Errorf("users.team_id references %q; want teams", got)
@@ -853,5 +855,32 @@ func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
 	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
 	if _, err := svc.Register(ctx, "bo@example.org", "correct horse battery staple", nil); err != nil {
 		t.Errorf("Register after adoption: %v", err)
+	}
+}
+
+// TestOpenAdoptionKeepsNoRuleThatReadsCtituisColumns: a generated column
+// that reads a column ctitui writes, with a CHECK on it, would refuse
+// ctitui's writes (here a new password for alice). Adoption keeps the
+// column's values, not its generation rule, and the CHECK then refuses
+// nothing.
+func TestOpenAdoptionKeepsNoRuleThatReadsCtituisColumns(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	writeSQLite(t, path,
+		`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL,
+			note TEXT GENERATED ALWAYS AS (CASE WHEN email = 'alice@example.org' THEN hashed_password END) VIRTUAL CHECK (note IS NULL OR note = 'h'))`,
+		`INSERT INTO users (id, email, hashed_password, created_at) VALUES ('u1', 'alice@example.org', 'h', '2024-10-01 12:00:00')`,
+	)
+	var told notes
+	s := openStore(t, path, db.Options{Notify: told.notify})
+	if msg := strings.Join(told.all(), "\n"); !strings.Contains(msg, "users.note GENERATED") || !strings.Contains(msg, "reads columns ctitui writes") {
+		t.Errorf("adoption report %q does not name the generation rule it left out", msg)
+	}
+	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+	if _, err := svc.SetPassword(ctx, "alice@example.org", "correct horse battery staple"); err != nil {
+		t.Errorf("SetPassword after adoption: %v; want the password changed", err)
+	}
+	if got := readRows(t, path, `SELECT note FROM users`); !slices.Equal(got, []string{"h"}) {
+		t.Errorf("note = %q; want its value kept", got)
 	}
 }

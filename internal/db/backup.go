@@ -282,12 +282,12 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 	if err != nil {
 		return nil, rep, err
 	}
-	foreign, err := srcState.foreignCode(ctx)
+	foreign, err := srcState.foreign(ctx)
 	if err != nil {
 		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
 	}
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
-		return nil, rep, &UnknownSchemaError{Path: src, Objects: foreign,
+		return nil, rep, &UnknownSchemaError{Path: src, Items: foreign,
 			Remedy: "restore with --drop-unknown-objects to leave them out (" + src + " itself is not changed)"}
 	}
 	for _, o := range foreign {
@@ -315,7 +315,7 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 }
 
 // restoreLocked is Restore once the migration lock on path is held.
-func restoreLocked(ctx context.Context, path, src string, srcState fileState, foreign []codeObject, opts Options, rep *RestoreReport) error {
+func restoreLocked(ctx context.Context, path, src string, srcState fileState, foreign []foreignItem, opts Options, rep *RestoreReport) error {
 	_, probeErr := probe(ctx, path)
 	damaged := errors.Is(probeErr, ErrNotDatabase) || errors.Is(probeErr, ErrCorrupt)
 	if probeErr != nil && !damaged {
@@ -350,7 +350,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 		details += "; the database it replaced is kept in " + rep.Backup
 	}
 	if len(foreign) > 0 {
-		details += "; dropped " + describeCode(foreign) + " of the source"
+		details += "; left out " + describeForeign(foreign) + " of the source"
 	}
 
 	var adopted *adoptReport
@@ -360,10 +360,11 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 			return err
 		}
 	} else {
-		r.prepare = func(ctx context.Context, tx *sql.Tx) error { return dropCode(ctx, tx, foreign) }
-		if r.want, err = referenceCode(ctx, srcState.version()); err != nil {
+		want, err := referenceSchema(ctx, srcState.version())
+		if err != nil {
 			return err
 		}
+		r.prepare = func(ctx context.Context, tx *sql.Tx) error { return removeForeign(ctx, tx, foreign, want) }
 	}
 	r.audit = func() []user.AuditEntry {
 		var entries []user.AuditEntry
@@ -419,7 +420,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 
 // adoptSource inspects src, a database made before migrations handed to
 // restore, and returns the preparation that adopts its copy.
-func adoptSource(ctx context.Context, src string, srcState fileState, foreign []codeObject) (*adoptReport, func(context.Context, *sql.Tx) error, error) {
+func adoptSource(ctx context.Context, src string, srcState fileState, foreign []foreignItem) (*adoptReport, func(context.Context, *sql.Tx) error, error) {
 	db, err := sql.Open("sqlite", sourceDSN(src))
 	if err != nil {
 		return nil, nil, err
@@ -436,7 +437,7 @@ func adoptSource(ctx context.Context, src string, srcState fileState, foreign []
 	}
 	report := &adoptReport{users: len(plan.rows), dropped: foreign}
 	return report, func(ctx context.Context, tx *sql.Tx) error {
-		if err := dropCode(ctx, tx, foreign); err != nil {
+		if err := removeForeign(ctx, tx, foreign, nil); err != nil {
 			return err
 		}
 		return translate(plan.apply(ctx, tx, report))

@@ -421,7 +421,7 @@ func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained b
 func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
 	idText, want, found := strings.Cut(anchor, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if !found || err != nil || want == "" {
+	if !found || err != nil || id < 1 || !isHash(want) {
 		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", ErrBadAnchor, anchor)
 	}
 	var got sql.NullString
@@ -436,6 +436,20 @@ func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
 		return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
 	}
 	return nil
+}
+
+// isHash reports whether s is a chain hash as verify prints it: 64 lower-case
+// hex digits.
+func isHash(s string) bool {
+	if len(s) != sha256.Size*2 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrBadAnchor reports an anchor that is not of the form ID:HASH.

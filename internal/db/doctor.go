@@ -180,63 +180,9 @@ func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]findin
 		Message: fmt.Sprintf("%d rows refer to rows that do not exist (PRAGMA foreign_key_check lists them)", n)}}, nil
 }
 
-// schemaObject is a table's columns, or an index's or trigger's SQL.
-type schemaObject struct {
-	kind, name, table, sql string
-	columns                []column
-}
-
-// readSchema lists the tables, indexes, triggers and views of db, by exact
-// name, but for SQLite's own tables and automatic indexes.
-func readSchema(ctx context.Context, q queryer) (map[string]schemaObject, error) {
-	rows, err := q.QueryContext(ctx, `SELECT type, name, tbl_name, COALESCE(sql, '') FROM main.sqlite_schema
-		WHERE NOT (type IN ('table', 'index') AND name IN (
-			SELECT name FROM main.sqlite_schema WHERE substr(name, 1, 7) = 'sqlite_' AND (type = 'table' OR sql IS NULL)))`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	objs := map[string]schemaObject{}
-	for rows.Next() {
-		var o schemaObject
-		if err := rows.Scan(&o.kind, &o.name, &o.table, &o.sql); err != nil {
-			rows.Close()
-			return nil, translate(err)
-		}
-		o.sql = strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimSpace(o.sql), ";")), " ")
-		objs[o.name] = o
-	}
-	rows.Close()
-	for name, o := range objs {
-		if o.kind != "table" {
-			continue
-		}
-		cols, err := tableColumns(ctx, q, name)
-		if err != nil {
-			return nil, err
-		}
-		o.columns = cols
-		objs[name] = o
-	}
-	return objs, nil
-}
-
-// referenceSchema is the schema the embedded migrations create, built in a
-// private in-memory database.
-func referenceSchema(ctx context.Context) (map[string]schemaObject, error) {
-	ref, err := referenceDB(ctx, LatestVersion())
-	if err != nil {
-		return nil, err
-	}
-	defer ref.Close()
-	return readSchema(ctx, ref)
-}
-
 func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, error) {
-	want, err := referenceSchema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	have, err := readSchema(ctx, s.db)
+	want := latestSchema()
+	have, err := readSchemaRows(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -247,71 +193,85 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 	info := func(msg string) {
 		out = append(out, finding{Check: "schema", Severity: user.SeverityInfo, Message: msg})
 	}
-	exec := func(stmts ...string) func(context.Context, *sql.Tx) error {
+	exec := func(stmt string) func(context.Context, *sql.Tx) error {
 		return func(ctx context.Context, tx *sql.Tx) error {
-			for _, stmt := range stmts {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return err
-				}
-			}
-			return nil
+			_, err := tx.ExecContext(ctx, stmt)
+			return err
 		}
 	}
-	for _, name := range sortedKeys(want) {
-		w := want[name]
-		h, found := have[name]
+	// What would run with ctitui's writes, or refuse them. --fix removes it
+	// as it opens the file (Options.DropUnknownObjects): a table's rules go
+	// only with a rebuild of the table, which needs foreign keys off.
+	foreign := findForeign(have, want)
+	for _, f := range foreign {
+		problem(fmt.Sprintf("%s: ctitui did not create it, and it would run with ctitui's writes or refuse them", f), "remove it", nil)
+	}
+	find := func(typ, name string) (schemaRow, bool) {
+		i := slices.IndexFunc(have, func(h schemaRow) bool { return h.Type == typ && h.Name == name })
+		if i < 0 {
+			return schemaRow{}, false
+		}
+		return have[i], true
+	}
+	var extraCols []string
+	for _, w := range want {
+		h, found := find(w.Type, w.Name)
 		switch {
-		case !found && w.kind == "table":
-			problem(fmt.Sprintf("table %s is missing", name), "", nil)
-		case !found:
-			problem(fmt.Sprintf("%s %s is missing", w.kind, name), "create "+w.kind+" "+name, exec(w.sql))
-		case w.kind == "table":
-			for _, c := range w.columns {
-				if hasColumn(h.columns, c.name) {
+		case !found && w.Type == "table":
+			problem(fmt.Sprintf("table %s is missing", w.Name), "", nil)
+		case !found && !slices.ContainsFunc(foreign, func(f foreignItem) bool { return f.Kind == w.Type && f.Name == w.Name }):
+			problem(fmt.Sprintf("%s %s is missing", w.Type, w.Name), "create "+w.Type+" "+w.Name, exec(w.SQL))
+		case found && w.Type == "index" && canonicalSQL(h.SQL) != canonicalSQL(w.SQL) &&
+			!slices.ContainsFunc(foreign, func(f foreignItem) bool { return f.Kind == "index" && f.Name == w.Name }):
+			problem(fmt.Sprintf("index %s differs from what the migrations create", w.Name), "recreate index "+w.Name,
+				func(ctx context.Context, tx *sql.Tx) error {
+					if _, err := tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(w.Name)); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, w.SQL)
+					return err
+				})
+		case found && w.Type == "table":
+			hd, herr := parseCreateTable(h.SQL)
+			wd, werr := parseCreateTable(w.SQL)
+			if herr != nil || werr != nil {
+				continue // reported as foreign
+			}
+			for _, c := range wd.columns {
+				if slices.ContainsFunc(hd.columns, func(hc columnDef) bool { return strings.EqualFold(hc.name, c.name) }) {
 					continue
 				}
-				if c.notNull && c.dflt == nil {
-					problem(fmt.Sprintf("column %s.%s is missing", name, c.name), "", nil)
+				msg := fmt.Sprintf("column %s.%s is missing", w.Name, c.name)
+				_, clauses := c.clauses()
+				if slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "NOT" }) && !slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "DEFAULT" }) {
+					problem(msg, "", nil) // SQLite cannot add a NOT NULL column without a default
 					continue
 				}
-				problem(fmt.Sprintf("column %s.%s is missing", name, c.name), fmt.Sprintf("add column %s.%s", name, c.name),
-					exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(name), columnDefinition(c))))
+				problem(msg, fmt.Sprintf("add column %s.%s", w.Name, c.name),
+					exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(w.Name), joinTokens(c.toks))))
 			}
-			var extra []string
-			for _, c := range h.columns {
-				if !hasColumn(w.columns, c.name) {
-					extra = append(extra, c.name)
+			for _, c := range hd.columns {
+				if !slices.ContainsFunc(wd.columns, func(wc columnDef) bool { return strings.EqualFold(wc.name, c.name) }) {
+					extraCols = append(extraCols, w.Name+"."+c.name)
 				}
 			}
-			if len(extra) > 0 {
-				info(fmt.Sprintf("table %s has columns ctitui does not use (kept from before adoption?): %s", name, strings.Join(extra, ", ")))
-			}
-		case h.kind != w.kind && h.kind == "table":
-			problem(fmt.Sprintf("%s %s is a table here, not what the migrations create", w.kind, name), "", nil)
-		case (h.kind == "trigger" || h.kind == "view") && h.sql != w.sql:
-			problem(fmt.Sprintf("%s %s differs from what the migrations create: ctitui did not create this body, and it would run on ctitui's writes", h.kind, name),
-				"recreate "+w.kind+" "+name, exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(h.kind), quoteIdent(name)), w.sql))
-		case h.kind != w.kind || h.sql != w.sql:
-			problem(fmt.Sprintf("%s %s differs from what the migrations create", w.kind, name), "recreate "+w.kind+" "+name,
-				exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(h.kind), quoteIdent(name)), w.sql))
 		}
 	}
-	// Triggers and views run on ctitui's writes and reads: one that the
-	// migrations do not create is a problem whatever its name. Other
-	// objects are data (kept from before adoption, say): reported.
+	if len(extraCols) > 0 {
+		info("columns ctitui does not use (kept from before adoption?): " + strings.Join(extraCols, ", "))
+	}
+	// Other tables and indexes are data: reported, never touched.
 	var extra []string
-	for _, name := range sortedKeys(have) {
-		h := have[name]
-		if _, found := want[name]; found || name == gooseTable {
+	for _, h := range have {
+		if h.Type != "table" && h.Type != "index" {
 			continue
 		}
-		if h.kind == "trigger" || h.kind == "view" {
-			o := codeObject{Type: h.kind, Name: h.name, Table: h.table}
-			problem(fmt.Sprintf("%s: ctitui did not create it, and it would run on ctitui's writes", o),
-				"drop "+h.kind+" "+name, exec(fmt.Sprintf("DROP %s %s", strings.ToUpper(h.kind), quoteIdent(name))))
+		if slices.ContainsFunc(want, func(w schemaRow) bool { return w.Type == h.Type && w.Name == h.Name }) {
 			continue
 		}
-		extra = append(extra, h.kind+" "+name)
+		if !slices.ContainsFunc(foreign, func(f foreignItem) bool { return f.Kind == h.Type && f.Name == h.Name }) {
+			extra = append(extra, h.Type+" "+h.Name)
+		}
 	}
 	if len(extra) > 0 {
 		info("objects ctitui did not create (kept from before adoption?): " + strings.Join(extra, ", "))
@@ -327,18 +287,6 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 		out = append([]finding{{Check: "schema", Message: fmt.Sprintf("schema version %d matches the embedded migrations", version)}}, out...)
 	}
 	return out, nil
-}
-
-// columnDefinition renders c for ALTER TABLE ADD COLUMN.
-func columnDefinition(c column) string {
-	def := quoteIdent(c.name) + " " + c.typ
-	if c.notNull {
-		def += " NOT NULL"
-	}
-	if c.dflt != nil {
-		def += " DEFAULT " + *c.dflt
-	}
-	return def
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -383,7 +331,7 @@ func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]finding, er
 	for _, f := range found {
 		if taken[f.want] {
 			out = append(out, finding{Check: "emails", Severity: user.SeverityProblem,
-				Message: fmt.Sprintf("user %s: %q is the same address as another user's once case is ignored; change one of them", f.id, f.email)})
+				Message: fmt.Sprintf("user %s: %q is the same address as another user's once normalised; change one of them", shellQuote(f.id), f.email)})
 			continue
 		}
 		taken[f.want] = true

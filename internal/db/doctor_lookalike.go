@@ -192,7 +192,9 @@ func lookAlikeMessage(groups map[string][]lookAlikeMember) string {
 			if j > 0 {
 				b.WriteString(" and ")
 			}
-			fmt.Fprintf(&b, "%q (id %q", m.email, m.id)
+			// The id as a shell word: the message suggests a command to
+			// paste, and an id is whatever a row's writer chose.
+			fmt.Fprintf(&b, "%q (id %s", m.email, shellQuote(m.id))
 			if j > 0 {
 				if diff := spoof.Differences(m.email, members[0].email, 3); len(diff) > 0 {
 					b.WriteString("; differs in " + strings.Join(diff, ", "))

@@ -96,7 +96,7 @@ func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
 				t.Errorf("backup %s holds %q objects that write to fired; want 1 (the original)", bak[0], got)
 			}
 			entries := auditEntries(t, s)
-			if len(entries) == 0 || entries[0].Action != user.ActionRepair || !strings.Contains(entries[0].Details, "dropped") || !strings.Contains(entries[0].Details, filepath.Base(bak[0])) {
+			if len(entries) == 0 || entries[0].Action != user.ActionRepair || !strings.Contains(entries[0].Details, "removed") || !strings.Contains(entries[0].Details, filepath.Base(bak[0])) {
 				t.Errorf("newest audit entry = %+v; want a repair naming what was dropped and the backup", entries[0])
 			}
 			if rep, err := s.VerifyAuditChain(context.Background()); err != nil || !rep.OK() {
@@ -164,7 +164,7 @@ func TestRestoreNeverCarriesForeignCode(t *testing.T) {
 				t.Errorf("Restore backup %q does not hold the replaced database", rep.Backup)
 			}
 			entries := auditEntries(t, s)
-			if entries[0].Action != user.ActionRestore || !strings.Contains(entries[0].Details, "dropped") {
+			if entries[0].Action != user.ActionRestore || !strings.Contains(entries[0].Details, "left out") {
 				t.Errorf("newest audit entry = %+v; want the restore, naming what it dropped", entries[0])
 			}
 			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
@@ -325,5 +325,129 @@ func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
 	}
 	if got := readRows(t, path, `SELECT count(*) FROM sqlite_schema WHERE name = 'users_email_search_insert'`); !slices.Equal(got, []string{"1"}) {
 		t.Errorf("search trigger after --fix: %q; want recreated", got)
+	}
+}
+
+// hostileRules are rules planted in ctitui's own tables: each would refuse
+// a write of ctitui's, here the count of alice's failed logins, so that
+// lockout is off for her.
+var hostileRules = []struct {
+	name  string
+	stmts []string
+}{
+	{"a CHECK added to the users table", []string{`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'email_skeleton TEXT)', 'email_skeleton TEXT, CHECK (failed_logins = 0 OR email <> ''ana@example.org''))') WHERE name = 'users'`}},
+	{"ctitui's column given a CHECK", []string{`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'failed_logins INTEGER NOT NULL DEFAULT 0', 'failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins < 1)') WHERE name = 'users'`}},
+	{"a generated column that fails for one account", []string{
+		`ALTER TABLE users ADD COLUMN g INTEGER AS (CASE WHEN email = 'ana@example.org' AND failed_logins > 0 THEN abs(-9223372036854775807 - 1) END)`}},
+	{"a unique index over failed logins", []string{
+		`UPDATE users SET failed_logins = rowid % 1000`, `CREATE UNIQUE INDEX evil ON users (failed_logins)`}},
+}
+
+func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
+	for _, h := range hostileRules {
+		t.Run(h.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := docDB(t)
+			docRaw(t, path, h.stmts...)
+			before := fileSHA256(t, path)
+			if _, err := db.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
+				t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
+			}
+			if fileSHA256(t, path) != before {
+				t.Fatalf("a refused open changed the file")
+			}
+			// doctor sees it in a read-only look.
+			ro, err := db.OpenReadOnly(ctx, path, db.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := ro.Doctor(ctx, docOptions(false))
+			ro.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found, all := docFindings(rep, "schema"); rep.Healthy() || !slices.ContainsFunc(found, func(f user.Finding) bool { return strings.Contains(f.Message, "did not create") }) {
+				t.Errorf("doctor: %s\nwant the planted rule reported", all)
+			}
+			usersBefore := readRows(t, path, `SELECT rowid || ' ' || id || ' ' || email FROM users ORDER BY rowid`)
+			rolesBefore := readRows(t, path, `SELECT user_id || ' ' || role_id FROM user_roles ORDER BY 1`)
+
+			// With consent, the table is rebuilt to ctitui's definition:
+			// every row, rowid and role kept, the rule gone.
+			s := openStore(t, path, db.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return docNow }})
+			if got := readRows(t, path, `SELECT rowid || ' ' || id || ' ' || email FROM users ORDER BY rowid`); !slices.Equal(got, usersBefore) {
+				t.Errorf("users after the rebuild: %q; want %q", got, usersBefore)
+			}
+			if got := readRows(t, path, `SELECT user_id || ' ' || role_id FROM user_roles ORDER BY 1`); !slices.Equal(got, rolesBefore) {
+				t.Errorf("user_roles after the rebuild: %q; want %q", got, rolesBefore)
+			}
+			if got := readRows(t, path, `PRAGMA integrity_check`); !slices.Equal(got, []string{"ok"}) {
+				t.Errorf("integrity after the rebuild: %q", got)
+			}
+			rep, err = s.Doctor(ctx, docOptions(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, all := docFindings(rep, ""); !rep.Healthy() {
+				t.Errorf("doctor after the rebuild:%s", all)
+			}
+			// Lockout counts ana's failures again.
+			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithFailureFloor(0))
+			for range 5 {
+				if _, err := svc.Verify(ctx, "ana@example.org", "not her password at all"); !errors.Is(err, user.ErrInvalidCredentials) {
+					t.Fatalf("Verify = %v; want %v", err, user.ErrInvalidCredentials)
+				}
+			}
+			if u, err := svc.Get(ctx, "ana@example.org"); err != nil || !u.Locked(time.Now()) {
+				t.Errorf("ana after 5 failures: %+v, %v; want locked", u, err)
+			}
+			// The search index still finds everyone by their rowid.
+			if n, err := svc.Count(ctx, user.Filter{Search: "example.org"}); err != nil || n != 3 {
+				t.Errorf("search after the rebuild: %d, %v; want 3", n, err)
+			}
+		})
+	}
+}
+
+func TestRestoreRefusesTableRules(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live.db")
+	bkDB(t, live, "live", 2)
+	src := docDB(t)
+	docRaw(t, src, hostileRules[0].stmts...)
+	if _, _, err := db.Restore(ctx, live, src, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
+		t.Fatalf("Restore = %v; want %v", err, db.ErrUnknownSchema)
+	}
+	s, _, err := db.Restore(ctx, live, src, db.Options{DropUnknownObjects: true})
+	if err != nil {
+		t.Fatalf("Restore with consent = %v", err)
+	}
+	defer s.Close()
+	if got := readRows(t, live, `SELECT count(*) FROM sqlite_schema WHERE name = 'users' AND sql LIKE '%failed_logins = 0 OR%'`); !slices.Equal(got, []string{"0"}) {
+		t.Errorf("the restored users table keeps the planted CHECK")
+	}
+}
+
+// TestHarmlessTableRulesAreNotForeign: what a legacy file keeps, or a
+// person adds, that cannot refuse ctitui's writes stays: a unique index on
+// email (ctitui keeps emails unique already), an extra column with a CHECK
+// on itself, an ordinary index.
+func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
+	path := docDB(t)
+	docRaw(t, path,
+		`CREATE UNIQUE INDEX ix_users_email ON users (email)`,
+		`CREATE INDEX ix_users_created ON users (created_at)`,
+		`ALTER TABLE users ADD COLUMN score INTEGER CHECK (score BETWEEN 0 AND 100)`,
+	)
+	s := openStore(t, path, db.Options{})
+	rep, err := s.Doctor(context.Background(), docOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, all := docFindings(rep, ""); !rep.Healthy() {
+		t.Errorf("doctor:%s\nwant healthy: nothing here can refuse ctitui's writes", all)
 	}
 }

@@ -93,7 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	foreign, err := state.foreignCode(ctx)
+	foreign, err := state.foreign(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if state, err = probe(ctx, path); err != nil {
 			return nil, err
 		}
-		if foreign, err = state.foreignCode(ctx); err != nil {
+		if foreign, err = state.foreign(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -117,7 +117,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if state.kind == legacyFile {
 			remedy = fmt.Sprintf("to adopt the file without them: ctitui --db %s migrate up --drop-unknown-objects (the original is kept in a backup)", shellQuote(path))
 		}
-		return nil, &UnknownSchemaError{Path: path, Objects: foreign, Remedy: remedy}
+		return nil, &UnknownSchemaError{Path: path, Items: foreign, Remedy: remedy}
 	}
 
 	var dropped []string
@@ -142,8 +142,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		for _, o := range foreign {
 			dropped = append(dropped, o.String())
 		}
-		opts.Notify(fmt.Sprintf("dropped %s from %s; backup of the original: %s", describeCode(foreign), path, name))
-		state.code = nil
+		opts.Notify(fmt.Sprintf("removed %s from %s; backup of the original: %s", describeForeign(foreign), path, name))
 	case state.kind == managedFile && state.needsWork() && state.hasData:
 		// Migrations change an existing database: keep a copy first.
 		name, err := backupBeforeMigrating(ctx, path, opts.Now())
@@ -179,46 +178,62 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// dropForeignCode removes foreign, the triggers and views of the ctitui
-// database at path that its migrations do not create, with the person's
-// consent: after a backup that keeps them, in one transaction that also
-// makes again any of ctitui's own that is missing (one of them may have been
-// replaced by a foreign body) and records the drop in the audit log. It
-// returns the backup's name.
-func dropForeignCode(ctx context.Context, path string, state fileState, foreign []codeObject, opts Options) (string, error) {
-	want, err := referenceCode(ctx, state.version())
+// dropForeignCode removes foreign, what the schema of the ctitui database
+// at path holds that its migrations do not create, with the person's
+// consent: after a backup that keeps it, in one transaction that also makes
+// again what of ctitui's own is missing (removeForeign) and records the
+// removal in the audit log. It returns the backup's name.
+func dropForeignCode(ctx context.Context, path string, state fileState, foreign []foreignItem, opts Options) (string, error) {
+	want, err := referenceSchema(ctx, state.version())
 	if err != nil {
 		return "", err
 	}
-	db, err := sql.Open("sqlite", readWriteDSN(path))
+	conn, closeConn, err := openForRebuild(ctx, path)
 	if err != nil {
-		return "", fmt.Errorf("open database: %w", err)
+		return "", err
 	}
-	s := &Store{db: db, path: path, stmts: newStmtCache(db)}
-	defer s.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return "", fmt.Errorf("open database: %w", translate(err))
-	}
+	defer closeConn()
 	name, err := autoBackup(ctx, conn, path, "pre-repair", opts.Now())
-	conn.Close()
 	if err != nil {
 		return "", err
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		if err := dropCode(ctx, tx, foreign); err != nil {
-			return err
-		}
-		if err := restoreCode(ctx, tx, want); err != nil {
-			return err
-		}
-		details := "dropped " + describeCode(foreign) + ", which ctitui did not create; backup " + name
-		return auditEarly(ctx, tx, user.AuditEntry{At: opts.Now().UTC(), Actor: opts.Actor, Action: user.ActionRepair, Details: details})
-	})
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return "", fmt.Errorf("drop unknown triggers and views: %w (backup of the original: %s)", err, name)
+		return "", translate(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	err = removeForeign(ctx, tx, foreign, want)
+	if err == nil {
+		err = checkForeignKeys(ctx, tx)
+	}
+	if err == nil {
+		details := "removed " + describeForeign(foreign) + ", which ctitui did not create; backup " + name
+		err = auditEarly(ctx, tx, user.AuditEntry{At: opts.Now().UTC(), Actor: opts.Actor, Action: user.ActionRepair, Details: details})
+	}
+	if err == nil {
+		err = translate(tx.Commit())
+	}
+	if err != nil {
+		return "", fmt.Errorf("remove what ctitui did not create: %w (backup of the original: %s)", err, name)
 	}
 	return name, nil
+}
+
+// openForRebuild opens path on one connection fit to rebuild tables:
+// foreign keys off, or dropping a table would delete the rows that point at
+// it, and legacy_alter_table on, or renaming the rebuilt table would
+// re-check (and could trip over) every view and trigger of the file.
+func openForRebuild(ctx context.Context, path string) (*sql.Conn, func(), error) {
+	db, err := sql.Open("sqlite", fileURI(path)+fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=foreign_keys(0)&_pragma=legacy_alter_table(1)&_txlock=immediate", busyTimeout.Milliseconds())+hardening)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, translate(err)
+	}
+	return conn, func() { conn.Close(); db.Close() }, nil
 }
 
 // auditEarly records e in a file that may not be at the latest schema yet:
@@ -282,8 +297,8 @@ func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 		return nil, fmt.Errorf("%w: %s is at schema version %d, this ctitui reads %d; 'ctitui --db %s migrate up' migrates it, after a backup",
 			ErrSchemaTooOld, path, state.version(), LatestVersion(), shellQuote(path))
 	}
-	if foreign, err := state.foreignCode(ctx); err == nil && len(foreign) > 0 {
-		opts.Notify(fmt.Sprintf("warning: %s has %s, which ctitui did not create; 'ctitui doctor' says more", path, describeCode(foreign)))
+	if foreign, err := state.foreign(ctx); err == nil && len(foreign) > 0 {
+		opts.Notify(fmt.Sprintf("warning: %s has %s, which ctitui did not create; 'ctitui doctor' says more", path, describeForeign(foreign)))
 	}
 	dsn := readOnlyDSN(path) + "&_pragma=query_only(1)"
 	immutable := clean && !writable(path)

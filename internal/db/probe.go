@@ -26,7 +26,7 @@ type fileState struct {
 	kind    fileKind
 	applied []int64 // versions recorded in goose's table (managedFile)
 	tables  []string
-	code    []codeObject // the file's triggers and views
+	schema  []schemaRow // the file's tables, indexes, triggers and views
 	hasData bool         // some user or audit row exists
 }
 
@@ -38,18 +38,23 @@ func (st fileState) version() int64 {
 	return slices.Max(st.applied)
 }
 
-// foreignCode returns the triggers and views of the file that the
-// migrations up to its version do not create: all of them in a file that
-// ctitui did not make.
-func (st fileState) foreignCode(ctx context.Context) ([]codeObject, error) {
+// foreign returns what the file's schema holds that its migrations (those
+// up to its version) do not create and that would run with ctitui's writes
+// or refuse them (findForeign); in a file ctitui did not make, all its
+// triggers and views (adoption judges its tables).
+func (st fileState) foreign(ctx context.Context) ([]foreignItem, error) {
 	if st.kind != managedFile {
-		return st.code, nil
+		var out []foreignItem
+		for _, o := range code(st.schema) {
+			out = append(out, foreignItem{Kind: o.Type, Name: o.Name, Table: o.Table, SQL: o.SQL})
+		}
+		return out, nil
 	}
-	want, err := referenceCode(ctx, st.version())
+	want, err := referenceSchema(ctx, st.version())
 	if err != nil {
 		return nil, err
 	}
-	return unknownCode(st.code, want), nil
+	return findForeign(st.schema, want), nil
 }
 
 // needsWork reports whether opening the file will write schema changes.
@@ -160,7 +165,7 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	if err := rows.Err(); err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
 	}
-	if st.code, err = readCode(ctx, db); err != nil {
+	if st.schema, err = readSchemaRows(ctx, db); err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, err)
 	}
 

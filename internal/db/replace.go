@@ -125,10 +125,6 @@ type replacement struct {
 	// off: it drops the source's foreign code before anything writes, and
 	// adoption rebuilds the legacy tables.
 	prepare func(ctx context.Context, tx *sql.Tx) error
-	// want is the code (triggers and views) the source's schema version
-	// should have: what prepare dropped of it is made again. Nil for a file
-	// made before migrations, whose migrations make it all.
-	want []codeObject
 	// audit returns the entries to record in the copy's audit log once it
 	// is migrated; it runs after prepare.
 	audit func() []user.AuditEntry
@@ -202,24 +198,11 @@ func (r replacement) prepareCopy(ctx context.Context, tmp string) error {
 	if r.prepare == nil {
 		return nil
 	}
-	db, err := sql.Open("sqlite", fileURI(tmp)+fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=foreign_keys(0)&_txlock=immediate", busyTimeout.Milliseconds())+hardening)
+	conn, closeConn, err := openForRebuild(ctx, tmp)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	// One connection: foreign_keys must stay off on the connection that
-	// rebuilds tables, or dropping the old users table would cascade.
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	defer conn.Close()
-	// Without legacy_alter_table, renaming the rebuilt tables re-checks every
-	// view and trigger of the file, and one that reads users fails while the
-	// old table is gone.
-	if _, err := conn.ExecContext(ctx, `PRAGMA legacy_alter_table = ON`); err != nil {
-		return translate(err)
-	}
+	defer closeConn()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
@@ -228,29 +211,7 @@ func (r replacement) prepareCopy(ctx context.Context, tmp string) error {
 	if err := r.prepare(ctx, tx); err != nil {
 		return err
 	}
-	if err := restoreCode(ctx, tx, r.want); err != nil {
-		return err
-	}
 	return translate(tx.Commit())
-}
-
-// restoreCode makes again, inside tx, those of want (ctitui's triggers and
-// views at the file's schema version) that the file lacks: one may have
-// been dropped for carrying a foreign body under ctitui's name.
-func restoreCode(ctx context.Context, tx *sql.Tx, want []codeObject) error {
-	if len(want) == 0 {
-		return nil
-	}
-	have, err := readCode(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for _, o := range unknownCode(want, have) {
-		if _, err := tx.ExecContext(ctx, o.SQL); err != nil {
-			return fmt.Errorf("recreate %s: %w", o, translate(err))
-		}
-	}
-	return nil
 }
 
 // checkReplacement checks a file built to replace a live database before it
@@ -274,15 +235,15 @@ func (s *Store) checkReplacement(ctx context.Context) error {
 	if s.version != LatestVersion() {
 		return fmt.Errorf("schema version %d after migrating; want %d", s.version, LatestVersion())
 	}
-	code, err := readCode(ctx, s.db)
+	have, err := readSchemaRows(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	if !slices.Equal(code, latestCode()) {
-		if foreign := unknownCode(code, latestCode()); len(foreign) > 0 {
-			return fmt.Errorf("%w: %s", ErrUnknownSchema, describeCode(foreign))
-		}
-		return fmt.Errorf("triggers or views missing after migrating: %s", describeCode(unknownCode(latestCode(), code)))
+	if foreign := findForeign(have, latestSchema()); len(foreign) > 0 {
+		return fmt.Errorf("%w: %s", ErrUnknownSchema, describeForeign(foreign))
+	}
+	if missing := slices.DeleteFunc(code(latestSchema()), func(w schemaRow) bool { return slices.Contains(have, w) }); len(missing) > 0 {
+		return fmt.Errorf("%s %s missing after migrating", missing[0].Type, missing[0].Name)
 	}
 	return nil
 }

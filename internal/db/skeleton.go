@@ -235,7 +235,7 @@ func (s *Store) refreshEmailKeys(ctx context.Context, opts Options) error {
 		return fmt.Errorf("update email keys: %w", err)
 	}
 	for _, r := range collided[:min(len(collided), 5)] {
-		opts.Notify(fmt.Sprintf("user %q: %q is now the same address as another user's and keeps its old normalised form; rename or delete one of them ('ctitui doctor' lists them)", r.id, r.email))
+		opts.Notify(fmt.Sprintf("user %s: %q is now the same address as another user's and keeps its old normalised form; rename or delete one of them ('ctitui doctor' lists them)", shellQuote(r.id), r.email))
 	}
 	if len(collided) > 5 {
 		opts.Notify(fmt.Sprintf("... and %d more such users", len(collided)-5))

@@ -117,10 +117,21 @@ func isWordByte(c byte) bool {
 }
 
 // tableDef is what a CREATE TABLE statement declares: its column
-// definitions and table constraints, each as its tokens.
+// definitions and table constraints, each as its tokens, and the table
+// options after them (WITHOUT ROWID, STRICT).
 type tableDef struct {
 	columns     []columnDef
 	constraints [][]sqlToken
+	tail        []sqlToken
+}
+
+// columnNames lists the names of d's columns.
+func (d tableDef) columnNames() []string {
+	names := make([]string, len(d.columns))
+	for i, c := range d.columns {
+		names[i] = c.name
+	}
+	return names
 }
 
 // columnDef is one column definition.
@@ -143,11 +154,11 @@ func parseCreateTable(stmt string) (tableDef, error) {
 	if open < 0 || slices.ContainsFunc(toks[:open], func(t sqlToken) bool { return t.is("AS") }) {
 		return tableDef{}, errors.New("no column list (a table made by CREATE TABLE ... AS SELECT?)")
 	}
-	items, _, err := splitList(toks, open)
+	items, end, err := splitList(toks, open)
 	if err != nil {
 		return tableDef{}, err
 	}
-	var def tableDef
+	def := tableDef{tail: toks[end+1:]}
 	for _, item := range items {
 		if len(item) == 0 {
 			return tableDef{}, errors.New("an empty item in the column list")
@@ -277,6 +288,14 @@ func names(toks []sqlToken) []string {
 }
 
 func isNumber(s string) bool { return s != "" && '0' <= s[0] && s[0] <= '9' }
+
+// readsColumns reports whether toks name any of cols (ignoring case, as
+// SQLite does).
+func readsColumns(toks []sqlToken, cols []string) bool {
+	return slices.ContainsFunc(names(toks), func(n string) bool {
+		return slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, n) })
+	})
+}
 
 // joinTokens writes toks back as SQL: each run of tokens that followed one
 // another in the statement exactly as it was written there (so that "<>" or

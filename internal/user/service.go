@@ -117,16 +117,25 @@ func NewService(store Store, opts ...Option) *Service {
 }
 
 // CurrentOSUser names the operating-system user running ctitui, the actor
-// recorded in audit entries: the name the system gives the process's uid.
-// When the uid has no name (no passwd entry, as in many containers), it is
-// "uid N", with the name $USER claims beside it, marked as a claim: the
-// caller chooses $USER, not the uid.
+// recorded in audit entries: the name the system's user database gives the
+// process's uid. When the uid has none (no passwd entry, as in many
+// containers), it is "uid N", with the name $USER claims beside it, marked
+// as a claim: the caller chooses $USER, not the uid.
 func CurrentOSUser() string {
-	if u, err := osuser.Current(); err == nil && u.Username != "" {
-		return u.Username
+	return osUserName(os.Getuid(), uidName, osuser.Current, os.Getenv)
+}
+
+// osUserName is CurrentOSUser with what it asks the system passed in.
+// Where there are no uids (Windows, uid -1), current names the account.
+func osUserName(uid int, name func(uid int) (string, error), current func() (*osuser.User, error), getenv func(string) string) string {
+	if uid < 0 {
+		if u, err := current(); err == nil && u.Username != "" {
+			return u.Username
+		}
+	} else if n, err := name(uid); err == nil && n != "" {
+		return n
 	}
-	claimed := os.Getenv("USER")
-	uid := os.Getuid() // -1 where there are no uids (Windows)
+	claimed := getenv("USER")
 	switch {
 	case uid >= 0 && claimed != "":
 		return fmt.Sprintf("uid %d ($USER says %s)", uid, claimed)
