@@ -33,8 +33,8 @@ type adoptReport struct {
 	added        []string
 	kept         []string
 	dropped      []foreignItem // the file's own triggers and views, removed with consent
-	notKept      []string     // constraints of the legacy tables left out
-	applied      []int64      // the migrations applied after the baseline
+	notKept      []string      // constraints of the legacy tables left out
+	applied      []int64       // the migrations applied after the baseline
 }
 
 // keep records what adoption keeps of table's own columns and rules.

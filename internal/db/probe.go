@@ -27,7 +27,7 @@ type fileState struct {
 	applied []int64 // versions recorded in goose's table (managedFile)
 	tables  []string
 	schema  []schemaRow // the file's tables, indexes, triggers and views
-	hasData bool         // some user or audit row exists
+	hasData bool        // some user or audit row exists
 }
 
 // version is the newest schema version the file records (managedFile).
