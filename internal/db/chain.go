@@ -205,14 +205,20 @@ func readChainHead(ctx context.Context, q queryer) (head chainHead, found bool, 
 }
 
 // chainSealedKey is the settings row that records that the rows written
-// before the chain existed have been sealed into it.
-const chainSealedKey = "audit_chain_sealed_at"
+// before the chain existed have been sealed into it; chainPendingKey, the
+// row migration 9 writes in a log that waits for that, and the only sign
+// that a log without hashes may be sealed.
+const (
+	chainSealedKey  = "audit_chain_sealed_at"
+	chainPendingKey = "audit_chain_seal_pending"
+)
 
 // sealAuditLog chains the rows written before migration 7, once, and
-// records the head. It seals only a log none of whose rows has a hash yet:
+// records the head. It seals only a log that migration 9 marked as waiting
+// (chainPendingKey), none of whose rows has a hash, and that has no head:
 // afterwards an unsealed row is evidence of a write from outside ctitui, and
-// so is a chained log that lost its seal record; both are reported by
-// VerifyAuditChain, and neither is ever hashed over.
+// so is a log that lost its seal record, hashes or not; all are reported by
+// VerifyAuditChain, and none is ever hashed over.
 func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 	// Look before taking the write lock: after the first time, this is one
 	// read at every open.
@@ -233,13 +239,8 @@ func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 		return nil
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		var sealed, chained bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?), EXISTS (SELECT 1 FROM audit_log WHERE hash IS NOT NULL OR prev_hash IS NOT NULL)`,
-			chainSealedKey).Scan(&sealed, &chained); err != nil {
-			return translate(err)
-		}
-		if sealed || chained {
-			return nil
+		if pending, err := sealPending(ctx, tx); err != nil || !pending {
+			return err
 		}
 		// Read all before writing: the rows predate the chain, and an
 		// update while a query on the same table is open would re-read them.
@@ -272,9 +273,23 @@ func (s *Store) sealAuditLog(ctx context.Context, now string) error {
 			ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash`, head.id, head.hash); err != nil {
 			return translate(err)
 		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, chainPendingKey); err != nil {
+			return translate(err)
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)`, chainSealedKey, now, now)
 		return translate(err)
 	})
+}
+
+// sealPending reports whether the audit log waits to be sealed: marked so by
+// migration 9, not sealed, no row hashed and no head recorded.
+func sealPending(ctx context.Context, q queryer) (bool, error) {
+	var pending bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)
+		AND NOT EXISTS (SELECT 1 FROM settings WHERE key = ?)
+		AND NOT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NOT NULL OR prev_hash IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM audit_head)`, chainPendingKey, chainSealedKey).Scan(&pending)
+	return pending, translate(err)
 }
 
 const auditRowsQuery = `SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`
@@ -384,10 +399,17 @@ func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained b
 		return "", translate(err)
 	}
 	if !sealed {
+		pending, err := sealPending(ctx, s.db)
+		if err != nil {
+			return "", err
+		}
+		if pending {
+			return "", nil // not sealed yet: the next read-write open seals it
+		}
 		if anyChained {
 			return "its entries are chained but the record that the log was sealed is gone (removed outside ctitui?)", nil
 		}
-		return "", nil // not sealed yet: the next read-write open seals it
+		return "the record that the log was sealed is gone, and the log was never marked as waiting to be sealed: it was sealed, and its hashes were removed outside ctitui", nil
 	}
 	head, found, err := readChainHead(ctx, s.db)
 	if err != nil {

@@ -567,3 +567,41 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 		t.Errorf("Count = %d; want %d", n, goroutines*13)
 	}
 }
+
+// TestAuditChainIsNotResealedAfterStripping: a log stripped of every hash
+// and of its seal record looks like one written before the chain existed.
+// Sealed once, it is never sealed again: the head record shows it was, and
+// the stripping is reported, not laundered by the next open.
+func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		tamper []string
+	}{
+		{"strip and cut", []string{`DELETE FROM audit_log WHERE id = 6`, `UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit_log'`,
+			`UPDATE audit_log SET hash = NULL, prev_hash = NULL`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`}},
+		{"strip and edit", []string{`UPDATE audit_log SET details = 'forged', actor = 'nobody' WHERE id = 2`,
+			`UPDATE audit_log SET hash = NULL, prev_hash = NULL`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ctitui.db")
+			s := openStore(t, path, db.Options{})
+			writeChain(t, chainService(s))
+			s.Close()
+			exec(tt.tamper...)(t, openRawSQLite(t, path, false))
+			for range 2 {
+				s2, err := db.Open(context.Background(), path, db.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep := verifyChain(t, s2)
+				s2.Close()
+				if rep.OK() || !strings.Contains(rep.String(), "sealed") {
+					t.Errorf("after reopening: %v; want the stripped log reported", rep)
+				}
+			}
+			if n := queryInt(t, openRawSQLite(t, path, true), `SELECT count(*) FROM audit_log WHERE hash IS NOT NULL`); n != 0 {
+				t.Errorf("%d rows were hashed again after the log was stripped", n)
+			}
+		})
+	}
+}

@@ -328,14 +328,15 @@ func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 // the next read-write open takes. Read as they are, every row would look
 // tampered with.
 func (s *Store) checkSealed(ctx context.Context) error {
-	var pending bool
-	err := s.db.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM settings WHERE key = ?)
-		AND NOT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NOT NULL OR prev_hash IS NOT NULL)
-		AND EXISTS (SELECT 1 FROM audit_log)`, chainSealedKey).Scan(&pending)
+	pending, err := sealPending(ctx, s.db)
 	if err != nil {
+		return fmt.Errorf("read %s: %w", s.path, err)
+	}
+	var rows bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log)`).Scan(&rows); err != nil {
 		return fmt.Errorf("read %s: %w", s.path, translate(err))
 	}
-	if pending {
+	if pending && rows {
 		return fmt.Errorf("%w: the audit log of %s is not sealed into its hash chain yet (an upgrade was interrupted); 'ctitui --db %s migrate up' finishes it",
 			ErrSchemaTooOld, s.path, shellQuote(s.path))
 	}
