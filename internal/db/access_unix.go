@@ -5,6 +5,7 @@ package db
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -37,4 +38,28 @@ func checkAccess(path string, info fs.FileInfo) error {
 // beside it.
 func writable(path string) bool {
 	return unix.Access(path, unix.W_OK) == nil && unix.Access(filepath.Dir(path), unix.W_OK|unix.X_OK) == nil
+}
+
+// sqliteLockRange is the byte range SQLite's unix VFS locks in a database
+// file (its PENDING, RESERVED and SHARED bytes, at 1 GiB).
+const (
+	sqliteLockStart = 0x40000000
+	sqliteLockLen   = 512
+)
+
+// inUse reports whether another process holds one of SQLite's locks on the
+// database file at path. It only asks (F_GETLK), taking no lock; this
+// process must hold none on the file, as opening and closing a descriptor of
+// it drops every POSIX lock this process holds there.
+func inUse(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: sqliteLockStart, Len: sqliteLockLen}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_GETLK, &lk); err != nil {
+		return true // cannot tell: do not treat it as a quiet copy
+	}
+	return lk.Type != unix.F_UNLCK
 }

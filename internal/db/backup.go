@@ -193,8 +193,8 @@ func copyPages(ctx context.Context, q queryer, dst string) error {
 // and only among names it can read as written at or before now: a name that
 // claims a later time (a clock set wrong, or a planted file) could
 // otherwise outrank every real backup, the one just written (stamped now,
-// so the newest counted) among them. It deletes nothing but regular files.
-// A failure to delete is harmless.
+// so the newest counted) among them. It counts, and deletes, only regular
+// files that are SQLite databases. A failure to delete is harmless.
 func pruneBackups(path, label string, now time.Time) {
 	names, err := filepath.Glob(escapeGlob(path) + "." + label + "-*.bak")
 	if err != nil {
@@ -211,7 +211,7 @@ func pruneBackups(path, label string, now time.Time) {
 		if err != nil || at.After(now) {
 			continue
 		}
-		if info, err := os.Lstat(name); err != nil || !info.Mode().IsRegular() {
+		if info, err := os.Lstat(name); err != nil || !info.Mode().IsRegular() || !isSQLiteFile(name) {
 			continue
 		}
 		real = append(real, backup{name, at})
@@ -223,6 +223,20 @@ func pruneBackups(path, label string, now time.Time) {
 	for _, old := range real[:len(real)-keepAutoBackups] {
 		os.Remove(old.name)
 	}
+}
+
+// isSQLiteFile reports whether the file at name starts as a SQLite database
+// does: a file named like a backup that is not one (planted, say) is not
+// counted among the backups.
+func isSQLiteFile(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [16]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == "SQLite format 3\x00"
 }
 
 // escapeGlob makes path match itself literally in filepath.Glob.

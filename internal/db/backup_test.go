@@ -634,7 +634,7 @@ func TestOpenKeepsFiveNewestPreMigrateBackups(t *testing.T) {
 	var older []string
 	for i := range 7 {
 		name := fmt.Sprintf("%s.pre-migrate-2024010%dT000000.000Z.bak", path, i+1)
-		writeFile(t, name, []byte("an older backup"), 0o600)
+		writeSQLite(t, name, `CREATE TABLE older (x)`)
 		older = append(older, name)
 	}
 	// Backups of other kinds and of other databases are not counted or touched.
@@ -737,5 +737,29 @@ func TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing(t *testing.T) {
 	s := openStore(t, path, db.Options{})
 	if got := len(allUsers(t, s)); got != 3 {
 		t.Errorf("users after the failed restore: %d; want 3", got)
+	}
+}
+
+// TestPruneCountsOnlyBackups: files named like backups, with a time in the
+// past, that are not SQLite databases (planted junk) are not counted, so
+// they cannot push the real backups out.
+func TestPruneCountsOnlyBackups(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ctitui.db")
+	bkVersion5(t, path, 2)
+	var real []string
+	for i := range 3 {
+		name := fmt.Sprintf("%s.pre-migrate-2024010%dT000000.000Z.bak", path, i+1)
+		bkDB(t, name, "old", 1)
+		real = append(real, name)
+	}
+	for i := range 5 {
+		writeFile(t, fmt.Sprintf("%s.pre-migrate-2025010%dT000000.000Z.bak", path, i+1), []byte("junk, not a database"), 0o600)
+	}
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow.AddDate(0, 1, 0) }})
+	for _, name := range real {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("real backup %s: %v; want it kept (the junk does not count)", filepath.Base(name), err)
+		}
 	}
 }

@@ -69,3 +69,30 @@ func TestDoctorNeverChmodsThroughALink(t *testing.T) {
 		t.Errorf("the link's target has mode %v after doctor --fix; want it untouched (-rwsr-xr-x)", got)
 	}
 }
+
+// TestCompanionLinksAreRefused: SQLite opens <db>-wal, -shm and -journal by
+// name; a link planted there would send its writes elsewhere. ctitui
+// refuses such a file, saying which link to remove.
+func TestCompanionLinksAreRefused(t *testing.T) {
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		t.Run(suffix, func(t *testing.T) {
+			path := docDB(t)
+			target := filepath.Join(t.TempDir(), "elsewhere")
+			if err := os.Symlink(target, path+suffix); err != nil {
+				t.Fatal(err)
+			}
+			for name, open := range map[string]func(context.Context, string, db.Options) (*db.Store, error){"Open": db.Open, "OpenReadOnly": db.OpenReadOnly} {
+				s, err := open(context.Background(), path, db.Options{})
+				if err == nil {
+					s.Close()
+				}
+				if err == nil || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), suffix) {
+					t.Errorf("%s with a planted %s link = %v; want a refusal naming it", name, suffix, err)
+				}
+			}
+			if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the link's target was created")
+			}
+		})
+	}
+}

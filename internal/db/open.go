@@ -268,7 +268,12 @@ var ErrSchemaTooOld = errors.New("database schema is older than this ctitui")
 // written (read-only media, an evidence copy), it is read as immutable, so
 // that not even -wal and -shm files appear beside it.
 func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
-	opts = opts.withDefaults()
+	return openReadOnly(ctx, path, opts.withDefaults(), false)
+}
+
+// openReadOnly is OpenReadOnly; private says path is a private copy, which
+// may be read as it is.
+func openReadOnly(ctx context.Context, path string, opts Options, private bool) (*Store, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -279,6 +284,12 @@ func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 		return nil, fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
 	case !info.Mode().IsRegular():
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotAccessible, path)
+	}
+	if err := refuseCompanionLinks(path); err != nil {
+		return nil, err
+	}
+	if !private && walWithoutShm(path) && !inUse(path) {
+		return openPrivateCopy(ctx, path, opts)
 	}
 	clean := closedCleanly(path)
 	state, err := probeOnce(ctx, path)
@@ -343,6 +354,42 @@ func (s *Store) checkSealed(ctx context.Context) error {
 	return nil
 }
 
+// walWithoutShm reports whether path has a -wal but no -shm beside it: a
+// copy taken of a database in use, as evidence is often collected (or a
+// database a process holds in exclusive locking mode, which inUse tells
+// apart). SQLite needs a -shm to read the -wal, and would make one beside
+// the file.
+func walWithoutShm(path string) bool {
+	_, wal := os.Lstat(path + "-wal")
+	_, shm := os.Lstat(path + "-shm")
+	return wal == nil && errors.Is(shm, fs.ErrNotExist)
+}
+
+// openPrivateCopy opens, read-only, a private copy of path and its -wal,
+// so that reading them leaves nothing beside the original; Close removes
+// the copy.
+func openPrivateCopy(ctx context.Context, path string, opts Options) (*Store, error) {
+	dir, err := os.MkdirTemp("", "ctitui-look-")
+	if err != nil {
+		return nil, fmt.Errorf("copy %s to read it: %w", path, err)
+	}
+	copyPath := filepath.Join(dir, filepath.Base(path))
+	for _, suffix := range []string{"", "-wal"} {
+		if err := copyFile(path+suffix, copyPath+suffix); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("copy %s to read it: %w", path+suffix, err)
+		}
+	}
+	s, err := openReadOnly(ctx, copyPath, opts, true)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.path = path // what the person named: doctor looks at the files beside it
+	s.tidy = func() { os.RemoveAll(dir) }
+	return s, nil
+}
+
 // tidyCompanions removes the -wal and -shm files that a read-only open left
 // beside path, by opening and closing it as SQLite's last connection would.
 func tidyCompanions(path string) {
@@ -404,9 +451,24 @@ func (s *Store) SchemaVersion() int64 { return s.version }
 // AppliedAtOpen lists the migration versions that Open applied, oldest first.
 func (s *Store) AppliedAtOpen() []int64 { return slices.Clone(s.applied) }
 
+// refuseCompanionLinks refuses a database whose -wal, -shm or -journal is a
+// symbolic link: SQLite opens them by name, and a link planted there would
+// send its writes, or read its pages, wherever it points.
+func refuseCompanionLinks(path string) error {
+	for _, suffix := range companions {
+		if info, err := os.Lstat(path + suffix); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%w: %s is a symbolic link, which ctitui never makes; remove it", ErrNotAccessible, path+suffix)
+		}
+	}
+	return nil
+}
+
 // prepareFile refuses paths that cannot be a database ctitui may write, and
 // creates a missing file (and its directories) with private permissions.
 func prepareFile(path string) (created bool, err error) {
+	if err := refuseCompanionLinks(path); err != nil {
+		return false, err
+	}
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

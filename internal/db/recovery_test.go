@@ -166,3 +166,43 @@ func TestRestoreOverAReadableButDamagedFile(t *testing.T) {
 		t.Errorf("backup %s does not hold the damaged file's pages", rep.Backup)
 	}
 }
+
+// TestReadOnlyLookAtACopyWithItsWAL: evidence is often collected as the
+// database and its -wal, without the -shm. SQLite needs a -shm to read the
+// -wal and would make one beside the copy; a read-only look reads a private
+// copy instead: every committed user is seen, and nothing beside the copy
+// changes or appears.
+func TestReadOnlyLookAtACopyWithItsWAL(t *testing.T) {
+	ctx := context.Background()
+	live := filepath.Join(t.TempDir(), "live.db")
+	s := openStore(t, live, db.Options{})
+	bkRegister(t, s, "in-wal", 3) // committed, still in the -wal while s is open
+	evidence := filepath.Join(t.TempDir(), "case.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(live + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, evidence+suffix, b, 0o400)
+	}
+	if info, err := os.Stat(evidence + "-wal"); err != nil || info.Size() == 0 {
+		t.Fatalf("the copied -wal is empty (%v): the test needs users in it", err)
+	}
+	before := map[string]string{"": fileSHA256(t, evidence), "-wal": fileSHA256(t, evidence+"-wal")}
+	ro, err := db.OpenReadOnly(ctx, evidence, db.Options{})
+	if err != nil {
+		t.Fatalf("OpenReadOnly of a copy with its -wal = %v", err)
+	}
+	if got := len(allUsers(t, ro)); got != 3 {
+		t.Errorf("users seen = %d; want the 3 in the -wal", got)
+	}
+	ro.Close()
+	for suffix, sum := range before {
+		if fileSHA256(t, evidence+suffix) != sum {
+			t.Errorf("the copy's %q changed", suffix)
+		}
+	}
+	if got := bkFiles(t, filepath.Dir(evidence)); !slices.Equal(got, []string{"case.db", "case.db-wal"}) {
+		t.Errorf("beside the copy: %q; want only what was there", got)
+	}
+}
