@@ -24,7 +24,8 @@ type Store interface {
 	ListUsers(ctx context.Context, opts ListOptions, fn func(User) error) error
 	// CountUsers counts the users matching f.
 	CountUsers(ctx context.Context, f Filter) (int, error)
-	// ListAudit calls fn for each audit entry matching f, newest first.
+	// ListAudit calls fn for each audit entry matching f, newest first
+	// unless f.OldestFirst.
 	ListAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error
 	// LockoutPolicy returns the lockout settings of the database.
 	LockoutPolicy(ctx context.Context) (LockoutPolicy, error)
@@ -149,7 +150,13 @@ type AuditFilter struct {
 	// BeforeID, when set, lists only entries older than the entry with this
 	// id: the next page after an entry already shown.
 	BeforeID int64
-	Limit    int // 0 means no limit
+	// AfterID, when set, lists only entries newer than the entry with this
+	// id; with OldestFirst, the page before an entry already shown.
+	AfterID int64
+	// OldestFirst lists the entries oldest first, so that Limit keeps the
+	// oldest of them rather than the newest.
+	OldestFirst bool
+	Limit       int // 0 means no limit
 }
 
 // TimeLayout is how ctitui stores times: UTC, fixed width, millisecond
