@@ -175,13 +175,6 @@ func (m *Model) onAuditPage(msg auditPageMsg) tea.Cmd {
 
 func (m *Model) auditRows() int { return max(m.height-5, 1) }
 
-// auditMove shifts the cursor by delta entries. Entries past the window
-// wait for their page (see window.move).
-func (m *Model) auditMove(delta int) tea.Cmd {
-	m.audit.move(delta, m.auditRows())
-	return m.ensureAuditLoaded()
-}
-
 func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 	a := &m.audit
 	k := m.keys
@@ -211,6 +204,10 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	last := func() tea.Cmd { return a.last(m.auditPager()) }
+	if cmd, ok := a.scrollKey(msg, k, m.auditRows(), m.ensureAuditLoaded, m.reloadAudit, last); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
 		if a.search.Value() != "" && key.Matches(msg, k.Back) {
@@ -229,26 +226,6 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Search):
 		a.searching = true
 		return a.search.Focus()
-	case key.Matches(msg, k.Up):
-		return m.auditMove(-1)
-	case key.Matches(msg, k.Down):
-		return m.auditMove(1)
-	case key.Matches(msg, k.PageUp):
-		return m.auditMove(-m.auditRows())
-	case key.Matches(msg, k.PageDown):
-		return m.auditMove(m.auditRows())
-	case key.Matches(msg, k.Top):
-		a.pending = 0 // g and G go where they go, whatever was pending
-		if a.atStart {
-			return m.auditMove(-len(a.rows))
-		}
-		return m.reloadAudit()
-	case key.Matches(msg, k.Bottom):
-		a.pending = 0
-		if a.atEnd {
-			return m.auditMove(len(a.rows))
-		}
-		return a.last(m.auditPager())
 	case key.Matches(msg, k.Reload):
 		return tea.Batch(m.reloadAudit(), m.checkChain())
 	case key.Matches(msg, k.Help):

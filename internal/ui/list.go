@@ -220,30 +220,13 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 			return cmd
 		}
 	}
-	page := m.visibleRows()
+	last := func() tea.Cmd { return l.last(m.userPager()) }
+	if cmd, ok := l.scrollKey(msg, k, m.visibleRows(), m.ensureLoaded, m.reloadList, last); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
-	case key.Matches(msg, k.Up):
-		return m.move(-1)
-	case key.Matches(msg, k.Down):
-		return m.move(1)
-	case key.Matches(msg, k.PageUp):
-		return m.move(-page)
-	case key.Matches(msg, k.PageDown):
-		return m.move(page)
-	case key.Matches(msg, k.Top):
-		l.pending = 0 // g and G go where they go, whatever was pending
-		if l.atStart {
-			return m.move(-len(l.rows))
-		}
-		return m.reloadList()
-	case key.Matches(msg, k.Bottom):
-		l.pending = 0
-		if l.atEnd {
-			return m.move(len(l.rows))
-		}
-		return l.last(m.userPager())
 	case key.Matches(msg, k.Search):
 		l.searching = true
 		return l.search.Focus()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -280,6 +281,40 @@ func (w *window[R]) move(delta, lines int) {
 	default:
 		w.pending = 0
 	}
+}
+
+// scrollKey answers a key that moves the cursor, on a screen of lines rows,
+// and reports whether msg is one: the cursor moves, then extend fetches the
+// rows it nears. g and G go to the listing's ends, in the window when it
+// holds them, else by first or last, which load a new window.
+func (w *window[R]) scrollKey(msg tea.KeyMsg, k KeyMap, lines int, extend, first, last func() tea.Cmd) (tea.Cmd, bool) {
+	var delta int
+	switch {
+	case key.Matches(msg, k.Up):
+		delta = -1
+	case key.Matches(msg, k.Down):
+		delta = 1
+	case key.Matches(msg, k.PageUp):
+		delta = -lines
+	case key.Matches(msg, k.PageDown):
+		delta = lines
+	case key.Matches(msg, k.Top):
+		w.pending = 0 // g and G go where they go, whatever was pending
+		if !w.atStart {
+			return first(), true
+		}
+		delta = -len(w.rows)
+	case key.Matches(msg, k.Bottom):
+		w.pending = 0
+		if !w.atEnd {
+			return last(), true
+		}
+		delta = len(w.rows)
+	default:
+		return nil, false
+	}
+	w.move(delta, lines)
+	return extend(), true
 }
 
 // clamp keeps the cursor on a row and the row on a screen of lines rows.

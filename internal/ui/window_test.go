@@ -88,6 +88,32 @@ func TestAuditRefreshDeepKeepsItsPlace(t *testing.T) {
 	}
 }
 
+// TestEndsDropPendingMoves: g and G go to the listing's first and last row
+// when the window holds it, whatever moves typed ahead wait for rows.
+func TestEndsDropPendingMoves(t *testing.T) {
+	e := newEnv(t)
+	e.many(t, 300) // more than a chunk: the window holds one end only
+	full := emailsOf(e.listing(t, user.ListOptions{}))
+	for _, tt := range []struct{ end, away, what string }{
+		{"g", "j", full[0]},
+		{"G", "k", full[len(full)-1]},
+	} {
+		h := newHarness(t, e, 80, 24)
+		h.press(tt.end)
+		typedAhead := h.updates(repeat(tt.away, 250)...) // past the window: pending
+		if h.m.list.pending == 0 {
+			t.Fatalf("fixture: nothing pending after 250 %s", tt.away)
+		}
+		h.press(tt.end)
+		for _, c := range typedAhead {
+			h.run(c)
+		}
+		if h.selected() != tt.what {
+			t.Errorf("250 %s typed ahead, then %s: selected %s; want %s", tt.away, tt.end, h.selected(), tt.what)
+		}
+	}
+}
+
 // ints returns the rows from to to-1 of a listing of ints.
 func ints(from, to int) []int {
 	rows := make([]int, 0, to-from)
