@@ -391,7 +391,7 @@ func (a *app) userDeleteCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if user.NormalizeEmail(answer) != user.NormalizeEmail(u.Email) && answer != u.ID {
+			if !user.ConfirmsDelete(u, answer) {
 				return errors.New("not deleted: what was typed matches neither the email nor the id")
 			}
 		}

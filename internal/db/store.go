@@ -360,6 +360,10 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 		conds = append(conds, `id < ?`)
 		args = append(args, f.BeforeID)
 	}
+	if f.AfterID > 0 {
+		conds = append(conds, `id > ?`)
+		args = append(args, f.AfterID)
+	}
 	if f.Search != "" {
 		pattern := "%" + escapeLike(f.Search) + "%"
 		conds = append(conds, `(action LIKE ? ESCAPE '\' OR actor LIKE ? ESCAPE '\' OR user_email LIKE ? ESCAPE '\' OR details LIKE ? ESCAPE '\')`)
@@ -369,7 +373,11 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")
 	}
-	query += " ORDER BY id DESC"
+	if f.OldestFirst {
+		query += " ORDER BY id"
+	} else {
+		query += " ORDER BY id DESC"
+	}
 	if f.Limit > 0 {
 		query += " LIMIT ?"
 		args = append(args, f.Limit)

@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -19,19 +17,9 @@ import (
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// The audit screen holds a window of the log around the cursor, like the
-// list: auditPage entries are fetched at a time, a fetch starts when the
-// cursor comes within prefetchMargin entries of an edge of the window that
-// is not an end of the log, and the far side is trimmed past
-// maxAuditWindow entries.
-const (
-	auditPage      = 200
-	maxAuditWindow = 5 * auditPage
-)
-
 // auditRefreshMax caps how many entries a refresh after a change elsewhere
 // refetches (see refreshAudit).
-const auditRefreshMax = 25 * auditPage
+const auditRefreshMax = 25 * windowChunk
 
 // Widths of the audit table's fixed columns, and the most the user's email
 // takes: the details get the rest.
@@ -42,18 +30,9 @@ const (
 	auditUserMax     = 32
 )
 
+// auditState is the audit screen: a window of the log, newest first.
 type auditState struct {
-	entries []user.AuditEntry
-	scroll
-	// loading is set while a new window is on its way (open, search, g, G,
-	// a refresh); fetchingUp and fetchingDown while the window grows.
-	loading                  bool
-	fetchingUp, fetchingDown bool
-	// seq numbers the windows; ctx is the current one's, cancelled by the
-	// next so that a long search of the log does not run on for nothing.
-	seq    int
-	ctx    context.Context
-	cancel context.CancelFunc
+	window[user.AuditEntry]
 
 	search    textinput.Model
 	searching bool
@@ -88,21 +67,32 @@ func (m *Model) checkChain() tea.Cmd {
 }
 
 // auditPageMsg carries entries of the audit log, newest first.
-type auditPageMsg struct {
-	seq     int
-	kind    pageKind
-	entries []user.AuditEntry
-	// atStart and atEnd report whether the entries reach the newest and
-	// the oldest entry of the log: for a new window, both; for an appended
-	// page, atEnd; for a prepended one, atStart.
-	atStart, atEnd bool
-	// For a new window: keepID is the entry to keep the cursor on, when
-	// keep is set; around is set when the window was loaded around it;
-	// last puts the cursor on the last entry.
-	keep, around, last bool
-	keepID             int64
-	err                error
+type auditPageMsg = pageMsg[user.AuditEntry]
+
+// auditPager pages through the entries f selects, newest first.
+type auditPager struct {
+	svc *user.Service
+	f   user.AuditFilter
 }
+
+func (p auditPager) page(ctx context.Context, from *user.AuditEntry, backward, inclusive bool, n int) ([]user.AuditEntry, error) {
+	f := p.f
+	f.Limit = n
+	switch {
+	case backward:
+		f.OldestFirst = true
+		if from != nil {
+			f.AfterID = from.ID
+		}
+	case from != nil && inclusive:
+		f.BeforeID = from.ID + 1
+	case from != nil:
+		f.BeforeID = from.ID
+	}
+	return auditEntries(ctx, p.svc, f)
+}
+
+func (auditPager) same(a, b user.AuditEntry) bool { return a.ID == b.ID }
 
 func newAuditState() auditState {
 	ti := textinput.New()
@@ -110,7 +100,7 @@ func newAuditState() auditState {
 	ti.Placeholder = "search action, actor, email or details"
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.CharLimit = 254
-	return auditState{search: ti, ctx: context.Background()}
+	return auditState{search: ti, window: window[user.AuditEntry]{ctx: context.Background()}}
 }
 
 // openAudit shows the audit log and checks its hash chain. The check reads
@@ -122,44 +112,13 @@ func (m *Model) openAudit() tea.Cmd {
 	return tea.Batch(m.reloadAudit(), m.checkChain())
 }
 
-// newAuditWindow starts loading a new window: answers for the windows
-// before it are dropped, and their queries cancelled.
-func (m *Model) newAuditWindow() (seq int, ctx context.Context, f user.AuditFilter) {
-	a := &m.audit
-	if a.cancel != nil {
-		a.cancel()
-	}
-	a.seq++
-	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.loading = true
-	a.fetchingUp, a.fetchingDown = false, false
-	a.pending = 0
-	return a.seq, a.ctx, m.auditFilter()
-}
-
-func (m *Model) auditFilter() user.AuditFilter {
-	return user.AuditFilter{Search: strings.TrimSpace(m.audit.search.Value())}
+func (m *Model) auditPager() auditPager {
+	return auditPager{m.svc, user.AuditFilter{Search: strings.TrimSpace(m.audit.search.Value())}}
 }
 
 // reloadAudit loads the log from its newest entry, the cursor on it.
 func (m *Model) reloadAudit() tea.Cmd {
-	seq, ctx, f := m.newAuditWindow()
-	svc := m.svc
-	return func() tea.Msg {
-		f.Limit = auditPage
-		entries, err := auditEntries(ctx, svc, f)
-		return auditPageMsg{seq: seq, kind: pageReplace, entries: entries, atStart: true, atEnd: len(entries) < auditPage, err: err}
-	}
-}
-
-// loadOldestAudit loads the log's oldest entries, the cursor on the oldest.
-func (m *Model) loadOldestAudit() tea.Cmd {
-	seq, ctx, f := m.newAuditWindow()
-	svc := m.svc
-	return func() tea.Msg {
-		entries, newest, err := auditNewer(ctx, svc, f, 0, auditPage)
-		return auditPageMsg{seq: seq, kind: pageReplace, entries: entries, atStart: newest, atEnd: true, last: true, err: err}
-	}
+	return m.audit.first(m.auditPager(), windowChunk, nil, 0)
 }
 
 // refreshAudit reloads the log after a change elsewhere, keeping the cursor
@@ -171,31 +130,15 @@ func (m *Model) loadOldestAudit() tea.Cmd {
 // around the entry.
 func (m *Model) refreshAudit() tea.Cmd {
 	a := &m.audit
-	var keepID int64
-	if len(a.entries) > 0 {
-		keepID = a.entries[a.cursor].ID
+	e, ok := a.selected()
+	if ok && !a.atStart {
+		return a.around(m.auditPager(), e, false)
 	}
-	atStart, limit := a.atStart || len(a.entries) == 0, min(a.cursor+auditPage, auditRefreshMax)
-	seq, ctx, f := m.newAuditWindow()
-	svc := m.svc
-	if atStart {
-		return func() tea.Msg {
-			f.Limit = limit
-			entries, err := auditEntries(ctx, svc, f)
-			return auditPageMsg{seq: seq, kind: pageReplace, entries: entries, atStart: true, atEnd: len(entries) < limit,
-				keep: true, keepID: keepID, err: err}
-		}
+	var keep *user.AuditEntry
+	if ok {
+		keep = &e
 	}
-	return func() tea.Msg {
-		newer, newest, err := auditNewer(ctx, svc, f, keepID, auditPage/2)
-		if err != nil {
-			return auditPageMsg{seq: seq, err: err}
-		}
-		f.BeforeID, f.Limit = keepID+1, auditPage
-		older, err := auditEntries(ctx, svc, f)
-		return auditPageMsg{seq: seq, kind: pageReplace, entries: append(newer, older...), atStart: newest, atEnd: len(older) < auditPage,
-			keep: true, around: true, keepID: keepID, err: err}
-	}
+	return a.first(m.auditPager(), min(a.cursor+windowChunk, auditRefreshMax), keep, a.cursor)
 }
 
 // auditEntries returns the entries f selects, newest first.
@@ -208,186 +151,29 @@ func auditEntries(ctx context.Context, svc *user.Service, f user.AuditFilter) ([
 	return entries, err
 }
 
-// errEnough stops a walk through the audit log that has what it wanted.
-var errEnough = errors.New("enough entries")
-
-// auditNewer returns the n entries f selects that follow the entry with id
-// afterID (0: the oldest n), newest first, and whether they reach the newest.
-//
-// The store lists the log newest first, below an id (AuditFilter.BeforeID):
-// it cannot start from an entry and go up. So this looks at ids in ranges
-// above afterID that double in size, each read from its top down and left
-// at its bottom, until n entries are found or the newest is reached: about
-// 2n ids are read when ids follow one another (no search), and no range is
-// read twice. A store listing oldest first (an AfterID in AuditFilter) would
-// make this one query.
-func auditNewer(ctx context.Context, svc *user.Service, f user.AuditFilter, afterID int64, n int) ([]user.AuditEntry, bool, error) {
-	top := f
-	top.Limit = 1
-	newest, err := auditEntries(ctx, svc, top)
-	if err != nil || len(newest) == 0 || newest[0].ID <= afterID {
-		return nil, true, err
-	}
-	last := newest[0].ID
-	var found []user.AuditEntry // newest first
-	low := afterID              // the ids up to low have been looked at
-	dropped := false            // entries farther than the n nearest were dropped
-	for size := int64(n); ; size *= 2 {
-		high := min(afterID+size, last)
-		var got []user.AuditEntry
-		g := f
-		g.BeforeID, g.Limit = high+1, 0
-		err := svc.Audit(ctx, g, func(e user.AuditEntry) error {
-			if e.ID <= low {
-				return errEnough
-			}
-			got = append(got, e)
-			if len(got) >= 2*n {
-				// Only the n nearest afterID can be wanted: they come last.
-				got, dropped = append(got[:0], got[n:]...), true
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errEnough) {
-			return nil, false, err
-		}
-		found = append(got, found...)
-		low = high
-		if len(found) >= n || high >= last {
-			break
-		}
-	}
-	if len(found) > n {
-		return found[len(found)-n:], false, nil
-	}
-	return found, !dropped && low >= last, nil
-}
-
 // ensureAuditLoaded fetches more entries when the cursor nears an edge of
 // the window that is not an end of the log.
 func (m *Model) ensureAuditLoaded() tea.Cmd {
-	a := &m.audit
-	if a.loading || len(a.entries) == 0 {
-		return nil
-	}
-	margin := max(prefetchMargin, 2*m.auditRows())
-	seq, ctx, f, svc := a.seq, a.ctx, m.auditFilter(), m.svc
-	var cmds []tea.Cmd
-	if !a.atEnd && !a.fetchingDown && len(a.entries)-1-a.cursor < margin {
-		a.fetchingDown = true
-		before := a.entries[len(a.entries)-1].ID
-		cmds = append(cmds, func() tea.Msg {
-			f.BeforeID, f.Limit = before, auditPage
-			entries, err := auditEntries(ctx, svc, f)
-			return auditPageMsg{seq: seq, kind: pageAppend, entries: entries, atEnd: len(entries) < auditPage, err: err}
-		})
-	}
-	if !a.atStart && !a.fetchingUp && a.cursor < margin {
-		a.fetchingUp = true
-		after := a.entries[0].ID
-		cmds = append(cmds, func() tea.Msg {
-			entries, newest, err := auditNewer(ctx, svc, f, after, auditPage)
-			return auditPageMsg{seq: seq, kind: pagePrepend, entries: entries, atStart: newest, err: err}
-		})
-	}
-	return tea.Batch(cmds...)
+	return m.audit.extend(m.auditPager(), m.auditRows())
 }
 
 func (m *Model) onAuditPage(msg auditPageMsg) tea.Cmd {
 	a := &m.audit
-	if msg.seq != a.seq {
+	if !a.apply(msg, m.auditRows()) {
 		return nil
 	}
-	switch msg.kind {
-	case pageAppend:
-		a.fetchingDown = false
-	case pagePrepend:
-		a.fetchingUp = false
-	default:
-		a.loading, a.fetchingUp, a.fetchingDown = false, false, false
-	}
 	if msg.err != nil {
-		a.pending = 0
 		m.fail(msg.err)
 		return nil
 	}
-	rows := m.auditRows()
-	switch msg.kind {
-	case pageReplace:
-		a.entries = msg.entries
-		a.atStart, a.atEnd, a.pending = msg.atStart, msg.atEnd, 0
-		switch {
-		case msg.keep:
-			i := slices.IndexFunc(a.entries, func(e user.AuditEntry) bool { return e.ID == msg.keepID })
-			if i >= 0 {
-				// Follow the entry by as many rows as came before it; the
-				// top stays put when it showed the newest entries, so that
-				// the new ones come into view.
-				shift := i - a.cursor
-				a.cursor = i
-				if a.top > 0 || msg.around {
-					a.top += shift
-				}
-			}
-		case msg.last:
-			a.cursor, a.top = len(a.entries)-1, len(a.entries)-rows
-		default:
-			a.cursor, a.top = 0, 0
-		}
-		a.cursor, a.top = clampWindow(a.cursor, a.top, len(a.entries), rows)
-		// A refresh can bring more than a window: keep the side of the cursor.
-		if extra := len(a.entries) - maxAuditWindow; extra > 0 {
-			if a.cursor < maxAuditWindow-prefetchMargin {
-				a.entries, a.atEnd = a.entries[:maxAuditWindow], false
-			} else {
-				a.entries, a.atStart = a.entries[extra:], false
-				a.cursor, a.top = a.cursor-extra, a.top-extra
-			}
-		}
-	case pageAppend:
-		a.entries = append(a.entries, msg.entries...)
-		a.atEnd = msg.atEnd
-		a.moveBy(0, len(a.entries), rows) // keys pressed while the page loaded
-		if extra := len(a.entries) - maxAuditWindow; extra > 0 && a.cursor-extra > prefetchMargin {
-			a.entries = slices.Delete(a.entries, 0, extra)
-			a.cursor -= extra
-			a.top -= extra
-			a.atStart = false
-		}
-	case pagePrepend:
-		a.entries = append(slices.Clip(msg.entries), a.entries...)
-		a.cursor += len(msg.entries)
-		a.top += len(msg.entries)
-		a.atStart = msg.atStart
-		a.moveBy(0, len(a.entries), rows)
-		if extra := len(a.entries) - maxAuditWindow; extra > 0 && len(a.entries)-extra-1-a.cursor > prefetchMargin {
-			a.entries = a.entries[:len(a.entries)-extra]
-			a.atEnd = false
-		}
-	}
-	m.clampAudit()
 	a.userWidth = 0
-	for _, e := range a.entries {
+	for _, e := range a.rows {
 		a.userWidth = max(a.userWidth, ansi.StringWidth(textsafe.Line(e.UserEmail)))
 	}
 	return m.ensureAuditLoaded()
 }
 
 func (m *Model) auditRows() int { return max(m.height-5, 1) }
-
-// clampAudit keeps the cursor on an entry and the entry on screen.
-func (m *Model) clampAudit() {
-	a := &m.audit
-	a.cursor, a.top = clampWindow(a.cursor, a.top, len(a.entries), m.auditRows())
-}
-
-// auditMove shifts the cursor by delta entries. Entries past the window
-// wait for their page (see scroll.moveBy).
-func (m *Model) auditMove(delta int) tea.Cmd {
-	a := &m.audit
-	a.moveBy(delta, len(a.entries), m.auditRows())
-	return m.ensureAuditLoaded()
-}
 
 func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 	a := &m.audit
@@ -418,6 +204,10 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	last := func() tea.Cmd { return a.last(m.auditPager()) }
+	if cmd, ok := a.scrollKey(msg, k, m.auditRows(), m.ensureAuditLoaded, m.reloadAudit, last); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
 		if a.search.Value() != "" && key.Matches(msg, k.Back) {
@@ -427,8 +217,8 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 		m.showList()
 		return nil
 	case key.Matches(msg, k.Open):
-		if len(a.entries) > 0 {
-			a.open, a.entry = true, a.entries[a.cursor]
+		if len(a.rows) > 0 {
+			a.open, a.entry = true, a.rows[a.cursor]
 			a.entryView = viewport.New(m.width, 1)
 			m.renderAuditEntry()
 		}
@@ -436,26 +226,6 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Search):
 		a.searching = true
 		return a.search.Focus()
-	case key.Matches(msg, k.Up):
-		return m.auditMove(-1)
-	case key.Matches(msg, k.Down):
-		return m.auditMove(1)
-	case key.Matches(msg, k.PageUp):
-		return m.auditMove(-m.auditRows())
-	case key.Matches(msg, k.PageDown):
-		return m.auditMove(m.auditRows())
-	case key.Matches(msg, k.Top):
-		a.pending = 0 // g and G go where they go, whatever was pending
-		if a.atStart {
-			return m.auditMove(-len(a.entries))
-		}
-		return m.reloadAudit()
-	case key.Matches(msg, k.Bottom):
-		a.pending = 0
-		if a.atEnd {
-			return m.auditMove(len(a.entries))
-		}
-		return m.loadOldestAudit()
 	case key.Matches(msg, k.Reload):
 		return tea.Batch(m.reloadAudit(), m.checkChain())
 	case key.Matches(msg, k.Help):
@@ -558,7 +328,7 @@ func (m *Model) auditView() string {
 	header := "  " + cell("TIME", auditTimeWidth) + " " + cell("ACTION", auditActionWidth) + " " + cell("ACTOR", auditActorWidth) + " " +
 		cell("USER", email) + " " + cell("DETAILS", details)
 	b.WriteString(s.Header.Render(header) + "\n")
-	if len(a.entries) == 0 {
+	if len(a.rows) == 0 {
 		if a.loading {
 			b.WriteString(s.Subtle.Render("  loading…"))
 		} else {
@@ -566,9 +336,9 @@ func (m *Model) auditView() string {
 		}
 		return b.String()
 	}
-	end := min(a.top+m.auditRows(), len(a.entries))
+	end := min(a.top+m.auditRows(), len(a.rows))
 	for i := a.top; i < end; i++ {
-		e := a.entries[i]
+		e := a.rows[i]
 		line := cell(e.At.In(m.opts.Location).Format("2006-01-02 15:04:05"), auditTimeWidth) + " " + cell(string(e.Action), auditActionWidth) + " " +
 			cell(e.Actor, auditActorWidth) + " " + cell(e.UserEmail, email) + " " + cell(e.Details, details)
 		if i == a.cursor {

@@ -222,8 +222,7 @@ func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
 	}
 	if m.selectedID() == u.ID {
 		// Keep the user selected, wherever the change moved it in the order.
-		l := &m.list
-		cmds = append(cmds, m.loadAround(user.CursorOf(u, sortChoices[l.sort]), u.ID), m.countCmd())
+		cmds = append(cmds, m.loadAround(u))
 	} else {
 		cmds = append(cmds, m.refreshList())
 	}

@@ -24,7 +24,8 @@ type rolesState struct {
 	busy    bool
 }
 
-// confirmState is the disable/enable (y/n) and delete (type the email) dialog.
+// confirmState is the disable/enable (y/n) and delete (type the email or the
+// id) dialog.
 type confirmState struct {
 	user  user.User
 	input textinput.Model
@@ -129,7 +130,7 @@ func (m *Model) openConfirmDisable(u user.User) tea.Cmd {
 func (m *Model) openConfirmDelete(u user.User) tea.Cmd {
 	ti := textinput.New()
 	ti.Prompt = "> "
-	ti.Placeholder = "type the email"
+	ti.Placeholder = "type the email or the id"
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	ti.CharLimit = 1024
 	ti.Width = 40
@@ -172,8 +173,8 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 		m.screen = m.back
 		return nil
 	case key.Matches(msg, k.Submit):
-		if user.NormalizeEmail(c.input.Value()) != user.NormalizeEmail(email) {
-			c.err = "that is not the user's email; nothing deleted"
+		if !user.ConfirmsDelete(c.user, c.input.Value()) {
+			c.err = "that is neither the user's email nor its id; nothing deleted"
 			return nil
 		}
 		c.busy, c.err = true, ""
@@ -202,9 +203,9 @@ func (m *Model) confirmView() string {
 		b.WriteString(s.Title.Render(verb+" "+email+"?") + "\n\n" + note + "\n\n")
 		b.WriteString(s.Key.Render("y") + " " + strings.ToLower(verb) + "   " + s.Key.Render("n") + " cancel")
 	} else {
-		b.WriteString(s.Title.Render("Delete "+email+"?") + "\n\n")
+		b.WriteString(s.Title.Render("Delete "+email+"?") + "\n" + s.Subtle.Render("id "+inline(c.user.ID, m.width-3)) + "\n\n")
 		b.WriteString("This removes the account and its roles. The audit log keeps a record.\n")
-		b.WriteString("Type the email to confirm:\n\n" + c.input.View())
+		b.WriteString("Type the email or the id to confirm:\n\n" + c.input.View())
 	}
 	if c.err != "" {
 		// The error can quote an email read back from the database.

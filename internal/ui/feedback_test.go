@@ -291,7 +291,7 @@ func auditWindowCheck(t *testing.T, h *harness, all []user.AuditEntry) func(what
 	return func(what string, want int) {
 		t.Helper()
 		a := &h.m.audit
-		got := a.entries
+		got := a.rows
 		if len(got) == 0 {
 			t.Fatalf("%s: no entries", what)
 		}
@@ -304,7 +304,7 @@ func auditWindowCheck(t *testing.T, h *harness, all []user.AuditEntry) func(what
 				t.Fatalf("%s: entry %d of the window is #%d; want #%d: not contiguous", what, i, got[i].ID, all[start+i].ID)
 			}
 		}
-		if len(got) > maxAuditWindow+auditPage {
+		if len(got) > maxWindow+windowChunk {
 			t.Fatalf("%s: the window holds %d entries", what, len(got))
 		}
 		if start+a.cursor != want {
@@ -368,23 +368,29 @@ func TestAuditBottomAndWindow(t *testing.T) {
 	h.typeText("bulk0")
 	h.press("enter", "G")
 	matching := e.auditEntries(t, user.AuditFilter{Search: "bulk0"})
-	if got, want := h.m.audit.entries[h.m.audit.cursor].ID, matching[len(matching)-1].ID; got != want {
+	if got, want := h.m.audit.rows[h.m.audit.cursor].ID, matching[len(matching)-1].ID; got != want {
 		t.Errorf("G in a search: cursor on #%d; want the oldest match #%d", got, want)
 	}
 	auditWindowCheck(t, h, matching)("G in a search", len(matching)-1)
 }
 
-// TestAuditNewer: the entries after an id, found with a store that lists
-// newest first only, are the nearest n, in a dense log and a sparse search.
-func TestAuditNewer(t *testing.T) {
+// TestAuditPagerBackward: the entries newer than one, as the audit screen
+// fetches them to scroll up, are the nearest n, newest first, and whether
+// more lie past them is known, in a dense log and a sparse search.
+func TestAuditPagerBackward(t *testing.T) {
 	e := newEnv(t)
 	e.many(t, 300)
 	ctx := context.Background()
 	for _, search := range []string{"", "9@", "bulk02"} {
 		all := e.auditEntries(t, user.AuditFilter{Search: search}) // newest first
+		p := auditPager{e.svc, user.AuditFilter{Search: search}}
 		for _, after := range []int64{0, 1, 5, 57, 150, 290, 299, 300, 301, 400} {
 			for _, n := range []int{1, 7, 200} {
-				got, newest, err := auditNewer(ctx, e.svc, user.AuditFilter{Search: search}, after, n)
+				var from *user.AuditEntry
+				if after > 0 {
+					from = &user.AuditEntry{ID: after}
+				}
+				got, more, err := fetch[user.AuditEntry](ctx, p, from, true, false, n)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -395,9 +401,9 @@ func TestAuditNewer(t *testing.T) {
 					}
 				}
 				want := newer[max(len(newer)-n, 0):]
-				if !slices.EqualFunc(got, want, func(a, b user.AuditEntry) bool { return a.ID == b.ID }) || newest != (len(newer) <= n) {
-					t.Errorf("auditNewer(%q, after %d, %d) = %d entries, newest %v; want %d entries, newest %v",
-						search, after, n, len(got), newest, len(want), len(newer) <= n)
+				if !slices.EqualFunc(got, want, func(a, b user.AuditEntry) bool { return a.ID == b.ID }) || more != (len(newer) > n) {
+					t.Errorf("fetch(%q, before #%d, %d) = %d entries, more %v; want %d entries, more %v",
+						search, after, n, len(got), more, len(want), len(newer) > n)
 				}
 			}
 		}

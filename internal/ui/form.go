@@ -237,7 +237,7 @@ func (m *Model) onRegistered(msg registeredMsg) tea.Cmd {
 	l.filter = 0
 	l.search.SetValue("")
 	l.searching = false
-	return tea.Batch(m.loadAround(user.CursorOf(u, sortChoices[l.sort]), u.ID), m.countCmd(), m.totalCmd())
+	return tea.Batch(m.loadAround(u), m.totalCmd())
 }
 
 func (m *Model) formView() string {

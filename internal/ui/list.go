@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -16,51 +15,6 @@ import (
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// The list holds a window of rows around the cursor, never the whole table:
-// windowChunk rows are fetched at a time by keyset pagination, a fetch starts
-// when the cursor comes within prefetchMargin rows of an edge that is not the
-// end of the listing, and the far side is trimmed past maxWindow rows.
-const (
-	windowChunk    = 200
-	prefetchMargin = 100
-	maxWindow      = 1000
-	// maxPending caps the movement kept for rows not loaded yet (see
-	// scroll): a key held down, or typed far ahead, moves at most a whole
-	// window past the rows loaded when it was pressed.
-	maxPending = maxWindow
-)
-
-// scroll is a cursor over a window of rows loaded from a longer listing
-// (the users, the audit log).
-type scroll struct {
-	cursor, top int
-	// atStart and atEnd report whether the window holds the listing's first
-	// and last rows.
-	atStart, atEnd bool
-	// pending is movement asked for past an edge of the window that is not
-	// an edge of the listing, while the rows there load: keys pressed faster
-	// than pages arrive. It is applied as they arrive, and dropped by a new
-	// window.
-	pending int
-}
-
-// moveBy moves the cursor delta rows, after any pending movement, over a
-// window of n rows of which rows show. What goes past an edge of the window
-// that is not an edge of the listing is kept in pending, up to maxPending.
-// moveBy(0, ...) applies the pending movement to rows that arrived.
-func (s *scroll) moveBy(delta, n, rows int) {
-	want := s.cursor + s.pending + delta
-	s.cursor, s.top = clampWindow(want, s.top, n, rows)
-	switch over := want - s.cursor; {
-	case n > 0 && over > 0 && !s.atEnd:
-		s.pending = min(over, maxPending)
-	case n > 0 && over < 0 && !s.atStart:
-		s.pending = max(over, -maxPending)
-	default:
-		s.pending = 0
-	}
-}
 
 // filterChoice is one step of the f cycle.
 type filterChoice struct {
@@ -81,22 +35,12 @@ var filterChoices = []filterChoice{
 var sortChoices = []user.SortKey{user.ByCreated, user.ByUpdated, user.ByEmail}
 
 type listState struct {
-	rows []user.User
-	scroll
+	window[user.User]
 	// rowsFilter is the filter (and search) of the listing the rows belong
 	// to; it differs from the one asked for while a new listing loads.
 	rowsFilter user.Filter
 	// rolesWidth is the width of the widest roles among the rows.
 	rolesWidth int
-
-	// seq numbers the listing (sort, filter, search); answers for an older
-	// listing, such as a search the user has typed past, are dropped, and
-	// cancel stops the queries still running for it.
-	seq                      int
-	ctx                      context.Context
-	cancel                   context.CancelFunc
-	loading                  bool
-	fetchingUp, fetchingDown bool
 
 	sort      int // index into sortChoices
 	filter    int // index into filterChoices
@@ -116,29 +60,29 @@ func newListState() listState {
 	ti.Placeholder = "search email"
 	ti.CharLimit = 254
 	ti.Cursor.SetMode(cursor.CursorStatic)
-	return listState{search: ti, loading: true, ctx: context.Background()}
+	return listState{search: ti, window: window[user.User]{loading: true, ctx: context.Background()}}
 }
 
-// listPageMsg carries rows fetched for the list.
-type listPageMsg struct {
-	seq  int
-	kind pageKind
-	rows []user.User
-	// selectID is the user to put the cursor on after a reload, if present.
-	selectID string
-	// before counts the rows of an around-load that precede the anchor.
-	before         int
-	atStart, atEnd bool
-	err            error
+// listPageMsg carries users fetched for the list.
+type listPageMsg = pageMsg[user.User]
+
+// userPager pages through the users opts selects, in opts' order.
+type userPager struct {
+	svc  *user.Service
+	opts user.ListOptions
 }
 
-type pageKind int
+func (p userPager) page(ctx context.Context, from *user.User, backward, inclusive bool, n int) ([]user.User, error) {
+	opts := p.opts
+	if from != nil {
+		after := user.CursorOf(*from, opts.Sort)
+		opts.After = &after
+	}
+	opts.Reverse, opts.Inclusive, opts.Limit = backward, inclusive, n
+	return p.svc.Page(ctx, opts)
+}
 
-const (
-	pageReplace pageKind = iota // a new window
-	pageAppend                  // rows after the window
-	pagePrepend                 // rows before the window
-)
+func (userPager) same(a, b user.User) bool { return a.ID == b.ID }
 
 // countMsg carries the number of users matching listing seq, whose filter
 // is filter.
@@ -167,97 +111,26 @@ func (m *Model) visibleRows() int {
 	return max(m.height-5, 1)
 }
 
-// newListing starts a new listing generation: queries still running for
-// the previous one are cancelled, so fast typing does not pile up scans.
-// Until the new listing's first window lands (l.loading), the window on
-// screen belongs to the old listing and nothing may be fetched to extend it:
-// a page asked for with the new seq would pass the stale check and be
-// grafted onto the new window.
-func (m *Model) newListing() (seq int, ctx context.Context) {
-	l := &m.list
-	if l.cancel != nil {
-		l.cancel()
-	}
-	l.seq++
-	l.ctx, l.cancel = context.WithCancel(context.Background())
-	l.loading = true
-	l.fetchingUp, l.fetchingDown = false, false
-	l.pending = 0
-	return l.seq, l.ctx
+func (m *Model) userPager() userPager { return userPager{m.svc, m.listOptions()} }
+
+// reloadList starts a new listing from its first row.
+func (m *Model) reloadList() tea.Cmd {
+	return tea.Batch(m.list.first(m.userPager(), windowChunk, nil, 0), m.countCmd())
 }
 
-// reloadList starts a new listing from its first row, selecting selectID if
-// it is among them. Earlier answers are dropped.
-func (m *Model) reloadList(selectID string) tea.Cmd {
-	seq, ctx := m.newListing()
-	opts, svc := m.listOptions(), m.svc
-	load := func() tea.Msg {
-		opts.Limit = windowChunk
-		rows, err := svc.Page(ctx, opts)
-		return listPageMsg{seq: seq, kind: pageReplace, rows: rows, selectID: selectID,
-			atStart: true, atEnd: len(rows) < windowChunk, err: err}
-	}
-	return tea.Batch(load, m.countCmd())
-}
-
-// loadLast starts the listing from its last row.
-func (m *Model) loadLast() tea.Cmd {
-	seq, ctx := m.newListing()
-	opts, svc := m.listOptions(), m.svc
-	return func() tea.Msg {
-		opts.Limit, opts.Reverse = windowChunk, true
-		rows, err := svc.Page(ctx, opts)
-		slices.Reverse(rows)
-		return listPageMsg{seq: seq, kind: pageReplace, rows: rows, before: len(rows) - 1,
-			atStart: len(rows) < windowChunk, atEnd: true, err: err}
-	}
-}
-
-// loadAround reloads a window around the row at anchor (kept or not), and
-// puts the cursor on selectID when it is there. This is how the list keeps
-// its place when rows change under it.
-func (m *Model) loadAround(anchor user.Cursor, selectID string) tea.Cmd {
-	return m.loadAt(anchor, selectID, false)
-}
-
-// loadAt is loadAround; with orFirst, when selectID is not in the listing
-// (at anchor), it loads the listing from its first row instead.
-func (m *Model) loadAt(anchor user.Cursor, selectID string, orFirst bool) tea.Cmd {
-	seq, ctx := m.newListing()
-	opts, svc := m.listOptions(), m.svc
-	return func() tea.Msg {
-		back := opts
-		back.After, back.Reverse, back.Limit = &anchor, true, windowChunk/2
-		before, err := svc.Page(ctx, back)
-		if err != nil {
-			return listPageMsg{seq: seq, err: err}
-		}
-		slices.Reverse(before)
-		fwd := opts
-		fwd.After, fwd.Inclusive, fwd.Limit = &anchor, true, windowChunk
-		after, err := svc.Page(ctx, fwd)
-		if err != nil {
-			return listPageMsg{seq: seq, err: err}
-		}
-		if orFirst && (len(after) == 0 || after[0].ID != selectID) {
-			first := opts
-			first.Limit = windowChunk
-			rows, err := svc.Page(ctx, first)
-			return listPageMsg{seq: seq, kind: pageReplace, rows: rows, atStart: true, atEnd: len(rows) < windowChunk, err: err}
-		}
-		return listPageMsg{seq: seq, kind: pageReplace, rows: append(before, after...), selectID: selectID,
-			before: len(before), atStart: len(before) < windowChunk/2, atEnd: len(after) < windowChunk}
-	}
+// loadAround reloads the list around u, kept selected (see window.around).
+// This is how the list keeps its place when rows change under it, or its
+// order.
+func (m *Model) loadAround(u user.User) tea.Cmd {
+	return tea.Batch(m.list.around(m.userPager(), u, false), m.countCmd())
 }
 
 // refreshList reloads the window where it is, keeping the selected user.
 func (m *Model) refreshList() tea.Cmd {
-	l := &m.list
-	if len(l.rows) == 0 {
-		return tea.Batch(m.reloadList(""), m.totalCmd())
+	if u, ok := m.selected(); ok {
+		return tea.Batch(m.loadAround(u), m.totalCmd())
 	}
-	sel := l.rows[l.cursor]
-	return tea.Batch(m.loadAround(user.CursorOf(sel, sortChoices[l.sort]), sel.ID), m.countCmd(), m.totalCmd())
+	return tea.Batch(m.reloadList(), m.totalCmd())
 }
 
 func (m *Model) countCmd() tea.Cmd {
@@ -279,93 +152,21 @@ func (m *Model) totalCmd() tea.Cmd {
 // ensureLoaded fetches more rows when the cursor nears an edge of the window
 // that is not an edge of the listing.
 func (m *Model) ensureLoaded() tea.Cmd {
-	l := &m.list
-	if l.loading || len(l.rows) == 0 {
-		return nil
-	}
-	margin := max(prefetchMargin, 2*m.visibleRows())
-	var cmds []tea.Cmd
-	sortKey := sortChoices[l.sort]
-	if !l.atEnd && !l.fetchingDown && len(l.rows)-1-l.cursor < margin {
-		l.fetchingDown = true
-		seq, ctx, opts, svc := l.seq, l.ctx, m.listOptions(), m.svc
-		after := user.CursorOf(l.rows[len(l.rows)-1], sortKey)
-		cmds = append(cmds, func() tea.Msg {
-			opts.After, opts.Limit = &after, windowChunk
-			rows, err := svc.Page(ctx, opts)
-			return listPageMsg{seq: seq, kind: pageAppend, rows: rows, atEnd: len(rows) < windowChunk, err: err}
-		})
-	}
-	if !l.atStart && !l.fetchingUp && l.cursor < margin {
-		l.fetchingUp = true
-		seq, ctx, opts, svc := l.seq, l.ctx, m.listOptions(), m.svc
-		before := user.CursorOf(l.rows[0], sortKey)
-		cmds = append(cmds, func() tea.Msg {
-			opts.After, opts.Reverse, opts.Limit = &before, true, windowChunk
-			rows, err := svc.Page(ctx, opts)
-			slices.Reverse(rows)
-			return listPageMsg{seq: seq, kind: pagePrepend, rows: rows, atStart: len(rows) < windowChunk, err: err}
-		})
-	}
-	return tea.Batch(cmds...)
+	return m.list.extend(m.userPager(), m.visibleRows())
 }
 
 func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 	l := &m.list
-	if msg.seq != l.seq {
+	if !l.apply(msg, m.visibleRows()) {
 		return nil // an answer for a listing the user has moved on from
 	}
-	switch msg.kind {
-	case pageAppend:
-		l.fetchingDown = false
-	case pagePrepend:
-		l.fetchingUp = false
-	default:
-		// A new window: no fetch can be running for it yet.
-		l.loading = false
-		l.fetchingUp, l.fetchingDown = false, false
-	}
 	if msg.err != nil {
-		l.pending = 0
 		m.fail(msg.err)
 		return nil
 	}
-	switch msg.kind {
-	case pageReplace:
-		l.rows = msg.rows
+	if msg.kind == pageReplace {
 		l.rowsFilter = m.listOptions().Filter
-		l.atStart, l.atEnd = msg.atStart, msg.atEnd
-		l.pending = 0
-		l.cursor = min(max(msg.before, 0), max(len(l.rows)-1, 0))
-		if msg.selectID != "" {
-			if i := slices.IndexFunc(l.rows, func(u user.User) bool { return u.ID == msg.selectID }); i >= 0 {
-				l.cursor = i
-			}
-		}
-		// Keep the selected row where it was on screen when possible.
-		l.top = max(l.cursor-m.visibleRows()/3, 0)
-	case pageAppend:
-		l.rows = append(l.rows, msg.rows...)
-		l.atEnd = msg.atEnd
-		l.moveBy(0, len(l.rows), m.visibleRows()) // keys pressed while the rows loaded
-		if extra := len(l.rows) - maxWindow; extra > 0 && l.cursor-extra > prefetchMargin {
-			l.rows = slices.Delete(l.rows, 0, extra)
-			l.cursor -= extra
-			l.top -= extra
-			l.atStart = false
-		}
-	case pagePrepend:
-		l.rows = append(msg.rows, l.rows...)
-		l.cursor += len(msg.rows)
-		l.top += len(msg.rows)
-		l.atStart = msg.atStart
-		l.moveBy(0, len(l.rows), m.visibleRows())
-		if extra := len(l.rows) - maxWindow; extra > 0 && len(l.rows)-extra-1-l.cursor > prefetchMargin {
-			l.rows = l.rows[:len(l.rows)-extra]
-			l.atEnd = false
-		}
 	}
-	m.clampList()
 	l.rolesWidth = 0
 	for _, u := range l.rows {
 		l.rolesWidth = max(l.rolesWidth, ansi.StringWidth(textsafe.Line(user.JoinRoles(u.Roles))))
@@ -373,28 +174,15 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 	return m.ensureLoaded()
 }
 
-// clampList keeps the cursor on a row and the row on screen.
-func (m *Model) clampList() {
-	l := &m.list
-	l.cursor, l.top = clampWindow(l.cursor, l.top, len(l.rows), m.visibleRows())
-}
-
 // move shifts the cursor by delta rows. Rows past the window wait for
-// their page (see scroll.moveBy).
+// their page (see window.move).
 func (m *Model) move(delta int) tea.Cmd {
-	l := &m.list
-	l.moveBy(delta, len(l.rows), m.visibleRows())
+	m.list.move(delta, m.visibleRows())
 	return m.ensureLoaded()
 }
 
 // selected returns the user under the cursor.
-func (m *Model) selected() (user.User, bool) {
-	l := &m.list
-	if len(l.rows) == 0 {
-		return user.User{}, false
-	}
-	return l.rows[l.cursor], true
-}
+func (m *Model) selected() (user.User, bool) { return m.list.selected() }
 
 func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	l := &m.list
@@ -408,7 +196,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 				return nil
 			}
 			l.search.SetValue("")
-			return m.reloadList("")
+			return m.reloadList()
 		case key.Matches(msg, k.AcceptSearch):
 			l.searching = false
 			l.search.Blur()
@@ -427,59 +215,42 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 			var cmd tea.Cmd
 			l.search, cmd = l.search.Update(msg)
 			if l.search.Value() != before {
-				return tea.Batch(cmd, m.reloadList(""))
+				return tea.Batch(cmd, m.reloadList())
 			}
 			return cmd
 		}
 	}
-	page := m.visibleRows()
+	last := func() tea.Cmd { return l.last(m.userPager()) }
+	if cmd, ok := l.scrollKey(msg, k, m.visibleRows(), m.ensureLoaded, m.reloadList, last); ok {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
-	case key.Matches(msg, k.Up):
-		return m.move(-1)
-	case key.Matches(msg, k.Down):
-		return m.move(1)
-	case key.Matches(msg, k.PageUp):
-		return m.move(-page)
-	case key.Matches(msg, k.PageDown):
-		return m.move(page)
-	case key.Matches(msg, k.Top):
-		l.pending = 0 // g and G go where they go, whatever was pending
-		if l.atStart {
-			return m.move(-len(l.rows))
-		}
-		return m.reloadList("")
-	case key.Matches(msg, k.Bottom):
-		l.pending = 0
-		if l.atEnd {
-			return m.move(len(l.rows))
-		}
-		return m.loadLast()
 	case key.Matches(msg, k.Search):
 		l.searching = true
 		return l.search.Focus()
 	case key.Matches(msg, k.ClearSearch):
 		if l.search.Value() != "" {
 			l.search.SetValue("")
-			return m.reloadList("")
+			return m.reloadList()
 		}
 		return nil
 	case key.Matches(msg, k.Sort):
 		l.sort = (l.sort + 1) % len(sortChoices)
 		// Keep the selected user in view, wherever the new order puts it.
 		if u, ok := m.selected(); ok {
-			return tea.Batch(m.loadAround(user.CursorOf(u, sortChoices[l.sort]), u.ID), m.countCmd())
+			return m.loadAround(u)
 		}
-		return m.reloadList("")
+		return m.reloadList()
 	case key.Matches(msg, k.Filter):
 		l.filter = (l.filter + 1) % len(filterChoices)
 		// Keep the selected user when the new filter keeps it too; the
 		// listing loads from its first row when it does not.
 		if u, ok := m.selected(); ok {
-			return tea.Batch(m.loadAt(user.CursorOf(u, sortChoices[l.sort]), u.ID, true), m.countCmd())
+			return tea.Batch(l.around(m.userPager(), u, true), m.countCmd())
 		}
-		return m.reloadList("")
+		return m.reloadList()
 	case key.Matches(msg, k.Reload):
 		m.setStatus("reloaded", false)
 		return m.refreshList()

@@ -757,14 +757,14 @@ func TestAuditScreen(t *testing.T) {
 	h.requireScreen(screenAudit)
 
 	all := e.auditEntries(t, user.AuditFilter{})
-	if len(h.m.audit.entries) != len(all) {
-		t.Fatalf("%d entries shown; want %d", len(h.m.audit.entries), len(all))
+	if len(h.m.audit.rows) != len(all) {
+		t.Fatalf("%d entries shown; want %d", len(h.m.audit.rows), len(all))
 	}
-	for i, got := range h.m.audit.entries {
+	for i, got := range h.m.audit.rows {
 		if got.ID != all[i].ID {
 			t.Fatalf("entry %d has id %d; want %d", i, got.ID, all[i].ID)
 		}
-		if i > 0 && (got.ID >= h.m.audit.entries[i-1].ID || got.At.After(h.m.audit.entries[i-1].At)) {
+		if i > 0 && (got.ID >= h.m.audit.rows[i-1].ID || got.At.After(h.m.audit.rows[i-1].At)) {
 			t.Fatalf("entries are not newest first at %d", i)
 		}
 	}
@@ -777,10 +777,10 @@ func TestAuditScreen(t *testing.T) {
 	h.press("/")
 	h.typeText("hanako")
 	want := e.auditEntries(t, user.AuditFilter{Search: "hanako"})
-	if len(want) == 0 || len(h.m.audit.entries) != len(want) {
-		t.Fatalf("search hanako: %d entries; want %d", len(h.m.audit.entries), len(want))
+	if len(want) == 0 || len(h.m.audit.rows) != len(want) {
+		t.Fatalf("search hanako: %d entries; want %d", len(h.m.audit.rows), len(want))
 	}
-	for _, got := range h.m.audit.entries {
+	for _, got := range h.m.audit.rows {
 		if got.UserEmail != "hanako@example.org" {
 			t.Errorf("search hanako shows an entry about %s", got.UserEmail)
 		}
@@ -794,8 +794,8 @@ func TestAuditScreen(t *testing.T) {
 	}
 	h.press("esc") // clears the search
 	h.requireScreen(screenAudit)
-	if len(h.m.audit.entries) != len(all) {
-		t.Errorf("after esc: %d entries; want %d", len(h.m.audit.entries), len(all))
+	if len(h.m.audit.rows) != len(all) {
+		t.Errorf("after esc: %d entries; want %d", len(h.m.audit.rows), len(all))
 	}
 	h.press("esc")
 	h.requireScreen(screenList)

@@ -311,13 +311,13 @@ func TestAuditRefreshKeepsPosition(t *testing.T) {
 		h.press("pgdown")
 	}
 	a := &h.m.audit
-	if a.cursor <= auditPage {
+	if a.cursor <= windowChunk {
 		t.Fatalf("fixture: cursor %d; want it past the first page", a.cursor)
 	}
-	id, cursor := a.entries[a.cursor].ID, a.cursor
+	id, cursor := a.rows[a.cursor].ID, a.cursor
 	e.register(t, "new@example.org")
 	h.send(dataVersionMsg{version: 1})
-	if got := a.entries[a.cursor].ID; got != id || a.cursor != cursor+1 {
+	if got := a.rows[a.cursor].ID; got != id || a.cursor != cursor+1 {
 		t.Errorf("after a refresh the cursor is on entry %d at row %d; want entry %d, one row down at %d", got, a.cursor, id, cursor+1)
 	}
 	if lineWith(h.view(), "> ") < 0 {
@@ -327,16 +327,16 @@ func TestAuditRefreshKeepsPosition(t *testing.T) {
 	for range 20 {
 		h.press("pgdown")
 	}
-	if len(a.entries) != all+1 {
-		t.Errorf("after paging to the end: %d entries; want %d", len(a.entries), all+1)
+	if len(a.rows) != all+1 {
+		t.Errorf("after paging to the end: %d entries; want %d", len(a.rows), all+1)
 	}
 
 	// At the top, a new entry comes into view above the selected one.
 	h.press("g")
-	id = a.entries[0].ID
+	id = a.rows[0].ID
 	e.register(t, "newer@example.org")
 	h.send(dataVersionMsg{version: 2})
-	if a.cursor != 1 || a.top != 0 || a.entries[1].ID != id {
+	if a.cursor != 1 || a.top != 0 || a.rows[1].ID != id {
 		t.Errorf("cursor %d, top %d; want the cursor kept on its entry, now row 1, under the new one", a.cursor, a.top)
 	}
 }

@@ -132,7 +132,7 @@ func (m *Model) Err() error { return m.err }
 
 // Init loads the first page and starts watching for changes.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.reloadList(""), m.totalCmd(), m.watch(), m.expireStatus())
+	return tea.Batch(m.reloadList(), m.totalCmd(), m.watch(), m.expireStatus())
 }
 
 // Messages that are not owned by one screen.
@@ -516,8 +516,8 @@ func clampWindow(cursor, top, n, rows int) (int, int) {
 func (m *Model) resize() {
 	m.details.view.Width = m.width
 	m.details.view.Height = max(m.height-4, 1)
-	m.clampList()
-	m.clampAudit()
+	m.list.clamp(m.visibleRows())
+	m.audit.clamp(m.auditRows())
 	if m.audit.open {
 		m.renderAuditEntry()
 	}

@@ -291,7 +291,8 @@ func (s *Service) Count(ctx context.Context, f Filter) (int, error) {
 	return s.store.CountUsers(ctx, s.judged(f))
 }
 
-// Audit calls fn for every audit entry matching f, newest first.
+// Audit calls fn for every audit entry matching f, newest first unless
+// f.OldestFirst.
 func (s *Service) Audit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error {
 	return s.store.ListAudit(ctx, f, fn)
 }

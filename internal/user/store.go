@@ -27,7 +27,8 @@ type Store interface {
 	// EachPasswordHash calls fn with the email and stored password hash of
 	// every user, streaming; an error from fn stops it and is returned.
 	EachPasswordHash(ctx context.Context, fn func(email, hash string) error) error
-	// ListAudit calls fn for each audit entry matching f, newest first.
+	// ListAudit calls fn for each audit entry matching f, newest first
+	// unless f.OldestFirst.
 	ListAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error
 	// LockoutPolicy returns the lockout settings of the database.
 	LockoutPolicy(ctx context.Context) (LockoutPolicy, error)
@@ -153,7 +154,13 @@ type AuditFilter struct {
 	// BeforeID, when set, lists only entries older than the entry with this
 	// id: the next page after an entry already shown.
 	BeforeID int64
-	Limit    int // 0 means no limit
+	// AfterID, when set, lists only entries newer than the entry with this
+	// id; with OldestFirst, the page before an entry already shown.
+	AfterID int64
+	// OldestFirst lists the entries oldest first, so that Limit keeps the
+	// oldest of them rather than the newest.
+	OldestFirst bool
+	Limit       int // 0 means no limit
 }
 
 // TimeLayout is how ctitui stores times: UTC, fixed width, millisecond
