@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 	"github.com/ctitui/ctitui/migrations"
 )
@@ -30,6 +31,7 @@ type adoptReport struct {
 	defaultRoles int
 	retimed      int
 	disabled     int
+	costly       int // users whose hashes are beyond the cost limits: they cannot log in
 	added        []string
 	kept         []string
 	dropped      []foreignItem // the file's own triggers and views, removed with consent
@@ -64,6 +66,10 @@ func (r *adoptReport) String() string {
 	if r.disabled > 0 {
 		fmt.Fprintf(&b, ", %s marked disabled", plural(r.disabled, "inactive user", "inactive users"))
 	}
+	if r.costly > 0 {
+		fmt.Fprintf(&b, ", %s password hashes beyond ctitui's cost limits, which ctitui never computes: they cannot log in until 'ctitui user passwd' sets a new password",
+			plural(r.costly, "user has", "users have"))
+	}
 	if len(r.kept) > 0 {
 		fmt.Fprintf(&b, ", kept extra columns %s", strings.Join(r.kept, ", "))
 	}
@@ -91,6 +97,7 @@ type adoptPlan struct {
 	roles     []column // nil when the file has no roles table
 	userRoles []column // nil when the file has no user_roles table
 	roleRef   string   // user_roles column naming the role: role_id, role or role_name
+	costly int // users whose hashes are beyond password's cost limits
 	// What each legacy table keeps besides ctitui's columns.
 	usersShape, rolesShape, linksShape legacyShape
 	rows                               []legacyUser
@@ -124,7 +131,7 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
 	}
-	report := &adoptReport{users: len(plan.rows), dropped: foreign}
+	report := &adoptReport{users: len(plan.rows), dropped: foreign, costly: plan.costly}
 	if len(plan.rows) >= 10_000 {
 		// Large files take seconds; say what is happening meanwhile.
 		opts.Notify(fmt.Sprintf("adopting %s, a database made before migrations with %d users: writing a backup, then converting it; this takes a moment", path, len(plan.rows)))
@@ -360,7 +367,7 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 		// calls that disabled.
 		isActive = "CASE WHEN is_active IS NULL OR lower(CAST(is_active AS TEXT)) IN ('0', 'false', 'f', 'no', 'n') THEN 0 ELSE 1 END"
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT CAST(id AS TEXT), email, hashed_password IS NULL, CAST(created_at AS TEXT), `+
+	rows, err := conn.QueryContext(ctx, `SELECT CAST(id AS TEXT), email, CAST(hashed_password AS TEXT), CAST(created_at AS TEXT), `+
 		optional("updated_at")+`, `+optional("disabled_at")+`, `+optional("last_login_at")+`, `+isActive+` FROM users`)
 	if err != nil {
 		return translate(err)
@@ -370,10 +377,10 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 	ids := make(map[string]bool)
 	for rows.Next() {
 		var (
-			id, email, created, updated, disabled, lastIn *string
-			noHash, active                                bool
+			id, email, hash, created, updated, disabled, lastIn *string
+			active                                              bool
 		)
-		if err := rows.Scan(&id, &email, &noHash, &created, &updated, &disabled, &lastIn, &active); err != nil {
+		if err := rows.Scan(&id, &email, &hash, &created, &updated, &disabled, &lastIn, &active); err != nil {
 			return translate(err)
 		}
 		if id == nil || *id == "" {
@@ -386,8 +393,11 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 		if email == nil || strings.TrimSpace(*email) == "" {
 			return fmt.Errorf("user %s has no email", *id)
 		}
-		if noHash {
+		if hash == nil {
 			return fmt.Errorf("user %s (%s) has no hashed_password", *id, *email)
+		}
+		if errors.Is(password.CheckStored(*hash), password.ErrHashTooCostly) {
+			p.costly++
 		}
 		norm := user.NormalizeEmail(*email)
 		if other, dup := byEmail[norm]; dup {

@@ -884,3 +884,20 @@ func TestOpenAdoptionKeepsNoRuleThatReadsCtituisColumns(t *testing.T) {
 		t.Errorf("note = %q; want its value kept", got)
 	}
 }
+
+// TestOpenAdoptionNamesCostlyHashes: a legacy hash beyond the cost limits
+// is adopted (ctitui never computes it), and the adoption says that those
+// users cannot log in until a new password is set.
+func TestOpenAdoptionNamesCostlyHashes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legacy.db")
+	writeSQLite(t, path,
+		`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL)`,
+		`INSERT INTO users VALUES ('u1', 'ana@example.org', '$2b$15$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', '2024-10-01 12:00:00'),
+			('u2', 'bo@example.org', '$2b$12$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', '2024-10-01 12:00:00')`,
+	)
+	var told notes
+	openStore(t, path, db.Options{Notify: told.notify})
+	if msg := strings.Join(told.all(), "\n"); !strings.Contains(msg, "1 user has password hashes beyond ctitui's cost limits") {
+		t.Errorf("adoption report %q does not say that one user's hash is beyond the limits", msg)
+	}
+}
