@@ -97,7 +97,7 @@ type adoptPlan struct {
 	roles     []column // nil when the file has no roles table
 	userRoles []column // nil when the file has no user_roles table
 	roleRef   string   // user_roles column naming the role: role_id, role or role_name
-	costly int // users whose hashes are beyond password's cost limits
+	costly    int      // users whose hashes are beyond password's cost limits
 	// What each legacy table keeps besides ctitui's columns.
 	usersShape, rolesShape, linksShape legacyShape
 	rows                               []legacyUser
