@@ -234,3 +234,15 @@ func BenchmarkAppendUserCSV(b *testing.B) {
 		buf = appendUserCSV(buf[:0], u)
 	}
 }
+
+// BenchmarkAppendUserJSON is the per-row cost of a JSON listing: a typical
+// user, whose texts need no escape.
+func BenchmarkAppendUserJSON(b *testing.B) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+	u := user.User{ID: "0190b5c4-b11b-7b9e-9313-373b6743a848", Email: "dagny.hansen+1@team-35.example.org",
+		Roles: []user.Role{user.RoleAnalyst}, CreatedAt: at, UpdatedAt: at, LastLoginAt: at}
+	var buf []byte
+	for b.Loop() {
+		buf = appendUserJSON(buf[:0], u)
+	}
+}
