@@ -37,8 +37,8 @@ type auditJSON struct {
 
 func (a *app) auditListCommand() *cobra.Command {
 	var (
-		email, search string
-		limit         int
+		emailOrID, search string
+		limit             int
 	)
 	cmd := &cobra.Command{
 		Use:   "list [--user EMAIL] [--search TEXT] [--limit N] [--format table|json|csv]",
@@ -48,7 +48,7 @@ func (a *app) auditListCommand() *cobra.Command {
 		Args: usageArgs(cobra.NoArgs),
 	}
 	getFormat := formatFlag(cmd)
-	cmd.Flags().StringVar(&email, "user", "", "only entries about this user")
+	cmd.Flags().StringVar(&emailOrID, "user", "", "only entries about this user")
 	cmd.Flags().StringVar(&search, "search", "", "only entries whose action, actor, email or details contain this text")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -64,8 +64,8 @@ func (a *app) auditListCommand() *cobra.Command {
 			return err
 		}
 		filter := user.AuditFilter{Search: search, Limit: limit}
-		if email != "" {
-			u, err := svc.Get(cmd.Context(), email)
+		if emailOrID != "" {
+			u, err := svc.Get(cmd.Context(), emailOrID)
 			if err != nil {
 				return err
 			}
