@@ -34,7 +34,7 @@ and checks again. It never deletes or rewrites users or audit entries.`,
 		Example: `  ctitui doctor
   ctitui doctor --fix
   ctitui doctor --format json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd)
 	cmd.Flags().BoolVar(&fix, "fix", false, "make the safe repairs, after a backup")
@@ -49,12 +49,15 @@ and checks again. It never deletes or rewrites users or audit entries.`,
 		// A look is read-only, so that a copy kept as evidence stays as it
 		// is; --fix opens to write, which first removes (after a backup) the
 		// triggers and views ctitui did not create.
-		var rep db.DoctorReport
+		var (
+			rep   db.DoctorReport
+			store *db.Store
+		)
 		if fix {
 			a.dropUnknown = true
-			_, err = a.service(cmd.Context())
+			store, err = a.open(cmd.Context())
 		} else {
-			_, err = a.readService(cmd.Context())
+			store, err = a.openReadOnly(cmd.Context())
 		}
 		switch {
 		case errors.Is(err, db.ErrSchemaTooOld) || errors.Is(err, db.ErrCannotAdopt):
@@ -63,11 +66,11 @@ and checks again. It never deletes or rewrites users or audit entries.`,
 		case err != nil:
 			return err
 		default:
-			rep, err = a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser(), Hash: a.hash})
+			rep, err = store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Now: time.Now(), Actor: user.CurrentOSUser(), Hash: a.hash})
 			if err != nil {
 				return err
 			}
-			if dropped := a.store.DroppedAtOpen(); len(dropped) > 0 {
+			if dropped := store.DroppedAtOpen(); len(dropped) > 0 {
 				rep.Repairs = append([]string{"dropped " + strings.Join(dropped, ", ") + " (ctitui did not create them)"}, rep.Repairs...)
 			}
 		}
