@@ -196,8 +196,7 @@ keep such a file like a backup.`,
 		if err != nil {
 			return err
 		}
-		out := bufio.NewWriterSize(a.stdout, 64*1024)
-		w, err := transfer.NewWriter(out, format, hashes)
+		w, err := transfer.NewWriter(a.stdout, format, hashes)
 		if err != nil {
 			return err
 		}
@@ -209,10 +208,7 @@ keep such a file like a backup.`,
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
 			return err
 		}
-		if err := w.Close(); err != nil {
-			return err
-		}
-		return out.Flush()
+		return w.Close()
 	}
 	return cmd
 }

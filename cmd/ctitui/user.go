@@ -128,10 +128,7 @@ func (a *app) printAdded(f format, u user.User, gen bool, plain string) (shown b
 		_, err = fmt.Fprintf(a.stdout, "added %s (%s)\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
 		return false, err
 	case f == formatJSON && gen:
-		err = writeJSON(a.stdout, struct {
-			userJSON
-			Password string `json:"generated_password"`
-		}{toJSON(u), plain})
+		err = writeUserJSON(a.stdout, u, plain)
 		if err == nil {
 			err = syncIfFile(a.rawStdout)
 		}
