@@ -49,7 +49,7 @@ const (
 	kindInput                // only read, by import: never written
 )
 
-// Fields describes every field of a user, in the order JSON writes them.
+// Fields describes every field of a user.
 var Fields = []*Field{
 	{Name: "id", Label: "id", kind: kindText, text: func(u *user.User) string { return u.ID }},
 	{Name: "email", Label: "email", kind: kindText, text: func(u *user.User) string { return u.Email }},

@@ -7,6 +7,10 @@
 // the file, so that a hostile file cannot exhaust memory. CSV cells that a
 // spreadsheet would run as a formula are written with a leading quote, which
 // reading takes off again (see EscapeFormula).
+//
+// It also describes, once, the fields of a user that every output shows
+// (Fields, for 'user list', 'user show' and export alike), and holds the
+// fast encoders that write them (AppendJSON, AppendCSV).
 package transfer
 
 import (
