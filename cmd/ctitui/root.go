@@ -247,10 +247,12 @@ func (a *app) openWith(ctx context.Context, open func(context.Context, string, d
 	if err != nil {
 		return nil, err
 	}
-	if a.store, err = open(ctx, path, a.dbOptions()); err != nil {
+	store, err := open(ctx, path, a.dbOptions())
+	if err != nil {
 		return nil, err
 	}
-	return a.store, nil
+	a.store = store
+	return store, nil
 }
 
 // dbOptions are the options of every open of the database, and of restore.
