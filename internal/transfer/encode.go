@@ -25,12 +25,11 @@ import (
 func AppendJSON(b []byte, u *user.User, fields []*Field) []byte {
 	b = append(b, '{')
 	for i, f := range fields {
-		if i > 0 {
-			b = append(b, ',')
+		key := f.jsonKey // ,"name":
+		if i == 0 {
+			key = key[1:]
 		}
-		b = append(b, '"')
-		b = append(b, f.Name...) // names are plain ASCII
-		b = append(b, '"', ':')
+		b = append(b, key...)
 		switch f.kind {
 		case kindText:
 			b = appendJSONString(b, f.text(u))

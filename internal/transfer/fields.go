@@ -33,6 +33,8 @@ type Field struct {
 	// returns "": a state judged at now, or words where a time says too
 	// little.
 	person func(u *user.User, now time.Time) string
+
+	jsonKey string // ,"name": which AppendJSON writes in one piece
 }
 
 // kind is how a field's value is written.
@@ -50,7 +52,7 @@ const (
 )
 
 // Fields describes every field of a user.
-var Fields = []*Field{
+var Fields = withKeys([]*Field{
 	{Name: "id", Label: "id", kind: kindText, text: func(u *user.User) string { return u.ID }},
 	{Name: "email", Label: "email", kind: kindText, text: func(u *user.User) string { return u.Email }},
 	{Name: "roles", Label: "roles", kind: kindRoles},
@@ -70,6 +72,14 @@ var Fields = []*Field{
 		}},
 	{Name: "hashed_password", Label: "password hash", Secret: true, kind: kindText, text: func(u *user.User) string { return u.PasswordHash }},
 	{Name: "password", Label: "password", kind: kindInput},
+})
+
+// withKeys sets the jsonKey of fields.
+func withKeys(fields []*Field) []*Field {
+	for _, f := range fields {
+		f.jsonKey = `,"` + f.Name + `":` // names are plain ASCII
+	}
+	return fields
 }
 
 // The fields each output carries, in its order.
