@@ -17,7 +17,7 @@ func (a *app) auditCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Read the audit log of changes to users",
-		Args:  usageArgs(cobra.NoArgs),
+		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.auditListCommand(), a.auditVerifyCommand())
@@ -37,18 +37,18 @@ type auditJSON struct {
 
 func (a *app) auditListCommand() *cobra.Command {
 	var (
-		email, search string
-		limit         int
+		emailOrID, search string
+		limit             int
 	)
 	cmd := &cobra.Command{
 		Use:   "list [--user EMAIL] [--search TEXT] [--limit N] [--format table|json|csv]",
 		Short: "List audit entries, newest first",
 		Example: `  ctitui audit list
   ctitui audit list --user alice@example.org --format json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd)
-	cmd.Flags().StringVar(&email, "user", "", "only entries about this user")
+	cmd.Flags().StringVar(&emailOrID, "user", "", "only entries about this user")
 	cmd.Flags().StringVar(&search, "search", "", "only entries whose action, actor, email or details contain this text")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -64,8 +64,8 @@ func (a *app) auditListCommand() *cobra.Command {
 			return err
 		}
 		filter := user.AuditFilter{Search: search, Limit: limit}
-		if email != "" {
-			u, err := svc.Get(cmd.Context(), email)
+		if emailOrID != "" {
+			u, err := svc.Get(cmd.Context(), emailOrID)
 			if err != nil {
 				return err
 			}
@@ -135,12 +135,13 @@ ctitui. It prints the head hash: note it somewhere else, and pass it later
 as --anchor to check that the log still holds that entry unchanged, which a
 wholesale rewrite of the chain would not.`,
 		Example: "  ctitui audit verify\n  ctitui audit verify --anchor 1042:9f2c…",
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.readService(cmd.Context()); err != nil {
+			store, err := a.openReadOnly(cmd.Context())
+			if err != nil {
 				return err
 			}
-			rep, err := a.store.VerifyAuditChain(cmd.Context())
+			rep, err := store.VerifyAuditChain(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -148,7 +149,7 @@ wholesale rewrite of the chain would not.`,
 				return errors.New(rep.String())
 			}
 			if anchor != "" {
-				err := a.store.CheckAuditAnchor(cmd.Context(), anchor)
+				err := store.CheckAuditAnchor(cmd.Context(), anchor)
 				if errors.Is(err, db.ErrBadAnchor) {
 					return usageError{err}
 				}

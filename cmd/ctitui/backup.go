@@ -10,7 +10,6 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/textsafe"
-	"github.com/ctitui/ctitui/internal/user"
 )
 
 func (a *app) backupCommand() *cobra.Command {
@@ -22,16 +21,17 @@ checks it with SQLite's integrity check. It works while a terminal UI or
 another command writes to the same file. FILE must not exist yet.`,
 		Example: `  ctitui backup
   ctitui backup /media/usb/ctitui-2026-11-26.db`,
-		Args: usageArgs(cobra.MaximumNArgs(1)),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := a.service(cmd.Context()); err != nil {
+			store, err := a.open(cmd.Context())
+			if err != nil {
 				return err
 			}
 			dst := ""
 			if len(args) == 1 {
 				dst = args[0]
 			}
-			name, err := a.store.Backup(cmd.Context(), dst, time.Now())
+			name, err := store.Backup(cmd.Context(), dst, time.Now())
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ swaps the files atomically; and migrates the restored file if it is older.
 Close every other ctitui using the database first.`,
 		Example: `  ctitui restore ~/.local/share/ctitui/ctitui.db.20261126T101500.000Z.bak
   ctitui restore backup.db --yes`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&a.dropUnknown, "drop-unknown-objects", false, "leave out the backup's triggers and views that ctitui did not create, instead of refusing it")
@@ -74,11 +74,7 @@ Close every other ctitui using the database first.`,
 				return errors.New("not restored")
 			}
 		}
-		store, rep, err := db.Restore(cmd.Context(), path, args[0], db.Options{
-			Actor:              user.CurrentOSUser(),
-			Notify:             a.notify,
-			DropUnknownObjects: a.dropUnknown,
-		})
+		store, rep, err := db.Restore(cmd.Context(), path, args[0], a.dbOptions())
 		if err != nil {
 			return err
 		}

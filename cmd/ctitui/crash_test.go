@@ -85,22 +85,6 @@ func crashFileGrows(suffix string) func(path string) bool {
 	}
 }
 
-// crashHotJournal holds once path has a rollback journal whose header is
-// written: a kill from then on leaves a hot journal that the next reader
-// must roll back.
-func crashHotJournal(path string) bool {
-	f, err := os.Open(path + "-journal")
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	magic := make([]byte, 8)
-	if _, err := io.ReadFull(f, magic); err != nil {
-		return false
-	}
-	return bytes.Equal(magic, []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7})
-}
-
 // crashBackupGrows holds once a backup path.<label>-*.bak is being written.
 func crashBackupGrows(label string) func(path string) bool {
 	return func(path string) bool {

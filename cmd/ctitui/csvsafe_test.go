@@ -66,9 +66,9 @@ func checkListingCSV(t *testing.T, name, out string, want [][]string) {
 // and that is exact data once import's rule undoes the escape.
 func TestListingCSVNeutralisesFormulas(t *testing.T) {
 	users := sampleUsers()
-	want := [][]string{csvHeader}
+	want := [][]string{fieldNames(transfer.CSVFields)}
 	for _, u := range users {
-		want = append(want, userCells(u))
+		want = append(want, textCells(u, transfer.CSVFields))
 	}
 	checkListingCSV(t, "user list", writeUsers(t, formatCSV, users), want)
 
@@ -77,7 +77,7 @@ func TestListingCSVNeutralisesFormulas(t *testing.T) {
 		if err := writeUserDetails(&out, formatCSV, u, false); err != nil {
 			t.Fatal(err)
 		}
-		checkListingCSV(t, "user show", out.String(), [][]string{csvHeader, userCells(u)})
+		checkListingCSV(t, "user show", out.String(), [][]string{fieldNames(transfer.CSVFields), textCells(u, transfer.CSVFields)})
 	}
 
 	var out bytes.Buffer
@@ -138,8 +138,9 @@ func TestListingCSVOnATerminal(t *testing.T) {
 	}
 }
 
-// appendCSVTime escapes exactly the times a spreadsheet would compute.
+// AppendCSV escapes exactly the times a spreadsheet would compute.
 func TestAppendCSVTime(t *testing.T) {
+	created := fieldsNamed(t, "created_at")
 	for _, tt := range []struct {
 		t    time.Time
 		want string
@@ -149,8 +150,8 @@ func TestAppendCSVTime(t *testing.T) {
 		{time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), "'-0001-01-01T00:00:00.000Z"},
 		{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "10000-01-01T00:00:00.000Z"},
 	} {
-		if got := string(appendCSVTime([]byte("x,"), tt.t)); got != "x,"+tt.want {
-			t.Errorf("appendCSVTime(%v) = %q; want %q", tt.t, got, "x,"+tt.want)
+		if got := string(transfer.AppendCSV([]byte("x,"), &user.User{CreatedAt: tt.t}, created, false)); got != "x,"+tt.want+"\n" {
+			t.Errorf("AppendCSV(created_at %v) = %q; want %q", tt.t, got, "x,"+tt.want+"\n")
 		}
 	}
 }

@@ -28,7 +28,7 @@ roles and states, and opens the terminal UI on it. Without --db it uses
 ./` + demoPath + `, replacing an earlier demo database there; it never touches
 the default database. With --db it needs a new or empty file.`,
 		Example: "  ctitui demo\n  ctitui demo --db /tmp/show.db",
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := a.terminal(); err != nil {
 				return err
@@ -53,12 +53,8 @@ the default database. With --db it needs a new or empty file.`,
 			if n > 0 {
 				return fmt.Errorf("demo needs a new or empty database; %s has %d users", a.store.Path(), n)
 			}
-			policy, err := a.policy()
-			if err != nil {
-				return err
-			}
 			err = demo.Seed(cmd.Context(), time.Now(), func(clock func() time.Time) *user.Service {
-				return user.NewService(a.store, user.WithClock(clock), user.WithPolicy(policy), user.WithHasher(password.NewHasher(a.hash)))
+				return user.NewService(a.store, user.WithClock(clock), user.WithPolicy(a.policy), user.WithHasher(password.NewHasher(a.hash)))
 			})
 			if err != nil {
 				return err

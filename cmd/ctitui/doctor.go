@@ -43,7 +43,7 @@ what it cannot repair, it names with the command that can.`,
 		Example: `  ctitui doctor
   ctitui doctor --fix
   ctitui doctor --format json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd)
 	cmd.Flags().BoolVar(&fix, "fix", false, "make the safe repairs, after a backup")

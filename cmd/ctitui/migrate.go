@@ -13,23 +13,24 @@ func (a *app) migrateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Show or apply schema migrations (ctitui also applies them at every open)",
-		Args:  usageArgs(cobra.NoArgs),
+		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:     "status",
 		Short:   "List the embedded migrations and whether the database has them",
 		Example: "  ctitui migrate status",
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.service(cmd.Context()); err != nil {
-				return err
-			}
-			status, err := a.store.Migrations(cmd.Context())
+			store, err := a.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", a.store.Path(), a.store.SchemaVersion(), db.LatestVersion())
+			status, err := store.Migrations(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", store.Path(), store.SchemaVersion(), db.LatestVersion())
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tMIGRATION\tAPPLIED")
 			for _, m := range status {
@@ -57,17 +58,18 @@ A file with triggers or views that ctitui did not create is refused: they
 would run on ctitui's writes. --drop-unknown-objects removes them instead,
 after a backup that keeps them.`,
 		Example: "  ctitui migrate up\n  ctitui --db legacy.db migrate up --drop-unknown-objects",
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.service(cmd.Context()); err != nil {
+			store, err := a.open(cmd.Context())
+			if err != nil {
 				return err
 			}
-			applied := a.store.AppliedAtOpen()
+			applied := store.AppliedAtOpen()
 			if len(applied) == 0 {
-				fmt.Fprintf(a.stdout, "already up to date at schema version %d\n", a.store.SchemaVersion())
+				fmt.Fprintf(a.stdout, "already up to date at schema version %d\n", store.SchemaVersion())
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "applied %d migrations (%v); schema version %d\n", len(applied), applied, a.store.SchemaVersion())
+			fmt.Fprintf(a.stdout, "applied %d migrations (%v); schema version %d\n", len(applied), applied, store.SchemaVersion())
 			return nil
 		},
 	}
@@ -79,7 +81,7 @@ func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the ctitui version and the schema version it migrates to",
-		Args:  usageArgs(cobra.NoArgs),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(a.stdout, "ctitui %s\nschema version %d\n", version(), db.LatestVersion())
 			return nil

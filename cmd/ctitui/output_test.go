@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/ctitui/ctitui/internal/textsafe"
+	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -20,7 +23,7 @@ func TestMarshalJSONEscapesInvisibleCharacters(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range string(b) {
-			if invisible(r) || r < 0x20 {
+			if r < 0x20 || r >= 0x7f && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
 				t.Errorf("marshalJSON(%q) = %s keeps %U raw", in, b, r)
 			}
 		}
@@ -77,8 +80,83 @@ func sampleUsers() []user.User {
 	return users
 }
 
-// The encoders that write listings give the bytes of the encoding/json and
-// csv.Writer paths they replaced, which marshalJSON and csvRecord still are.
+// fieldsNamed returns the transfer.Fields with these names.
+func fieldsNamed(t testing.TB, names ...string) []*transfer.Field {
+	t.Helper()
+	var fields []*transfer.Field
+	for _, name := range names {
+		for _, f := range transfer.Fields {
+			if f.Name == name {
+				fields = append(fields, f)
+			}
+		}
+	}
+	if len(fields) != len(names) {
+		t.Fatalf("fields %v: found %d", names, len(fields))
+	}
+	return fields
+}
+
+// fieldNames are the names of fields, as a CSV header has them.
+func fieldNames(fields []*transfer.Field) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// textCells are the texts of u's fields, as they are.
+func textCells(u user.User, fields []*transfer.Field) []string {
+	cells := make([]string, len(fields))
+	for i, f := range fields {
+		cells[i] = f.Text(&u)
+	}
+	return cells
+}
+
+// referenceJSON is u as a JSON object of fields, each value encoded by
+// encoding/json: what transfer.AppendJSON must write.
+func referenceJSON(t testing.TB, u user.User, fields []*transfer.Field) []byte {
+	t.Helper()
+	b := []byte("{")
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		v, err := marshalJSON(f.JSONValue(&u, func(s string) string { return s }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(append(b, `"`+f.Name+`":`...), v...)
+	}
+	return append(b, '}')
+}
+
+// referenceCSV is cells as csv.Writer writes them, each escaped with
+// transfer.EscapeFormula and, for a terminal, textsafe.Line: what
+// transfer.AppendCSV must write.
+func referenceCSV(t testing.TB, cells []string, terminal bool) []byte {
+	t.Helper()
+	for i, c := range cells {
+		cells[i] = transfer.EscapeFormula(c)
+		if terminal {
+			cells[i] = textsafe.Line(cells[i])
+		}
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	cw.Write(cells) //nolint:errcheck // reported by Flush
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// The encoders that write listings and exports give the bytes of the
+// encoding/json and csv.Writer paths they replaced, for every list of
+// fields a program reads.
 func TestAppendUserMatchesReference(t *testing.T) {
 	for _, u := range sampleUsers() {
 		checkAppendUser(t, u)
@@ -87,28 +165,22 @@ func TestAppendUserMatchesReference(t *testing.T) {
 
 func checkAppendUser(t *testing.T, u user.User) {
 	t.Helper()
-	want, err := marshalJSON(toJSON(u))
-	if err != nil {
-		t.Fatal(err)
+	if got, want := transfer.AppendJSON(nil, &u, transfer.JSONFields), referenceJSON(t, u, transfer.JSONFields); !bytes.Equal(got, want) {
+		t.Errorf("AppendJSON(%+v) =\n%s\nwant\n%s", u, got, want)
 	}
-	if got := appendUserJSON(nil, u); !bytes.Equal(got, want) {
-		t.Errorf("appendUserJSON(%+v) =\n%s\nwant\n%s", u, got, want)
-	}
-	var ref bytes.Buffer
-	cw := csv.NewWriter(&ref)
-	cw.Write(csvRecord(u)) //nolint:errcheck // reported by Flush
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		t.Fatal(err)
-	}
-	got := appendUserCSV(nil, u)
-	if !bytes.Equal(got, ref.Bytes()) {
-		t.Errorf("appendUserCSV(%+v) = %q; want %q", u, got, ref.Bytes())
-	}
-	for _, row := range rawCells(t, string(got)) {
-		for _, cell := range row {
-			if formulaCell(cell) {
-				t.Errorf("appendUserCSV(%+v) = %q: cell %q runs as a formula", u, got, cell)
+	for _, fields := range [][]*transfer.Field{transfer.CSVFields, transfer.ExportFields} {
+		for _, terminal := range []bool{false, true} {
+			want := referenceCSV(t, textCells(u, fields), terminal)
+			got := transfer.AppendCSV(nil, &u, fields, terminal)
+			if !bytes.Equal(got, want) {
+				t.Errorf("AppendCSV(%+v, %v, terminal %v) = %q; want %q", u, fieldNames(fields), terminal, got, want)
+			}
+			for _, row := range rawCells(t, string(got)) {
+				for _, cell := range row {
+					if formulaCell(cell) {
+						t.Errorf("AppendCSV(%+v) = %q: cell %q runs as a formula", u, got, cell)
+					}
+				}
 			}
 		}
 	}
@@ -116,12 +188,10 @@ func checkAppendUser(t *testing.T, u user.User) {
 
 func checkJSONString(t *testing.T, s string) {
 	t.Helper()
-	want, err := marshalJSON(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
-		t.Fatalf("appendJSONString(%q) = %s; want %s", s, got, want)
+	email := fieldsNamed(t, "email")
+	u := user.User{Email: s}
+	if got, want := transfer.AppendJSON(nil, &u, email), referenceJSON(t, u, email); !bytes.Equal(got, want) {
+		t.Fatalf("AppendJSON of the email %q = %s; want %s", s, got, want)
 	}
 }
 
@@ -157,12 +227,8 @@ func TestUserWriterStreams(t *testing.T) {
 			want.WriteString("[]\n")
 		}
 		for i, u := range users[:n] {
-			b, err := marshalJSON(toJSON(u))
-			if err != nil {
-				t.Fatal(err)
-			}
 			want.WriteString(map[bool]string{true: "[\n", false: ",\n"}[i == 0])
-			want.Write(b)
+			want.Write(referenceJSON(t, u, transfer.JSONFields))
 		}
 		if n > 0 {
 			want.WriteString("\n]\n")
@@ -173,12 +239,10 @@ func TestUserWriterStreams(t *testing.T) {
 
 		// CSV: the header, then a record per user.
 		want.Reset()
-		cw := csv.NewWriter(&want)
-		cw.Write(csvHeader) //nolint:errcheck // reported by Flush
+		want.Write(referenceCSV(t, fieldNames(transfer.CSVFields), false))
 		for _, u := range users[:n] {
-			cw.Write(csvRecord(u)) //nolint:errcheck // reported by Flush
+			want.Write(referenceCSV(t, textCells(u, transfer.CSVFields), false))
 		}
-		cw.Flush()
 		if got := writeUsers(t, formatCSV, users[:n]); got != want.String() {
 			t.Errorf("CSV listing of %d users =\n%s\nwant\n%s", n, got, want.String())
 		}
@@ -231,6 +295,18 @@ func BenchmarkAppendUserCSV(b *testing.B) {
 		Roles: []user.Role{user.RoleAnalyst}, CreatedAt: at, UpdatedAt: at, LastLoginAt: at}
 	var buf []byte
 	for b.Loop() {
-		buf = appendUserCSV(buf[:0], u)
+		buf = transfer.AppendCSV(buf[:0], &u, transfer.CSVFields, false)
+	}
+}
+
+// BenchmarkAppendUserJSON is the per-row cost of a JSON listing: a typical
+// user, whose texts need no escape.
+func BenchmarkAppendUserJSON(b *testing.B) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+	u := user.User{ID: "0190b5c4-b11b-7b9e-9313-373b6743a848", Email: "dagny.hansen+1@team-35.example.org",
+		Roles: []user.Role{user.RoleAnalyst}, CreatedAt: at, UpdatedAt: at, LastLoginAt: at}
+	var buf []byte
+	for b.Loop() {
+		buf = transfer.AppendJSON(buf[:0], &u, transfer.JSONFields)
 	}
 }

@@ -49,6 +49,7 @@ type app struct {
 	dbPath    string
 	dbSet     bool // --db was given, even if empty
 	minLength int
+	policy    password.Policy // from minLength, once the flags are checked
 
 	store   *db.Store
 	svc     *user.Service
@@ -73,9 +74,11 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	out := &checkedWriter{w: stdout}
 	a := &app{ctx: ctx, stdin: stdin, stdout: out, rawStdout: stdout, stderr: stderr, getenv: os.Getenv, hash: hash, svcOpts: svcOpts}
 	defer func() {
+		// A bug shows as one line like any other failure. No stack is kept:
+		// a person can do nothing with it, and the message names the fault
+		// for whoever reproduces it.
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "ctitui: internal error: %v\n", r)
-			code = exitFail
+			code = printError(stderr, fmt.Errorf("internal error: %v", r))
 		}
 	}()
 	defer a.close()
@@ -92,27 +95,21 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err == nil {
 		return exitOK
 	}
+	return printError(stderr, err)
+}
+
+// printError prints err as one line and returns the exit code it calls for.
+func printError(stderr io.Writer, err error) int {
 	// Errors can quote text from the database, such as an email.
 	fmt.Fprintf(stderr, "ctitui: %s\n", textsafe.Line(oneLine(err.Error())))
 	var ue usageError
 	switch {
-	case errors.As(err, &ue) || isCobraUsage(err):
+	case errors.As(err, &ue):
 		return exitUsage
 	case errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled):
 		return exitInterrupted
 	}
 	return exitFail
-}
-
-// isCobraUsage recognises the argument errors cobra makes itself.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "required flag", "if any flags in the group", "accepts ", "requires at least"} {
-		if strings.HasPrefix(msg, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func oneLine(s string) string {
@@ -133,30 +130,55 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 (~/.local/share/ctitui/ctitui.db).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          usageArgs(cobra.NoArgs),
+		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runTUI(cmd.Context(), nil)
 		},
 	}
+	// Every mistake in how ctitui is called is a usageError where it is
+	// found: flags as they are parsed, arguments as each command checks
+	// them (typedArgs), and the rest just before the command runs.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
-	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		a.dbSet = cmd.Flags().Changed("db")
+		// cobra checks flag groups (MarkFlagsMutuallyExclusive) after this
+		// hook, and its error there carries no type.
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return usageError{err}
+		}
+		policy, err := password.NewPolicy(a.minLength)
+		if err != nil {
+			return usageError{err}
+		}
+		a.policy = policy
+		return nil
 	}
 	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand(),
 		a.backupCommand(), a.restoreCommand(), a.doctorCommand())
+	// cobra adds its help and completion commands when it runs; added now,
+	// their argument checks are typed too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	typedArgs(root)
 	return root
 }
 
-// usageArgs makes cobra's argument checks exit with the usage code.
-func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := check(cmd, args); err != nil {
-			return usageError{err}
+// typedArgs makes the argument check of cmd and of every command under it
+// return a usageError.
+func typedArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usageError{err}
+			}
+			return nil
 		}
-		return nil
+	}
+	for _, sub := range cmd.Commands() {
+		typedArgs(sub)
 	}
 }
 
@@ -182,53 +204,60 @@ func (a *app) databasePath() (string, error) {
 	return filepath.Join(home, ".local", "share", "ctitui", "ctitui.db"), nil
 }
 
-// service opens the database (once) for reading and writing, creating,
-// adopting and migrating it as needed, and returns the user service over it.
+// service opens the database for reading and writing (open) and returns
+// the user service over it.
 func (a *app) service(ctx context.Context) (*user.Service, error) {
-	return a.openService(ctx, false)
+	return a.userService(a.open(ctx))
 }
 
-// readService opens the database (once) only to read it: a missing file is
-// an error, nothing is migrated and the file is never changed, so that a
-// copy kept as evidence, or one on read-only media, stays as it is.
+// readService opens the database only to read it (openReadOnly) and returns
+// the user service over it.
 func (a *app) readService(ctx context.Context) (*user.Service, error) {
-	return a.openService(ctx, true)
+	return a.userService(a.openReadOnly(ctx))
 }
 
-func (a *app) openService(ctx context.Context, readOnly bool) (*user.Service, error) {
-	if a.svc != nil {
-		return a.svc, nil
-	}
-	policy, err := a.policy()
+// userService returns the user service over store, built once.
+func (a *app) userService(store *db.Store, err error) (*user.Service, error) {
 	if err != nil {
 		return nil, err
+	}
+	if a.svc == nil {
+		a.svc = user.NewService(store, append([]user.Option{user.WithPolicy(a.policy), user.WithActor(user.CurrentOSUser()),
+			user.WithHasher(password.NewHasher(a.hash))}, a.svcOpts...)...)
+	}
+	return a.svc, nil
+}
+
+// open opens the database (once) for reading and writing, creating,
+// adopting and migrating it as needed.
+func (a *app) open(ctx context.Context) (*db.Store, error) { return a.openWith(ctx, db.Open) }
+
+// openReadOnly opens the database (once) only to read it: a missing file is
+// an error, nothing is migrated and the file is never changed, so that a
+// copy kept as evidence, or one on read-only media, stays as it is.
+func (a *app) openReadOnly(ctx context.Context) (*db.Store, error) {
+	return a.openWith(ctx, db.OpenReadOnly)
+}
+
+func (a *app) openWith(ctx context.Context, open func(context.Context, string, db.Options) (*db.Store, error)) (*db.Store, error) {
+	if a.store != nil {
+		return a.store, nil
 	}
 	path, err := a.databasePath()
 	if err != nil {
 		return nil, err
 	}
-	actor := user.CurrentOSUser()
-	opts := db.Options{Actor: actor, Notify: a.notify, DropUnknownObjects: a.dropUnknown}
-	open := db.Open
-	if readOnly {
-		open = db.OpenReadOnly
-	}
-	store, err := open(ctx, path, opts)
+	store, err := open(ctx, path, a.dbOptions())
 	if err != nil {
 		return nil, err
 	}
 	a.store = store
-	a.svc = user.NewService(store, append([]user.Option{user.WithPolicy(policy), user.WithActor(actor), user.WithHasher(password.NewHasher(a.hash))}, a.svcOpts...)...)
-	return a.svc, nil
+	return store, nil
 }
 
-// policy is the password policy chosen by --min-password-length.
-func (a *app) policy() (password.Policy, error) {
-	p, err := password.NewPolicy(a.minLength)
-	if err != nil {
-		return password.Policy{}, usageError{err}
-	}
-	return p, nil
+// dbOptions are the options of every open of the database, and of restore.
+func (a *app) dbOptions() db.Options {
+	return db.Options{Actor: user.CurrentOSUser(), Notify: a.notify, DropUnknownObjects: a.dropUnknown}
 }
 
 // notify tells the person running ctitui what opening the database did.

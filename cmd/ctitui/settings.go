@@ -22,7 +22,7 @@ count, only a successful login or 'user unlock' does. After 100 consecutive
 failures the account stays locked until an admin runs 'ctitui user unlock'.`,
 		Example: `  ctitui settings
   ctitui settings --lockout-threshold 10 --lockout-minutes 30`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, err := a.service(cmd.Context())
 			if err != nil {

@@ -91,7 +91,7 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 		Example: `  ctitui user import team.csv
   ctitui user import users.jsonl --on-conflict skip --dry-run
   ctitui user export --include-hashes | ctitui --db other.db user import - --format csv`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 	}
 	cmd.Flags().StringVar(&formatName, "format", "", "csv or jsonl (default: from the file name, else csv)")
 	cmd.Flags().StringVar(&onConflict, "on-conflict", "fail", "when an email already exists: fail, skip or update")
@@ -183,7 +183,7 @@ empty database, its output gives the same users, roles and timestamps; with
 keep such a file like a backup.`,
 		Example: `  ctitui user export > users.csv
   ctitui user export --format jsonl --include-hashes > users.jsonl`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 	}
 	cmd.Flags().StringVar(&formatName, "format", "csv", "csv or jsonl")
 	cmd.Flags().BoolVar(&hashes, "include-hashes", false, "include password hashes, so that passwords keep working after import")
@@ -196,8 +196,7 @@ keep such a file like a backup.`,
 		if err != nil {
 			return err
 		}
-		out := bufio.NewWriterSize(a.stdout, 64*1024)
-		w, err := transfer.NewWriter(out, format, hashes)
+		w, err := transfer.NewWriter(a.stdout, format, hashes)
 		if err != nil {
 			return err
 		}
@@ -209,10 +208,7 @@ keep such a file like a backup.`,
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
 			return err
 		}
-		if err := w.Close(); err != nil {
-			return err
-		}
-		return out.Flush()
+		return w.Close()
 	}
 	return cmd
 }

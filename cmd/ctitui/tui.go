@@ -19,11 +19,12 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.service(ctx); err != nil {
+	svc, err := a.service(ctx)
+	if err != nil {
 		return err
 	}
 	notices = append(notices, a.notices...)
-	model := ui.New(a.svc, ui.Options{
+	model := ui.New(svc, ui.Options{
 		DBPath:        a.store.Path(),
 		SchemaVersion: a.store.SchemaVersion(),
 		DataVersion:   a.store.DataVersion,

@@ -22,7 +22,7 @@ func (a *app) userCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
 		Short: "Add, list, change and remove users",
-		Args:  usageArgs(cobra.NoArgs),
+		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.userAddCommand(), a.userListCommand(), a.userShowCommand(), a.userSetRoleCommand(),
@@ -44,7 +44,7 @@ func (a *app) userAddCommand() *cobra.Command {
 		Example: `  ctitui user add --email alice@example.org --role admin
   printf '%s\n' "$PASSWORD" | ctitui user add --email bob@example.org --password-stdin
   ctitui user add --email carol@example.org --role viewer --generate-password`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd)
 	cmd.Flags().StringVar(&email, "email", "", "the user's email address (required)")
@@ -71,11 +71,7 @@ func (a *app) userAddCommand() *cobra.Command {
 		}
 		var plain string
 		if gen {
-			policy, err := a.policy()
-			if err != nil {
-				return err
-			}
-			if plain, err = password.GenerateFor(policy, email); err != nil {
+			if plain, err = password.GenerateFor(a.policy, email); err != nil {
 				return err
 			}
 		} else if plain, err = a.readPassword(fromStdin, true); err != nil {
@@ -132,10 +128,7 @@ func (a *app) printAdded(f format, u user.User, gen bool, plain string) (shown b
 		_, err = fmt.Fprintf(a.stdout, "added %s (%s)\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
 		return false, err
 	case f == formatJSON && gen:
-		err = writeJSON(a.stdout, struct {
-			userJSON
-			Password string `json:"generated_password"`
-		}{toJSON(u), plain})
+		err = writeUserJSON(a.stdout, u, plain)
 		if err == nil {
 			err = syncIfFile(a.rawStdout)
 		}
@@ -180,7 +173,7 @@ func (a *app) userListCommand() *cobra.Command {
 		Example: `  ctitui user list
   ctitui user list --role admin --format json
   ctitui user list --search example.org --format csv > users.csv`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd)
 	cmd.Flags().StringVar(&role, "role", "", "only users with this role")
@@ -248,7 +241,7 @@ func (a *app) userShowCommand() *cobra.Command {
 		Use:     "show EMAIL",
 		Short:   "Show one user in full",
 		Example: `  ctitui user show alice@example.org --format json`,
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    cobra.ExactArgs(1),
 	}
 	getFormat := formatFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -275,7 +268,7 @@ func (a *app) userSetRoleCommand() *cobra.Command {
 		Use:     "set-role EMAIL --role ROLE...",
 		Short:   "Replace a user's roles",
 		Example: `  ctitui user set-role alice@example.org --role admin --role analyst`,
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    cobra.ExactArgs(1),
 	}
 	cmd.Flags().StringSliceVar(&roles, "role", nil, "role: admin, analyst or viewer; repeat for several (required)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -307,7 +300,7 @@ func (a *app) userPasswdCommand() *cobra.Command {
 		Short: "Set a user's password",
 		Example: `  ctitui user passwd alice@example.org
   printf '%s\n' "$NEW_PASSWORD" | ctitui user passwd alice@example.org --password-stdin`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 	}
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the new password from the first line of stdin")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -344,7 +337,7 @@ func (a *app) userDisableCommand(disable bool) *cobra.Command {
 		Use:     verb + " EMAIL",
 		Short:   short,
 		Example: "  ctitui user " + verb + " alice@example.org",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service(cmd.Context())
 			if err != nil {
@@ -371,7 +364,7 @@ func (a *app) userDeleteCommand() *cobra.Command {
 		Short: "Delete a user and its roles (the audit log keeps a record)",
 		Example: `  ctitui user delete alice@example.org
   ctitui user delete alice@example.org --yes`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -416,7 +409,7 @@ locked, or what kind of hash it has. Failures count towards the lockout
 ('ctitui settings'); %d in a row lock the account until an admin runs
 'ctitui user unlock'.`, user.DefaultFailureFloor, user.MaxConsecutiveFailures),
 		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok`,
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    cobra.ExactArgs(1),
 	}
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -443,7 +436,7 @@ func (a *app) userUnlockCommand() *cobra.Command {
 		Use:     "unlock EMAIL",
 		Short:   "Clear a user's failed logins and lockout, including a block after 100 failures",
 		Example: "  ctitui user unlock alice@example.org",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, err := a.service(cmd.Context())
 			if err != nil {

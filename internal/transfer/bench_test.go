@@ -2,8 +2,10 @@ package transfer_test
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
@@ -37,6 +39,30 @@ func BenchmarkRead(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10_000, "ns/record")
+		})
+	}
+}
+
+// BenchmarkWrite is the cost per user of an export with hashes.
+func BenchmarkWrite(b *testing.B) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+	u := user.User{ID: "0190b5c4-b11b-7b9e-9313-373b6743a848", Email: "dagny.hansen+1@team-35.example.org",
+		Roles: []user.Role{user.RoleAnalyst}, CreatedAt: at, UpdatedAt: at, LastLoginAt: at,
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"}
+	for _, format := range []transfer.Format{transfer.CSV, transfer.JSONL} {
+		b.Run(string(format), func(b *testing.B) {
+			w, err := transfer.NewWriter(io.Discard, format, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if err := w.Write(u); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
 		})
 	}
 }

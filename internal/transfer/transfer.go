@@ -7,6 +7,10 @@
 // the file, so that a hostile file cannot exhaust memory. CSV cells that a
 // spreadsheet would run as a formula are written with a leading quote, which
 // reading takes off again (see EscapeFormula).
+//
+// It also describes, once, the fields of a user that every output shows
+// (Fields, for 'user list', 'user show' and export alike), and holds the
+// fast encoders that write them (AppendJSON, AppendCSV).
 package transfer
 
 import (
@@ -54,9 +58,6 @@ func ParseFormat(name, file string) (Format, error) {
 	}
 	return "", fmt.Errorf("unknown format %q: want csv or jsonl", name)
 }
-
-// Columns are the fields of a record, in the order export writes them.
-var Columns = []string{"id", "email", "roles", "disabled", "disabled_at", "created_at", "updated_at", "last_login_at", "hashed_password", "password"}
 
 // maxRecord bounds one record, in bytes of the file: no valid record comes
 // near it, and a file without line breaks (or with a quoted field that
@@ -482,13 +483,14 @@ func hex4(text []byte, i int) (rune, bool) {
 	return rune(v), err == nil
 }
 
-// Writer writes users in one format, streaming.
+// Writer writes users in one format, streaming: the ExportFields, in the
+// order they are listed (CSV) or by name (JSON Lines).
 type Writer struct {
 	format   Format
-	hashes   bool
+	fields   []*Field
 	terminal bool
-	w        io.Writer
-	csv      *csv.Writer
+	w        *bufio.Writer
+	buf      []byte // the CSV line being written, reused
 	enc      *json.Encoder
 }
 
@@ -498,83 +500,43 @@ type Writer struct {
 // the terminal. What it writes then is no longer exact data.
 func (wr *Writer) ForTerminal() { wr.terminal = true }
 
-// text is s as w writes it.
-func (wr *Writer) text(s string) string {
-	if wr.terminal {
-		return textsafe.Line(s)
-	}
-	return s
-}
-
 // NewWriter returns a Writer of f to w. With hashes, records carry the
-// stored password hash, so that an import gives the same working passwords.
+// stored password hash (the Secret fields), so that an import gives the
+// same working passwords.
 func NewWriter(w io.Writer, f Format, hashes bool) (*Writer, error) {
-	wr := &Writer{format: f, hashes: hashes, w: w}
+	wr := &Writer{format: f, w: bufio.NewWriterSize(w, 64*1024)}
+	for _, field := range ExportFields {
+		if hashes || !field.Secret {
+			wr.fields = append(wr.fields, field)
+		}
+	}
 	if f == JSONL {
-		wr.enc = json.NewEncoder(w)
+		wr.enc = json.NewEncoder(wr.w)
 		wr.enc.SetEscapeHTML(false)
 		return wr, nil
 	}
-	wr.csv = csv.NewWriter(w)
-	return wr, wr.csv.Write(wr.columns()) // column names never need EscapeFormula
-}
-
-func (wr *Writer) columns() []string {
-	cols := Columns[:8]
-	if wr.hashes {
-		cols = Columns[:9]
-	}
-	return cols
+	_, err := wr.w.Write(AppendCSVHeader(nil, wr.fields))
+	return wr, err
 }
 
 // Write writes u.
 func (wr *Writer) Write(u user.User) error {
 	if wr.format == JSONL {
-		roles := roleNames(u.Roles)
-		for i, r := range roles {
-			roles[i] = wr.text(r)
+		text := func(s string) string { return s }
+		if wr.terminal {
+			text = textsafe.Line
 		}
-		j := map[string]any{
-			"id": wr.text(u.ID), "email": wr.text(u.Email), "roles": roles, "disabled": u.Disabled(),
-			"disabled_at": nullTime(u.DisabledAt), "created_at": user.FormatTime(u.CreatedAt),
-			"updated_at": user.FormatTime(u.UpdatedAt), "last_login_at": nullTime(u.LastLoginAt),
-		}
-		if wr.hashes {
-			j["hashed_password"] = wr.text(u.PasswordHash)
+		// encoding/json writes a map's keys sorted by name.
+		j := make(map[string]any, len(wr.fields))
+		for _, f := range wr.fields {
+			j[f.Name] = f.JSONValue(&u, text)
 		}
 		return wr.enc.Encode(j)
 	}
-	rec := []string{u.ID, u.Email, user.JoinRoles(u.Roles), fmt.Sprint(u.Disabled()), user.FormatTime(u.DisabledAt),
-		user.FormatTime(u.CreatedAt), user.FormatTime(u.UpdatedAt), user.FormatTime(u.LastLoginAt)}
-	if wr.hashes {
-		rec = append(rec, u.PasswordHash)
-	}
-	for i, cell := range rec {
-		rec[i] = wr.text(EscapeFormula(cell)) // Read undoes the escape
-	}
-	return wr.csv.Write(rec)
+	wr.buf = AppendCSV(wr.buf[:0], &u, wr.fields, wr.terminal) // Read undoes EscapeFormula
+	_, err := wr.w.Write(wr.buf)
+	return err
 }
 
-// Close flushes what is buffered.
-func (wr *Writer) Close() error {
-	if wr.csv != nil {
-		wr.csv.Flush()
-		return wr.csv.Error()
-	}
-	return nil
-}
-
-func roleNames(roles []user.Role) []string {
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = string(r)
-	}
-	return names
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return user.FormatTime(t)
-}
+// Close writes what is buffered.
+func (wr *Writer) Close() error { return wr.w.Flush() }

@@ -280,11 +280,3 @@ func isASCII(s string) bool {
 	}
 	return true
 }
-
-// LocalPart returns the part of email before its last '@'.
-func LocalPart(email string) string {
-	if at := strings.LastIndexByte(email, '@'); at >= 0 {
-		return email[:at]
-	}
-	return email
-}

@@ -182,7 +182,7 @@ func FuzzValidateEmail(f *testing.F) {
 			return
 		}
 		typed := strings.TrimSpace(s)
-		if user.LocalPart(got) != user.LocalPart(typed) {
+		if localPart(got) != localPart(typed) {
 			t.Fatalf("ValidateEmail(%q) = %q; want the local part as typed", s, got)
 		}
 		if user.NormalizeEmail(got) != user.NormalizeEmail(typed) || user.EmailSkeleton(got) != user.EmailSkeleton(typed) {
@@ -196,7 +196,7 @@ func FuzzValidateEmail(f *testing.F) {
 				t.Fatalf("ValidateEmail(%q) accepted %q with the invisible %U", s, got, r)
 			}
 		}
-		if local := user.LocalPart(got); !spoof.HighlyRestrictive(local) {
+		if local := localPart(got); !spoof.HighlyRestrictive(local) {
 			t.Fatalf("ValidateEmail(%q) accepted %q, whose local part mixes %v", s, got, spoof.Scripts(local))
 		}
 		// Accepted addresses are stable: validating again changes nothing.
@@ -225,4 +225,12 @@ func TestParseRoles(t *testing.T) {
 			t.Errorf("ParseRoles(%q) = %q, %v; want %q, ok=%v", tt.in, user.JoinRoles(got), err, tt.want, tt.ok)
 		}
 	}
+}
+
+// localPart is the part of email before its last '@'.
+func localPart(email string) string {
+	if at := strings.LastIndexByte(email, '@'); at >= 0 {
+		return email[:at]
+	}
+	return email
 }

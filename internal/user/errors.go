@@ -14,7 +14,6 @@ var (
 	ErrInvalidRole        = errors.New("invalid role")
 	ErrInvalidCredentials = errors.New("invalid email or password")
 	ErrPasswordMismatch   = errors.New("passwords do not match")
-	ErrNoChange           = errors.New("nothing to change")
 )
 
 // ExistsError reports a duplicate email. It matches ErrAlreadyExists with

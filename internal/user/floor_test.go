@@ -112,7 +112,7 @@ func failureCases(t testing.TB, svc *user.Service, store *db.Store) []failureCas
 		t.Fatal(err)
 	}
 	t.Helper()
-	setLockout(t, store, "locked@example.org", 5, svc.Now().Add(time.Hour))
+	setLockout(t, store, "locked@example.org", 5, time.Now().Add(time.Hour))
 	setLockout(t, store, "blocked@example.org", user.MaxConsecutiveFailures, time.Time{})
 	return []failureCase{
 		{"unknown", "nobody@example.org", goodPassword, false},

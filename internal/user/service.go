@@ -232,11 +232,11 @@ func (s *Service) audit(at time.Time, action Action, u User, details string) Aud
 	return AuditEntry{At: at, Actor: s.actor, Action: action, UserID: u.ID, UserEmail: u.Email, Details: details}
 }
 
-// Get returns the user with email (compared after normalisation), or, when
-// no email matches, the user whose id is email: a row written by another
-// tool may have an address nobody can type.
-func (s *Service) Get(ctx context.Context, email string) (User, error) {
-	return find(ctx, s.store, email)
+// Get returns the user with the email emailOrID (compared after
+// normalisation), or, when no email matches, the user whose id is emailOrID:
+// a row written by another tool may have an address nobody can type.
+func (s *Service) Get(ctx context.Context, emailOrID string) (User, error) {
+	return find(ctx, s.store, emailOrID)
 }
 
 // finder looks users up; Store and Tx both are one.
@@ -245,14 +245,14 @@ type finder interface {
 	UserByID(ctx context.Context, id string) (User, error)
 }
 
-// find resolves ref, an email or else an id, to a user.
-func find(ctx context.Context, f finder, ref string) (User, error) {
-	u, err := f.UserByEmail(ctx, NormalizeEmail(ref))
-	if errors.Is(err, ErrNotFound) && strings.TrimSpace(ref) != "" {
-		u, err = f.UserByID(ctx, strings.TrimSpace(ref))
+// find resolves emailOrID, an email or else an id, to a user.
+func find(ctx context.Context, f finder, emailOrID string) (User, error) {
+	u, err := f.UserByEmail(ctx, NormalizeEmail(emailOrID))
+	if errors.Is(err, ErrNotFound) && strings.TrimSpace(emailOrID) != "" {
+		u, err = f.UserByID(ctx, strings.TrimSpace(emailOrID))
 	}
 	if errors.Is(err, ErrNotFound) {
-		return User{}, &NotFoundError{Email: ref}
+		return User{}, &NotFoundError{Email: emailOrID}
 	}
 	return u, err
 }
@@ -297,16 +297,17 @@ func (s *Service) Audit(ctx context.Context, f AuditFilter, fn func(AuditEntry) 
 	return s.store.ListAudit(ctx, f, fn)
 }
 
-// update runs change on the user with email inside one transaction and
-// records the audit entry it returns. change returns ok=false when there is
-// nothing to do; then nothing is written and the user is returned as it was.
-func (s *Service) update(ctx context.Context, email string, change func(u *User, now time.Time) (AuditEntry, bool, error)) (User, bool, error) {
+// update runs change on the user emailOrID names (see Get) inside one
+// transaction and records the audit entry it returns. change returns
+// ok=false when there is nothing to do; then nothing is written and the user
+// is returned as it was.
+func (s *Service) update(ctx context.Context, emailOrID string, change func(u *User, now time.Time) (AuditEntry, bool, error)) (User, bool, error) {
 	var (
 		result  User
 		changed bool
 	)
 	err := s.store.WithTx(ctx, func(tx Tx) error {
-		u, err := find(ctx, tx, email)
+		u, err := find(ctx, tx, emailOrID)
 		if err != nil {
 			return err
 		}
@@ -333,13 +334,13 @@ func (s *Service) update(ctx context.Context, email string, change func(u *User,
 	return result, changed, nil
 }
 
-// SetRoles replaces the roles of the user with email. Setting the roles the
-// user already has changes nothing and is not an error.
-func (s *Service) SetRoles(ctx context.Context, email string, roles []Role) (User, error) {
+// SetRoles replaces the roles of the user emailOrID names (see Get). Setting
+// the roles the user already has changes nothing and is not an error.
+func (s *Service) SetRoles(ctx context.Context, emailOrID string, roles []Role) (User, error) {
 	if len(roles) == 0 {
 		return User{}, fmt.Errorf("%w: a user needs at least one role", ErrInvalidRole)
 	}
-	u, _, err := s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+	u, _, err := s.update(ctx, emailOrID, func(u *User, now time.Time) (AuditEntry, bool, error) {
 		// A role the user already holds stays allowed even if ctitui cannot
 		// assign it (one kept from an adopted database): setting roles must
 		// not force dropping it.
@@ -366,10 +367,10 @@ func (s *Service) SetRoles(ctx context.Context, email string, roles []Role) (Use
 	return u, err
 }
 
-// SetPassword gives the user with email a new password, which must pass the
-// policy.
-func (s *Service) SetPassword(ctx context.Context, email, plain string) (User, error) {
-	current, err := s.Get(ctx, email)
+// SetPassword gives the user emailOrID names (see Get) a new password, which
+// must pass the policy.
+func (s *Service) SetPassword(ctx context.Context, emailOrID, plain string) (User, error) {
+	current, err := s.Get(ctx, emailOrID)
 	if err != nil {
 		return User{}, err
 	}
@@ -382,17 +383,17 @@ func (s *Service) SetPassword(ctx context.Context, email, plain string) (User, e
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
 	}
-	u, _, err := s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+	u, _, err := s.update(ctx, emailOrID, func(u *User, now time.Time) (AuditEntry, bool, error) {
 		u.PasswordHash, u.UpdatedAt = hash, now
 		return s.audit(now, ActionSetPassword, *u, ""), true, nil
 	})
 	return u, err
 }
 
-// SetDisabled disables or enables the user with email. changed is false when
-// the user was already in that state.
-func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) (u User, changed bool, err error) {
-	return s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+// SetDisabled disables or enables the user emailOrID names (see Get).
+// changed is false when the user was already in that state.
+func (s *Service) SetDisabled(ctx context.Context, emailOrID string, disabled bool) (u User, changed bool, err error) {
+	return s.update(ctx, emailOrID, func(u *User, now time.Time) (AuditEntry, bool, error) {
 		if u.Disabled() == disabled {
 			return AuditEntry{}, false, nil
 		}
@@ -406,12 +407,12 @@ func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) 
 	})
 }
 
-// Delete removes the user with email and its roles. The audit log keeps a
-// record of the deletion.
-func (s *Service) Delete(ctx context.Context, email string) (User, error) {
+// Delete removes the user emailOrID names (see Get) and its roles. The audit
+// log keeps a record of the deletion.
+func (s *Service) Delete(ctx context.Context, emailOrID string) (User, error) {
 	var deleted User
 	err := s.store.WithTx(ctx, func(tx Tx) error {
-		u, err := find(ctx, tx, email)
+		u, err := find(ctx, tx, emailOrID)
 		if err != nil {
 			return err
 		}
@@ -576,11 +577,11 @@ func (s *Service) recordFailure(ctx context.Context, normalized string) error {
 	})
 }
 
-// Unlock clears the failed logins and lock of the user with email, including
-// the lock that MaxConsecutiveFailures leaves until an admin lifts it.
-// changed is false when there was nothing to clear.
-func (s *Service) Unlock(ctx context.Context, email string) (u User, changed bool, err error) {
-	return s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+// Unlock clears the failed logins and lock of the user emailOrID names (see
+// Get), including the lock that MaxConsecutiveFailures leaves until an admin
+// lifts it. changed is false when there was nothing to clear.
+func (s *Service) Unlock(ctx context.Context, emailOrID string) (u User, changed bool, err error) {
+	return s.update(ctx, emailOrID, func(u *User, now time.Time) (AuditEntry, bool, error) {
 		if u.FailedLogins == 0 && u.LockedUntil.IsZero() {
 			return AuditEntry{}, false, nil
 		}
@@ -622,6 +623,3 @@ func (s *Service) SetLockout(ctx context.Context, p LockoutPolicy) error {
 			Details: fmt.Sprintf("lockout %d failed logins / %v -> %d / %v", old.Threshold, old.Duration, p.Threshold, p.Duration)})
 	})
 }
-
-// Now is the Service's clock, at stored precision.
-func (s *Service) Now() time.Time { return s.stamp() }
