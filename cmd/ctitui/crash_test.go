@@ -24,12 +24,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
-	"github.com/ctitui/ctitui/migrations"
 )
 
 // The crash tests kill (SIGKILL) a real ctitui process, the test binary that
@@ -713,11 +710,7 @@ func TestCrashDuringMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := fs.Sub(migrations.FS, "sqlite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, sqldb, sub, goose.WithLogger(goose.NopLogger()))
+	p, err := db.NewMigrationProvider(sqldb)
 	if err != nil {
 		t.Fatal(err)
 	}

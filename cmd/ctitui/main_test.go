@@ -5,25 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	osuser "os/user"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
-	"github.com/ctitui/ctitui/migrations"
 )
 
 // testHashParams make the ctitui that tests start hash in a fraction of a
@@ -98,18 +94,7 @@ func setupScript(env *testscript.Env) error {
 // embedded migrations, ascending: what goose_db_version holds once a file is
 // fully migrated.
 func embeddedVersions() []int64 {
-	entries, err := fs.ReadDir(migrations.FS, "sqlite")
-	if err != nil {
-		panic(err)
-	}
-	vs := []int64{0}
-	for _, e := range entries {
-		if v, err := goose.NumericComponent(e.Name()); err == nil {
-			vs = append(vs, v)
-		}
-	}
-	slices.Sort(vs)
-	return vs
+	return append([]int64{0}, db.MigrationVersions()...)
 }
 
 // cmdExitcode implements "exitcode N program [args...]": it runs program like

@@ -136,7 +136,7 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 		// Large files take seconds; say what is happening meanwhile.
 		opts.Notify(fmt.Sprintf("adopting %s, a database made before migrations with %d users: writing a backup, then converting it; this takes a moment", path, len(plan.rows)))
 	}
-	if report.backup, err = autoBackup(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
+	if report.backup, err = safetyBackup(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
 		return nil, err
 	}
 	conn.Close()
@@ -145,7 +145,6 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 		return nil, fmt.Errorf("%w: %s: %w (file left unchanged)", ErrCannotAdopt, path, err)
 	}
 	r := replacement{
-		now:  user.FormatTime(opts.Now()),
 		opts: opts,
 		prepare: func(ctx context.Context, tx *sql.Tx) error {
 			if err := removeForeign(ctx, tx, foreign, nil); err != nil {
@@ -213,7 +212,7 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	// Columns the adoption baseline does not define but later migrations
 	// add: one of the file's own would make those migrations fail.
 	for _, c := range def(latest, "users").columnNames() {
-		if hasColumn(plan.users, c) && !slices.Contains(def(baseline, "users").columnNames(), c) || strings.EqualFold(c, "email_normalized") && hasColumn(plan.users, c) {
+		if hasColumn(plan.users, c) && !slices.Contains(def(baseline, "users").columnNames(), c) || sameName(c, "email_normalized") && hasColumn(plan.users, c) {
 			return nil, fmt.Errorf("users table already has a column named %s, which ctitui adds; rename it (sqlite3 %s %s) and try again",
 				c, shellQuote(state.path), shellQuote(fmt.Sprintf("ALTER TABLE users RENAME COLUMN %s TO %s", quoteIdent(c), quoteIdent(c+"_old"))))
 		}
@@ -270,10 +269,20 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 		if err := rows.Scan(&name, &table, &stmt); err != nil {
 			return nil, translate(err)
 		}
-		i := slices.IndexFunc(latest, func(o schemaRow) bool { return o.Type == "table" && o.Name == table })
-		if !slices.Contains(ours, name) && !uniqueOverOurs(stmt, latest[i], latest) {
-			plan.saved = append(plan.saved, stmt)
+		if slices.Contains(ours, name) {
+			continue
 		}
+		i := slices.IndexFunc(latest, func(o schemaRow) bool { return o.Type == "table" && o.Name == table })
+		shape := map[string]*legacyShape{"users": &plan.usersShape, "roles": &plan.rolesShape, "user_roles": &plan.linksShape}[table]
+		legacy, err := legacyDef(ctx, conn, table)
+		if err != nil {
+			return nil, err
+		}
+		if why := indexRule(stmt, legacy, latest[i], tables, latest); why != "" {
+			shape.notKept = append(shape.notKept, notKept{item: "index " + name, why: why})
+			continue
+		}
+		plan.saved = append(plan.saved, stmt)
 	}
 	return plan, translate(rows.Err())
 }

@@ -270,14 +270,11 @@ func createTable(name, body string, shape legacyShape, withoutRowID bool) string
 	return b.String()
 }
 
-// columnList renders ", a, b" for the kept columns that hold values (not
-// generated ones), or "".
+// columnList renders ", a, b" for the kept columns, or "".
 func columnList(shape legacyShape) string {
 	var b strings.Builder
 	for _, c := range shape.kept {
-		if !c.generated {
-			b.WriteString(", " + quoteIdent(c.name))
-		}
+		b.WriteString(", " + quoteIdent(c.name))
 	}
 	return b.String()
 }

@@ -22,17 +22,19 @@ type column struct {
 // keptColumn is a column of a legacy table that adoption keeps beside
 // ctitui's own.
 type keptColumn struct {
-	name      string
-	def       string // its definition, whole tokens of the original
-	generated bool   // computed by SQLite: not copied, it computes itself
+	name string
+	def  string // its definition, whole tokens of the original
 }
 
 // legacyShape is what a table keeps besides ctitui's own columns and
 // constraints, and what it leaves out, for the report.
 type legacyShape struct {
 	kept        []keptColumn
-	constraints []string // its own table constraints, which read none of ctitui's columns
-	notKept     []notKept
+	constraints []string // its own table constraints that stay
+	// fillsNull names the kept columns that every row ctitui adds leaves
+	// NULL (no default, or DEFAULT NULL): a key over them refuses none.
+	fillsNull []string
+	notKept   []notKept
 }
 
 // notKept is an item of a table's definition that ctitui does not keep.
@@ -43,102 +45,202 @@ type notKept struct {
 	quiet bool
 }
 
+// tablesWithOwnColumns are ctitui's tables that may hold a legacy file's
+// own columns, which adoption keeps. Every other table of ctitui's must be
+// exactly as its migrations define it.
+var tablesWithOwnColumns = []string{"users", "roles", "user_roles"}
+
+// Why a rule of a table's own is not kept.
+const (
+	whyOnConflict = "ON CONFLICT changes what ctitui's writes do"
+	whyCheck      = "a CHECK runs with ctitui's writes and could refuse them"
+	whyKey        = "the id is the key"
+)
+
 // shapeOf decides what of table, as have defines it, is kept when ctitui's
 // definition of it, want, replaces it: the columns want does not define,
-// each with its whole definition (type, default, COLLATE, CHECK,
-// REFERENCES, a generation rule), and the table constraints want does not
-// have. Left out, each named in notKept with the reason: whatever reads a
-// column ctitui writes (a CHECK, a generation rule, a UNIQUE or PRIMARY KEY,
-// a foreign key) or points at one of ctitui's tables (a REFERENCES, whose
-// actions would change them): such a rule could refuse ctitui's writes, a
-// failed login's count among them, or change its rows; a PRIMARY KEY on
-// another column (the id is the key); and a NOT NULL without a default,
-// with which ctitui could not add rows. A column that loses its generation
-// rule keeps its values. tables names ctitui's tables; keys are the sets of
-// columns ctitui keeps unique in this table (uniqueKeys): a UNIQUE or
-// PRIMARY KEY that holds one of them whole refuses nothing ctitui allows.
+// and the table constraints want does not have. It keeps only what cannot
+// run code or refuse one of ctitui's writes, whatever the values: a type, a
+// constant default, a built-in collation, NOT NULL with a constant default,
+// UNIQUE or a foreign key (to a table not ctitui's) over columns that every
+// row ctitui adds leaves NULL, and a UNIQUE that holds one of ctitui's keys
+// whole (keys, from uniqueKeys), which refuses nothing ctitui allows. Left
+// out, each named in notKept with the reason: every CHECK, generation rule
+// (the column keeps its values), default computed by an expression, ON
+// CONFLICT clause, other PRIMARY KEY and other key. tables names ctitui's
+// tables.
 func shapeOf(table string, have, want tableDef, tables []string, keys [][]string) legacyShape {
 	var shape legacyShape
 	ours := want.columnNames()
-	isOurs := func(name string) bool {
-		return slices.ContainsFunc(ours, func(o string) bool { return strings.EqualFold(o, name) })
-	}
-	readsOurs := func(toks []sqlToken) bool { return readsColumns(toks, ours) }
 	pointsAtOurs := func(toks []sqlToken) bool {
 		i := slices.IndexFunc(toks, func(t sqlToken) bool { return t.is("REFERENCES") })
-		return i >= 0 && i+1 < len(toks) && slices.ContainsFunc(tables, func(t string) bool { return strings.EqualFold(t, toks[i+1].name()) })
+		return i < 0 || i+1 >= len(toks) || containsName(tables, toks[i+1].name())
 	}
 	leave := func(where string, toks []sqlToken, why string) {
 		shape.notKept = append(shape.notKept, notKept{item: where + " " + joinTokens(toks), why: why})
 	}
 	for _, c := range have.columns {
-		if isOurs(c.name) {
+		if containsName(ours, c.name) {
 			continue
 		}
 		where := table + "." + c.name
 		typ, clauses := c.clauses()
-		hasDefault := slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "DEFAULT" })
-		generated := false
-		toks := append([]sqlToken{c.toks[0]}, typ...)
+		// What the rows ctitui adds get decides the rules that follow.
+		fill := "NULL"
 		for _, cl := range clauses {
-			switch {
-			case cl.kind == "PRIMARY":
-				leave(where, cl.toks, "the id is the key")
-			case cl.kind == "NULL":
-			case cl.kind == "NOT" && !hasDefault && !slices.ContainsFunc(clauses, func(cl clause) bool { return cl.kind == "GENERATED" && !readsOurs(cl.toks) }):
-				leave(where, cl.toks, "it has no default for the rows ctitui adds")
-			case (cl.kind == "CHECK" || cl.kind == "GENERATED") && readsOurs(cl.toks):
-				why := "it reads columns ctitui writes"
-				if cl.kind == "GENERATED" {
-					why += "; the column keeps its values"
-				}
-				leave(where, cl.toks, why)
-			case cl.kind == "REFERENCES" && pointsAtOurs(cl.toks):
-				leave(where, cl.toks, "it points at a table of ctitui's")
-			default:
-				generated = generated || cl.kind == "GENERATED"
-				toks = append(toks, cl.toks...)
+			if v, ok := constantDefault(cl); ok {
+				fill = v
 			}
 		}
-		shape.kept = append(shape.kept, keptColumn{name: c.name, def: joinTokens(toks), generated: generated})
+		toks := append([]sqlToken{c.toks[0]}, typ...)
+		for _, cl := range clauses {
+			var why string
+			switch {
+			case hasOnConflict(cl.toks):
+				why = whyOnConflict
+			case cl.kind == "PRIMARY":
+				why = whyKey
+			case cl.kind == "CHECK":
+				why = whyCheck
+			case cl.kind == "GENERATED":
+				why = "its rule runs with ctitui's writes and could refuse them; the column keeps its values"
+			case cl.kind == "DEFAULT":
+				if _, ok := constantDefault(cl); !ok {
+					why = "a default computed by an expression runs with ctitui's writes"
+				}
+			case cl.kind == "COLLATE" && !builtinCollation(cl.toks):
+				why = "ctitui knows only SQLite's built-in collations"
+			case cl.kind == "NOT" && fill == "NULL":
+				why = "it has no default for the rows ctitui adds"
+			case cl.kind == "UNIQUE" && fill != "NULL":
+				why = "every row ctitui adds gets its default, the same value"
+			case cl.kind == "REFERENCES" && pointsAtOurs(cl.toks):
+				why = "it points at a table of ctitui's"
+			case cl.kind == "REFERENCES" && fill != "NULL":
+				why = "every row ctitui adds points at the row its default names, which may not exist"
+			}
+			if why != "" {
+				leave(where, cl.toks, why)
+				continue
+			}
+			toks = append(toks, cl.toks...)
+		}
+		if fill == "NULL" {
+			shape.fillsNull = append(shape.fillsNull, c.name)
+		}
+		shape.kept = append(shape.kept, keptColumn{name: c.name, def: joinTokens(toks)})
+	}
+	fillsNull := func(cols []string) bool {
+		return !slices.ContainsFunc(cols, func(c string) bool { return !containsName(shape.fillsNull, c) })
 	}
 	var wantCons []string
 	for _, c := range want.constraints {
 		wantCons = append(wantCons, canonical(c))
 	}
 	for _, tc := range have.constraints {
-		if slices.Contains(wantCons, canonical(tc)) {
-			continue // ctitui's own
+		body := constraintBody(tc)
+		if len(body) == 0 || slices.Contains(wantCons, canonical(tc)) {
+			continue // a CONSTRAINT name alone, or ctitui's own
 		}
-		body := tc
-		if body[0].is("CONSTRAINT") && len(body) > 2 {
-			body = body[2:]
-		}
-		var keyCols []sqlToken // the columns a key or foreign key is over
-		if open := slices.IndexFunc(body, func(t sqlToken) bool { return t.punct == '(' }); open >= 0 {
-			if _, end, err := splitList(body, open); err == nil {
-				keyCols = body[open : end+1]
-			}
-		}
+		cols, plain := keyColumns(body)
+		var why string
+		quiet := false
 		switch {
-		case body[0].is("CHECK") && readsOurs(body):
-			leave(table, tc, "it reads columns ctitui writes")
+		case hasOnConflict(body):
+			why = whyOnConflict
 		case body[0].is("CHECK"):
-			shape.constraints = append(shape.constraints, joinTokens(tc))
-		case body[0].is("FOREIGN") && (readsOurs(keyCols) || pointsAtOurs(body)):
-			leave(table, tc, "it constrains columns or tables ctitui writes")
-		case body[0].is("PRIMARY") && !slices.ContainsFunc(names(keyCols), func(n string) bool { return !isOurs(n) }):
-			// A key of ctitui's columns only: ctitui defines their keys.
-			shape.notKept = append(shape.notKept, notKept{item: table + " " + joinTokens(tc), why: "ctitui defines the keys of its columns", quiet: true})
-		case (body[0].is("PRIMARY") || body[0].is("UNIQUE")) && readsOurs(keyCols) && !implied(names(keyCols), keys):
-			shape.notKept = append(shape.notKept, notKept{item: table + " " + joinTokens(tc), why: "it is a key over columns ctitui writes"})
+			why = whyCheck
+		case body[0].is("PRIMARY") && plain && !slices.ContainsFunc(cols, func(c string) bool { return !containsName(ours, c) }):
+			why, quiet = "ctitui defines the keys of its columns", true
 		case body[0].is("PRIMARY"):
-			leave(table, tc, "the id is the key")
-		default: // a UNIQUE or FOREIGN KEY over the table's own columns
-			shape.constraints = append(shape.constraints, joinTokens(tc))
+			why = whyKey
+		case body[0].is("UNIQUE") && plain && (implied(cols, keys) || fillsNull(cols)):
+		case body[0].is("UNIQUE"):
+			why = "it is a key over columns ctitui writes, or that the rows ctitui adds fill alike"
+		case body[0].is("FOREIGN") && plain && fillsNull(cols) && !pointsAtOurs(body):
+		default:
+			why = "it constrains columns or tables ctitui writes"
 		}
+		if why != "" {
+			shape.notKept = append(shape.notKept, notKept{item: table + " " + joinTokens(tc), why: why, quiet: quiet})
+			continue
+		}
+		shape.constraints = append(shape.constraints, joinTokens(tc))
 	}
 	return shape
+}
+
+// constantDefault returns the value a DEFAULT clause gives, as written, when
+// it is a constant: a string, a number, NULL, TRUE, FALSE or the current
+// time. ok is false for anything else, such as an expression in
+// parentheses, which SQLite evaluates with every insert.
+func constantDefault(cl clause) (value string, ok bool) {
+	if cl.kind != "DEFAULT" {
+		return "", false
+	}
+	toks := constraintBody(cl.toks)[1:] // after DEFAULT
+	if len(toks) == 2 && (toks[0].punct == '-' || toks[0].punct == '+') && toks[1].bare && isNumber(toks[1].text) {
+		return toks[0].text + toks[1].text, true
+	}
+	if len(toks) != 1 {
+		return "", false
+	}
+	switch t := toks[0]; {
+	case t.str, t.bare && isNumber(t.text):
+		return t.text, true
+	case t.is("NULL"):
+		return "NULL", true
+	case t.is("TRUE"), t.is("FALSE"), t.is("CURRENT_TIME"), t.is("CURRENT_DATE"), t.is("CURRENT_TIMESTAMP"):
+		return t.value, true
+	}
+	return "", false
+}
+
+// hasOnConflict reports whether toks hold an ON CONFLICT clause.
+func hasOnConflict(toks []sqlToken) bool {
+	for i := 0; i+1 < len(toks); i++ {
+		if toks[i].is("ON") && toks[i+1].is("CONFLICT") {
+			return true
+		}
+	}
+	return false
+}
+
+// builtinCollation reports whether a COLLATE clause names one of the
+// collating sequences every SQLite has.
+func builtinCollation(toks []sqlToken) bool {
+	toks = constraintBody(toks)
+	return len(toks) == 2 && slices.ContainsFunc([]string{"BINARY", "NOCASE", "RTRIM"}, func(c string) bool { return sameName(c, toks[1].name()) })
+}
+
+// keyColumns returns the columns of the first parenthesised list in toks,
+// the list of a key, a foreign key or an index, when it names columns only,
+// each maybe followed by ASC or DESC; plain is false when it holds anything
+// else (an expression, a COLLATE).
+func keyColumns(toks []sqlToken) (cols []string, plain bool) {
+	open := slices.IndexFunc(toks, func(t sqlToken) bool { return t.punct == '(' })
+	if open < 0 {
+		return nil, false
+	}
+	items, _, err := splitList(toks, open)
+	if err != nil {
+		return nil, false
+	}
+	for _, item := range items {
+		if len(item) == 2 && (item[1].is("ASC") || item[1].is("DESC")) {
+			item = item[:1]
+		}
+		if len(item) != 1 || item[0].name() == "" {
+			return nil, false
+		}
+		cols = append(cols, item[0].name())
+	}
+	return cols, true
+}
+
+// containsName reports whether names holds name, as SQLite matches names.
+func containsName(names []string, name string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return sameName(n, name) })
 }
 
 // readLegacyShape reads table, a legacy table that adoption rebuilds as
@@ -148,13 +250,9 @@ func shapeOf(table string, have, want tableDef, tables []string, keys [][]string
 // itself go with their old definitions, named in notKept (such as "email
 // COLLATE NOCASE": ctitui compares emails its own way).
 func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef, consumed []string, cols []column, tables []string, keys [][]string) (legacyShape, error) {
-	var stmt string
-	if err := q.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&stmt); err != nil {
-		return legacyShape{}, translate(err)
-	}
-	have, err := parseCreateTable(stmt)
+	have, err := legacyDef(ctx, q, table)
 	if err != nil {
-		return legacyShape{}, fmt.Errorf("cannot read the definition of table %s: %w", table, err)
+		return legacyShape{}, err
 	}
 	if len(have.columns) != len(cols) || slices.ContainsFunc(have.columns, func(c columnDef) bool { return !hasColumn(cols, c.name) }) {
 		return legacyShape{}, fmt.Errorf("cannot read the definition of table %s: it does not name the columns SQLite reports", table)
@@ -165,7 +263,7 @@ func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef
 	shape := shapeOf(table, have, want, tables, keys)
 	var ours []notKept
 	for _, c := range have.columns {
-		if !slices.ContainsFunc(want.columns, func(w columnDef) bool { return strings.EqualFold(w.name, c.name) }) {
+		if !containsName(want.columnNames(), c.name) {
 			continue
 		}
 		_, clauses := c.clauses()
@@ -178,6 +276,19 @@ func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef
 	}
 	shape.notKept = append(ours, shape.notKept...)
 	return shape, nil
+}
+
+// legacyDef reads the definition of table in a legacy file.
+func legacyDef(ctx context.Context, q queryer, table string) (tableDef, error) {
+	var stmt string
+	if err := q.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&stmt); err != nil {
+		return tableDef{}, translate(err)
+	}
+	have, err := parseCreateTable(stmt)
+	if err != nil {
+		return tableDef{}, fmt.Errorf("cannot read the definition of table %s: %w", table, err)
+	}
+	return have, nil
 }
 
 // checkKept compares the kept columns of the rebuilt table with the legacy
@@ -201,9 +312,9 @@ func checkKept(ctx context.Context, q queryer, legacy, rebuilt string, shape leg
 		}
 		o, n := old[i], now[j]
 		sameDefault := (o.dflt == nil) == (n.dflt == nil) && (o.dflt == nil || *o.dflt == *n.dflt)
-		// A column that lost a generation rule that read ctitui's columns
-		// keeps its values as a plain column.
-		if o.typ != n.typ || !sameDefault || (k.generated && o.hidden != n.hidden) || (n.notNull && !o.notNull) {
+		// A column that lost its generation rule keeps its values as a
+		// plain column; one that lost its default (an expression) has none.
+		if o.typ != n.typ || !sameDefault && n.dflt != nil || n.hidden != 0 || (n.notNull && !o.notNull) {
 			return fmt.Errorf("could not keep column %s.%s as it was", legacy, k.name)
 		}
 	}
@@ -231,5 +342,5 @@ func tableColumns(ctx context.Context, q queryer, table string) ([]column, error
 }
 
 func hasColumn(cols []column, name string) bool {
-	return slices.ContainsFunc(cols, func(c column) bool { return strings.EqualFold(c.name, name) })
+	return slices.ContainsFunc(cols, func(c column) bool { return sameName(c.name, name) })
 }

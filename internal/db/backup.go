@@ -127,17 +127,19 @@ func autoBackup(ctx context.Context, conn *sql.Conn, path, label string, now tim
 }
 
 // safetyBackup is autoBackup for a step that repairs or replaces a database
-// that may be damaged: when SQLite cannot make a copy of it that passes its
-// own integrity check, the database's pages as they are, damage included,
-// are the backup.
+// that may be damaged or hostile: when SQLite cannot make a copy of it that
+// passes its own integrity check (a damaged file, or a schema built to
+// fail, such as a search index defined otherwise), the database's pages as
+// they are, damage included, are the backup. When neither works (a full
+// disk), the first error says why.
 func safetyBackup(ctx context.Context, conn *sql.Conn, path, label string, now time.Time) (string, error) {
 	name, err := autoBackup(ctx, conn, path, label, now)
-	if !errors.Is(err, ErrCorrupt) {
+	if err == nil || ctx.Err() != nil {
 		return name, err
 	}
 	name = autoBackupName(path, label, now)
-	if err := copyPages(ctx, conn, name); err != nil {
-		return "", fmt.Errorf("write backup %s: %w", name, err)
+	if copyErr := copyPages(ctx, conn, name); copyErr != nil {
+		return "", err
 	}
 	pruneBackups(path, label, now)
 	return name, nil
@@ -257,7 +259,7 @@ func backupBeforeMigrating(ctx context.Context, path string, now time.Time) (str
 		return "", fmt.Errorf("open database: %w", translate(err))
 	}
 	defer conn.Close()
-	return autoBackup(ctx, conn, path, "pre-migrate", now)
+	return safetyBackup(ctx, conn, path, "pre-migrate", now)
 }
 
 // RestoreReport says what Restore did.
@@ -368,7 +370,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 	}
 
 	var adopted *adoptReport
-	r := replacement{now: user.FormatTime(opts.Now()), opts: opts}
+	r := replacement{opts: opts}
 	if srcState.kind == legacyFile {
 		if adopted, r.prepare, err = adoptSource(ctx, src, srcState, foreign); err != nil {
 			return err

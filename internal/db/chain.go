@@ -109,16 +109,20 @@ func (w *chainWriter) load(ctx context.Context) error {
 	}
 	// AUTOINCREMENT never reuses an id, even of a deleted last row: its
 	// counter lives in sqlite_sequence.
-	var seq int64
-	err = w.tx.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`).Scan(&seq)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return translate(err)
+	seq, err := readSequence(ctx, w.tx, "audit_log")
+	if err != nil {
+		return err
 	}
-	if seq > max(maxID, head.id) {
+	switch {
+	case seq.Int64 > max(maxID, head.id):
 		// Ids were given past the head, yet no row holds them: the newest
 		// entries were removed and the head rewritten to match. An entry
 		// after them would erase the only trace.
-		return fmt.Errorf("%w (ids were given up to #%d but the head names #%d)", errChainCut, seq, head.id)
+		return fmt.Errorf("%w (ids were given up to #%d but the head names #%d)", errChainCut, seq.Int64, head.id)
+	case !seq.Valid && head.id > 0 && maxID >= head.id:
+		// The counter goes only with the table, or by hand; with the rows
+		// that the head names still there, it was the only trace.
+		return fmt.Errorf("%w (the head names entry #%d but the log's id counter is gone)", errChainCut, head.id)
 	}
 	w.head, w.headID, w.next, w.loaded = head.hash, head.id, max(maxID, head.id)+1, true
 	return nil
@@ -205,92 +209,8 @@ func readChainHead(ctx context.Context, q queryer) (head chainHead, found bool, 
 }
 
 // chainSealedKey is the settings row that records that the rows written
-// before the chain existed have been sealed into it; chainPendingKey, the
-// row migration 9 writes in a log that waits for that, and the only sign
-// that a log without hashes may be sealed.
-const (
-	chainSealedKey  = "audit_chain_sealed_at"
-	chainPendingKey = "audit_chain_seal_pending"
-)
-
-// sealAuditLog chains the rows written before migration 7, once, and
-// records the head. It seals only a log that migration 9 marked as waiting
-// (chainPendingKey), none of whose rows has a hash, and that has no head:
-// afterwards an unsealed row is evidence of a write from outside ctitui, and
-// so is a log that lost its seal record, hashes or not; all are reported by
-// VerifyAuditChain, and none is ever hashed over.
-func (s *Store) sealAuditLog(ctx context.Context, now string) error {
-	// Look before taking the write lock: after the first time, this is one
-	// read at every open.
-	// A file missing a table the migrations created still opens, so that
-	// doctor can report the drift.
-	var tables int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('settings', 'audit_log', 'audit_head')`).Scan(&tables); err != nil {
-		return translate(err)
-	}
-	if tables < 3 {
-		return nil
-	}
-	var sealed bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
-		return translate(err)
-	}
-	if sealed {
-		return nil
-	}
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		if pending, err := sealPending(ctx, tx); err != nil || !pending {
-			return err
-		}
-		// Read all before writing: the rows predate the chain, and an
-		// update while a query on the same table is open would re-read them.
-		var pending []auditRow
-		rows, err := tx.QueryContext(ctx, auditRowsQuery)
-		if err != nil {
-			return translate(err)
-		}
-		for rows.Next() {
-			r, err := scanAuditRow(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			pending = append(pending, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return translate(err)
-		}
-		var head chainHead
-		for _, r := range pending {
-			h := r.computeHash(head.hash)
-			if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?`, head.hash, h, r.id); err != nil {
-				return translate(err)
-			}
-			head = chainHead{id: r.id, hash: h}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash`, head.id, head.hash); err != nil {
-			return translate(err)
-		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, chainPendingKey); err != nil {
-			return translate(err)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)`, chainSealedKey, now, now)
-		return translate(err)
-	})
-}
-
-// sealPending reports whether the audit log waits to be sealed: marked so by
-// migration 9, not sealed, no row hashed and no head recorded.
-func sealPending(ctx context.Context, q queryer) (bool, error) {
-	var pending bool
-	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)
-		AND NOT EXISTS (SELECT 1 FROM settings WHERE key = ?)
-		AND NOT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NOT NULL OR prev_hash IS NOT NULL)
-		AND NOT EXISTS (SELECT 1 FROM audit_head)`, chainPendingKey, chainSealedKey).Scan(&pending)
-	return pending, translate(err)
-}
+// before the chain existed were sealed into it, by migration 7.
+const chainSealedKey = "audit_chain_sealed_at"
 
 const auditRowsQuery = `SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`
 
@@ -399,26 +319,19 @@ func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained b
 		return "", translate(err)
 	}
 	if !sealed {
-		pending, err := sealPending(ctx, s.db)
-		if err != nil {
-			return "", err
-		}
-		if pending {
-			return "", nil // not sealed yet: the next read-write open seals it
-		}
+		// Migration 7 seals the log and records it in one transaction.
 		if anyChained {
 			return "its entries are chained but the record that the log was sealed is gone (removed outside ctitui?)", nil
 		}
-		return "the record that the log was sealed is gone, and the log was never marked as waiting to be sealed: it was sealed, and its hashes were removed outside ctitui", nil
+		return "the record that the log was sealed is gone, and no entry is sealed: its hashes were removed outside ctitui", nil
 	}
 	head, found, err := readChainHead(ctx, s.db)
 	if err != nil {
 		return "", err
 	}
-	var seq int64
-	err = s.db.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`).Scan(&seq)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", translate(err)
+	seq, err := readSequence(ctx, s.db, "audit_log")
+	if err != nil {
+		return "", err
 	}
 	switch {
 	case !found:
@@ -431,8 +344,10 @@ func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained b
 		return fmt.Sprintf("entries after #%d, the newest its head record names, were written outside ctitui", head.id), nil
 	case rep.HeadHash != head.hash:
 		return fmt.Sprintf("entry #%d is not the one its head record names: it was replaced", head.id), nil
-	case seq > rep.HeadID:
-		return fmt.Sprintf("the log ends at entry #%d but ids were given up to #%d: the newest entries were removed, and the head record rewritten", rep.HeadID, seq), nil
+	case seq.Int64 > rep.HeadID:
+		return fmt.Sprintf("the log ends at entry #%d but ids were given up to #%d: the newest entries were removed, and the head record rewritten", rep.HeadID, seq.Int64), nil
+	case !seq.Valid && head.id > 0:
+		return fmt.Sprintf("the log's id counter is gone though its head record names entry #%d: the newest entries may have been removed, and the head record rewritten", head.id), nil
 	}
 	return "", nil
 }

@@ -300,6 +300,10 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 		{"delete the newest rows and rewrite the head, not the id counter", exec(
 			`DELETE FROM audit_log WHERE id >= 5`,
 			`UPDATE audit_head SET last_id = 4, last_hash = (SELECT hash FROM audit_log WHERE id = 4)`), 4, "ids were given up to #6", 0},
+		{"delete the newest rows, rewrite the head and remove the id counter", exec(
+			`DELETE FROM audit_log WHERE id >= 5`,
+			`UPDATE audit_head SET last_id = 4, last_hash = (SELECT hash FROM audit_log WHERE id = 4)`,
+			`DELETE FROM sqlite_sequence WHERE name = 'audit_log'`), 4, "id counter", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
@@ -581,6 +585,10 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 			`UPDATE audit_log SET hash = NULL, prev_hash = NULL`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`}},
 		{"strip and edit", []string{`UPDATE audit_log SET details = 'forged', actor = 'nobody' WHERE id = 2`,
 			`UPDATE audit_log SET hash = NULL, prev_hash = NULL`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`}},
+		// Made to look like a log that an upgrade left waiting to be sealed.
+		{"strip, edit, drop the head and mark the log as waiting", []string{`UPDATE audit_log SET details = 'forged' WHERE id = 2`,
+			`UPDATE audit_log SET hash = NULL, prev_hash = NULL`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`, `DELETE FROM audit_head`,
+			`INSERT INTO settings (key, value, updated_at) VALUES ('audit_chain_seal_pending', '', '2026-01-01T00:00:00.000Z')`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")

@@ -132,18 +132,27 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 
 func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]finding, error) {
 	var out []finding
-	for _, check := range []func(context.Context, DoctorOptions) ([]finding, error){
-		s.checkIntegrity, s.checkForeignKeys, s.checkSchema, s.checkEmails, s.checkLookAlikes, s.checkSearchIndex, s.checkUsersOrder, s.checkPermissions,
-		s.checkRoles, s.checkChain,
+	for _, check := range []struct {
+		name string
+		run  func(context.Context, DoctorOptions) ([]finding, error)
+	}{
+		{"integrity", s.checkIntegrity}, {"foreign keys", s.checkForeignKeys}, {"schema", s.checkSchema}, {"emails", s.checkEmails},
+		{"look-alikes", s.checkLookAlikes}, {"search index", s.checkSearchIndex}, {"users order", s.checkUsersOrder},
+		{"permissions", s.checkPermissions}, {"roles", s.checkRoles}, {"audit chain", s.checkChain},
 	} {
-		found, err := check(ctx, opts)
-		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotDatabase) {
+		found, err := check.run(ctx, opts)
+		switch {
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrLocked):
+			return nil, fmt.Errorf("doctor: %w", err)
+		case errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotDatabase):
 			// A damaged file is what doctor is for: say which checks its
 			// damage stopped, and go on with the rest.
 			found = []finding{{Check: "integrity", Severity: user.SeverityProblem,
 				Message: fmt.Sprintf("a check could not read the database (%v): restore a backup with 'ctitui restore'", err)}}
-		} else if err != nil {
-			return nil, fmt.Errorf("doctor: %w", err)
+		case err != nil:
+			// So can a file built to break a check (a search index
+			// defined otherwise fails every statement that reads it).
+			found = []finding{{Check: check.name, Severity: user.SeverityProblem, Message: fmt.Sprintf("the check could not run: %v", err)}}
 		}
 		out = append(out, found...)
 	}
@@ -221,16 +230,6 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 			problem(fmt.Sprintf("table %s is missing", w.Name), "", nil)
 		case !found && !slices.ContainsFunc(foreign, func(f foreignItem) bool { return f.Kind == w.Type && f.Name == w.Name }):
 			problem(fmt.Sprintf("%s %s is missing", w.Type, w.Name), "create "+w.Type+" "+w.Name, exec(w.SQL))
-		case found && w.Type == "index" && canonicalSQL(h.SQL) != canonicalSQL(w.SQL) &&
-			!slices.ContainsFunc(foreign, func(f foreignItem) bool { return f.Kind == "index" && f.Name == w.Name }):
-			problem(fmt.Sprintf("index %s differs from what the migrations create", w.Name), "recreate index "+w.Name,
-				func(ctx context.Context, tx *sql.Tx) error {
-					if _, err := tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(w.Name)); err != nil {
-						return err
-					}
-					_, err := tx.ExecContext(ctx, w.SQL)
-					return err
-				})
 		case found && w.Type == "table":
 			hd, herr := parseCreateTable(h.SQL)
 			wd, werr := parseCreateTable(w.SQL)
@@ -238,7 +237,7 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 				continue // reported as foreign
 			}
 			for _, c := range wd.columns {
-				if slices.ContainsFunc(hd.columns, func(hc columnDef) bool { return strings.EqualFold(hc.name, c.name) }) {
+				if containsName(hd.columnNames(), c.name) {
 					continue
 				}
 				msg := fmt.Sprintf("column %s.%s is missing", w.Name, c.name)
@@ -251,7 +250,7 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 					exec(fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(w.Name), joinTokens(c.toks))))
 			}
 			for _, c := range hd.columns {
-				if !slices.ContainsFunc(wd.columns, func(wc columnDef) bool { return strings.EqualFold(wc.name, c.name) }) {
+				if !containsName(wd.columnNames(), c.name) {
 					extraCols = append(extraCols, w.Name+"."+c.name)
 				}
 			}
@@ -275,6 +274,26 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 	}
 	if len(extra) > 0 {
 		info("objects ctitui did not create (kept from before adoption?): " + strings.Join(extra, ", "))
+	}
+	// Another table's foreign key into ctitui's tables changes none of
+	// ctitui's writes, but refuses to let go of the rows it names.
+	for _, h := range have {
+		if h.Type != "table" || slices.ContainsFunc(want, func(w schemaRow) bool { return w.Type == "table" && w.Name == h.Name }) {
+			continue
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?) ORDER BY 1`, h.Name)
+		if err != nil {
+			return nil, translate(err)
+		}
+		targets, err := scanStrings(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, target := range targets {
+			if slices.ContainsFunc(want, func(w schemaRow) bool { return w.Type == "table" && sameName(w.Name, target) }) {
+				info(fmt.Sprintf("table %s points at %s with a foreign key: ctitui cannot delete the rows of %s that it names (disable such users instead)", h.Name, target, target))
+			}
+		}
 	}
 	var version int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM `+gooseTable).Scan(&version); err != nil {
@@ -384,19 +403,24 @@ func (s *Store) checkSearchIndexRows(ctx context.Context) ([]finding, error) {
 }
 
 func (s *Store) checkSearchIndex(ctx context.Context, _ DoctorOptions) ([]finding, error) {
-	var exists bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_email_search')`).Scan(&exists); err != nil {
+	var stmt string
+	err := s.db.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'users_email_search'`).Scan(&stmt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil // reported by the schema check
+	}
+	if err != nil {
 		return nil, translate(err)
 	}
-	if !exists {
-		return nil, nil // reported by the schema check
+	i := slices.IndexFunc(latestSchema(), func(o schemaRow) bool { return o.Type == "table" && o.Name == "users_email_search" })
+	if virtualDefinition(stmt) != virtualDefinition(latestSchema()[i].SQL) {
+		return nil, nil // defined otherwise: foreign, reported by the schema check, and not to be run
 	}
 	if s.readOnly {
 		return s.checkSearchIndexRows(ctx)
 	}
 	// The check is an INSERT that writes nothing; run it with the other
 	// writers of this process.
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search, rank) VALUES ('integrity-check', 1)`)
 		return err
 	})

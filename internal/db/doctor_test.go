@@ -178,14 +178,6 @@ func TestDoctorFixesSafeRepairs(t *testing.T) {
 			fixed: docHasObject("users_touch_updated_at"),
 		},
 		{
-			name: "changed index",
-			breaks: func(t *testing.T, path string) {
-				docRaw(t, path, `DROP INDEX users_updated_at_idx`, `CREATE INDEX users_updated_at_idx ON users (updated_at)`)
-			},
-			check: "schema", msg: "index users_updated_at_idx differs", repair: "recreate index users_updated_at_idx",
-			fixed: docHasObject("users_updated_at_idx"),
-		},
-		{
 			name:   "dropped nullable column",
 			breaks: func(t *testing.T, path string) { docRaw(t, path, `ALTER TABLE users DROP COLUMN last_login_at`) },
 			check:  "schema", msg: "column users.last_login_at is missing", repair: "add column users.last_login_at",

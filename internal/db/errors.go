@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"modernc.org/sqlite"
+
+	"github.com/ctitui/ctitui/internal/user"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -35,6 +37,12 @@ func translate(err error) error {
 		return err
 	}
 	code := se.Code()
+	// An ON DELETE RESTRICT runs as a trigger, and fails with that code.
+	if code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || code == sqlite3.SQLITE_CONSTRAINT_TRIGGER && strings.Contains(se.Error(), "FOREIGN KEY constraint failed") {
+		// ctitui's writes keep its own keys whole (a user's roles go with
+		// the user), so a foreign key that refuses one is another table's.
+		return fmt.Errorf("%w: a table ctitui did not create refers to it ('ctitui doctor' names the table); disable the account instead, or remove those records", user.ErrReferenced)
+	}
 	switch code & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("%w (gave up after waiting %v)", ErrLocked, busyTimeout)

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -328,21 +329,130 @@ func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
 	}
 }
 
+// usersColumns is ctitui's definition of the users table's columns, for
+// tests that define the table anew around them.
+const usersColumns = `id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL, email_normalized TEXT NOT NULL, hashed_password TEXT NOT NULL,
+	created_at TEXT NOT NULL, updated_at TEXT NOT NULL, disabled_at TEXT, last_login_at TEXT,
+	failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT, email_skeleton TEXT`
+
+// auditColumns is ctitui's definition of the audit log's columns.
+const auditColumns = `id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+	user_id TEXT, user_email TEXT NOT NULL DEFAULT '', details TEXT NOT NULL DEFAULT '', prev_hash TEXT, hash TEXT`
+
+// failsForAna is an expression that raises an error when ana's failed
+// logins are counted: in a rule of the users table, it refuses that write.
+const failsForAna = `CASE WHEN email = 'ana@example.org' AND failed_logins > 0 THEN abs(-9223372036854775807 - 1) END`
+
 // hostileRules are rules planted in ctitui's own tables: each would refuse
-// a write of ctitui's, here the count of alice's failed logins, so that
-// lockout is off for her.
+// a write of ctitui's (most of them the count of ana's failed logins, so
+// that lockout is off for her), change what a write does, or what a search
+// reads. Each is planted by stmts on the file, then by plant when set.
 var hostileRules = []struct {
 	name  string
 	stmts []string
+	plant func(t *testing.T, path string)
 }{
-	{"a CHECK added to the users table", []string{`PRAGMA writable_schema = ON`,
+	{name: "a CHECK added to the users table", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'email_skeleton TEXT)', 'email_skeleton TEXT, CHECK (failed_logins = 0 OR email <> ''ana@example.org''))') WHERE name = 'users'`}},
-	{"ctitui's column given a CHECK", []string{`PRAGMA writable_schema = ON`,
+	{name: "ctitui's column given a CHECK", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'failed_logins INTEGER NOT NULL DEFAULT 0', 'failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins < 1)') WHERE name = 'users'`}},
-	{"a generated column that fails for one account", []string{
-		`ALTER TABLE users ADD COLUMN g INTEGER AS (CASE WHEN email = 'ana@example.org' AND failed_logins > 0 THEN abs(-9223372036854775807 - 1) END)`}},
-	{"a unique index over failed logins", []string{
+	{name: "a generated column that fails for one account", stmts: []string{
+		`ALTER TABLE users ADD COLUMN g INTEGER AS (` + failsForAna + `)`}},
+	{name: "a unique index over failed logins", stmts: []string{
 		`UPDATE users SET failed_logins = rowid % 1000`, `CREATE UNIQUE INDEX evil ON users (failed_logins)`}},
+	// SQLite lets table constraints follow one another without a comma:
+	// the CHECK is a constraint of its own, not part of the UNIQUE.
+	{name: "a CHECK after a harmless key, without a comma", plant: func(t *testing.T, path string) {
+		replaceTable(t, path, "users", usersColumns+", tag TEXT, UNIQUE (tag) CHECK (failed_logins = 0 OR email <> 'ana@example.org')", nil)
+	}},
+	// SQLite folds only ASCII letters in names: "failed_loginſ" (long s)
+	// is a column of its own, which must not pass for ctitui's.
+	{name: "ctitui's column behind a look-alike name", plant: func(t *testing.T, path string) {
+		replaceTable(t, path, "users", strings.Replace(usersColumns, "failed_logins INTEGER NOT NULL DEFAULT 0",
+			"failed_loginſ INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins = 0 OR email <> 'ana@example.org')", 1), nil)
+	}},
+	// REPLACE makes a new user's insert delete the user it collides with.
+	{name: "a unique column whose conflicts replace rows", plant: func(t *testing.T, path string) {
+		replaceTable(t, path, "users", usersColumns+", tag INTEGER DEFAULT 1 UNIQUE ON CONFLICT REPLACE", map[string]string{"tag": "rowid + 100"})
+	}},
+	{name: "a stored column that fails when ana's row is written", plant: func(t *testing.T, path string) {
+		replaceTable(t, path, "users", usersColumns+", tag INTEGER, g INTEGER AS (tag) STORED", nil)
+		docRaw(t, path, `UPDATE users SET tag = 1 WHERE email = 'ana@example.org'`, `PRAGMA writable_schema = ON`,
+			`UPDATE sqlite_schema SET sql = replace(sql, 'AS (tag) STORED', 'AS (CASE WHEN tag = 1 THEN abs(-9223372036854775807 - 1) END) STORED') WHERE name = 'users'`)
+	}},
+	{name: "a default that fails for every new user", plant: func(t *testing.T, path string) {
+		replaceTable(t, path, "users", usersColumns+", x INTEGER DEFAULT (0)", nil)
+		docRaw(t, path, `PRAGMA writable_schema = ON`,
+			`UPDATE sqlite_schema SET sql = replace(sql, 'DEFAULT (0)', 'DEFAULT (abs(-9223372036854775807 - 1))') WHERE name = 'users'`)
+	}},
+	{name: "an index on an expression that fails for one account", stmts: []string{
+		`CREATE INDEX evil ON users ((` + failsForAna + `))`}},
+	{name: "a partial index whose condition fails for one account", stmts: []string{
+		`CREATE INDEX evil ON users (id) WHERE ` + failsForAna + ` IS NULL`}},
+	{name: "ctitui's unique email index made plain", stmts: []string{
+		`DROP INDEX users_email_normalized_key`, `CREATE INDEX users_email_normalized_key ON users (email_normalized)`}},
+	// Audit entries that break the rule are dropped without an error.
+	{name: "an audit column that makes entries vanish", plant: func(t *testing.T, path string) {
+		replaceTable(t, path, "audit_log", auditColumns+", x TEXT DEFAULT NULL NOT NULL ON CONFLICT IGNORE", map[string]string{"x": "''"})
+	}},
+	// action is also a keyword of SQL (NO ACTION): still a column here.
+	{name: "a CHECK on the audit log's action", stmts: []string{`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'hash TEXT)', 'hash TEXT, CHECK (action NOT IN (''lock'', ''login_failed'')))') WHERE name = 'audit_log'`}},
+	// A shadow table of the search index refuses the index entry of every
+	// user added after the plant.
+	{name: "a rule in a table of the search index", stmts: []string{`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'sz BLOB)', 'sz BLOB CHECK (id <= ' || (SELECT max(id) FROM users_email_search_docsize) || '))') WHERE name = 'users_email_search_docsize'`}},
+	{name: "a search index reading another table", stmts: []string{`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'content = ''users''', 'content = ''users_order''') WHERE name = 'users_email_search'`}},
+}
+
+// replaceTable gives table, in the file at path, the column list body,
+// keeping its rows with their rowids and values in the columns both
+// definitions have (fill gives others a value: column to expression of the
+// old row), its indexes and its triggers: a table defined otherwise by
+// another tool or by hand.
+func replaceTable(t *testing.T, path, table, body string, fill map[string]string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=legacy_alter_table(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	objects := queryStrings(t, raw, `SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`, table)
+	old := queryStrings(t, raw, `SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0`, table)
+	for _, stmt := range []string{`BEGIN`, `CREATE TABLE zz_new (` + body + `)`} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	into, from := []string{"rowid"}, []string{"rowid"}
+	for _, c := range queryStrings(t, raw, `SELECT name FROM pragma_table_xinfo('zz_new') WHERE hidden = 0`) {
+		switch expr, ok := fill[c]; {
+		case ok:
+			into, from = append(into, c), append(from, expr)
+		case slices.Contains(old, c):
+			into, from = append(into, c), append(from, c)
+		}
+	}
+	for _, stmt := range []string{
+		`INSERT INTO zz_new (` + strings.Join(into, ", ") + `) SELECT ` + strings.Join(from, ", ") + ` FROM ` + table,
+		`DROP TABLE ` + table,
+		`ALTER TABLE zz_new RENAME TO ` + table,
+		`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = 'CREATE TABLE ` + table + ` (' || ? || ')' WHERE type = 'table' AND name = '` + table + `'`,
+		`COMMIT`,
+	} {
+		var args []any
+		if strings.Contains(stmt, "?") {
+			args = []any{body}
+		}
+		if _, err := raw.Exec(stmt, args...); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
+	docRaw(t, path, objects...)
 }
 
 func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
@@ -351,6 +461,9 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 			ctx := context.Background()
 			path := docDB(t)
 			docRaw(t, path, h.stmts...)
+			if h.plant != nil {
+				h.plant(t, path)
+			}
 			before := fileSHA256(t, path)
 			if _, err := db.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
 				t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
@@ -403,9 +516,21 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 			if u, err := svc.Get(ctx, "ana@example.org"); err != nil || !u.Locked(time.Now()) {
 				t.Errorf("ana after 5 failures: %+v, %v; want locked", u, err)
 			}
-			// The search index still finds everyone by their rowid.
-			if n, err := svc.Count(ctx, user.Filter{Search: "example.org"}); err != nil || n != 3 {
-				t.Errorf("search after the rebuild: %d, %v; want 3", n, err)
+			// A new user joins the others, and the search index finds
+			// everyone by their rowid.
+			if _, err := svc.Register(ctx, "dee@example.org", bkPassword, nil); err != nil {
+				t.Errorf("Register after the rebuild: %v", err)
+			}
+			if n, err := svc.Count(ctx, user.Filter{Search: "example.org"}); err != nil || n != 4 {
+				t.Errorf("search after the rebuild: %d, %v; want 4", n, err)
+			}
+			// Every entry was written and the chain still holds.
+			if chain, err := s.VerifyAuditChain(ctx); err != nil || !chain.OK() {
+				t.Errorf("audit chain after the rebuild: %v, %v", chain, err)
+			}
+			entries := auditEntries(t, s)
+			if last := entries[0]; last.Action != user.ActionRegister || last.UserEmail != "dee@example.org" {
+				t.Errorf("newest audit entry = %+v; want dee's registration", last)
 			}
 		})
 	}
@@ -432,15 +557,22 @@ func TestRestoreRefusesTableRules(t *testing.T) {
 }
 
 // TestHarmlessTableRulesAreNotForeign: what a legacy file keeps, or a
-// person adds, that cannot refuse ctitui's writes stays: a unique index on
-// email (ctitui keeps emails unique already), an extra column with a CHECK
-// on itself, an ordinary index.
+// person adds, that cannot run code or refuse ctitui's writes stays: a
+// unique index on email (ctitui keeps emails unique already), ordinary
+// indexes, columns with a constant default, a built-in collation, NOT NULL
+// with a default, and keys and references over columns that the users
+// ctitui adds leave NULL.
 func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 	path := docDB(t)
 	docRaw(t, path,
+		`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT)`,
 		`CREATE UNIQUE INDEX ix_users_email ON users (email)`,
-		`CREATE INDEX ix_users_created ON users (created_at)`,
-		`ALTER TABLE users ADD COLUMN score INTEGER CHECK (score BETWEEN 0 AND 100)`,
+		`CREATE INDEX ix_users_created ON users (created_at DESC, id)`,
+		`ALTER TABLE users ADD COLUMN nickname TEXT COLLATE NOCASE NOT NULL DEFAULT 'none'`,
+		`ALTER TABLE users ADD COLUMN score INTEGER DEFAULT -1`,
+		`ALTER TABLE users ADD COLUMN badge TEXT`,
+		`CREATE UNIQUE INDEX ix_users_badge ON users (badge)`,
+		`ALTER TABLE users ADD COLUMN team_id INTEGER REFERENCES teams (id) ON DELETE SET NULL`,
 	)
 	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(context.Background(), docOptions(false))
@@ -449,5 +581,78 @@ func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 	}
 	if _, all := docFindings(rep, ""); !rep.Healthy() {
 		t.Errorf("doctor:%s\nwant healthy: nothing here can refuse ctitui's writes", all)
+	}
+}
+
+// TestOtherTablesPointingAtUsers: a table of the platform's own may point
+// at ctitui's users with a foreign key; it changes none of ctitui's writes
+// but can refuse a delete. The file opens, doctor names the table, and a
+// refused delete says why in one line and changes nothing.
+func TestOtherTablesPointingAtUsers(t *testing.T) {
+	ctx := context.Background()
+	path := docDB(t)
+	docRaw(t, path,
+		`CREATE TABLE pins (uid TEXT REFERENCES users (id) ON DELETE RESTRICT)`,
+		`INSERT INTO pins SELECT id FROM users WHERE email = 'ana@example.org'`,
+		`CREATE TABLE notes (uid TEXT REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED)`,
+		`INSERT INTO notes SELECT id FROM users WHERE email = 'cy@example.org'`)
+	s := openStore(t, path, db.Options{})
+	rep, err := s.Doctor(ctx, docOptions(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, all := docFindings(rep, "schema")
+	if !rep.Healthy() || !slices.ContainsFunc(found, func(f user.Finding) bool {
+		return f.Severity == user.SeverityInfo && strings.Contains(f.Message, "pins") && strings.Contains(f.Message, "point")
+	}) {
+		t.Errorf("doctor:%s\nwant healthy, with a note that table pins points at users", all)
+	}
+	svc := user.NewService(s, user.WithHasher(cheapHasher()))
+	// pins refuses at once, notes when the transaction commits.
+	for _, email := range []string{"ana@example.org", "cy@example.org"} {
+		_, err = svc.Delete(ctx, email)
+		if !errors.Is(err, user.ErrReferenced) || strings.Contains(err.Error(), "FOREIGN KEY") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Delete(%s) = %v; want %v in one line of ctitui's words", email, err, user.ErrReferenced)
+		}
+		if _, err := svc.Get(ctx, email); err != nil {
+			t.Errorf("%s after the refused delete: %v", email, err)
+		}
+	}
+	if _, err := svc.Delete(ctx, "bo@example.org"); err != nil {
+		t.Errorf("Delete of a user nothing points at = %v", err)
+	}
+}
+
+// TestUnreadableSearchIndexIsRefusedAndLeftAlone: a search index defined so
+// that SQLite cannot even load it (two sources) fails every statement that
+// touches it, DROP TABLE included. ctitui refuses the file, doctor reports
+// it without stopping, and a repair fails in one line, changing nothing.
+func TestUnreadableSearchIndexIsRefusedAndLeftAlone(t *testing.T) {
+	ctx := context.Background()
+	path := docDB(t)
+	docRaw(t, path, `PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'tokenize = ''trigram''', 'tokenize = ''trigram'', content = ''settings''') WHERE name = 'users_email_search'`)
+	before := fileSHA256(t, path)
+	if _, err := db.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
+		t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
+	}
+	ro, err := db.OpenReadOnly(ctx, path, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ro.Doctor(ctx, docOptions(false))
+	ro.Close()
+	if err != nil {
+		t.Fatalf("Doctor = %v; want the broken index among its findings", err)
+	}
+	if found, all := docFindings(rep, "schema"); !slices.ContainsFunc(found, func(f user.Finding) bool { return strings.Contains(f.Message, "users_email_search") }) {
+		t.Errorf("doctor:%s\nwant the search index reported", all)
+	}
+	_, err = db.Open(ctx, path, db.Options{DropUnknownObjects: true})
+	if err == nil || !strings.Contains(err.Error(), "users_email_search") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open(DropUnknownObjects) = %v; want one line naming the search index", err)
+	}
+	if fileSHA256(t, path) != before {
+		t.Errorf("the failed repair changed the file")
 	}
 }

@@ -3,7 +3,6 @@ package db_test
 import (
 	"context"
 	"database/sql"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,22 +16,18 @@ import (
 	"github.com/ctitui/ctitui/migrations"
 )
 
-// newGooseProvider returns a goose provider over the embedded SQLite
-// migrations, on its own connection to path with foreign keys on.
+// newGooseProvider returns a goose provider of ctitui's migrations, on its
+// own connection to path with foreign keys on.
 func newGooseProvider(t *testing.T, path string) (*goose.Provider, *sql.DB) {
 	t.Helper()
 	sqldb, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := fs.Sub(migrations.FS, "sqlite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, sqldb, sub, goose.WithLogger(goose.NopLogger()))
+	p, err := db.NewMigrationProvider(sqldb)
 	if err != nil {
 		sqldb.Close()
-		t.Fatalf("goose.NewProvider = %v", err)
+		t.Fatalf("db.NewMigrationProvider = %v", err)
 	}
 	t.Cleanup(func() { p.Close() }) // closes sqldb
 	return p, sqldb

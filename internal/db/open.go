@@ -17,11 +17,9 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/ctitui/ctitui/internal/user"
-	"github.com/ctitui/ctitui/migrations"
 )
 
 // busyTimeout is how long a statement waits for another process's lock.
@@ -157,7 +155,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, path: path, stmts: newStmtCache(db), dropped: dropped, applied: applied}
 	if state.needsWork() {
-		if err := s.migrate(ctx); err != nil {
+		if err := s.migrate(ctx, opts.Now()); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -166,10 +164,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// newer schema), so goose would find nothing to do: skipping it is
 		// a millisecond off every command's start.
 		s.version = state.version()
-	}
-	if err := s.sealAuditLog(ctx, user.FormatTime(opts.Now())); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("seal audit log: %w", err)
 	}
 	if err := s.refreshEmailKeys(ctx, opts); err != nil {
 		db.Close()
@@ -193,7 +187,7 @@ func dropForeignCode(ctx context.Context, path string, state fileState, foreign 
 		return "", err
 	}
 	defer closeConn()
-	name, err := autoBackup(ctx, conn, path, "pre-repair", opts.Now())
+	name, err := safetyBackup(ctx, conn, path, "pre-repair", opts.Now())
 	if err != nil {
 		return "", err
 	}
@@ -321,10 +315,6 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s := &Store{db: db, path: path, stmts: newStmtCache(db), version: state.version(), readOnly: true}
-	if err := s.checkSealed(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
 	if clean && !immutable {
 		// A read-only connection to a WAL database makes -wal and -shm
 		// files it cannot remove; the last ordinary connection to close
@@ -332,26 +322,6 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 		s.tidy = func() { tidyCompanions(path) }
 	}
 	return s, nil
-}
-
-// checkSealed refuses a file whose audit rows were never sealed into the
-// chain: an upgrade to the chain was interrupted before its last step, which
-// the next read-write open takes. Read as they are, every row would look
-// tampered with.
-func (s *Store) checkSealed(ctx context.Context) error {
-	pending, err := sealPending(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", s.path, err)
-	}
-	var rows bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log)`).Scan(&rows); err != nil {
-		return fmt.Errorf("read %s: %w", s.path, translate(err))
-	}
-	if pending && rows {
-		return fmt.Errorf("%w: the audit log of %s is not sealed into its hash chain yet (an upgrade was interrupted); 'ctitui --db %s migrate up' finishes it",
-			ErrSchemaTooOld, s.path, shellQuote(s.path))
-	}
-	return nil
 }
 
 // walWithoutShm reports whether path has a -wal but no -shm beside it: a
@@ -548,97 +518,4 @@ func lockMigrations(ctx context.Context, path string) (unlock func(), err error)
 		return nil, fmt.Errorf("lock database for migration (%s): %w", name, err)
 	}
 	return func() { _ = lock.Unlock() }, nil
-}
-
-// migrationsFS is the embedded SQLite migrations, rooted where goose wants them.
-func migrationsFS() fs.FS {
-	sub, err := fs.Sub(migrations.FS, "sqlite")
-	if err != nil {
-		panic(err) // the embed pattern guarantees the directory exists
-	}
-	return sub
-}
-
-// knownVersions lists the versions of the embedded migrations, ascending.
-func knownVersions() []int64 {
-	entries, err := fs.ReadDir(migrationsFS(), ".")
-	if err != nil {
-		panic(err) // embedded FS cannot fail to list
-	}
-	var versions []int64
-	for _, e := range entries {
-		v, err := goose.NumericComponent(e.Name())
-		if err == nil {
-			versions = append(versions, v)
-		}
-	}
-	slices.Sort(versions)
-	return versions
-}
-
-// LatestVersion is the schema version this binary migrates databases to.
-func LatestVersion() int64 {
-	v := knownVersions()
-	return v[len(v)-1]
-}
-
-// newProvider returns a goose provider over db with a silent logger: goose's
-// default logger prints to the terminal and would corrupt the TUI.
-func newProvider(db *sql.DB) (*goose.Provider, error) {
-	return goose.NewProvider(goose.DialectSQLite3, db, migrationsFS(), goose.WithLogger(goose.NopLogger()))
-}
-
-func (s *Store) migrate(ctx context.Context) error {
-	p, err := newProvider(s.db)
-	if err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
-	// Not p.Close(): it would close s.db.
-	results, err := p.Up(ctx)
-	if err != nil {
-		var partial *goose.PartialError
-		if errors.As(err, &partial) && partial.Failed != nil {
-			return fmt.Errorf("migrate database: migration %s failed: %w", partial.Failed.Source.Path, translate(partial.Err))
-		}
-		return fmt.Errorf("migrate database: %w", translate(err))
-	}
-	for _, r := range results {
-		s.applied = append(s.applied, r.Source.Version)
-	}
-	current, err := p.GetDBVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("read schema version: %w", translate(err))
-	}
-	s.version = current
-	return nil
-}
-
-// MigrationStatus is one embedded migration and whether the file has it.
-type MigrationStatus struct {
-	Version   int64
-	Name      string
-	Applied   bool
-	AppliedAt time.Time
-}
-
-// Migrations reports every embedded migration's state in this file.
-func (s *Store) Migrations(ctx context.Context) ([]MigrationStatus, error) {
-	p, err := newProvider(s.db)
-	if err != nil {
-		return nil, err
-	}
-	status, err := p.Status(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migration status: %w", translate(err))
-	}
-	out := make([]MigrationStatus, 0, len(status))
-	for _, st := range status {
-		out = append(out, MigrationStatus{
-			Version:   st.Source.Version,
-			Name:      filepath.Base(st.Source.Path),
-			Applied:   st.State == goose.StateApplied,
-			AppliedAt: st.AppliedAt,
-		})
-	}
-	return out, nil
 }

@@ -62,7 +62,7 @@ func (st fileState) needsWork() bool {
 	if st.kind != managedFile {
 		return true
 	}
-	for _, v := range knownVersions() {
+	for _, v := range MigrationVersions() {
 		if !slices.Contains(st.applied, v) {
 			return true
 		}

@@ -128,8 +128,7 @@ type replacement struct {
 	// audit returns the entries to record in the copy's audit log once it
 	// is migrated; it runs after prepare.
 	audit func() []user.AuditEntry
-	now   string  // stamps the seal of a pre-chain audit log
-	opts  Options // for what the email keys' update tells and audits
+	opts  Options // for what the migrations record, and what the email keys' update tells and audits
 }
 
 // build writes the new database to tmp: a copy of the database q reads (or,
@@ -159,11 +158,8 @@ func (r replacement) build(ctx context.Context, q queryer, from, tmp string) (ap
 	}
 	s := &Store{db: db, path: tmp, stmts: newStmtCache(db)}
 	defer s.Close()
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, r.opts.Now()); err != nil {
 		return nil, err
-	}
-	if err := s.sealAuditLog(ctx, r.now); err != nil {
-		return nil, fmt.Errorf("seal audit log: %w", err)
 	}
 	if err := s.refreshEmailKeys(ctx, r.opts); err != nil {
 		return nil, err

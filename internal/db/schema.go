@@ -12,8 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/pressly/goose/v3"
+	"time"
 )
 
 // A database file may come from anyone: a backup handed over, a legacy file,
@@ -85,7 +84,7 @@ func referenceDB(ctx context.Context, version int64) (*sql.DB, error) {
 		return nil, err
 	}
 	ref.SetMaxOpenConns(1) // one connection: every one would get its own memory database
-	p, err := goose.NewProvider(goose.DialectSQLite3, ref, migrationsFS(), goose.WithLogger(goose.NopLogger()))
+	p, err := newProvider(ref, time.Now())
 	if err != nil {
 		ref.Close()
 		return nil, err
@@ -166,11 +165,18 @@ func findForeign(have, want []schemaRow) []foreignItem {
 				out = append(out, foreignItem{Kind: h.Type, Name: h.Name, Table: h.Table, SQL: h.SQL})
 			}
 		case "index":
-			// Only a unique index can refuse a write: one of ctitui's
-			// defined otherwise is a problem for doctor, not foreign.
-			if slices.Contains(tables, h.Table) && !(known && canonicalSQL(h.SQL) == canonicalSQL(w.SQL)) &&
-				uniqueOverOurs(h.SQL, ours["table "+h.Table], want) {
-				out = append(out, foreignItem{Kind: "index", Name: h.Name, Table: h.Table, SQL: h.SQL, Why: "a unique index over columns ctitui writes"})
+			// Indexes on other tables are data: ctitui never writes there.
+			if !slices.Contains(tables, h.Table) {
+				continue
+			}
+			why := ""
+			if known && canonicalSQL(h.SQL) != canonicalSQL(w.SQL) {
+				why = "ctitui defines it as " + w.SQL
+			} else if !known {
+				why = indexRule(h.SQL, tableDefIn(have, h.Table), ours["table "+h.Table], tables, want)
+			}
+			if why != "" {
+				out = append(out, foreignItem{Kind: "index", Name: h.Name, Table: h.Table, SQL: h.SQL, Why: why})
 			}
 		case "table":
 			if known {
@@ -181,14 +187,76 @@ func findForeign(have, want []schemaRow) []foreignItem {
 	return out
 }
 
+// tableDefIn reads the definition of table in schema; a table it cannot
+// read (reported on its own) has an empty one.
+func tableDefIn(schema []schemaRow, table string) tableDef {
+	i := slices.IndexFunc(schema, func(o schemaRow) bool { return o.Type == "table" && o.Name == table })
+	if i < 0 {
+		return tableDef{}
+	}
+	d, _ := parseCreateTable(schema[i].SQL)
+	return d
+}
+
+// indexRule says why stmt, an index of a file's own on one of ctitui's
+// tables (have as the file defines it, want as the migrations do), could
+// run code or refuse one of ctitui's writes; "" when it cannot. An index on
+// an expression computes it, and a partial index its condition, with every
+// write to the table; a unique one refuses a write that would repeat its
+// key, unless the key holds one of ctitui's keys whole or only columns
+// that the rows ctitui adds leave NULL.
+func indexRule(stmt string, have tableDef, want schemaRow, tables []string, schema []schemaRow) string {
+	toks, err := lexSQL(stmt)
+	if err != nil {
+		return "it cannot be read: " + err.Error()
+	}
+	open := slices.IndexFunc(toks, func(t sqlToken) bool { return t.punct == '(' })
+	if open < 0 {
+		return "it cannot be read"
+	}
+	_, end, err := splitList(toks, open)
+	if err != nil {
+		return "it cannot be read: " + err.Error()
+	}
+	cols, plain := keyColumns(toks[open:])
+	switch {
+	case end+1 < len(toks):
+		return "the condition of a partial index runs with ctitui's writes"
+	case !plain:
+		return "an index on an expression or a collation runs with ctitui's writes"
+	case len(toks) < 2 || !toks[1].is("UNIQUE"):
+		return ""
+	}
+	wd, err := parseCreateTable(want.SQL)
+	if err != nil {
+		return "it cannot be read"
+	}
+	var fillsNull []string
+	if slices.Contains(tablesWithOwnColumns, want.Name) {
+		fillsNull = shapeOf(want.Name, have, wd, tables, nil).fillsNull
+	}
+	if implied(cols, uniqueKeys(want.Name, wd, schema)) ||
+		!slices.ContainsFunc(cols, func(c string) bool { return !containsName(fillsNull, c) }) {
+		return ""
+	}
+	return "a unique index over columns ctitui writes"
+}
+
 // tableRules returns the items of have, one of ctitui's tables as a file
 // defines it, that want, its definition by the migrations, does not allow:
 // a column of ctitui's defined otherwise, a constraint of ctitui's missing,
-// other table options, and the rules of the table's other columns and
-// constraints that adoption would not keep (see shapeOf).
+// other table options, and what else the table holds: in the tables that
+// may keep a legacy file's own columns, the rules adoption would not keep
+// (see shapeOf); in the others, everything.
 func tableRules(have, want schemaRow, tables []string, schema []schemaRow) []foreignItem {
 	rule := func(item, why string) foreignItem {
 		return foreignItem{Kind: "rule", Name: have.Name, Table: have.Name, SQL: item, Why: why}
+	}
+	if isVirtualTable(want.SQL) || isVirtualTable(have.SQL) {
+		if virtualDefinition(have.SQL) != virtualDefinition(want.SQL) {
+			return []foreignItem{rule("its definition", "ctitui defines it as "+want.SQL)}
+		}
+		return nil
 	}
 	hd, err := parseCreateTable(have.SQL)
 	if err != nil {
@@ -200,7 +268,7 @@ func tableRules(have, want schemaRow, tables []string, schema []schemaRow) []for
 	}
 	var out []foreignItem
 	for _, wc := range wd.columns {
-		i := slices.IndexFunc(hd.columns, func(c columnDef) bool { return strings.EqualFold(c.name, wc.name) })
+		i := slices.IndexFunc(hd.columns, func(c columnDef) bool { return sameName(c.name, wc.name) })
 		if i >= 0 && canonical(hd.columns[i].toks) != canonical(wc.toks) {
 			out = append(out, rule(joinTokens(hd.columns[i].toks), "ctitui defines it as "+joinTokens(wc.toks)))
 		}
@@ -209,53 +277,52 @@ func tableRules(have, want schemaRow, tables []string, schema []schemaRow) []for
 	for i, c := range hd.constraints {
 		haveCons[i] = canonical(c)
 	}
-	for _, wc := range wd.constraints {
-		if !slices.Contains(haveCons, canonical(wc)) {
-			out = append(out, rule(joinTokens(wc), "ctitui's constraint is missing"))
+	wantCons := make([]string, len(wd.constraints))
+	for i, c := range wd.constraints {
+		wantCons[i] = canonical(c)
+		if !slices.Contains(haveCons, wantCons[i]) {
+			out = append(out, rule(joinTokens(c), "ctitui's constraint is missing"))
 		}
 	}
 	if canonical(hd.tail) != canonical(wd.tail) {
 		out = append(out, rule("the options ("+joinTokens(hd.tail)+")", "ctitui's table is "+joinTokens(wd.tail)))
 	}
-	for _, n := range shapeOf(have.Name, hd, wd, tables, uniqueKeys(want.Name, wd, schema)).notKept {
-		out = append(out, rule(n.item, n.why))
+	if slices.Contains(tablesWithOwnColumns, want.Name) {
+		for _, n := range shapeOf(have.Name, hd, wd, tables, uniqueKeys(want.Name, wd, schema)).notKept {
+			out = append(out, rule(n.item, n.why))
+		}
+		return out
+	}
+	for _, c := range hd.columns {
+		if !containsName(wd.columnNames(), c.name) {
+			out = append(out, rule(joinTokens(c.toks), "ctitui's table has no such column"))
+		}
+	}
+	for i, c := range hd.constraints {
+		if !slices.Contains(wantCons, haveCons[i]) {
+			out = append(out, rule(joinTokens(c), "ctitui's table has no such constraint"))
+		}
 	}
 	return out
 }
 
-// uniqueOverOurs reports whether stmt, a CREATE INDEX on one of ctitui's
-// tables (defined by table, in schema), makes a unique index that could
-// refuse a write of ctitui's: one that reads a column ctitui writes and is
-// not implied by a key ctitui already keeps (uniqueKeys). An index on an
-// expression is taken to be such an index.
-func uniqueOverOurs(stmt string, table schemaRow, schema []schemaRow) bool {
+// isVirtualTable reports whether stmt is a CREATE VIRTUAL TABLE.
+func isVirtualTable(stmt string) bool {
 	toks, err := lexSQL(stmt)
-	if err != nil || len(toks) < 2 {
-		return true
-	}
-	if !toks[1].is("UNIQUE") {
-		return false
-	}
-	wd, err := parseCreateTable(table.SQL)
+	return err == nil && len(toks) > 1 && toks[1].is("VIRTUAL")
+}
+
+// virtualDefinition is the canonical form of a virtual table's definition
+// after its name: the module and its arguments.
+func virtualDefinition(stmt string) string {
+	toks, err := lexSQL(stmt)
 	if err != nil {
-		return true
+		return stmt
 	}
-	open := slices.IndexFunc(toks, func(t sqlToken) bool { return t.punct == '(' })
-	if open < 0 {
-		return true
+	if i := slices.IndexFunc(toks, func(t sqlToken) bool { return t.is("USING") }); i >= 0 {
+		return canonical(toks[i:])
 	}
-	items, _, err := splitList(toks, open)
-	if err != nil {
-		return true
-	}
-	var cols []string
-	for _, item := range items {
-		if len(item) == 0 || item[0].name() == "" || slices.ContainsFunc(item, func(t sqlToken) bool { return t.punct == '(' }) {
-			return true // an expression
-		}
-		cols = append(cols, item[0].name())
-	}
-	return readsColumns(toks, wd.columnNames()) && !implied(cols, uniqueKeys(table.Name, wd, schema))
+	return canonical(toks)
 }
 
 // uniqueKeys lists the sets of columns that ctitui's definition of table
@@ -268,36 +335,19 @@ func uniqueKeys(table string, def tableDef, schema []schemaRow) [][]string {
 			keys = append(keys, []string{c.name})
 		}
 	}
-	keyOf := func(toks []sqlToken) []string {
-		open := slices.IndexFunc(toks, func(t sqlToken) bool { return t.punct == '(' })
-		if open < 0 {
-			return nil
-		}
-		items, _, err := splitList(toks, open)
-		if err != nil {
-			return nil
-		}
-		var cols []string
-		for _, item := range items {
-			if len(item) > 0 {
-				cols = append(cols, item[0].name())
-			}
-		}
-		return cols
-	}
 	for _, c := range def.constraints {
-		body := c
-		if body[0].is("CONSTRAINT") && len(body) > 2 {
-			body = body[2:]
-		}
-		if body[0].is("PRIMARY") || body[0].is("UNIQUE") {
-			keys = append(keys, keyOf(body))
+		if body := constraintBody(c); len(body) > 0 && (body[0].is("PRIMARY") || body[0].is("UNIQUE")) {
+			if cols, plain := keyColumns(body); plain {
+				keys = append(keys, cols)
+			}
 		}
 	}
 	for _, o := range schema {
 		if o.Type == "index" && o.Table == table {
 			if toks, err := lexSQL(o.SQL); err == nil && len(toks) > 1 && toks[1].is("UNIQUE") {
-				keys = append(keys, keyOf(toks))
+				if cols, plain := keyColumns(toks); plain {
+					keys = append(keys, cols)
+				}
 			}
 		}
 	}
@@ -313,7 +363,7 @@ func uniqueKeys(table string, def tableDef, schema []schemaRow) [][]string {
 func implied(cols []string, keys [][]string) bool {
 	return slices.ContainsFunc(keys, func(key []string) bool {
 		return len(key) > 0 && !slices.ContainsFunc(key, func(k string) bool {
-			return !slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, k) })
+			return !containsName(cols, k)
 		})
 	})
 }
@@ -386,19 +436,20 @@ func shellQuote(s string) string {
 // removeForeign removes items from the schema inside tx, before anything
 // else writes: a trigger dropped first never fires. A table with foreign
 // rules is rebuilt to ctitui's definition, keeping its rows, their rowids and
-// what of its own reads none of ctitui's columns (rebuildTable). Then the
-// objects of want (the schema of the file's version) that are missing are
-// made again: one may have been dropped for carrying a foreign body under
-// ctitui's name, and a rebuilt table's indexes and triggers went with it.
-// tx must be on a connection with foreign keys off (rebuilding a table
-// drops it) and legacy_alter_table on.
+// what of its own shapeOf keeps (rebuildTable); a search index defined
+// otherwise is made again from the table it indexes. Then the objects of
+// want (the schema of the file's version) that are missing are made again:
+// one may have been dropped for carrying a foreign body under ctitui's
+// name, and a rebuilt table's indexes and triggers went with it. tx must be
+// on a connection with foreign keys off (rebuilding a table drops it) and
+// legacy_alter_table on.
 func removeForeign(ctx context.Context, tx *sql.Tx, items []foreignItem, want []schemaRow) error {
 	var rebuild []string
 	for _, f := range items {
 		switch f.Kind {
 		case "rule":
-			if !slices.Contains(rebuild, f.Table) {
-				rebuild = append(rebuild, f.Table)
+			if table := virtualOwner(f.Table, want); !slices.Contains(rebuild, table) {
+				rebuild = append(rebuild, table)
 			}
 		default:
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf("DROP %s IF EXISTS main.%s", strings.ToUpper(f.Kind), quoteIdent(f.Name))); err != nil {
@@ -408,11 +459,41 @@ func removeForeign(ctx context.Context, tx *sql.Tx, items []foreignItem, want []
 	}
 	for _, table := range rebuild {
 		i := slices.IndexFunc(want, func(w schemaRow) bool { return w.Type == "table" && w.Name == table })
-		if err := rebuildTable(ctx, tx, want[i], want); err != nil {
+		rebuildIt := rebuildTable
+		if isVirtualTable(want[i].SQL) {
+			rebuildIt = recreateSearchIndex
+		}
+		if err := rebuildIt(ctx, tx, want[i], want); err != nil {
 			return fmt.Errorf("rebuild table %s: %w", table, err)
 		}
 	}
 	return restoreMissing(ctx, tx, want)
+}
+
+// virtualOwner returns the virtual table of want that table is one of the
+// shadow tables of (users_email_search_data of users_email_search), or
+// table itself.
+func virtualOwner(table string, want []schemaRow) string {
+	for _, w := range want {
+		if w.Type == "table" && isVirtualTable(w.SQL) && strings.HasPrefix(table, w.Name+"_") {
+			return w.Name
+		}
+	}
+	return table
+}
+
+// recreateSearchIndex drops the virtual table want names, with its shadow
+// tables, creates it as want defines it and fills it again from the table
+// it indexes. ctitui's virtual tables are FTS5 indexes over the rows of a
+// table of its own (content=), which 'rebuild' reads.
+func recreateSearchIndex(ctx context.Context, tx *sql.Tx, want schemaRow, _ []schemaRow) error {
+	name := quoteIdent(want.Name)
+	for _, stmt := range []string{"DROP TABLE IF EXISTS main." + name, want.SQL, "INSERT INTO " + name + " (" + name + ") VALUES ('rebuild')"} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
 
 // restoreMissing makes again, inside tx, the indexes, triggers and views of
@@ -434,10 +515,12 @@ func restoreMissing(ctx context.Context, tx *sql.Tx, want []schemaRow) error {
 }
 
 // rebuildTable replaces one of ctitui's tables by one defined as want says,
-// plus the table's own columns and constraints that shapeOf keeps. The rows
-// keep their rowids (the search index and the users' order rest on them) and
-// every value; the table's own indexes that are not foreign are made again
-// (ctitui's, by the caller).
+// plus, in a table that may hold a legacy file's own columns, the columns
+// and constraints of its own that shapeOf keeps. The rows keep their rowids
+// (the search index and the users' order rest on them), their values and,
+// for the audit log, the id counter, whose trace of removed entries a
+// rebuild must not erase. The table's own indexes that are not foreign are
+// made again (ctitui's, by the caller).
 func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []schemaRow) error {
 	var haveSQL string
 	if err := tx.QueryRowContext(ctx, `SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?`, want.Name).Scan(&haveSQL); err != nil {
@@ -457,16 +540,28 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 			tables = append(tables, w.Name)
 		}
 	}
-	shape := shapeOf(want.Name, hd, wd, tables, uniqueKeys(want.Name, wd, schema))
-	// The table's own indexes that stay: not ctitui's, not foreign.
-	rows, err := readSchemaRows(ctx, tx)
+	var shape legacyShape
+	if slices.Contains(tablesWithOwnColumns, want.Name) {
+		shape = shapeOf(want.Name, hd, wd, tables, uniqueKeys(want.Name, wd, schema))
+	}
+	// The table's own indexes that stay: not ctitui's, not foreign, over
+	// columns the new table has.
+	have, err := readSchemaRows(ctx, tx)
 	if err != nil {
 		return err
 	}
+	var newDef tableDef
+	newDef.columns = append(newDef.columns, wd.columns...)
+	for _, k := range shape.kept {
+		newDef.columns = append(newDef.columns, columnDef{name: k.name})
+	}
 	var keepIndexes []string
-	for _, h := range rows {
-		if h.Type == "index" && h.Table == want.Name && !slices.ContainsFunc(schema, func(w schemaRow) bool { return w.Type == "index" && w.Name == h.Name }) &&
-			!uniqueOverOurs(h.SQL, want, schema) {
+	for _, h := range have {
+		if h.Type != "index" || h.Table != want.Name || slices.ContainsFunc(schema, func(w schemaRow) bool { return w.Type == "index" && w.Name == h.Name }) {
+			continue
+		}
+		cols, _ := keyColumns(lexOrNil(h.SQL))
+		if indexRule(h.SQL, hd, want, tables, schema) == "" && !slices.ContainsFunc(cols, func(c string) bool { return !containsName(newDef.columnNames(), c) }) {
 			keepIndexes = append(keepIndexes, h.SQL)
 		}
 	}
@@ -486,21 +581,23 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 		return translate(err)
 	}
 	// Every value that has a column to go to: ctitui's columns the file has,
-	// and the kept ones that are not computed.
+	// and the kept ones.
 	var cols []string
 	for _, c := range wd.columns {
-		if slices.ContainsFunc(hd.columns, func(h columnDef) bool { return strings.EqualFold(h.name, c.name) }) {
+		if containsName(hd.columnNames(), c.name) {
 			cols = append(cols, quoteIdent(c.name))
 		}
 	}
 	for _, c := range shape.kept {
-		if !c.generated {
-			cols = append(cols, quoteIdent(c.name))
-		}
+		cols = append(cols, quoteIdent(c.name))
 	}
 	list := strings.Join(cols, ", ")
 	if !withoutRowID(wd) {
 		list = "rowid, " + list
+	}
+	seq, err := readSequence(ctx, tx, want.Name)
+	if err != nil {
+		return err
 	}
 	for _, stmt := range append([]string{
 		"INSERT INTO " + scratch + " (" + list + ") SELECT " + list + " FROM main." + quoteIdent(want.Name),
@@ -511,7 +608,34 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 			return translate(err)
 		}
 	}
+	if seq.Valid {
+		// Renamed with the table, the counter holds the highest id copied.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM main.sqlite_sequence WHERE name = ?`, want.Name); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, max(?, COALESCE((SELECT max(rowid) FROM main.`+quoteIdent(want.Name)+`), 0)))`, want.Name, seq.Int64); err != nil {
+			return translate(err)
+		}
+	}
 	return nil
+}
+
+// readSequence reads the AUTOINCREMENT counter of table: the highest id it
+// has given; not valid when it has given none.
+func readSequence(ctx context.Context, q queryer, table string) (sql.NullInt64, error) {
+	var seq sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT (SELECT seq FROM main.sqlite_sequence WHERE name = ?)
+		WHERE EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence')`, table).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sql.NullInt64{}, nil
+	}
+	return seq, translate(err)
+}
+
+// lexOrNil returns the tokens of stmt, or none when it does not lex.
+func lexOrNil(stmt string) []sqlToken {
+	toks, _ := lexSQL(stmt)
+	return toks
 }
 
 // withoutRowID reports whether a table definition ends WITHOUT ROWID.

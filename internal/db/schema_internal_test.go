@@ -127,3 +127,140 @@ func TestCheckReplacement(t *testing.T) {
 		})
 	}
 }
+
+// TestRebuildTableKeepsTheIDCounter: rebuilding the audit log copies its
+// rows, and must not lower its id counter to the highest id copied: a
+// counter past the newest row is the trace of newest entries removed.
+func TestRebuildTableKeepsTheIDCounter(t *testing.T) {
+	ctx := context.Background()
+	ref, err := referenceDB(ctx, LatestVersion())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	for _, stmt := range []string{
+		`INSERT INTO audit_log (id, at, actor, action) VALUES (1, 'a', 'x', 'register'), (2, 'b', 'x', 'register'), (3, 'c', 'x', 'register')`,
+		`DELETE FROM audit_log WHERE id = 3`,
+	} {
+		if _, err := ref.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := ref.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	schema := latestSchema()
+	for _, w := range schema {
+		if w.Type == "table" && w.Name == "audit_log" {
+			if err := rebuildTable(ctx, tx, w, schema); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	seq, err := readSequence(ctx, tx, "audit_log")
+	if err != nil || seq.Int64 != 3 {
+		t.Errorf("audit_log id counter after the rebuild = %v, %v; want 3", seq, err)
+	}
+}
+
+// TestShapeOfKeepsOnlyInertRules: of a table's own columns and constraints,
+// only what cannot run code or refuse one of ctitui's writes is kept; every
+// other rule is named with its reason.
+func TestShapeOfKeepsOnlyInertRules(t *testing.T) {
+	const ours = `id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0`
+	keys := [][]string{{"id"}, {"email"}}
+	tests := []struct {
+		item     string // a column or table constraint of the file's own
+		kept     string // what stays of it; "" for nothing
+		leftOut  string // in the reason of what goes; "" for nothing
+		fillNull bool   // the rows ctitui adds leave the column NULL
+	}{
+		{item: `note TEXT`, kept: `note TEXT`, fillNull: true},
+		{item: `note TEXT DEFAULT NULL`, kept: `note TEXT DEFAULT NULL`, fillNull: true},
+		{item: `score INTEGER DEFAULT -1 NOT NULL`, kept: `score INTEGER DEFAULT -1 NOT NULL`},
+		{item: `flag BOOLEAN NOT NULL DEFAULT TRUE`, kept: `flag BOOLEAN NOT NULL DEFAULT TRUE`},
+		{item: `seen TEXT DEFAULT CURRENT_TIMESTAMP`, kept: `seen TEXT DEFAULT CURRENT_TIMESTAMP`},
+		{item: `nick TEXT COLLATE nocase`, kept: `nick TEXT COLLATE nocase`, fillNull: true},
+		{item: `nick TEXT COLLATE evil`, kept: `nick TEXT`, leftOut: "built-in collations", fillNull: true},
+		{item: `badge TEXT UNIQUE`, kept: `badge TEXT UNIQUE`, fillNull: true},
+		{item: `badge TEXT DEFAULT 'x' UNIQUE`, kept: `badge TEXT DEFAULT 'x'`, leftOut: "the same value"},
+		{item: `badge TEXT UNIQUE ON CONFLICT REPLACE`, kept: `badge TEXT`, leftOut: "ON CONFLICT", fillNull: true},
+		{item: `x TEXT NOT NULL ON CONFLICT IGNORE DEFAULT 'a'`, kept: `x TEXT DEFAULT 'a'`, leftOut: "ON CONFLICT"},
+		{item: `x TEXT NOT NULL`, kept: `x TEXT`, leftOut: "no default", fillNull: true},
+		{item: `x TEXT DEFAULT NULL NOT NULL`, kept: `x TEXT DEFAULT NULL`, leftOut: "no default", fillNull: true},
+		{item: `x INTEGER DEFAULT (1 + 1)`, kept: `x INTEGER`, leftOut: "expression", fillNull: true},
+		{item: `x INTEGER DEFAULT (1) NOT NULL`, kept: `x INTEGER`, leftOut: "expression", fillNull: true},
+		{item: `x INTEGER CHECK (x > 0)`, kept: `x INTEGER`, leftOut: "CHECK", fillNull: true},
+		{item: `x INTEGER AS (1) STORED`, kept: `x INTEGER`, leftOut: "keeps its values", fillNull: true},
+		{item: `x INTEGER PRIMARY KEY`, kept: `x INTEGER`, leftOut: "the id is the key", fillNull: true},
+		{item: `team INTEGER REFERENCES teams (id) ON DELETE SET NULL`, kept: `team INTEGER REFERENCES teams (id) ON DELETE SET NULL`, fillNull: true},
+		{item: `team INTEGER DEFAULT 1 REFERENCES teams (id)`, kept: `team INTEGER DEFAULT 1`, leftOut: "may not exist"},
+		{item: `boss TEXT REFERENCES users (id)`, kept: `boss TEXT`, leftOut: "table of ctitui's", fillNull: true},
+		{item: `boss TEXT REFERENCES USERS (id)`, kept: `boss TEXT`, leftOut: "table of ctitui's", fillNull: true},
+		{item: `CHECK (1)`, leftOut: "CHECK"},
+		{item: `UNIQUE (email, id)`, kept: `UNIQUE (email, id)`},
+		{item: `UNIQUE (email) ON CONFLICT REPLACE`, leftOut: "ON CONFLICT"},
+		{item: `UNIQUE (failed_logins)`, leftOut: "a key over columns ctitui writes"},
+		{item: `UNIQUE (email COLLATE NOCASE)`, leftOut: "a key over columns ctitui writes"},
+		{item: `PRIMARY KEY (id)`, leftOut: "ctitui defines the keys"},
+		{item: `CONSTRAINT k FOREIGN KEY (failed_logins) REFERENCES teams (id)`, leftOut: "constrains columns or tables ctitui writes"},
+		{item: `CONSTRAINT alone`},
+	}
+	for _, tt := range tests {
+		want, err := parseCreateTable("CREATE TABLE users (" + ours + ")")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := ours + ", " + tt.item
+		if !strings.HasPrefix(tt.item, "CONSTRAINT") && !strings.HasPrefix(tt.item, "UNIQUE") && !strings.HasPrefix(tt.item, "CHECK") && !strings.HasPrefix(tt.item, "PRIMARY") {
+			body += ", " + "filler TEXT" // a column after it, so that it is read as a column
+		}
+		have, err := parseCreateTable("CREATE TABLE users (" + body + ")")
+		if err != nil {
+			t.Fatalf("parseCreateTable(%q) = %v", body, err)
+		}
+		shape := shapeOf("users", have, want, []string{"users", "roles"}, keys)
+		var kept []string
+		for _, k := range shape.kept {
+			if k.name != "filler" {
+				kept = append(kept, k.def)
+			}
+		}
+		kept = append(kept, shape.constraints...)
+		var why []string
+		for _, n := range shape.notKept {
+			why = append(why, n.why)
+		}
+		if got := strings.Join(kept, "; "); got != tt.kept {
+			t.Errorf("%s: kept %q; want %q", tt.item, got, tt.kept)
+		}
+		if got := strings.Join(why, "; "); tt.leftOut == "" && got != "" || !strings.Contains(got, tt.leftOut) {
+			t.Errorf("%s: left out because %q; want a reason saying %q", tt.item, got, tt.leftOut)
+		}
+		if len(have.columns) > len(want.columns)+1 {
+			name := have.columns[len(want.columns)].name
+			if got := containsName(shape.fillsNull, name); got != tt.fillNull {
+				t.Errorf("%s: fills NULL = %v; want %v", tt.item, got, tt.fillNull)
+			}
+		}
+	}
+}
+
+// TestOtherTablesMustBeCtituis: ctitui's tables other than users, roles and
+// user_roles hold nothing of a file's own, not even a plain column.
+func TestOtherTablesMustBeCtituis(t *testing.T) {
+	schema := latestSchema()
+	for _, w := range schema {
+		if w.Type != "table" || w.Name != "audit_log" {
+			continue
+		}
+		have := w
+		have.SQL = strings.Replace(w.SQL, "hash TEXT)", "hash TEXT, note TEXT)", 1)
+		items := findForeign([]schemaRow{have}, schema)
+		if len(items) != 1 || !strings.Contains(items[0].String(), "note TEXT in table audit_log (ctitui's table has no such column)") {
+			t.Errorf("findForeign(audit_log with a column of its own) = %v; want that column", items)
+		}
+	}
+}

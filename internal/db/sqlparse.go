@@ -22,7 +22,7 @@ type sqlToken struct {
 	idx    int    // the token's place among the statement's tokens
 	pos    int    // where it starts in src
 	text   string // as written, quotes included
-	value  string // an identifier's name: unquoted; upper-cased when bare
+	value  string // an identifier's name: unquoted; its ASCII letters upper-cased when bare
 	bare   bool   // a bare word (keyword, identifier or number)
 	quoted bool   // a quoted identifier: "x", `x` or [x]
 	str    bool   // a string literal 'x'
@@ -38,6 +38,37 @@ func (t sqlToken) name() string {
 		return t.value
 	}
 	return ""
+}
+
+// sameName reports whether a and b name the same column or table for
+// SQLite, which ignores the case of ASCII letters only: to Unicode, "ſ"
+// (long s) is an "s", to SQLite a letter of its own.
+func sameName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if asciiUpper(a[i]) != asciiUpper(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiUpper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+// upperASCII upper-cases the ASCII letters of s, as SQLite folds names.
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i := range b {
+		b[i] = asciiUpper(b[i])
+	}
+	return string(b)
 }
 
 // is reports whether t is the bare keyword kw (upper case).
@@ -99,7 +130,7 @@ func lexTokens(s string) ([]sqlToken, error) {
 			for j < len(s) && isWordByte(s[j]) {
 				j++
 			}
-			out = append(out, sqlToken{pos: i, text: s[i:j], value: strings.ToUpper(s[i:j]), bare: true})
+			out = append(out, sqlToken{pos: i, text: s[i:j], value: upperASCII(s[i:j]), bare: true})
 			i = j
 		default:
 			out = append(out, sqlToken{pos: i, text: s[i : i+1], punct: c})
@@ -164,8 +195,8 @@ func parseCreateTable(stmt string) (tableDef, error) {
 			return tableDef{}, errors.New("an empty item in the column list")
 		}
 		switch first := item[0]; {
-		case first.is("CONSTRAINT") || first.is("PRIMARY") || first.is("UNIQUE") || first.is("CHECK") || first.is("FOREIGN"):
-			def.constraints = append(def.constraints, item)
+		case startsTableConstraint(first):
+			def.constraints = append(def.constraints, splitConstraints(item)...)
 		case !first.bare && !first.quoted && !first.str:
 			return tableDef{}, fmt.Errorf("a column without a name (%s)", first.text)
 		default:
@@ -173,6 +204,41 @@ func parseCreateTable(stmt string) (tableDef, error) {
 		}
 	}
 	return def, nil
+}
+
+// startsTableConstraint reports whether t is a keyword that starts a table
+// constraint.
+func startsTableConstraint(t sqlToken) bool {
+	return t.is("CONSTRAINT") || t.is("PRIMARY") || t.is("UNIQUE") || t.is("CHECK") || t.is("FOREIGN")
+}
+
+// splitConstraints splits one item of the column list into the table
+// constraints it holds: SQLite takes them one after another with or without
+// a comma between them (`UNIQUE (a) CHECK (a <> 'x')` is two), and takes a
+// CONSTRAINT name on its own. Each starts at a constraint keyword outside
+// parentheses, but for the one that follows CONSTRAINT name.
+func splitConstraints(item []sqlToken) [][]sqlToken {
+	var out [][]sqlToken
+	start := 0
+	for i := 0; i < len(item); i = skipGroup(item, i) {
+		// The name after CONSTRAINT, and the keyword after the name, go
+		// with it.
+		named := item[start].is("CONSTRAINT") && (i == start+1 || i == start+2 && !item[i].is("CONSTRAINT"))
+		if i > start && startsTableConstraint(item[i]) && !named {
+			out = append(out, item[start:i])
+			start = i
+		}
+	}
+	return append(out, item[start:])
+}
+
+// constraintBody returns a table constraint without its CONSTRAINT name:
+// from the keyword that says what it is; nil for a name alone.
+func constraintBody(c []sqlToken) []sqlToken {
+	for len(c) > 0 && c[0].is("CONSTRAINT") {
+		c = c[min(2, len(c)):]
+	}
+	return c
 }
 
 // splitList splits the parenthesised list that opens at toks[open] into its
@@ -245,7 +311,8 @@ func (c columnDef) clauses() (typ []sqlToken, out []clause) {
 
 // startsClause reports whether toks[i] starts a new column constraint
 // inside one of kind: the words of a foreign key's actions (SET NULL, SET
-// DEFAULT, NOT DEFERRABLE) and GENERATED ALWAYS AS do not.
+// DEFAULT, NOT DEFERRABLE), GENERATED ALWAYS AS and the NULL of DEFAULT
+// NULL do not.
 func startsClause(toks []sqlToken, i int, kind string) bool {
 	t := toks[i]
 	if !t.bare || !clauseStarts[t.value] {
@@ -254,6 +321,8 @@ func startsClause(toks []sqlToken, i int, kind string) bool {
 	switch {
 	case kind == "GENERATED" && t.is("AS"):
 		return false
+	case kind == "DEFAULT" && toks[i-1].is("DEFAULT"):
+		return false // DEFAULT NULL: the value
 	case kind == "REFERENCES" && (t.is("NULL") || t.is("DEFAULT")) && i > 0 && toks[i-1].is("SET"):
 		return false
 	case kind == "REFERENCES" && t.is("NOT") && i+1 < len(toks) && toks[i+1].is("DEFERRABLE"):
@@ -272,29 +341,6 @@ func skipGroup(toks []sqlToken, i int) int {
 		return end + 1
 	}
 	return len(toks)
-}
-
-// names returns the identifiers that toks name, upper-cased: the columns a
-// CHECK or generation expression reads, with function names and the like
-// among them (which is only ever too careful).
-func names(toks []sqlToken) []string {
-	var out []string
-	for _, t := range toks {
-		if (t.bare && !sqlKeywords[t.value] && !isNumber(t.text)) || t.quoted {
-			out = append(out, strings.ToUpper(t.name()))
-		}
-	}
-	return out
-}
-
-func isNumber(s string) bool { return s != "" && '0' <= s[0] && s[0] <= '9' }
-
-// readsColumns reports whether toks name any of cols (ignoring case, as
-// SQLite does).
-func readsColumns(toks []sqlToken, cols []string) bool {
-	return slices.ContainsFunc(names(toks), func(n string) bool {
-		return slices.ContainsFunc(cols, func(c string) bool { return strings.EqualFold(c, n) })
-	})
 }
 
 // joinTokens writes toks back as SQL: each run of tokens that followed one
@@ -316,16 +362,5 @@ func joinTokens(toks []sqlToken) string {
 	return b.String()
 }
 
-// sqlKeywords are words of SQLite's expression and constraint syntax that
-// name no column.
-var sqlKeywords = map[string]bool{
-	"AND": true, "OR": true, "NOT": true, "IN": true, "IS": true, "NULL": true, "LIKE": true, "GLOB": true, "REGEXP": true,
-	"MATCH": true, "BETWEEN": true, "CASE": true, "WHEN": true, "THEN": true, "ELSE": true, "END": true, "CAST": true, "AS": true,
-	"COLLATE": true, "ESCAPE": true, "EXISTS": true, "TRUE": true, "FALSE": true, "CHECK": true, "CONSTRAINT": true,
-	"FOREIGN": true, "KEY": true, "REFERENCES": true, "PRIMARY": true, "UNIQUE": true, "ON": true, "DELETE": true,
-	"UPDATE": true, "CASCADE": true, "RESTRICT": true, "SET": true, "DEFAULT": true, "NO": true, "ACTION": true,
-	"DEFERRABLE": true, "INITIALLY": true, "DEFERRED": true, "IMMEDIATE": true, "ASC": true, "DESC": true,
-	"CONFLICT": true, "ROLLBACK": true, "ABORT": true, "FAIL": true, "IGNORE": true, "REPLACE": true, "AUTOINCREMENT": true,
-	"CURRENT_TIMESTAMP": true, "CURRENT_DATE": true, "CURRENT_TIME": true, "GENERATED": true, "ALWAYS": true,
-	"STORED": true, "VIRTUAL": true,
-}
+// isNumber reports whether a bare word is a number: it starts with a digit.
+func isNumber(s string) bool { return s != "" && '0' <= s[0] && s[0] <= '9' }

@@ -23,6 +23,7 @@ func TestColumnClauses(t *testing.T) {
 			[]string{"REFERENCES", "NOT"}, []string{"REFERENCES teams (id) ON DELETE SET NULL NOT DEFERRABLE", "NOT NULL"}},
 		{`d TEXT AS (lower(x) || 'y') STORED`, "TEXT", []string{"GENERATED"}, []string{"AS (lower(x) || 'y') STORED"}},
 		{`d GENERATED ALWAYS AS (1) VIRTUAL`, "", []string{"GENERATED"}, []string{"GENERATED ALWAYS AS (1) VIRTUAL"}},
+		{`x TEXT DEFAULT NULL NOT NULL`, "TEXT", []string{"DEFAULT", "NOT"}, []string{"DEFAULT NULL", "NOT NULL"}},
 		{`plain`, "", nil, nil},
 	}
 	for _, tt := range tests {
@@ -138,4 +139,62 @@ func FuzzParseCreateTable(f *testing.F) {
 			t.Fatalf("written back as %q, the columns of %q differ", again, stored)
 		}
 	})
+}
+
+// TestParseCreateTableSplitsConstraints: SQLite takes table constraints
+// one after another with or without commas between them, and a
+// CONSTRAINT name on its own.
+func TestParseCreateTableSplitsConstraints(t *testing.T) {
+	tests := []struct {
+		body string
+		want []string
+	}{
+		{`a TEXT, UNIQUE (a) CHECK (a <> '')`, []string{"UNIQUE (a)", "CHECK (a <> '')"}},
+		{`a TEXT, CONSTRAINT k UNIQUE (a) CONSTRAINT c CHECK (a <> '') FOREIGN KEY (a) REFERENCES p (id) ON DELETE SET NULL`,
+			[]string{"CONSTRAINT k UNIQUE (a)", "CONSTRAINT c CHECK (a <> '')", "FOREIGN KEY (a) REFERENCES p (id) ON DELETE SET NULL"}},
+		{`a TEXT, PRIMARY KEY (a) ON CONFLICT ABORT, CHECK (1)`, []string{"PRIMARY KEY (a) ON CONFLICT ABORT", "CHECK (1)"}},
+		{`a TEXT, CONSTRAINT x CONSTRAINT y CHECK (a)`, []string{"CONSTRAINT x", "CONSTRAINT y CHECK (a)"}},
+	}
+	for _, tt := range tests {
+		def, err := parseCreateTable("CREATE TABLE t (" + tt.body + ")")
+		if err != nil {
+			t.Errorf("parseCreateTable(%q) = %v", tt.body, err)
+			continue
+		}
+		var got []string
+		for _, c := range def.constraints {
+			got = append(got, joinTokens(c))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("constraints of %q = %q; want %q", tt.body, got, tt.want)
+		}
+	}
+}
+
+// TestIdentifiersFoldOnlyASCII: SQLite matches names ignoring the case of
+// ASCII letters only; "ſ" (long s) and "K" (Kelvin sign) are letters of
+// their own, though Unicode folds them to s and k.
+func TestIdentifiersFoldOnlyASCII(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"failed_logins", "FAILED_LOGINS", true},
+		{"failed_loginſ", "failed_logins", false},
+		{"Key", "key", true},
+		{"\u212aey", "key", false},
+		{"é", "É", false},
+	}
+	for _, tt := range tests {
+		if got := sameName(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameName(%q, %q) = %v; want %v", tt.a, tt.b, got, tt.want)
+		}
+		toks, err := lexSQL(tt.a + " " + tt.b)
+		if err != nil || len(toks) != 2 {
+			t.Fatalf("lexSQL(%q %q) = %v, %v", tt.a, tt.b, toks, err)
+		}
+		if got := toks[0].value == toks[1].value; got != tt.want {
+			t.Errorf("lexed %q and %q alike = %v; want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
 }

@@ -14,6 +14,9 @@ var (
 	ErrInvalidRole        = errors.New("invalid role")
 	ErrInvalidCredentials = errors.New("invalid email or password")
 	ErrPasswordMismatch   = errors.New("passwords do not match")
+	// ErrReferenced reports a user that rows of a table ctitui did not
+	// create point at with a foreign key, which refuses the delete.
+	ErrReferenced = errors.New("other records in the database point at this user")
 )
 
 // ExistsError reports a duplicate email. It matches ErrAlreadyExists with

@@ -6,11 +6,9 @@
 -- cut. Someone who rewrites the head as well is caught only by a head noted
 -- outside the file (`ctitui audit verify --anchor`).
 --
--- A log already sealed into the chain takes its newest entry as its head; a
--- log not sealed yet is marked as waiting to be sealed, and gets its head
--- when ctitui seals it. ctitui seals only a log so marked: a log stripped of
--- its hashes and seal record later looks unsealed, but is not marked, and is
--- reported rather than sealed over.
+-- Migration 7 sealed the log; its newest entry is the head. A log whose seal
+-- record is gone gets no head, and ctitui appends nothing to it until someone
+-- has looked (`ctitui doctor`).
 
 -- +goose Up
 CREATE TABLE audit_head (
@@ -22,10 +20,6 @@ INSERT INTO audit_head (id, last_id, last_hash)
 SELECT 1, COALESCE((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), 0),
        COALESCE((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), '')
 WHERE EXISTS (SELECT 1 FROM settings WHERE key = 'audit_chain_sealed_at');
-INSERT INTO settings (key, value, updated_at)
-SELECT 'audit_chain_seal_pending', '', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-WHERE NOT EXISTS (SELECT 1 FROM settings WHERE key = 'audit_chain_sealed_at');
 
 -- +goose Down
-DELETE FROM settings WHERE key = 'audit_chain_seal_pending';
 DROP TABLE audit_head;
