@@ -297,6 +297,9 @@ func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 	s := &Store{db: db, path: path, stmts: newStmtCache(db), version: state.version(), readOnly: true}
 	if err := s.checkSealed(ctx); err != nil {
 		db.Close()
+		if clean && !immutable {
+			tidyCompanions(path) // as Close would: a refusal leaves no -wal or -shm behind
+		}
 		return nil, err
 	}
 	if clean && !immutable {
