@@ -3,6 +3,7 @@ package user_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -136,5 +137,74 @@ func TestCheckupListsAccountsLockedUntilUnlock(t *testing.T) {
 	}
 	if got, _ := svc.Checkup(context.Background()); !hasFinding(got, "accounts", user.SeverityInfo, "disabled admins: ana@example.org") {
 		t.Errorf("want ana named as a disabled admin:%s", dumpFindings(got))
+	}
+}
+
+// TestCheckupAccountsAtTheirEdges: a lock that ends the moment the checkup
+// looks is over, one that ends a millisecond later is counted; five
+// disabled admins are all named, a sixth turns the list's end into "…".
+func TestCheckupAccountsAtTheirEdges(t *testing.T) {
+	tests := []struct {
+		name   string
+		breaks func(t *testing.T, svc *user.Service, path string, now time.Time)
+		want   string
+		absent string
+	}{
+		{
+			name: "a lock that ends the moment the checkup looks",
+			breaks: func(t *testing.T, _ *user.Service, path string, now time.Time) {
+				checkupRaw(t, path, `UPDATE users SET failed_logins = 5, locked_until = '`+user.FormatTime(now)+`' WHERE email = 'bo@example.org'`)
+			},
+			want:   "no disabled admins, no locked users",
+			absent: "locked by failed logins",
+		},
+		{
+			name: "a lock that ends a millisecond after the checkup looks",
+			breaks: func(t *testing.T, _ *user.Service, path string, now time.Time) {
+				checkupRaw(t, path, `UPDATE users SET failed_logins = 5, locked_until = '`+user.FormatTime(now.Add(time.Millisecond))+`' WHERE email = 'bo@example.org'`)
+			},
+			want: "1 users are locked by failed logins for a time",
+		},
+		{
+			name:   "five disabled admins",
+			breaks: disabledAdmins(5),
+			want:   "disabled admins: admin0@example.org, admin1@example.org, admin2@example.org, admin3@example.org, admin4@example.org",
+			absent: "…",
+		},
+		{
+			name:   "six disabled admins",
+			breaks: disabledAdmins(6),
+			want:   "disabled admins: admin0@example.org, admin1@example.org, admin2@example.org, admin3@example.org, admin4@example.org, …",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, store, c := newService(t)
+			mustRegister(t, svc, "bo@example.org")
+			tt.breaks(t, svc, store.Path(), c.now)
+			got, err := svc.Checkup(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasFinding(got, "accounts", user.SeverityInfo, tt.want) && !hasFinding(got, "accounts", user.SeverityOK, tt.want) {
+				t.Errorf("no accounts finding saying %q:%s", tt.want, dumpFindings(got))
+			}
+			if tt.absent != "" && (hasFinding(got, "accounts", user.SeverityInfo, tt.absent) || hasFinding(got, "accounts", user.SeverityOK, tt.absent)) {
+				t.Errorf("an accounts finding says %q; want none:%s", tt.absent, dumpFindings(got))
+			}
+		})
+	}
+}
+
+// disabledAdmins registers n admins admin0@example.org... and disables them.
+func disabledAdmins(n int) func(t *testing.T, svc *user.Service, path string, now time.Time) {
+	return func(t *testing.T, svc *user.Service, _ string, _ time.Time) {
+		for i := range n {
+			email := fmt.Sprintf("admin%d@example.org", i)
+			mustRegister(t, svc, email, user.RoleAdmin)
+			if _, _, err := svc.SetDisabled(context.Background(), email, true); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

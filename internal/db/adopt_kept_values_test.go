@@ -1,0 +1,108 @@
+package db_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// TestAdoptionReadsLegacyValuesAsTheyWereMeant: what adoption makes of the
+// legacy values it must interpret. The earlier service marked inactive
+// accounts with an is_active flag in any of the spellings SQLite and its
+// drivers use for false, NULL among them; anything else is active. An
+// updated_at before created_at (a clock set back) becomes created_at,
+// since no change can come before the account.
+func TestAdoptionReadsLegacyValuesAsTheyWereMeant(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cti.db")
+	stmts := []string{`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL,
+		created_at TEXT NOT NULL, updated_at TEXT, is_active)`}
+	flags := []struct {
+		value    string // SQL literal
+		disabled bool
+	}{
+		{"0", true}, {"'0'", true}, {"'false'", true}, {"'FALSE'", true}, {"'f'", true}, {"'F'", true},
+		{"'no'", true}, {"'No'", true}, {"'n'", true}, {"NULL", true},
+		{"1", false}, {"'1'", false}, {"'true'", false}, {"'t'", false}, {"'yes'", false}, {"'y'", false}, {"2", false},
+	}
+	for i, f := range flags {
+		stmts = append(stmts, `INSERT INTO users VALUES ('u`+string(rune('a'+i))+`', 'user`+string(rune('a'+i))+`@example.org', 'h',
+			'2024-10-01 12:00:00', '2024-10-02 08:00:00', `+f.value+`)`)
+	}
+	stmts = append(stmts, `INSERT INTO users VALUES ('early', 'early@example.org', 'h', '2024-10-01 12:00:00', '2024-09-30 23:59:59', 1)`)
+	writeSQLite(t, path, stmts...)
+	s := openStore(t, path, db.Options{Now: func() time.Time { return adoptNow }})
+	users := allUsers(t, s)
+	for i, f := range flags {
+		email := "user" + string(rune('a'+i)) + "@example.org"
+		u, ok := users[email]
+		if !ok {
+			t.Fatalf("no user %s after adoption", email)
+		}
+		if u.Disabled() != f.disabled {
+			t.Errorf("is_active = %s: disabled %v; want %v", f.value, u.Disabled(), f.disabled)
+		}
+		if f.disabled && user.FormatTime(u.DisabledAt) != "2024-10-02T08:00:00.000Z" {
+			t.Errorf("is_active = %s: disabled at %s; want its updated_at, 2024-10-02T08:00:00.000Z", f.value, user.FormatTime(u.DisabledAt))
+		}
+	}
+	early := users["early@example.org"]
+	if got, want := user.FormatTime(early.UpdatedAt), "2024-10-01T12:00:00.000Z"; got != want {
+		t.Errorf("updated_at before created_at adopted as %s; want created_at, %s", got, want)
+	}
+}
+
+// TestAdoptionKeepsRulesOnTheirOwnColumnsOnly: of a legacy table's rules,
+// only inert ones are kept (a foreign key on a column of its own that the
+// rows ctitui adds leave empty); a CHECK, a generation rule and a foreign
+// key on a column ctitui writes are left out and named, since each could
+// refuse ctitui's writes (a failed login's count among them). A generated
+// column keeps its values as a plain column.
+func TestAdoptionKeepsRulesOnTheirOwnColumnsOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cti.db")
+	writeSQLite(t, path,
+		`CREATE TABLE people (pid TEXT PRIMARY KEY, mail TEXT UNIQUE)`,
+		`INSERT INTO people VALUES ('p1', 'ana@example.org')`,
+		`CREATE TABLE users (
+			id TEXT PRIMARY KEY,
+			email TEXT NOT NULL,
+			hashed_password TEXT NOT NULL,
+			created_at TEXT NOT NULL,
+			handle TEXT GENERATED ALWAYS AS (lower(id)) VIRTUAL NOT NULL,
+			note TEXT CHECK (note IS NULL OR email <> note),
+			owner TEXT,
+			FOREIGN KEY (email) REFERENCES people (mail),
+			FOREIGN KEY (owner) REFERENCES people (pid)
+		)`,
+		`INSERT INTO users (id, email, hashed_password, created_at, owner) VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'p1')`,
+	)
+	var told notes
+	openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+	report := strings.Join(told.all(), "\n")
+	for _, want := range []string{
+		"users.note CHECK (note IS NULL OR email <> note) (a CHECK runs with ctitui's writes and could refuse them)",
+		"users.handle GENERATED ALWAYS AS (lower(id)) VIRTUAL (its rule runs with ctitui's writes and could refuse them; the column keeps its values)",
+		"FOREIGN KEY (email) REFERENCES people (mail) (it constrains columns or tables ctitui writes)",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("adoption report %q does not name %q", report, want)
+		}
+	}
+	raw := openRawSQLite(t, path, true)
+	if got := queryStrings(t, raw, `SELECT "notnull" || ',' || hidden FROM pragma_table_xinfo('users') WHERE name = 'handle'`); !slices.Equal(got, []string{"0,0"}) {
+		t.Errorf("users.handle NOT NULL, hidden = %q; want 0,0: a plain column without its rules", got)
+	}
+	if got := queryStrings(t, raw, `SELECT handle FROM users`); !slices.Equal(got, []string{"u1"}) {
+		t.Errorf("users.handle = %q; want the generated value kept", got)
+	}
+	if got := queryStrings(t, raw, `SELECT "from" || '->' || "table" FROM pragma_foreign_key_list('users') ORDER BY "from"`); !slices.Contains(got, "owner->people") || slices.Contains(got, "email->people") {
+		t.Errorf("users' foreign keys = %q; want owner->people kept and email->people left out", got)
+	}
+	if sql := strings.Join(queryStrings(t, raw, `SELECT sql FROM sqlite_schema WHERE name = 'users'`), ""); strings.Contains(sql, "email <> note") {
+		t.Errorf("adopted users table keeps the CHECK that reads email: %s", sql)
+	}
+}
