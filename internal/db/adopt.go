@@ -176,13 +176,10 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	if err != nil {
 		return nil, err
 	}
-	var ours, tables []string // the names ctitui's migrations give tables and indexes; its tables
+	var ours []string // the names ctitui's migrations give tables and indexes
 	for _, o := range latest {
 		if o.Type == "table" || o.Type == "index" {
 			ours = append(ours, o.Name)
-		}
-		if o.Type == "table" {
-			tables = append(tables, o.Name)
 		}
 	}
 	ours = append(ours, "ctitui_adopt_users", "ctitui_adopt_roles", "ctitui_adopt_user_roles") // apply's scratch names
@@ -240,16 +237,16 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 		return nil, err
 	}
 	keys := func(table string) [][]string { return uniqueKeys(table, def(latest, table), latest) }
-	if plan.usersShape, err = readLegacyShape(ctx, conn, "users", def(baseline, "users"), nil, plan.users, tables, keys("users")); err != nil {
+	if plan.usersShape, err = readLegacyShape(ctx, conn, "users", def(baseline, "users"), nil, plan.users, keys("users")); err != nil {
 		return nil, err
 	}
 	if plan.roles != nil {
-		if plan.rolesShape, err = readLegacyShape(ctx, conn, "roles", def(baseline, "roles"), nil, plan.roles, tables, keys("roles")); err != nil {
+		if plan.rolesShape, err = readLegacyShape(ctx, conn, "roles", def(baseline, "roles"), nil, plan.roles, keys("roles")); err != nil {
 			return nil, err
 		}
 	}
 	if plan.userRoles != nil {
-		if plan.linksShape, err = readLegacyShape(ctx, conn, "user_roles", def(baseline, "user_roles"), []string{plan.roleRef}, plan.userRoles, tables, keys("user_roles")); err != nil {
+		if plan.linksShape, err = readLegacyShape(ctx, conn, "user_roles", def(baseline, "user_roles"), []string{plan.roleRef}, plan.userRoles, keys("user_roles")); err != nil {
 			return nil, err
 		}
 	}
@@ -278,7 +275,7 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 		if err != nil {
 			return nil, err
 		}
-		if why := indexRule(stmt, legacy, latest[i], tables, latest); why != "" {
+		if why := indexRule(stmt, legacy, latest[i], latest); why != "" {
 			shape.notKept = append(shape.notKept, notKept{item: "index " + name, why: why})
 			continue
 		}

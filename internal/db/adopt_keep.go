@@ -55,27 +55,33 @@ const (
 	whyOnConflict = "ON CONFLICT changes what ctitui's writes do"
 	whyCheck      = "a CHECK runs with ctitui's writes and could refuse them"
 	whyKey        = "the id is the key"
+	// A foreign key makes SQLite look its parent table up on writes to the
+	// table, whatever the values: a parent that is missing or has no key to
+	// match fails every one of them, the count of failed logins among them.
+	whyReference = "a foreign key makes SQLite look up its parent table on ctitui's writes, and a missing or changed parent would refuse them"
+	// SQLite lets a column take the name of the row id, which then reads the
+	// column instead: ctitui's searches and row order rely on the real one.
+	whyRowidName = "a column of that name hides SQLite's row id, which ctitui relies on; rename it with the sqlite3 shell to keep its values"
 )
+
+// rowidNames are the names by which SQL reads a table's row id.
+var rowidNames = []string{"rowid", "oid", "_rowid_"}
 
 // shapeOf decides what of table, as have defines it, is kept when ctitui's
 // definition of it, want, replaces it: the columns want does not define,
 // and the table constraints want does not have. It keeps only what cannot
 // run code or refuse one of ctitui's writes, whatever the values: a type, a
 // constant default, a built-in collation, NOT NULL with a constant default,
-// UNIQUE or a foreign key (to a table not ctitui's) over columns that every
-// row ctitui adds leaves NULL, and a UNIQUE that holds one of ctitui's keys
-// whole (keys, from uniqueKeys), which refuses nothing ctitui allows. Left
-// out, each named in notKept with the reason: every CHECK, generation rule
-// (the column keeps its values), default computed by an expression, ON
-// CONFLICT clause, other PRIMARY KEY and other key. tables names ctitui's
-// tables.
-func shapeOf(table string, have, want tableDef, tables []string, keys [][]string) legacyShape {
+// UNIQUE over columns that every row ctitui adds leaves NULL, and a UNIQUE
+// that holds one of ctitui's keys whole (keys, from uniqueKeys), which
+// refuses nothing ctitui allows. Left out, each named in notKept with the
+// reason: every CHECK, foreign key, generation rule (the column keeps its
+// values), default computed by an expression, ON CONFLICT clause, other
+// PRIMARY KEY and other key, and a column named like the row id (with its
+// values: the backup keeps them).
+func shapeOf(table string, have, want tableDef, keys [][]string) legacyShape {
 	var shape legacyShape
 	ours := want.columnNames()
-	pointsAtOurs := func(toks []sqlToken) bool {
-		i := slices.IndexFunc(toks, func(t sqlToken) bool { return t.is("REFERENCES") })
-		return i < 0 || i+1 >= len(toks) || containsName(tables, toks[i+1].name())
-	}
 	leave := func(where string, toks []sqlToken, why string) {
 		shape.notKept = append(shape.notKept, notKept{item: where + " " + joinTokens(toks), why: why})
 	}
@@ -84,6 +90,10 @@ func shapeOf(table string, have, want tableDef, tables []string, keys [][]string
 			continue
 		}
 		where := table + "." + c.name
+		if containsName(rowidNames, c.name) {
+			shape.notKept = append(shape.notKept, notKept{item: "column " + where, why: whyRowidName})
+			continue
+		}
 		typ, clauses := c.clauses()
 		// What the rows ctitui adds get decides the rules that follow.
 		fill := "NULL"
@@ -114,10 +124,8 @@ func shapeOf(table string, have, want tableDef, tables []string, keys [][]string
 				why = "it has no default for the rows ctitui adds"
 			case cl.kind == "UNIQUE" && fill != "NULL":
 				why = "every row ctitui adds gets its default, the same value"
-			case cl.kind == "REFERENCES" && pointsAtOurs(cl.toks):
-				why = "it points at a table of ctitui's"
-			case cl.kind == "REFERENCES" && fill != "NULL":
-				why = "every row ctitui adds points at the row its default names, which may not exist"
+			case cl.kind == "REFERENCES":
+				why = whyReference
 			}
 			if why != "" {
 				leave(where, cl.toks, why)
@@ -157,7 +165,8 @@ func shapeOf(table string, have, want tableDef, tables []string, keys [][]string
 		case body[0].is("UNIQUE") && plain && (implied(cols, keys) || fillsNull(cols)):
 		case body[0].is("UNIQUE"):
 			why = "it is a key over columns ctitui writes, or that the rows ctitui adds fill alike"
-		case body[0].is("FOREIGN") && plain && fillsNull(cols) && !pointsAtOurs(body):
+		case body[0].is("FOREIGN"):
+			why = whyReference
 		default:
 			why = "it constrains columns or tables ctitui writes"
 		}
@@ -249,7 +258,7 @@ func containsName(names []string, name string) bool {
 // keep (user_roles' role name). The rules of the columns ctitui defines
 // itself go with their old definitions, named in notKept (such as "email
 // COLLATE NOCASE": ctitui compares emails its own way).
-func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef, consumed []string, cols []column, tables []string, keys [][]string) (legacyShape, error) {
+func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef, consumed []string, cols []column, keys [][]string) (legacyShape, error) {
 	have, err := legacyDef(ctx, q, table)
 	if err != nil {
 		return legacyShape{}, err
@@ -260,7 +269,7 @@ func readLegacyShape(ctx context.Context, q queryer, table string, want tableDef
 	for _, c := range consumed {
 		want.columns = append(want.columns, columnDef{name: c})
 	}
-	shape := shapeOf(table, have, want, tables, keys)
+	shape := shapeOf(table, have, want, keys)
 	var ours []notKept
 	for _, c := range have.columns {
 		if !containsName(want.columnNames(), c.name) {

@@ -57,11 +57,11 @@ func TestAdoptionReadsLegacyValuesAsTheyWereMeant(t *testing.T) {
 }
 
 // TestAdoptionKeepsRulesOnTheirOwnColumnsOnly: of a legacy table's rules,
-// only inert ones are kept (a foreign key on a column of its own that the
-// rows ctitui adds leave empty); a CHECK, a generation rule and a foreign
-// key on a column ctitui writes are left out and named, since each could
-// refuse ctitui's writes (a failed login's count among them). A generated
-// column keeps its values as a plain column.
+// none that could refuse ctitui's writes is kept: a CHECK, a generation rule
+// and every foreign key (SQLite looks up the parent on each write, and a
+// missing one fails them all, a failed login's count among them) are left
+// out and named. The columns keep their values; a generated column becomes
+// a plain one.
 func TestAdoptionKeepsRulesOnTheirOwnColumnsOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cti.db")
 	writeSQLite(t, path,
@@ -86,7 +86,8 @@ func TestAdoptionKeepsRulesOnTheirOwnColumnsOnly(t *testing.T) {
 	for _, want := range []string{
 		"users.note CHECK (note IS NULL OR email <> note) (a CHECK runs with ctitui's writes and could refuse them)",
 		"users.handle GENERATED ALWAYS AS (lower(id)) VIRTUAL (its rule runs with ctitui's writes and could refuse them; the column keeps its values)",
-		"FOREIGN KEY (email) REFERENCES people (mail) (it constrains columns or tables ctitui writes)",
+		"users FOREIGN KEY (email) REFERENCES people (mail) (a foreign key makes SQLite look up its parent table",
+		"users FOREIGN KEY (owner) REFERENCES people (pid) (a foreign key makes SQLite look up its parent table",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("adoption report %q does not name %q", report, want)
@@ -99,8 +100,11 @@ func TestAdoptionKeepsRulesOnTheirOwnColumnsOnly(t *testing.T) {
 	if got := queryStrings(t, raw, `SELECT handle FROM users`); !slices.Equal(got, []string{"u1"}) {
 		t.Errorf("users.handle = %q; want the generated value kept", got)
 	}
-	if got := queryStrings(t, raw, `SELECT "from" || '->' || "table" FROM pragma_foreign_key_list('users') ORDER BY "from"`); !slices.Contains(got, "owner->people") || slices.Contains(got, "email->people") {
-		t.Errorf("users' foreign keys = %q; want owner->people kept and email->people left out", got)
+	if got := queryStrings(t, raw, `SELECT "from" || '->' || "table" FROM pragma_foreign_key_list('users') ORDER BY "from"`); len(got) != 0 {
+		t.Errorf("users' foreign keys = %q; want none: a missing parent would refuse every write", got)
+	}
+	if got := queryStrings(t, raw, `SELECT owner FROM users`); !slices.Equal(got, []string{"p1"}) {
+		t.Errorf("users.owner = %q; want the value kept", got)
 	}
 	if sql := strings.Join(queryStrings(t, raw, `SELECT sql FROM sqlite_schema WHERE name = 'users'`), ""); strings.Contains(sql, "email <> note") {
 		t.Errorf("adopted users table keeps the CHECK that reads email: %s", sql)

@@ -824,7 +824,8 @@ func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
 	report := strings.Join(told.all(), "\n")
 	for _, want := range []string{"users.email COLLATE NOCASE", "users.email CHECK (length(email) > 3)",
 		"users.legacy_flag NOT NULL", "users CHECK (hashed_password <> '')", "users.domain GENERATED ALWAYS AS",
-		"users.score CHECK (score BETWEEN 0 AND 100)", "users CONSTRAINT ck_active CHECK (is_active IN (0, 1))", "did not keep"} {
+		"users.score CHECK (score BETWEEN 0 AND 100)", "users CONSTRAINT ck_active CHECK (is_active IN (0, 1))",
+		"users.team_id REFERENCES teams (id) (a foreign key makes SQLite look up its parent table", "did not keep"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("adoption report %q does not name %q", report, want)
 		}
@@ -838,8 +839,13 @@ func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
 	if got := queryStrings(t, raw, `SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'domain'`); !slices.Equal(got, []string{"0"}) {
 		t.Errorf("users.domain hidden = %q; want 0 (a plain column now)", got)
 	}
-	if got := queryStrings(t, raw, `SELECT "table" FROM pragma_foreign_key_list('users') WHERE "from" = 'team_id'`); !slices.Equal(got, []string{"teams"}) {
-		t.Errorf("users.team_id references %q; want teams", got)
+	// A foreign key is not kept (a missing parent would refuse every write
+	// to users); its values are.
+	if got := queryStrings(t, raw, `SELECT "table" FROM pragma_foreign_key_list('users') WHERE "from" = 'team_id'`); len(got) != 0 {
+		t.Errorf("users.team_id references %q; want no foreign key", got)
+	}
+	if got := queryStrings(t, raw, `SELECT team_id FROM users`); !slices.Equal(got, []string{"1"}) {
+		t.Errorf("users.team_id = %q; want the value kept", got)
 	}
 	if got := queryStrings(t, raw, `SELECT sql FROM sqlite_schema WHERE name = 'users' AND sql LIKE '%CHECK%'`); len(got) != 0 {
 		t.Errorf("users after adoption keeps a CHECK: %q", got)

@@ -298,13 +298,13 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 	if err != nil {
 		return nil, rep, err
 	}
-	foreign, err := srcState.foreign(ctx)
-	if err != nil {
-		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
-	}
+	foreign := srcState.foreign()
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
 		return nil, rep, &UnknownSchemaError{Path: src, Items: foreign,
 			Remedy: "restore with --drop-unknown-objects to leave them out (" + src + " itself is not changed)"}
+	}
+	if err := checkRepairable(foreign); err != nil {
+		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
 	}
 	for _, o := range foreign {
 		rep.Dropped = append(rep.Dropped, o.String())

@@ -215,6 +215,10 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 	for _, f := range foreign {
 		problem(fmt.Sprintf("%s: ctitui did not create it, and it would run with ctitui's writes or refuse them", f), "remove it", nil)
 	}
+	for _, f := range brokenWrites(ctx, s.db, have, want) {
+		problem(fmt.Sprintf("%s: look at what the message names (sqlite3 %s .schema) and fix or drop it; ctitui does not change the tables it did not create",
+			f, shellQuote(s.path)), "", nil)
+	}
 	find := func(typ, name string) (schemaRow, bool) {
 		i := slices.IndexFunc(have, func(h schemaRow) bool { return h.Type == typ && h.Name == name })
 		if i < 0 {

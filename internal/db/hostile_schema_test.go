@@ -402,6 +402,18 @@ var hostileRules = []struct {
 	// user added after the plant.
 	{name: "a rule in a table of the search index", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'sz BLOB)', 'sz BLOB CHECK (id <= ' || (SELECT max(id) FROM users_email_search_docsize) || '))') WHERE name = 'users_email_search_docsize'`}},
+	// SQLite looks up the parent table of a foreign key on every write to
+	// the table, and fails them all when it is missing, NULL or not.
+	{name: "a column of users pointing at a table that does not exist", stmts: []string{
+		`ALTER TABLE users ADD COLUMN boss TEXT REFERENCES nosuch (k)`}},
+	{name: "a column of user_roles pointing at a table that does not exist", stmts: []string{
+		`ALTER TABLE user_roles ADD COLUMN x TEXT REFERENCES nosuch (k)`}},
+	{name: "a column pointing at a table that exists", stmts: []string{
+		`CREATE TABLE teams (id INTEGER PRIMARY KEY)`, `ALTER TABLE users ADD COLUMN team_id INTEGER REFERENCES teams (id) ON DELETE SET NULL`}},
+	// A column named rowid hides the row id ctitui's searches read.
+	{name: "a column named like the row id", stmts: []string{`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = replace(sql, 'email_skeleton TEXT)', 'email_skeleton TEXT, rowid INTEGER)') WHERE name = 'users'`},
+		plant: func(t *testing.T, path string) { docRaw(t, path, `UPDATE users SET rowid = _rowid_`) }},
 	{name: "a search index reading another table", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'content = ''users''', 'content = ''users_order''') WHERE name = 'users_email_search'`}},
 }
@@ -560,8 +572,8 @@ func TestRestoreRefusesTableRules(t *testing.T) {
 // person adds, that cannot run code or refuse ctitui's writes stays: a
 // unique index on email (ctitui keeps emails unique already), ordinary
 // indexes, columns with a constant default, a built-in collation, NOT NULL
-// with a default, and keys and references over columns that the users
-// ctitui adds leave NULL.
+// with a default, and keys over columns that the users ctitui adds leave
+// NULL.
 func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 	path := docDB(t)
 	docRaw(t, path,
@@ -572,7 +584,6 @@ func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 		`ALTER TABLE users ADD COLUMN score INTEGER DEFAULT -1`,
 		`ALTER TABLE users ADD COLUMN badge TEXT`,
 		`CREATE UNIQUE INDEX ix_users_badge ON users (badge)`,
-		`ALTER TABLE users ADD COLUMN team_id INTEGER REFERENCES teams (id) ON DELETE SET NULL`,
 	)
 	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(context.Background(), docOptions(false))
@@ -654,5 +665,76 @@ func TestUnreadableSearchIndexIsRefusedAndLeftAlone(t *testing.T) {
 	}
 	if fileSHA256(t, path) != before {
 		t.Errorf("the failed repair changed the file")
+	}
+}
+
+// TestOtherTablesThatBreakCtituisWrites: a table of the file's own whose
+// foreign key names a column of ctitui's that is not a key makes SQLite
+// refuse every write to the table it points at ("foreign key mismatch"),
+// the count of failed logins among them. ctitui does not change a table it
+// did not create: the file is refused, doctor names the table, a repair
+// fails in one line, and none of it changes the file.
+func TestOtherTablesThatBreakCtituisWrites(t *testing.T) {
+	tests := []struct{ name, stmt string }{
+		{"a key that is not unique", `CREATE TABLE notes (x INTEGER REFERENCES users (failed_logins))`},
+		{"the audit head's hash", `CREATE TABLE notes (x TEXT REFERENCES audit_head (last_hash))`},
+		{"the audit log's hash, checked at commit", `CREATE TABLE notes (x TEXT REFERENCES audit_log (hash) DEFERRABLE INITIALLY DEFERRED)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := docDB(t)
+			docRaw(t, path, tt.stmt)
+			before := fileSHA256(t, path)
+			if _, err := db.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) {
+				t.Fatalf("Open = %v; want %v naming notes", err, db.ErrUnknownSchema)
+			}
+			ro, err := db.OpenReadOnly(ctx, path, db.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := ro.Doctor(ctx, docOptions(false))
+			ro.Close()
+			if err != nil {
+				t.Fatalf("Doctor = %v", err)
+			}
+			if found, all := docFindings(rep, "schema"); rep.Healthy() || !slices.ContainsFunc(found, func(f user.Finding) bool {
+				return f.Severity == user.SeverityProblem && strings.Contains(f.Message, `"notes"`) && strings.Contains(f.Message, "would fail")
+			}) {
+				t.Errorf("doctor:%s\nwant a problem naming notes", all)
+			}
+			_, err = db.Open(ctx, path, db.Options{DropUnknownObjects: true})
+			if !errors.Is(err, db.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("Open(DropUnknownObjects) = %v; want one line naming notes", err)
+			}
+			live := filepath.Join(t.TempDir(), "live.db")
+			bkDB(t, live, "live", 1)
+			liveBefore := fileSHA256(t, live)
+			if _, _, err := db.Restore(ctx, live, path, db.Options{DropUnknownObjects: true}); !errors.Is(err, db.ErrUnknownSchema) {
+				t.Errorf("Restore(DropUnknownObjects) = %v; want %v", err, db.ErrUnknownSchema)
+			}
+			if fileSHA256(t, path) != before || fileSHA256(t, live) != liveBefore {
+				t.Errorf("a refusal changed a file")
+			}
+		})
+	}
+}
+
+// TestRepairOfRulesBesideABrokenKeyChangesNothing: a rule of ctitui's
+// own table is repaired by a rebuild that runs with foreign keys off, so
+// the writes a table of the file's own breaks cannot be seen by preparing
+// them; the foreign key check before the commit sees it, and the repair is
+// rolled back whole, in one line naming the table.
+func TestRepairOfRulesBesideABrokenKeyChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := docDB(t)
+	docRaw(t, path, append(hostileRules[0].stmts, `CREATE TABLE notes (x INTEGER REFERENCES users (failed_logins))`)...)
+	before := fileSHA256(t, path)
+	_, err := db.Open(ctx, path, db.Options{DropUnknownObjects: true})
+	if err == nil || !strings.Contains(err.Error(), `"notes"`) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open(DropUnknownObjects) = %v; want one line naming notes", err)
+	}
+	if fileSHA256(t, path) != before {
+		t.Errorf("the refused repair changed the file")
 	}
 }

@@ -91,10 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	foreign, err := state.foreign(ctx)
-	if err != nil {
-		return nil, err
-	}
+	foreign := state.foreign()
 	if state.needsWork() || len(foreign) > 0 {
 		// Another ctitui may be migrating the same file right now. Take the
 		// migration lock and look again: it may have done the work for us.
@@ -106,9 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if state, err = probe(ctx, path); err != nil {
 			return nil, err
 		}
-		if foreign, err = state.foreign(ctx); err != nil {
-			return nil, err
-		}
+		foreign = state.foreign()
 	}
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
 		remedy := "'ctitui doctor' reports them and 'ctitui doctor --fix' removes them, after a backup"
@@ -133,6 +128,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		applied = adopted.applied
 	case len(foreign) > 0:
+		if err := checkRepairable(foreign); err != nil {
+			return nil, err
+		}
 		name, err := dropForeignCode(ctx, path, state, foreign, opts)
 		if err != nil {
 			return nil, err
@@ -302,7 +300,7 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 		return nil, fmt.Errorf("%w: %s is at schema version %d, this ctitui reads %d; 'ctitui --db %s migrate up' migrates it, after a backup",
 			ErrSchemaTooOld, path, state.version(), LatestVersion(), shellQuote(path))
 	}
-	if foreign, err := state.foreign(ctx); err == nil && len(foreign) > 0 {
+	if foreign := state.foreign(); len(foreign) > 0 {
 		opts.Notify(fmt.Sprintf("warning: %s has %s, which ctitui did not create; 'ctitui doctor' says more", path, describeForeign(foreign)))
 	}
 	dsn := readOnlyDSN(path) + "&_pragma=query_only(1)"
@@ -477,7 +475,9 @@ func readWriteDSN(path string) string {
 // readOnlyDSN opens path without changing it: no journal-mode switch, which
 // would rewrite the header of a file we may yet refuse.
 func readOnlyDSN(path string) string {
-	return fileURI(path) + fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) + hardening
+	// Foreign keys on, as for writing, so that brokenWrites sees what a
+	// write would: SQLite looks up foreign keys only when they are enforced.
+	return fileURI(path) + fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busyTimeout.Milliseconds()) + hardening
 }
 
 // hardening ends every DSN. A database file may come from anyone, and its

@@ -26,8 +26,10 @@ type fileState struct {
 	kind    fileKind
 	applied []int64 // versions recorded in goose's table (managedFile)
 	tables  []string
-	schema  []schemaRow // the file's tables, indexes, triggers and views
-	hasData bool        // some user or audit row exists
+	schema  []schemaRow   // the file's tables, indexes, triggers and views
+	hasData bool          // some user or audit row exists
+	want    []schemaRow   // what the migrations up to its version create (managedFile)
+	writes  []foreignItem // ctitui's writes SQLite refuses to prepare (managedFile; brokenWrites)
 }
 
 // version is the newest schema version the file records (managedFile).
@@ -40,21 +42,18 @@ func (st fileState) version() int64 {
 
 // foreign returns what the file's schema holds that its migrations (those
 // up to its version) do not create and that would run with ctitui's writes
-// or refuse them (findForeign); in a file ctitui did not make, all its
+// or refuse them (findForeign), and the tables SQLite would refuse ctitui's
+// writes to (brokenWrites); in a file ctitui did not make, all its
 // triggers and views (adoption judges its tables).
-func (st fileState) foreign(ctx context.Context) ([]foreignItem, error) {
+func (st fileState) foreign() []foreignItem {
 	if st.kind != managedFile {
 		var out []foreignItem
 		for _, o := range code(st.schema) {
 			out = append(out, foreignItem{Kind: o.Type, Name: o.Name, Table: o.Table, SQL: o.SQL})
 		}
-		return out, nil
+		return out
 	}
-	want, err := referenceSchema(ctx, st.version())
-	if err != nil {
-		return nil, err
-	}
-	return findForeign(st.schema, want), nil
+	return append(findForeign(st.schema, st.want), st.writes...)
 }
 
 // needsWork reports whether opening the file will write schema changes.
@@ -213,6 +212,10 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 				ErrSchemaTooNew, path, current, latest)
 		}
 	}
+	if st.want, err = referenceSchema(ctx, st.version()); err != nil {
+		return fileState{}, err
+	}
+	st.writes = brokenWrites(ctx, db, st.schema, st.want)
 	return st, nil
 }
 

@@ -235,7 +235,7 @@ func (s *Store) checkReplacement(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if foreign := findForeign(have, latestSchema()); len(foreign) > 0 {
+	if foreign := append(findForeign(have, latestSchema()), brokenWrites(ctx, s.db, have, latestSchema())...); len(foreign) > 0 {
 		return fmt.Errorf("%w: %s", ErrUnknownSchema, describeForeign(foreign))
 	}
 	if missing := slices.DeleteFunc(code(latestSchema()), func(w schemaRow) bool { return slices.Contains(have, w) }); len(missing) > 0 {

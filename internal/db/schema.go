@@ -126,7 +126,7 @@ func code(rows []schemaRow) []schemaRow {
 // foreignItem is something in a file's schema that ctitui's migrations do
 // not create and that would run with ctitui's writes, or could refuse them.
 type foreignItem struct {
-	Kind  string // trigger, view, index or rule (of a table's definition)
+	Kind  string // trigger, view, index, rule (of a table's definition) or writes (see brokenWrites)
 	Name  string // the trigger, view or index; for a rule, its table
 	Table string
 	SQL   string // the object's SQL; for a rule, the item of the definition
@@ -135,6 +135,8 @@ type foreignItem struct {
 
 func (f foreignItem) String() string {
 	switch f.Kind {
+	case "writes":
+		return fmt.Sprintf("ctitui's writes to table %s would fail (%s)", f.Table, f.Why)
 	case "trigger":
 		return fmt.Sprintf("trigger %s on %s", f.Name, f.Table)
 	case "view":
@@ -173,14 +175,14 @@ func findForeign(have, want []schemaRow) []foreignItem {
 			if known && canonicalSQL(h.SQL) != canonicalSQL(w.SQL) {
 				why = "ctitui defines it as " + w.SQL
 			} else if !known {
-				why = indexRule(h.SQL, tableDefIn(have, h.Table), ours["table "+h.Table], tables, want)
+				why = indexRule(h.SQL, tableDefIn(have, h.Table), ours["table "+h.Table], want)
 			}
 			if why != "" {
 				out = append(out, foreignItem{Kind: "index", Name: h.Name, Table: h.Table, SQL: h.SQL, Why: why})
 			}
 		case "table":
 			if known {
-				out = append(out, tableRules(h, w, tables, want)...)
+				out = append(out, tableRules(h, w, want)...)
 			}
 		}
 	}
@@ -205,7 +207,7 @@ func tableDefIn(schema []schemaRow, table string) tableDef {
 // write to the table; a unique one refuses a write that would repeat its
 // key, unless the key holds one of ctitui's keys whole or only columns
 // that the rows ctitui adds leave NULL.
-func indexRule(stmt string, have tableDef, want schemaRow, tables []string, schema []schemaRow) string {
+func indexRule(stmt string, have tableDef, want schemaRow, schema []schemaRow) string {
 	toks, err := lexSQL(stmt)
 	if err != nil {
 		return "it cannot be read: " + err.Error()
@@ -233,7 +235,7 @@ func indexRule(stmt string, have tableDef, want schemaRow, tables []string, sche
 	}
 	var fillsNull []string
 	if slices.Contains(tablesWithOwnColumns, want.Name) {
-		fillsNull = shapeOf(want.Name, have, wd, tables, nil).fillsNull
+		fillsNull = shapeOf(want.Name, have, wd, nil).fillsNull
 	}
 	if implied(cols, uniqueKeys(want.Name, wd, schema)) ||
 		!slices.ContainsFunc(cols, func(c string) bool { return !containsName(fillsNull, c) }) {
@@ -248,7 +250,7 @@ func indexRule(stmt string, have tableDef, want schemaRow, tables []string, sche
 // other table options, and what else the table holds: in the tables that
 // may keep a legacy file's own columns, the rules adoption would not keep
 // (see shapeOf); in the others, everything.
-func tableRules(have, want schemaRow, tables []string, schema []schemaRow) []foreignItem {
+func tableRules(have, want schemaRow, schema []schemaRow) []foreignItem {
 	rule := func(item, why string) foreignItem {
 		return foreignItem{Kind: "rule", Name: have.Name, Table: have.Name, SQL: item, Why: why}
 	}
@@ -288,7 +290,7 @@ func tableRules(have, want schemaRow, tables []string, schema []schemaRow) []for
 		out = append(out, rule("the options ("+joinTokens(hd.tail)+")", "ctitui's table is "+joinTokens(wd.tail)))
 	}
 	if slices.Contains(tablesWithOwnColumns, want.Name) {
-		for _, n := range shapeOf(have.Name, hd, wd, tables, uniqueKeys(want.Name, wd, schema)).notKept {
+		for _, n := range shapeOf(have.Name, hd, wd, uniqueKeys(want.Name, wd, schema)).notKept {
 			out = append(out, rule(n.item, n.why))
 		}
 		return out
@@ -447,6 +449,8 @@ func removeForeign(ctx context.Context, tx *sql.Tx, items []foreignItem, want []
 	var rebuild []string
 	for _, f := range items {
 		switch f.Kind {
+		case "writes":
+			// Repaired by the rebuild of its table (checkRepairable).
 		case "rule":
 			if table := virtualOwner(f.Table, want); !slices.Contains(rebuild, table) {
 				rebuild = append(rebuild, table)
@@ -468,6 +472,99 @@ func removeForeign(ctx context.Context, tx *sql.Tx, items []foreignItem, want []
 		}
 	}
 	return restoreMissing(ctx, tx, want)
+}
+
+// checkRepairable refuses items that removeForeign cannot repair: writes
+// that SQLite refuses when no rule of ctitui's tables explains them, such
+// as a table of the file's own whose foreign key names a column of ctitui's
+// that is not a key. ctitui does not change the tables it did not create,
+// and a rebuild of its own tables, the only repair it makes, cannot help.
+// Called before anything is written, so that a refusal changes nothing.
+// (When rules are there too, the rebuild may be the cure: the caller looks
+// again once it is done.)
+func checkRepairable(items []foreignItem) error {
+	if slices.ContainsFunc(items, func(f foreignItem) bool { return f.Kind == "rule" }) {
+		return nil
+	}
+	for _, f := range items {
+		if f.Kind == "writes" {
+			return fmt.Errorf("%w: %s; ctitui does not change the tables it did not create: fix or drop what the message names with the sqlite3 shell",
+				ErrUnknownSchema, f)
+		}
+	}
+	return nil
+}
+
+// brokenWrites prepares, without running them, an insert, an update of
+// every column and a delete on each of ctitui's tables in want, on q, and
+// returns one item for each table where SQLite refuses one. SQLite looks up
+// what a write depends on as it prepares it: the parent table of every
+// foreign key on the table, and the key of the table that each foreign key
+// pointing at it names. A parent that is missing, or a key that is not
+// unique ("foreign key mismatch"), fails every such write, whatever the
+// values, which is how a table of a file's own (REFERENCES users
+// (failed_logins)) could stop lockout from counting. The rules compared by
+// findForeign cannot see into other tables; this asks SQLite itself.
+//
+// A file that lacks one of ctitui's tables, or a table one of its columns,
+// fails such writes too; that is reported as missing (doctor's schema
+// check), not here, and the tables are not tried until it is made again.
+func brokenWrites(ctx context.Context, q preparer, have, want []schemaRow) []foreignItem {
+	var tables []schemaRow
+	for _, w := range want {
+		if w.Type != "table" {
+			continue
+		}
+		if !slices.ContainsFunc(have, func(h schemaRow) bool { return h.Type == "table" && sameName(h.Name, w.Name) }) {
+			return nil
+		}
+		if !isVirtualTable(w.SQL) && virtualOwner(w.Name, want) == w.Name {
+			tables = append(tables, w) // ctitui writes its search index only through its triggers
+		}
+	}
+	var out []foreignItem
+	for _, w := range tables {
+		def, err := parseCreateTable(w.SQL)
+		if err != nil || len(def.columns) == 0 {
+			continue // tested: TestLatestSchemaFile reads every definition
+		}
+		cols := def.columnNames()
+		haveCols := tableDefIn(have, w.Name).columnNames()
+		if slices.ContainsFunc(cols, func(c string) bool { return !containsName(haveCols, c) }) {
+			continue
+		}
+		quoted := make([]string, len(cols))
+		set := make([]string, len(cols))
+		for i, c := range cols {
+			quoted[i] = quoteIdent(c)
+			set[i] = quoted[i] + " = ?"
+		}
+		table := "main." + quoteIdent(w.Name)
+		for _, stmt := range []string{
+			"INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")",
+			"UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + quoted[0] + " = ?",
+			"DELETE FROM " + table + " WHERE " + quoted[0] + " = ?",
+		} {
+			st, err := q.PrepareContext(ctx, stmt)
+			if err != nil {
+				out = append(out, foreignItem{Kind: "writes", Name: w.Name, Table: w.Name, SQL: stmt, Why: sqliteMessage(err)})
+				break
+			}
+			st.Close()
+		}
+	}
+	return out
+}
+
+// sqliteMessage is the message of a SQLite error without the driver's
+// decoration ("SQL logic error: ... (1)").
+func sqliteMessage(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "SQL logic error: ")
+	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") {
+		msg = msg[:i]
+	}
+	return msg
 }
 
 // virtualOwner returns the virtual table of want that table is one of the
@@ -534,15 +631,9 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 	if err != nil {
 		return err
 	}
-	var tables []string
-	for _, w := range schema {
-		if w.Type == "table" {
-			tables = append(tables, w.Name)
-		}
-	}
 	var shape legacyShape
 	if slices.Contains(tablesWithOwnColumns, want.Name) {
-		shape = shapeOf(want.Name, hd, wd, tables, uniqueKeys(want.Name, wd, schema))
+		shape = shapeOf(want.Name, hd, wd, uniqueKeys(want.Name, wd, schema))
 	}
 	// The table's own indexes that stay: not ctitui's, not foreign, over
 	// columns the new table has.
@@ -561,7 +652,7 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 			continue
 		}
 		cols, _ := keyColumns(lexOrNil(h.SQL))
-		if indexRule(h.SQL, hd, want, tables, schema) == "" && !slices.ContainsFunc(cols, func(c string) bool { return !containsName(newDef.columnNames(), c) }) {
+		if indexRule(h.SQL, hd, want, schema) == "" && !slices.ContainsFunc(cols, func(c string) bool { return !containsName(newDef.columnNames(), c) }) {
 			keepIndexes = append(keepIndexes, h.SQL)
 		}
 	}
@@ -608,11 +699,20 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 			return translate(err)
 		}
 	}
-	if seq.Valid {
-		// Renamed with the table, the counter holds the highest id copied.
+	// Renamed with the table, the counter holds the highest id copied, or
+	// is made where the old table had none. It is put back as it was: a
+	// counter past the newest row, or a counter gone, is evidence of a cut
+	// log (see chainWriter.load) that a repair must not erase.
+	var counters bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence')`).Scan(&counters); err != nil {
+		return translate(err)
+	}
+	if counters {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM main.sqlite_sequence WHERE name = ?`, want.Name); err != nil {
 			return translate(err)
 		}
+	}
+	if seq.Valid {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, max(?, COALESCE((SELECT max(rowid) FROM main.`+quoteIdent(want.Name)+`), 0)))`, want.Name, seq.Int64); err != nil {
 			return translate(err)
 		}
