@@ -13,6 +13,35 @@ import (
 // ListUsers implements user.Store. It pages by keyset (the sort column and
 // id), never OFFSET, so a window deep in a million rows costs what the first does.
 func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(user.User) error) error {
+	query, args, err := s.listQuery(ctx, opts)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("list users: %w", translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return fmt.Errorf("list users: %w", err)
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list users: %w", translate(err))
+	}
+	return nil
+}
+
+// listQuery builds the SQL of a listing and its arguments: opts' filter,
+// the keyset condition from opts.After, and the email search in the plan
+// that suits it, canListSearch's walk of the search index in rowid order
+// or searchCondition's. Choosing the plan reads the database.
+func (s *Store) listQuery(ctx context.Context, opts user.ListOptions) (string, []any, error) {
 	conds, args := filterConditions(opts.Filter)
 	col := sortColumn(opts.Sort)
 	// Times list newest first, emails alphabetically; Reverse walks back.
@@ -35,7 +64,7 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 	if term := user.NormalizeEmail(opts.Filter.Search); term != "" {
 		ordered, err := s.canListSearch(ctx, opts.Sort, term)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if ordered {
 			from, order = "FROM users_email_search s CROSS JOIN users u", "s.rowid "+dir
@@ -49,7 +78,7 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 		} else {
 			cond, searchArgs, err := s.searchCondition(ctx, term)
 			if err != nil {
-				return err
+				return "", nil, err
 			}
 			conds = append(conds, cond)
 			args = append(args, searchArgs...)
@@ -68,24 +97,7 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 		query += " LIMIT ?"
 		args = append(args, opts.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("list users: %w", translate(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return fmt.Errorf("list users: %w", err)
-		}
-		if err := fn(u); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list users: %w", translate(err))
-	}
-	return nil
+	return query, args, nil
 }
 
 // CountUsers implements user.Store.

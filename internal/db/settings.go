@@ -9,7 +9,8 @@ import (
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// Settings rows of the lockout policy.
+// The settings table's keys of the lockout policy. The table holds other
+// settings too (see chainSealedKey).
 const (
 	lockoutThresholdKey = "lockout_threshold"
 	lockoutMinutesKey   = "lockout_minutes"
@@ -20,6 +21,7 @@ func (s *Store) LockoutPolicy(ctx context.Context) (user.LockoutPolicy, error) {
 	return lockoutPolicy(ctx, s.db)
 }
 
+// LockoutPolicy implements user.Tx.
 func (t *storeTx) LockoutPolicy(ctx context.Context) (user.LockoutPolicy, error) {
 	return lockoutPolicy(ctx, t.tx)
 }
@@ -60,6 +62,7 @@ func lockoutPolicy(ctx context.Context, q queryer) (user.LockoutPolicy, error) {
 	return read, nil
 }
 
+// SetLockoutPolicy implements user.Tx.
 func (t *storeTx) SetLockoutPolicy(ctx context.Context, p user.LockoutPolicy, at time.Time) error {
 	for key, value := range map[string]int{lockoutThresholdKey: p.Threshold, lockoutMinutesKey: int(p.Duration / time.Minute)} {
 		_, err := t.tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)

@@ -25,6 +25,7 @@ func newStmtCache(p preparer) *stmtCache {
 	return &stmtCache{direct: p, stmts: map[string]*sql.Stmt{}}
 }
 
+// stmt returns query prepared, preparing it on first use.
 func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -12,7 +12,10 @@ import (
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// Store is an open ctitui database. It implements user.Store.
+// Store is an open ctitui database, made by Open or OpenReadOnly (open.go,
+// with Close and what Open reports). It implements user.Store: its reads of
+// one user are in this file, its listings in list.go, its write
+// transactions in tx.go and the lockout policy in settings.go.
 type Store struct {
 	db       *sql.DB
 	path     string
@@ -23,20 +26,22 @@ type Store struct {
 	tidy     func()   // run after Close (see OpenReadOnly)
 
 	stmts     *stmtCache // the hot lookups, prepared once
-	writeMu   sync.Mutex // see WithTx
+	writeMu   sync.Mutex // see writeTx
 	watchMu   sync.Mutex
 	watchConn *sql.Conn // see DataVersion
 }
 
 var _ user.Store = (*Store)(nil)
 
-// queryer is what *sql.DB and *sql.Tx have in common.
+// queryer is what *sql.DB, *sql.Tx and stmtCache have in common: the
+// readers below run on the Store or inside a transaction alike.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
 
 // userSelectColumns reads a user u with its roles; %s is the password hash column,
@@ -52,6 +57,8 @@ var (
 	userWithHash           = userWithHashColumns + " FROM users u"
 )
 
+// scanUser reads a row of userSelectColumns. A time it cannot parse is an
+// error naming the user and the column, never a zero time.
 func scanUser(row scanner) (user.User, error) {
 	var (
 		u                   user.User
@@ -89,6 +96,8 @@ var (
 	userByIDQuery    = userWithHash + ` WHERE u.id = ?`
 )
 
+// userByEmail reads the user whose normalised email is normalized, or
+// user.ErrNotFound.
 func userByEmail(ctx context.Context, q queryer, normalized string) (user.User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, userByEmailQuery, normalized))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -107,6 +116,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (user.User, error) {
 	return userByID(ctx, s.stmts, id)
 }
 
+// userByID reads the user with id, or user.ErrNotFound.
 func userByID(ctx context.Context, q queryer, id string) (user.User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, userByIDQuery, id))
 	if errors.Is(err, sql.ErrNoRows) {

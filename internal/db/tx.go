@@ -10,7 +10,8 @@ import (
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// WithTx implements user.Store.
+// WithTx implements user.Store. fn's writes, the audit entries it appends
+// and the head of the audit chain commit together.
 func (s *Store) WithTx(ctx context.Context, fn func(user.Tx) error) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		t := newStoreTx(tx)
@@ -140,6 +141,8 @@ type storeTx struct {
 	skeletonsFilled bool
 }
 
+// newStoreTx wraps tx. Statements are prepared, and the audit chain's head
+// read, when first needed.
 func newStoreTx(tx *sql.Tx) *storeTx {
 	stmts := newStmtCache(tx)
 	return &storeTx{tx: tx, stmts: stmts, chain: chainWriter{tx: tx, stmts: stmts}}
@@ -147,14 +150,18 @@ func newStoreTx(tx *sql.Tx) *storeTx {
 
 var _ user.Tx = (*storeTx)(nil)
 
+// UserByID implements user.Tx.
 func (t *storeTx) UserByID(ctx context.Context, id string) (user.User, error) {
 	return userByID(ctx, t.stmts, id)
 }
 
+// UserByEmail implements user.Tx.
 func (t *storeTx) UserByEmail(ctx context.Context, normalized string) (user.User, error) {
 	return userByEmail(ctx, t.stmts, normalized)
 }
 
+// InsertUser implements user.Tx. The new row takes a rowid in created_at
+// order (see rowidFor), which fast searches rely on.
 func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	normalized, skeleton := user.NormalizeEmail(u.Email), user.EmailSkeleton(u.Email)
 	if err := t.checkLookAlike(ctx, u.Email, normalized, skeleton); err != nil {
@@ -206,6 +213,7 @@ func (t *storeTx) addRoles(ctx context.Context, id string, roles []user.Role) er
 	return nil
 }
 
+// readRoleIDs maps each role name in the roles table to its id.
 func readRoleIDs(ctx context.Context, q queryer) (map[user.Role]int64, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name, id FROM roles`)
 	if err != nil {
@@ -224,6 +232,8 @@ func readRoleIDs(ctx context.Context, q queryer) (map[user.Role]int64, error) {
 	return ids, translate(rows.Err())
 }
 
+// UpdateUser implements user.Tx. It removes the roles u no longer has
+// before adding the new ones.
 func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	names := make([]any, 0, len(u.Roles)+1)
 	names = append(names, u.ID)
@@ -259,6 +269,8 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	return nil
 }
 
+// DeleteUser implements user.Tx; the user's roles go with it (ON DELETE
+// CASCADE).
 func (t *storeTx) DeleteUser(ctx context.Context, id string) error {
 	res, err := t.tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err != nil {
@@ -270,6 +282,7 @@ func (t *storeTx) DeleteUser(ctx context.Context, id string) error {
 	return nil
 }
 
+// AppendAudit implements user.Tx, chaining e to the entry before it.
 func (t *storeTx) AppendAudit(ctx context.Context, e user.AuditEntry) error {
 	return t.chain.append(ctx, e)
 }
