@@ -244,7 +244,7 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	if placeholders == "" {
 		placeholders = "NULL"
 	}
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = ? AND role_id NOT IN (SELECT id FROM roles WHERE name IN (`+placeholders+`))`, names...); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = ? AND role_id NOT IN (SELECT id FROM roles WHERE name IN (`+placeholders+`))`, names...); err != nil { //nolint:gosec // only placeholders are joined in
 		return fmt.Errorf("set roles: %w", translate(err))
 	}
 	if err := t.addRoles(ctx, u.ID, u.Roles); err != nil {
