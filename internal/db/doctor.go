@@ -54,14 +54,17 @@ type DoctorOptions struct {
 
 // Doctor checks the storage: SQLite's integrity and foreign keys; the
 // schema against what the embedded migrations create, exactly, foreign
-// triggers and views included; the columns derived from each email (the
-// normalised form, the look-alike key) and look-alike pairs; the search
-// index; the users' rowid order; file and directory permissions; the seeded
-// roles; and the audit chain. (user.Service.Checkup judges the accounts.)
-// With Fix it writes a backup, then makes only safe repairs (permissions,
-// missing indexes, triggers and columns, foreign triggers and views, the
-// derived columns, the search index, the rowid order, the roles), audited,
-// and checks again.
+// triggers and views included, and its version; the columns derived from
+// each email (the normalised form, which no two users may share, and the
+// look-alike key) and look-alike pairs; the search index; the users' rowid
+// order; the permissions of the database, its -wal, -shm and lock files,
+// its directory and its backups, and symbolic links planted among them;
+// the seeded roles; and the audit chain. (user.Service.Checkup judges the
+// accounts.) With Fix it writes a backup, then makes only safe repairs
+// (permissions, missing indexes, triggers and columns, the derived
+// columns, the search index, the rowid order, the roles), audited, and
+// checks again. Foreign triggers and views it only reports: Open removes
+// them, after a backup, when Options.DropUnknownObjects asks it to.
 func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
