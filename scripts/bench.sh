@@ -166,8 +166,8 @@ fi
 USERS=$(sqlite3 "$DB" 'SELECT count(*) FROM users')
 DB_MIB=$(($(stat -c %s "$DB") / 1048576))
 
-# The statement ctitui's ListUsers runs for `user list` (internal/db/store.go:
-# userSelect without the hash, ORDER BY created_at DESC, id DESC).
+# The statement ctitui's ListUsers runs for `user list` (internal/db/list.go:
+# userWithoutHashColumns FROM users u, ORDER BY u.created_at DESC, u.id DESC).
 LIST_SQL="SELECT u.id, u.email, '', u.created_at, u.updated_at, u.disabled_at, u.last_login_at, u.failed_logins, u.locked_until, COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '') FROM users u ORDER BY u.created_at DESC, u.id DESC"
 
 # --- full listings -------------------------------------------------------------
@@ -295,7 +295,7 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	echo "  to /dev/null, $RUNS runs after a warm-up (full listings $LIST_RUNS; start-up $((RUNS * 2)) after two; imports"
 	echo "  $IMPORT_RUNS and $BULK_RUNS, no warm-up, each into a new file). The file stays in the page cache throughout: warm"
 	echo "  reads for both tools."
-	echo "- sqlite3 runs the statement ctitui's \`ListUsers\` runs (\`internal/db/store.go\`), roles subquery included:"
+	echo "- sqlite3 runs the statement ctitui's \`ListUsers\` runs (\`internal/db/list.go\`), roles subquery included:"
 	echo "  \`$LIST_SQL\`."
 	echo "  Rows written: ctitui $JSON_ROWS, sqlite3 $SQLITE_ROWS."
 	echo "- Search terms: the middle user's number \`$RARE\` (one match), a surname, a non-ASCII domain part (~0.2%),"

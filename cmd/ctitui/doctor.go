@@ -24,14 +24,15 @@ func (a *app) doctorCommand() *cobra.Command {
 		Short: "Check the database and its files; exit 1 if there are problems",
 		Long: `doctor checks the storage: SQLite's integrity and foreign keys; the schema
 against what the embedded migrations create, by exact name and body, so that a
-trigger or view ctitui did not create is a problem; the columns derived from
-each email (its normalised form and its look-alike key) and users whose
-addresses look alike; the email search index; the users' rowid order, which
-fast searches rely on; the permissions of the database, its directory and its
-backups; the seeded roles; and the audit chain. Then the accounts: password
-hashes that are outdated, missing, unreadable or beyond the cost limits;
-disabled admins; accounts locked by failed logins, for a time or until an
-admin unlocks them.
+trigger or view ctitui did not create is a problem, and the schema's version;
+the columns derived from each email (its normalised form, which no two users
+may share, and its look-alike key) and users whose addresses look alike; the
+email search index; the users' rowid order, which fast searches rely on; the
+permissions of the database, its -wal, -shm and .lock files, its directory and
+its backups, and symbolic links planted among them; the seeded roles; and the
+audit chain. Then the accounts: password hashes that are outdated, missing,
+unreadable or beyond the cost limits; disabled admins; accounts locked by
+failed logins, for a time or until an admin unlocks them.
 
 It only reads: the file is opened read-only and left as it was. With --fix it
 writes a backup, then makes only safe repairs (tighten permissions, remove

@@ -168,7 +168,7 @@ func (a *app) userListCommand() *cobra.Command {
 		limit                    int
 	)
 	cmd := &cobra.Command{
-		Use:   "list [--role ROLE] [--search TEXT] [--disabled | --active] [--format table|json|csv] [--limit N]",
+		Use:   "list [--role ROLE] [--search TEXT] [--disabled | --active | --locked] [--sort created|updated|email] [--format table|json|csv] [--limit N]",
 		Short: "List users, newest first",
 		Example: `  ctitui user list
   ctitui user list --role admin --format json

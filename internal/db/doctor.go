@@ -54,14 +54,17 @@ type DoctorOptions struct {
 
 // Doctor checks the storage: SQLite's integrity and foreign keys; the
 // schema against what the embedded migrations create, exactly, foreign
-// triggers and views included; the columns derived from each email (the
-// normalised form, the look-alike key) and look-alike pairs; the search
-// index; the users' rowid order; file and directory permissions; the seeded
-// roles; and the audit chain. (user.Service.Checkup judges the accounts.)
-// With Fix it writes a backup, then makes only safe repairs (permissions,
-// missing indexes, triggers and columns, foreign triggers and views, the
-// derived columns, the search index, the rowid order, the roles), audited,
-// and checks again.
+// triggers and views included, and its version; the columns derived from
+// each email (the normalised form, which no two users may share, and the
+// look-alike key) and look-alike pairs; the search index; the users' rowid
+// order; the permissions of the database, its -wal, -shm and lock files,
+// its directory and its backups, and symbolic links planted among them;
+// the seeded roles; and the audit chain. (user.Service.Checkup judges the
+// accounts.) With Fix it writes a backup, then makes only safe repairs
+// (permissions, missing indexes, triggers and columns, the derived
+// columns, the search index, the rowid order, the roles), audited, and
+// checks again. Foreign triggers and views it only reports: Open removes
+// them, after a backup, when Options.DropUnknownObjects asks it to.
 func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -189,12 +192,50 @@ func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]findin
 		Message: fmt.Sprintf("%d rows refer to rows that do not exist (PRAGMA foreign_key_check lists them)", n)}}, nil
 }
 
+// checkSchema compares the file's schema with the embedded migrations'
+// (compareSchema), and reports other tables' foreign keys into ctitui's
+// and a schema version other than the latest.
 func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, error) {
 	want := latestSchema()
 	have, err := readSchemaRows(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
+	out := compareSchema(have, want)
+	// What compareSchema cannot see: a table of the file's own that makes
+	// SQLite refuse ctitui's writes (brokenWrites).
+	for _, f := range brokenWrites(ctx, s.db, have, want) {
+		out = append(out, finding{Check: "schema", Severity: user.SeverityProblem,
+			Message: fmt.Sprintf("%s: look at what the message names (sqlite3 %s .schema) and fix or drop it; ctitui does not change the tables it did not create", f, shellQuote(s.path))})
+	}
+	pointing, err := s.foreignKeysInto(ctx, have, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, msg := range pointing {
+		out = append(out, finding{Check: "schema", Severity: user.SeverityInfo, Message: msg})
+	}
+	var version int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM `+gooseTable).Scan(&version); err != nil {
+		return nil, translate(err)
+	}
+	if version != LatestVersion() {
+		out = append(out, finding{Check: "schema", Severity: user.SeverityProblem,
+			Message: fmt.Sprintf("schema version %d, this ctitui migrates to %d", version, LatestVersion())})
+	}
+	if !slices.ContainsFunc(out, func(f finding) bool { return f.Severity == user.SeverityProblem }) {
+		out = append([]finding{{Check: "schema", Message: fmt.Sprintf("schema version %d matches the embedded migrations", version)}}, out...)
+	}
+	return out, nil
+}
+
+// compareSchema compares have, the file's schema, with want, what the
+// embedded migrations create. What ctitui did not create and would run
+// with its writes is a problem, removed at open (Options.DropUnknownObjects);
+// a missing object or column is a problem, which a repair recreates where
+// SQLite can (never a missing table); tables, indexes and columns ctitui
+// does not use are data, reported and never touched.
+func compareSchema(have, want []schemaRow) []finding {
 	var out []finding
 	problem := func(msg, repair string, fix func(context.Context, *sql.Tx) error) {
 		out = append(out, finding{Check: "schema", Severity: user.SeverityProblem, Message: msg, Repair: repair, fix: fix})
@@ -214,10 +255,6 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 	foreign := findForeign(have, want)
 	for _, f := range foreign {
 		problem(fmt.Sprintf("%s: ctitui did not create it, and it would run with ctitui's writes or refuse them", f), "remove it", nil)
-	}
-	for _, f := range brokenWrites(ctx, s.db, have, want) {
-		problem(fmt.Sprintf("%s: look at what the message names (sqlite3 %s .schema) and fix or drop it; ctitui does not change the tables it did not create",
-			f, shellQuote(s.path)), "", nil)
 	}
 	find := func(typ, name string) (schemaRow, bool) {
 		i := slices.IndexFunc(have, func(h schemaRow) bool { return h.Type == typ && h.Name == name })
@@ -279,8 +316,14 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 	if len(extra) > 0 {
 		info("objects ctitui did not create (kept from before adoption?): " + strings.Join(extra, ", "))
 	}
-	// Another table's foreign key into ctitui's tables changes none of
-	// ctitui's writes, but refuses to let go of the rows it names.
+	return out
+}
+
+// foreignKeysInto describes the tables ctitui did not create whose foreign
+// keys point into ctitui's tables: such a key changes none of ctitui's
+// writes, but refuses to let go of the rows it names.
+func (s *Store) foreignKeysInto(ctx context.Context, have, want []schemaRow) ([]string, error) {
+	var out []string
 	for _, h := range have {
 		if h.Type != "table" || slices.ContainsFunc(want, func(w schemaRow) bool { return w.Type == "table" && w.Name == h.Name }) {
 			continue
@@ -295,19 +338,9 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 		}
 		for _, target := range targets {
 			if slices.ContainsFunc(want, func(w schemaRow) bool { return w.Type == "table" && sameName(w.Name, target) }) {
-				info(fmt.Sprintf("table %s points at %s with a foreign key: ctitui cannot delete the rows of %s that it names (disable such users instead)", h.Name, target, target))
+				out = append(out, fmt.Sprintf("table %s points at %s with a foreign key: ctitui cannot delete the rows of %s that it names (disable such users instead)", h.Name, target, target))
 			}
 		}
-	}
-	var version int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM `+gooseTable).Scan(&version); err != nil {
-		return nil, translate(err)
-	}
-	if version != LatestVersion() {
-		problem(fmt.Sprintf("schema version %d, this ctitui migrates to %d", version, LatestVersion()), "", nil)
-	}
-	if !slices.ContainsFunc(out, func(f finding) bool { return f.Severity == user.SeverityProblem }) {
-		out = append([]finding{{Check: "schema", Message: fmt.Sprintf("schema version %d matches the embedded migrations", version)}}, out...)
 	}
 	return out, nil
 }

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -52,22 +51,6 @@ func (o Options) withDefaults() Options {
 		o.Notify = func(string) {}
 	}
 	return o
-}
-
-// Store is an open ctitui database. It implements user.Store.
-type Store struct {
-	db       *sql.DB
-	path     string
-	version  int64
-	applied  []int64
-	readOnly bool
-	dropped  []string // foreign triggers and views Open removed
-	tidy     func()   // run after Close (see OpenReadOnly)
-
-	stmts     *stmtCache // the hot lookups, prepared once
-	writeMu   sync.Mutex // see WithTx
-	watchMu   sync.Mutex
-	watchConn *sql.Conn // see DataVersion
 }
 
 // Open opens the ctitui database at path, creating it (and its directory,

@@ -4,8 +4,6 @@ import (
 	_ "embed"
 	"strings"
 	"sync"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 //go:generate go test -run ^TestCommonPasswordsFile$ -update .
@@ -33,15 +31,9 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// IsCommon reports whether plain, compared case-insensitively after NFC
-// normalisation, is in the list of common passwords (about 30,000 entries
-// from breached password dumps, as shipped by zxcvbn).
-func IsCommon(plain string) bool {
-	return isCommonFolded(fold(norm.NFC.String(plain)))
-}
-
-// isCommonFolded reports whether the normalised, case-folded folded is a
-// common password.
+// isCommonFolded reports whether folded, NFC-normalised and case-folded as
+// Policy.Check does, is one of the common passwords (about 30,000 from
+// breached password dumps, as shipped by zxcvbn).
 func isCommonFolded(folded string) bool {
 	_, ok := commonPasswords()[folded]
 	return ok

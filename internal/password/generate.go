@@ -9,8 +9,9 @@ import (
 // typed: no 0/O/o, 1/l/I/i. 55 symbols, about 5.78 bits each.
 const generateAlphabet = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
-// GenerateLength is the length of passwords from Generate: 24 symbols from
-// an alphabet of 55 letters and digits carry about 138 bits of entropy.
+// GenerateLength is the length of passwords from GenerateFor, unless the
+// policy asks for more: 24 symbols from an alphabet of 55 letters and digits
+// carry about 138 bits of entropy.
 const GenerateLength = 24
 
 // generateAttempts bounds the retries of GenerateFor. A random password
@@ -18,18 +19,11 @@ const GenerateLength = 24
 // policy or email can never be satisfied.
 const generateAttempts = 100
 
-// Generate returns a strong random password from crypto/rand: 24 characters
-// from an unambiguous alphabet of letters and digits (about 138 bits). It
-// passes the default Policy with no email; it contains a given email's
-// local part only by rare chance (about 1 in 1,000 for a 3-letter local
-// part), so when the account's email is known use GenerateFor.
-func Generate() (string, error) {
-	return GenerateFor(Policy{}, "")
-}
-
-// GenerateFor returns a password like Generate's that passes p.Check for
-// email, drawing again in the rare case that it does not. It is longer than
-// GenerateLength only if p requires more.
+// GenerateFor returns a strong random password from crypto/rand that passes
+// p.Check for email: GenerateLength characters from an unambiguous alphabet
+// of letters and digits (about 138 bits), or more if p requires more. A
+// random draw fails the policy only by rare chance (containing the email's
+// local part, say); it is then drawn again.
 func GenerateFor(p Policy, email string) (string, error) {
 	n := max(GenerateLength, p.minLength())
 	for range generateAttempts {

@@ -133,7 +133,9 @@ func TestFailedActionLeavesDialogUsable(t *testing.T) {
 			if got := tc.err(h.m); !strings.Contains(got, "user not found") {
 				t.Errorf("%s from %d: the dialog's error = %q; want user not found", tc.name, from, got)
 			}
-			if body := strings.Join(strings.Split(h.view(), "\n")[:h.m.bodyRows()], "\n"); !strings.Contains(body, "user not found") {
+			// The body: every line but the status line and the help line.
+			lines := strings.Split(h.view(), "\n")
+			if body := strings.Join(lines[:len(lines)-2], "\n"); !strings.Contains(body, "user not found") {
 				t.Errorf("%s from %d: the dialog does not show the error:\n%s", tc.name, from, h.view())
 			}
 			if !h.m.statusError || !strings.Contains(h.m.status, "user not found") {

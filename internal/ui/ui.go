@@ -522,8 +522,3 @@ func (m *Model) resize() {
 		m.renderAuditEntry()
 	}
 }
-
-// bodyRows is how many lines a screen body gets above the status and help.
-func (m *Model) bodyRows() int {
-	return max(m.height-2, 1)
-}

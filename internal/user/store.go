@@ -65,7 +65,10 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 }
 
-// Status selects users by their state: disabled, locked, or neither.
+// Status selects users by their state at Filter.Now: disabled, locked by
+// failed logins (for a time or until an admin unlocks them), or neither.
+// A disabled user counts as disabled whether or not it is also locked, as
+// User.Status reports it.
 type Status int
 
 // The statuses a Filter can ask for.
@@ -73,7 +76,7 @@ const (
 	AnyStatus Status = iota
 	Active           // neither disabled nor locked
 	Disabled         // disabled by an admin
-	Locked           // locked by failed logins, at Filter.Now, for a time or until unlocked
+	Locked           // locked by failed logins, for a time or until unlocked (Blocked), and not disabled
 	Blocked          // locked until an admin unlocks it (User.NeedsAdminUnlock), and not disabled
 )
 

@@ -88,8 +88,10 @@ type User struct {
 	ID    string
 	Email string
 	Roles []Role
-	// PasswordHash is the stored PHC (argon2id) or bcrypt string. It never
-	// leaves the process: no output format includes it.
+	// PasswordHash is the stored PHC (argon2id) or bcrypt string, a secret:
+	// listings leave it empty unless ListOptions.WithHashes asks for it,
+	// which only 'user export --include-hashes' does, and no other output
+	// shows it. (Backups, being copies of the database, hold it too.)
 	PasswordHash string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
