@@ -26,6 +26,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -1127,7 +1128,7 @@ func TestCrashDuringConcurrentWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := user.NewService(store, user.WithActor("tester"),
-		user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+		user.WithHasher(passwordtest.Hasher()))
 	emails := make([]string, procs)
 	for i := range procs {
 		emails[i] = fmt.Sprintf("w%02d@example.org", i)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // TestCrashDuringImport kills (SIGKILL) `ctitui user import` at many points
@@ -48,7 +49,7 @@ func TestCrashDuringImport(t *testing.T) {
 	t.Run("stored hashes", func(t *testing.T) {
 		// One cheap hash for every row: the import checks and stores it as
 		// it is, so the run is all parsing and writing.
-		hash, err := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}).Hash("a stored passphrase")
+		hash, err := passwordtest.Hasher().Hash("a stored passphrase")
 		if err != nil {
 			t.Fatal(err)
 		}

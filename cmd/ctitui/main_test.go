@@ -18,15 +18,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// testHashParams make the ctitui that tests start hash in a fraction of a
-// millisecond: the scripts start it hundreds of times, and at the real
-// parameters hashing was most of their time. The real parameters are
-// tested in internal/password and by TestDefaultHashParams below.
-var testHashParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // testFailureFloor keeps failed verifies in scripts quick while still
 // going through the wait; the real floor is tested in internal/user and
@@ -36,10 +30,15 @@ const testFailureFloor = 5 * time.Millisecond
 // TestMain lets the test binary run as the ctitui command inside scripts:
 // testscript puts a "ctitui" on PATH that re-executes this binary, which then
 // calls run exactly as main does.
+//
+// The ctitui that tests start hashes with passwordtest.Params, in a fraction
+// of a millisecond: the scripts start it hundreds of times, and at the real
+// parameters hashing was most of their time. The real parameters are tested
+// in internal/password and by TestDefaultHashParams below.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctitui": func() {
-			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testHashParams, user.WithFailureFloor(testFailureFloor)))
+			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
 		},
 	})
 }

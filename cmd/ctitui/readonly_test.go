@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // nobody is the unprivileged user the read-only tests run ctitui as.
@@ -82,7 +84,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 	run := func(args ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		code := runWith(t.Context(), append([]string{"--db", live}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, testHashParams)
+		code := runWith(t.Context(), append([]string{"--db", live}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, passwordtest.Params)
 		if code != 0 {
 			t.Fatalf("ctitui %q exited %d: %s", args, code, stderr.String())
 		}
@@ -155,7 +157,7 @@ func TestReadOnlyCommandsChangeNoWritableFile(t *testing.T) {
 	run := func(args ...string) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		if code := runWith(t.Context(), append([]string{"--db", path}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, testHashParams); code != 0 {
+		if code := runWith(t.Context(), append([]string{"--db", path}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, passwordtest.Params); code != 0 {
 			t.Fatalf("ctitui %q exited %d: %s", args, code, stderr.String())
 		}
 	}
@@ -205,7 +207,7 @@ func TestAuditActorWithoutAPasswdEntry(t *testing.T) {
 		t.Fatalf("ctitui user add as uid %d: %v\n%s", uid, err, out)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := runWith(t.Context(), []string{"--db", path, "audit", "list", "--format", "csv"}, nil, &stdout, &stderr, testHashParams); code != 0 {
+	if code := runWith(t.Context(), []string{"--db", path, "audit", "list", "--format", "csv"}, nil, &stdout, &stderr, passwordtest.Params); code != 0 {
 		t.Fatalf("audit list: %s", stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -25,7 +25,7 @@ var bkNow = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 // bkService is a user service over s with a cheap hasher, so that tests can
 // register many users quickly; the binary hashes with DefaultParams.
 func bkService(s *db.Store) *user.Service {
-	h := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	h := passwordtest.Hasher()
 	return user.NewService(s, user.WithHasher(h), user.WithActor("tester"))
 }
 

@@ -14,17 +14,12 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// cheapHasher keeps the chain tests fast; the binary hashes with DefaultParams.
-func cheapHasher() *password.Hasher {
-	return password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
-}
-
 func chainService(s *db.Store) *user.Service {
-	return user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"), user.WithFailureFloor(0))
+	return user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"), user.WithFailureFloor(0))
 }
 
 // writeChain makes six audit entries (ids 1 to 6) through the service.

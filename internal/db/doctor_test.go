@@ -12,12 +12,9 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// docParams are the hash parameters of the users the doctor tests register
-// (cheap, for speed); Doctor is told they are current.
-var docParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 var docNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
@@ -39,7 +36,7 @@ func docDB(t *testing.T) (path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 	for _, u := range []struct {
 		email string
 		roles []user.Role
@@ -417,7 +414,7 @@ func TestDoctorInfoIsNotAProblem(t *testing.T) {
 	if _, _, err := svc.SetDisabled(ctx, "older@example.org", true); err != nil {
 		t.Fatal(err)
 	}
-	svc = user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc = user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 	if _, err := svc.Register(ctx, "current@example.org", bkPassword, nil); err != nil {
 		t.Fatal(err)
 	}

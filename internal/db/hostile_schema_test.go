@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -104,7 +105,7 @@ func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
 				t.Errorf("VerifyAuditChain = %v, %v; want ok", rep, err)
 			}
 			// Writes now run none of the planted code.
-			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+			svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 			if _, _, err := svc.SetDisabled(context.Background(), "bo@example.org", true); err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestRestoreNeverCarriesForeignCode(t *testing.T) {
 			if entries[0].Action != user.ActionRestore || !strings.Contains(entries[0].Details, "left out") {
 				t.Errorf("newest audit entry = %+v; want the restore, naming what it dropped", entries[0])
 			}
-			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+			svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 			if _, _, err := svc.SetDisabled(ctx, "bo@example.org", true); err != nil {
 				t.Fatal(err)
 			}
@@ -507,7 +508,7 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 				t.Errorf("doctor after the rebuild:%s", all)
 			}
 			// Lockout counts ana's failures again.
-			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithFailureFloor(0))
+			svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithFailureFloor(0))
 			for range 5 {
 				if _, err := svc.Verify(ctx, "ana@example.org", "not her password at all"); !errors.Is(err, user.ErrInvalidCredentials) {
 					t.Fatalf("Verify = %v; want %v", err, user.ErrInvalidCredentials)
@@ -607,7 +608,7 @@ func TestOtherTablesPointingAtUsers(t *testing.T) {
 	}) {
 		t.Errorf("doctor:%s\nwant healthy, with a note that table pins points at users", all)
 	}
-	svc := user.NewService(s, user.WithHasher(cheapHasher()))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()))
 	// pins refuses at once, notes when the transaction commits.
 	for _, email := range []string{"ana@example.org", "cy@example.org"} {
 		_, err = svc.Delete(ctx, email)

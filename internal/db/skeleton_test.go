@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -92,7 +92,7 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 	if len(notes) == 0 || !strings.Contains(strings.Join(notes, "\n"), `user u4:`) {
 		t.Errorf("notes %q; want one about u4, whose new form is u5's", notes)
 	}
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 	for email, id := range map[string]string{"admin@пример.рф": "u1", "admin@xn--e1afmkfd.xn--p1ai": "u1", "bob@example.org": "u2", "BOB@ｅxample.org": "u2"} {
 		if u, err := svc.Get(ctx, email); err != nil || u.ID != id {
 			t.Errorf("Get(%q) = %s, %v; want user %s", email, u.ID, err, id)
@@ -225,7 +225,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 		t.Errorf("after --fix: %+v; want only the look-alike pairs, still a problem:%s", found, all)
 	}
 	// Resolving it is deleting (or renaming) one of each pair.
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 	for _, id := range []string{"twin-ana", "twin-bo"} {
 		if _, err := svc.Delete(ctx, id); err != nil {
 			t.Fatalf("Delete(%s): %v", id, err)

@@ -3,16 +3,15 @@ package password_test
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
-
-// cheap are argon2id parameters that keep tests fast.
-var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 func mustHash(t *testing.T, h *password.Hasher, plain string) string {
 	t.Helper()
@@ -24,9 +23,10 @@ func mustHash(t *testing.T, h *password.Hasher, plain string) string {
 }
 
 func TestHashFormat(t *testing.T) {
-	h := password.NewHasher(cheap)
+	p := passwordtest.Params
+	h := password.NewHasher(p)
 	encoded := mustHash(t, h, "correct horse battery staple")
-	if want := "$argon2id$v=19$m=64,t=1,p=1$"; !strings.HasPrefix(encoded, want) {
+	if want := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$", p.Memory, p.Time, p.Threads); !strings.HasPrefix(encoded, want) {
 		t.Fatalf("Hash() = %q; want prefix %q", encoded, want)
 	}
 	if parts := strings.Split(encoded, "$"); len(parts) != 6 || strings.Contains(parts[4]+parts[5], "=") {
@@ -36,8 +36,8 @@ func TestHashFormat(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParsePHC(Hash()) error: %v", err)
 	}
-	if phc.Params != cheap {
-		t.Errorf("ParsePHC(Hash()).Params = %+v; want %+v", phc.Params, cheap)
+	if phc.Params != p {
+		t.Errorf("ParsePHC(Hash()).Params = %+v; want %+v", phc.Params, p)
 	}
 	if got := phc.String(); got != encoded {
 		t.Errorf("ParsePHC(%q).String() = %q; want the same string", encoded, got)
@@ -91,13 +91,13 @@ func TestHashInvalidParams(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	const plain = "correct horse battery staple"
 	encoded := mustHash(t, h, plain)
-	other := cheap
+	other := passwordtest.Params
 	other.Time = 2
 	stale := mustHash(t, password.NewHasher(other), plain)
-	longKey := cheap
+	longKey := passwordtest.Params
 	longKey.KeyLen = 64
 	staleKey := mustHash(t, password.NewHasher(longKey), plain)
 	// Hash does not apply the policy; odd bytes still round-trip.
@@ -128,7 +128,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyNFC(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	const composed = "caf\u00e9 cr\u00e8me br\u00fbl\u00e9e"       // é as one code point
 	const decomposed = "cafe\u0301 cre\u0300me bru\u0302le\u0301e" // e + combining accent
 	if composed == decomposed {
@@ -222,7 +222,7 @@ func TestVerifyKnownAnswers(t *testing.T) {
 }
 
 func TestVerifyBcrypt(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	const plain = "correct horse battery staple"
 	b, err := bcrypt.GenerateFromPassword([]byte(plain), bcrypt.MinCost)
 	if err != nil {
@@ -278,7 +278,7 @@ func TestVerifyBcrypt(t *testing.T) {
 // TestVerifyBcryptRaw checks that bcrypt compares raw bytes, as Python did:
 // a decomposed password does not match the hash of the composed one.
 func TestVerifyBcryptRaw(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	b, err := bcrypt.GenerateFromPassword([]byte("caf\u00e9 au lait"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestVerifyBcryptRaw(t *testing.T) {
 }
 
 func TestVerifyErrors(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	good := mustHash(t, h, "correct horse battery staple")
 	tests := []struct {
 		name, encoded string
@@ -324,7 +324,7 @@ func TestVerifyErrors(t *testing.T) {
 }
 
 func TestDummyVerify(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	// It has no result to check; it must run the same work as Verify
 	// and not panic on any input.
 	for _, plain := range []string{"", "correct horse battery staple", "\xff\xfe", strings.Repeat("é", 1000)} {

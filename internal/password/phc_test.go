@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // Parts of a valid PHC string: a 16-byte salt and a 32-byte key.
@@ -171,7 +172,7 @@ func TestParamsValidate(t *testing.T) {
 		ok bool
 	}{
 		{password.DefaultParams, true},
-		{cheap, true},
+		{passwordtest.Params, true},
 		{password.Params{Memory: 8, Time: 1, Threads: 1, SaltLen: 8, KeyLen: 16}, true},
 		{password.Params{Memory: 256 << 10, Time: 3, Threads: 16, SaltLen: 64, KeyLen: 64}, true},
 		{password.Params{Memory: 256 << 10, Time: 4, Threads: 1, SaltLen: 16, KeyLen: 32}, false},

@@ -15,12 +15,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// cheap keeps tests fast; the binary always hashes with password.DefaultParams.
-var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 const goodPassword = "correct horse battery staple"
 
@@ -68,7 +65,7 @@ func newEnv(t testing.TB) *env {
 	var n atomic.Int64
 	ids := func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1)) }
 	svc := user.NewService(store,
-		user.WithHasher(password.NewHasher(cheap)),
+		user.WithHasher(passwordtest.Hasher()),
 		user.WithClock(clock.Now),
 		user.WithActor("tester"),
 		user.WithIDs(ids),

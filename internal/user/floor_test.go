@@ -16,6 +16,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -169,7 +170,7 @@ func TestVerifyDefaultFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := user.NewService(store, user.WithHasher(password.NewHasher(cheap)), user.WithSleep(w.sleep))
+	svc := user.NewService(store, user.WithHasher(passwordtest.Hasher()), user.WithSleep(w.sleep))
 	if _, err := svc.Verify(context.Background(), "nobody@example.org", goodPassword); err != user.ErrInvalidCredentials {
 		t.Fatalf("Verify = %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -81,7 +82,7 @@ func (s fileSource) Records(ctx context.Context, fn func(user.ImportRecord) erro
 // cheapHash hashes plain with the tests' cheap parameters.
 func cheapHash(t *testing.T, plain string) string {
 	t.Helper()
-	h, err := password.NewHasher(cheap).Hash(plain)
+	h, err := passwordtest.Hasher().Hash(plain)
 	if err != nil {
 		t.Fatal(err)
 	}

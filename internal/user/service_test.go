@@ -12,11 +12,9 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// cheap keeps tests fast; the binary always hashes with password.DefaultParams.
-var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 const goodPassword = "correct horse battery staple"
 
@@ -35,7 +33,7 @@ func newService(t *testing.T, opts ...user.Option) (*user.Service, *db.Store, *c
 	t.Cleanup(func() { store.Close() })
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
 	// No failure floor: tests of it set one (floor_test.go).
-	opts = append([]user.Option{user.WithHasher(password.NewHasher(cheap)), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}, opts...)
+	opts = append([]user.Option{user.WithHasher(passwordtest.Hasher()), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}, opts...)
 	return user.NewService(store, opts...), store, c
 }
 
@@ -259,7 +257,7 @@ func TestVerify(t *testing.T) {
 	}
 
 	// A stronger hasher finds the stored hash outdated and replaces it.
-	stronger := cheap
+	stronger := passwordtest.Params
 	stronger.Time = 2
 	svc2 := user.NewService(store, user.WithHasher(password.NewHasher(stronger)), user.WithClock(c.Now), user.WithActor("tester"))
 	c.Advance(time.Minute)
