@@ -1241,6 +1241,9 @@ func TestGuard(t *testing.T) {
 	if !ok || fm.err == nil || !strings.Contains(fm.err.Error(), "boom") {
 		t.Fatalf("a panicking command gave %#v; want a fatalMsg naming the panic", msg)
 	}
+	if text := fm.err.Error(); text != "internal error: boom" {
+		t.Errorf("a panicking command's error = %q; want internal error: boom, one line, no stack", text)
+	}
 
 	// Commands inside a batch are guarded too.
 	msg = guard(func() tea.Msg {
@@ -1274,7 +1277,7 @@ func TestGuard(t *testing.T) {
 }
 
 // TestUpdateRecoversFromPanic: a bug on the update path ends the program
-// with an error instead of a stack trace over a raw-mode terminal.
+// with a one-line error instead of a stack trace over a raw-mode terminal.
 func TestUpdateRecoversFromPanic(t *testing.T) {
 	e := newEnv(t)
 	e.fixtures(t)
@@ -1283,6 +1286,9 @@ func TestUpdateRecoversFromPanic(t *testing.T) {
 	_, cmd := h.m.Update(keyMsg("enter"))
 	if h.m.Err() == nil || !strings.Contains(h.m.Err().Error(), "internal error") {
 		t.Fatalf("Err() = %v; want an internal error", h.m.Err())
+	}
+	if msg := h.m.Err().Error(); strings.Contains(msg, "\n") || strings.Contains(msg, "goroutine") {
+		t.Errorf("Err() = %q; want one line, no stack", msg)
 	}
 	if cmd == nil {
 		t.Fatal("no command after a panic")
