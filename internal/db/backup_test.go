@@ -15,26 +15,18 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // bkNow is the clock of the backup tests: backup names carry it.
 var bkNow = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// bkService is a user service over s with a cheap hasher, so that tests can
-// register many users quickly; the binary hashes with DefaultParams.
-func bkService(s *db.Store) *user.Service {
-	h := passwordtest.Hasher()
-	return user.NewService(s, user.WithHasher(h), user.WithActor("tester"))
-}
-
 const bkPassword = "correct horse battery staple"
 
 // bkRegister adds users prefix0@example.org ... prefix(n-1)@example.org.
 func bkRegister(t *testing.T, s *db.Store, prefix string, n int) {
 	t.Helper()
-	svc := bkService(s)
+	svc := newService(s)
 	for i := range n {
 		if _, err := svc.Register(context.Background(), fmt.Sprintf("%s%d@example.org", prefix, i), bkPassword, nil); err != nil {
 			t.Fatalf("Register: %v", err)
@@ -104,7 +96,7 @@ func TestBackupWhileAnotherConnectionWrites(t *testing.T) {
 	// Another Store on the same file, as another ctitui process would be,
 	// registers users for as long as the backup runs.
 	writer := openStore(t, path, db.Options{})
-	svc := bkService(writer)
+	svc := newService(writer)
 	stop := make(chan struct{})
 	var written atomic.Int64
 	var wg sync.WaitGroup
@@ -818,7 +810,7 @@ func TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "old.bak")
 	bkVersion5(t, src, 2)
 	// Migration 6 creates the settings table: one already there makes it fail.
-	docRaw(t, src, `CREATE TABLE settings (k TEXT)`)
+	writeSQLite(t, src, `CREATE TABLE settings (k TEXT)`)
 	before := docContent(t, path)
 
 	_, _, err := db.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})

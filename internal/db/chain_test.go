@@ -15,13 +15,8 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-func chainService(s *db.Store) *user.Service {
-	return user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"), user.WithFailureFloor(0))
-}
 
 // writeChain makes six audit entries (ids 1 to 6) through the service.
 func writeChain(t *testing.T, svc *user.Service) {
@@ -129,7 +124,7 @@ func TestAuditChainOfServiceWritesVerifies(t *testing.T) {
 	if rep := verifyChain(t, s); !rep.OK() || rep.Rows != 0 || rep.String() != "audit chain: empty" {
 		t.Errorf("empty log: %+v %q", rep, rep)
 	}
-	svc := chainService(s)
+	svc := newService(s)
 	writeChain(t, svc)
 	// Lock and unlock as well: those entries are written by other paths.
 	for range 3 {
@@ -237,7 +232,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			before := verifyChain(t, s)
 			if !before.OK() || before.Rows != 6 {
 				t.Fatalf("before tampering: %+v", before)
@@ -252,7 +247,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 				t.Errorf("String() = %q; want it to say %q and the problem", str, want)
 			}
 			// The store keeps working, and new entries do not hide the break.
-			if _, err := chainService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil); err != nil {
+			if _, err := newService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil); err != nil {
 				t.Fatalf("Register after tampering: %v", err)
 			}
 			if again := verifyChain(t, s); again.BrokenAt != rep.BrokenAt || again.Broken != rep.Broken || again.Rows != rep.Rows+1 {
@@ -303,7 +298,7 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
 			rep := verifyChain(t, s)
 			if rep.OK() || !strings.Contains(rep.EndProblem, tt.want) || rep.Rows != tt.rows {
@@ -312,7 +307,7 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 			if !strings.Contains(rep.String(), tt.want) {
 				t.Errorf("String() = %q; want it to say %q", rep.String(), tt.want)
 			}
-			_, err := chainService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil)
+			_, err := newService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil)
 			if tt.nextBreak == 0 {
 				if err == nil || !strings.Contains(err.Error(), "removed") {
 					t.Errorf("Register after a cut that left only the id counter = %v; want a refusal", err)
@@ -385,11 +380,11 @@ func TestAuditChainEndSaysWhatHappened(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			if tt.entries == 1 {
-				if _, err := chainService(s).Register(context.Background(), "alice@example.org", "correct horse battery staple", nil); err != nil {
+				if _, err := newService(s).Register(context.Background(), "alice@example.org", "correct horse battery staple", nil); err != nil {
 					t.Fatal(err)
 				}
 			} else {
-				writeChain(t, chainService(s))
+				writeChain(t, newService(s))
 			}
 			if got := len(auditEntries(t, s)); got != tt.entries {
 				t.Fatalf("%d audit entries before tampering; want %d", got, tt.entries)
@@ -406,13 +401,13 @@ func TestAuditChainEndSaysWhatHappened(t *testing.T) {
 func TestAuditChainRefusesToGoOnWithoutItsHead(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-	writeChain(t, chainService(s))
+	writeChain(t, newService(s))
 	exec(`DELETE FROM audit_head`)(t, openRawSQLite(t, s.Path(), false))
 	if rep := verifyChain(t, s); rep.OK() || !strings.Contains(rep.EndProblem, "head record") {
 		t.Errorf("report = %+v; want the missing head reported", rep)
 	}
 	before := len(auditEntries(t, s))
-	_, err := chainService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil)
+	_, err := newService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil)
 	if err == nil || !strings.Contains(err.Error(), "audit_head") {
 		t.Errorf("Register without a head = %v; want a refusal naming audit_head", err)
 	}
@@ -449,7 +444,7 @@ func TestOpenWithoutTheAuditHeadTable(t *testing.T) {
 	if f := findingOf(rep, "schema"); f.Severity != user.SeverityProblem || !strings.Contains(f.Message, "table audit_head is missing") {
 		t.Errorf("doctor's schema finding = %+v; want the missing audit_head reported", f)
 	}
-	if _, err := chainService(s).Register(ctx, "alice@example.org", "correct horse battery staple", nil); err == nil || !strings.Contains(err.Error(), "audit_head") {
+	if _, err := newService(s).Register(ctx, "alice@example.org", "correct horse battery staple", nil); err == nil || !strings.Contains(err.Error(), "audit_head") {
 		t.Errorf("Register without audit_head = %v; want a refusal naming audit_head", err)
 	}
 	s.Close()
@@ -463,7 +458,7 @@ func TestOpenWithoutTheAuditHeadTable(t *testing.T) {
 func TestAuditChainIsSealedOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	s := openStore(t, path, db.Options{})
-	writeChain(t, chainService(s))
+	writeChain(t, newService(s))
 	s.Close()
 	raw := openRawSQLite(t, path, false)
 	exec(`UPDATE audit_log SET details = 'forged' WHERE id = 2`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`)(t, raw)
@@ -504,7 +499,7 @@ func TestAuditChainLimits(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			anchor := verifyChain(t, s)
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
 			rep := verifyChain(t, s)
@@ -569,7 +564,7 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 		t.Errorf("details = %q", got)
 	}
 	// New entries chain on.
-	if _, err := chainService(s).Register(ctx, "new@example.org", "correct horse battery staple", nil); err != nil {
+	if _, err := newService(s).Register(ctx, "new@example.org", "correct horse battery staple", nil); err != nil {
 		t.Fatal(err)
 	}
 	if rep := verifyChain(t, s); !rep.OK() || rep.Rows != 4 {
@@ -600,7 +595,7 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 		}
 		// Appending after the unsealed row still works, and does not
 		// multiply the report.
-		if _, err := chainService(s2).Register(ctx, fmt.Sprintf("n%d@example.org", rep.Rows), "correct horse battery staple", nil); err != nil {
+		if _, err := newService(s2).Register(ctx, fmt.Sprintf("n%d@example.org", rep.Rows), "correct horse battery staple", nil); err != nil {
 			t.Fatal(err)
 		}
 		s2.Close()
@@ -639,7 +634,7 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 		if g >= 2 {
 			store = other // two goroutines on a second connection pool
 		}
-		svc := chainService(store)
+		svc := newService(store)
 		wg.Go(func() {
 			for i := range each {
 				email := fmt.Sprintf("g%d-%d@example.org", g, i/2)
@@ -664,7 +659,7 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 	if !rep.OK() || rep.Rows != goroutines*each || rep.HeadID != goroutines*each {
 		t.Errorf("report = %+v; want ok over %d rows", rep, goroutines*each)
 	}
-	if n, _ := chainService(s).Count(ctx, user.Filter{}); n != goroutines*13 {
+	if n, _ := newService(s).Count(ctx, user.Filter{}); n != goroutines*13 {
 		t.Errorf("Count = %d; want %d", n, goroutines*13)
 	}
 }
@@ -690,7 +685,7 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")
 			s := openStore(t, path, db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			s.Close()
 			exec(tt.tamper...)(t, openRawSQLite(t, path, false))
 			for range 2 {
@@ -719,7 +714,7 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 func TestCheckAuditAnchor(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-	writeChain(t, chainService(s))
+	writeChain(t, newService(s))
 	rep := verifyChain(t, s)
 	head := fmt.Sprintf("%d:%s", rep.HeadID, rep.HeadHash)
 	tests := []struct {
