@@ -3,7 +3,6 @@ package user_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -104,13 +103,8 @@ type rowCounts struct{ users, roles, audit int }
 
 func countRows(t *testing.T, store *db.Store) rowCounts {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	var c rowCounts
-	err = raw.QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
+	err := rawDB(t, store.Path()).QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
 		Scan(&c.users, &c.roles, &c.audit)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package user_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -74,7 +73,7 @@ func TestLockoutDefaultsComeFromSettingsTable(t *testing.T) {
 		t.Errorf("Lockout() = %+v; want 5 failed logins / 15m", p)
 	}
 	// The defaults are rows a new database holds, not only a fallback.
-	raw := rawDB(t, store)
+	raw := rawDB(t, store.Path())
 	for key, want := range map[string]string{"lockout_threshold": "5", "lockout_minutes": "15"} {
 		var got string
 		if err := raw.QueryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&got); err != nil {
@@ -787,29 +786,6 @@ func BenchmarkVerifyFailure(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// setLockout writes failed_logins and locked_until of the user with email
-// straight into the file, as another tool, an import or an adopted database
-// may have left them.
-func setLockout(t testing.TB, store *db.Store, email string, failed int, lockedUntil time.Time) {
-	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var until any
-	if !lockedUntil.IsZero() {
-		until = user.FormatTime(lockedUntil)
-	}
-	res, err := raw.Exec(`UPDATE users SET failed_logins = ?, locked_until = ? WHERE email = ?`, failed, until, email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("setLockout(%q): %d rows", email, n)
 	}
 }
 
