@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -216,4 +218,25 @@ func TestDefaultHashParams(t *testing.T) {
 	if want := "$argon2id$v=19$m=19456,t=2,p=1$"; !strings.HasPrefix(u.PasswordHash, want) {
 		t.Errorf("stored hash %q; want it to start %q", u.PasswordHash, want)
 	}
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path: two sums are equal
+// exactly when the file's bytes are.
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	sum, err := fileSum(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// fileSum is fileSHA256 for a caller that reports the error itself.
+func fileSum(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"io"
 	"os"
 	"os/exec"
@@ -47,15 +46,6 @@ func binaryFor(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return bin
-}
-
-func sha256File(t *testing.T, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
 }
 
 func dirNames(t *testing.T, dir string) []string {
@@ -122,7 +112,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 	if err := os.Chmod(evidence, 0o500); err != nil {
 		t.Fatal(err)
 	}
-	before := sha256File(t, copy)
+	before := fileSHA256(t, copy)
 	bin := binaryFor(t)
 	for _, args := range [][]string{
 		{"user", "list"},
@@ -139,7 +129,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 		if err != nil {
 			t.Errorf("ctitui %q as nobody on a read-only copy: %v\n%s", args, err, out)
 		}
-		if got := sha256File(t, copy); got != before {
+		if got := fileSHA256(t, copy); got != before {
 			t.Fatalf("ctitui %q changed the evidence copy", args)
 		}
 		if got := dirNames(t, evidence); !slices.Equal(got, []string{"case-42.db"}) {
@@ -162,10 +152,10 @@ func TestReadOnlyCommandsChangeNoWritableFile(t *testing.T) {
 		}
 	}
 	run("user", "add", "--email", "ana@example.org", "--password-stdin")
-	before := sha256File(t, path)
+	before := fileSHA256(t, path)
 	for _, args := range [][]string{{"user", "list"}, {"user", "show", "ana@example.org"}, {"audit", "list"}, {"audit", "verify"}, {"doctor"}} {
 		run(args...)
-		if sha256File(t, path) != before {
+		if fileSHA256(t, path) != before {
 			t.Fatalf("ctitui %q changed the database", args)
 		}
 		if got := dirNames(t, dir); !slices.Equal(got, []string{"ctitui.db", "ctitui.db.lock"}) {
