@@ -5,9 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -225,24 +224,6 @@ func crashCopyState(t *testing.T, src, dst string) []string {
 		}
 	}
 	return found
-}
-
-func crashSHA256(t *testing.T, path string) string {
-	t.Helper()
-	sum, err := crashSum(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sum
-}
-
-func crashSum(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
 }
 
 // crashOpenRaw opens path read-write the way any SQLite program would. The
@@ -570,7 +551,7 @@ func TestCrashDuringAdoption(t *testing.T) {
 	dir := t.TempDir()
 	legacy := filepath.Join(dir, "legacy.db")
 	crashLegacyDB(t, legacy, users)
-	original := crashSHA256(t, legacy)
+	original := fileSHA256(t, legacy)
 	latest := db.LatestVersion()
 
 	// The whole adoption, uninterrupted, sets the time scale.
@@ -623,7 +604,7 @@ func TestCrashDuringAdoption(t *testing.T) {
 			for _, c := range crashCompanions {
 				os.Remove(inspect + c)
 			}
-			if crashSHA256(t, inspect) != original {
+			if fileSHA256(t, inspect) != original {
 				t.Errorf("%s: no version table, but the file (companions %v) is not the original byte for byte", where, companions)
 			}
 			state = "untouched"
@@ -837,7 +818,7 @@ func TestCrashDuringBackup(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "ctitui.db")
 	crashCurrentDB(t, src, "user", users)
-	original := crashSHA256(t, src)
+	original := fileSHA256(t, src)
 
 	full := crashMustRun(t, "", "--db", src, "backup", filepath.Join(dir, "full.bak"))
 	if !strings.Contains(full.stdout, "backup written and checked") {
@@ -866,7 +847,7 @@ func TestCrashDuringBackup(t *testing.T) {
 		dst := filepath.Join(kdir, "copy.bak")
 		run := crashKill(t, point, dst, "", "--db", src, "backup", dst)
 		where := fmt.Sprintf("kill %d %s", i, point.label)
-		if got := crashSHA256(t, src); got != original {
+		if got := fileSHA256(t, src); got != original {
 			t.Errorf("%s: the source database changed", where)
 		}
 		reported := strings.Contains(run.stdout, "backup written and checked")
@@ -1127,7 +1108,7 @@ func TestCrashDuringConcurrentWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := user.NewService(store, user.WithActor("tester"),
-		user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+		user.WithHasher(passwordtest.Hasher()))
 	emails := make([]string, procs)
 	for i := range procs {
 		emails[i] = fmt.Sprintf("w%02d@example.org", i)
@@ -1251,7 +1232,7 @@ func crashLocked(t *testing.T, name, path string, lock []string, readsRun bool) 
 		t.Errorf("%s: %v", name, err)
 		return
 	}
-	sum, err := crashSum(path)
+	sum, err := fileSum(path)
 	if err != nil {
 		t.Errorf("%s: %v", name, err)
 		return
@@ -1303,7 +1284,7 @@ func crashLocked(t *testing.T, name, path string, lock []string, readsRun bool) 
 	if got, err := crashDump(path); err != nil || got != before {
 		t.Errorf("%s: the content changed (%v):\nbefore: %s\nafter:  %s", name, err, before, got)
 	}
-	if got, err := crashSum(path); err != nil || got != sum {
+	if got, err := fileSum(path); err != nil || got != sum {
 		t.Errorf("%s: the file's bytes changed (%v)", name, err)
 	}
 	t.Logf("%s: user add gave up after %v, user list took %v", name, add.elapsed.Round(time.Millisecond), list.elapsed.Round(time.Millisecond))

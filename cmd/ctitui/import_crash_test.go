@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // TestCrashDuringImport kills (SIGKILL) `ctitui user import` at many points
@@ -48,7 +48,7 @@ func TestCrashDuringImport(t *testing.T) {
 	t.Run("stored hashes", func(t *testing.T) {
 		// One cheap hash for every row: the import checks and stores it as
 		// it is, so the run is all parsing and writing.
-		hash, err := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}).Hash("a stored passphrase")
+		hash, err := passwordtest.Hasher().Hash("a stored passphrase")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,10 +152,7 @@ func importCrashRun(t *testing.T, dir, template, name, content string, n, points
 		// as the kill left it.
 		inspect := filepath.Join(filepath.Dir(path), "inspect.db")
 		left := crashCopyState(t, path, inspect)
-		raw, err := sql.Open("sqlite", "file:"+inspect+"?_pragma=busy_timeout(5000)")
-		if err != nil {
-			t.Fatal(err)
-		}
+		raw := crashOpenRaw(t, inspect)
 		var check string
 		if err := raw.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 			t.Errorf("%s: integrity_check = %q, %v", where, check, err)
@@ -168,7 +165,7 @@ func importCrashRun(t *testing.T, dir, template, name, content string, n, points
 			t.Errorf("%s: the search index disagrees with the users: %v", where, err)
 		}
 		var users, roleless, audited, trigger int
-		err = raw.QueryRow(`SELECT (SELECT count(*) FROM users),
+		err := raw.QueryRow(`SELECT (SELECT count(*) FROM users),
 			(SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id)),
 			(SELECT count(*) FROM audit_log WHERE action = 'import'),
 			(SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'users_email_search_insert')`).

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,15 +20,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// testHashParams make the ctitui that tests start hash in a fraction of a
-// millisecond: the scripts start it hundreds of times, and at the real
-// parameters hashing was most of their time. The real parameters are
-// tested in internal/password and by TestDefaultHashParams below.
-var testHashParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // testFailureFloor keeps failed verifies in scripts quick while still
 // going through the wait; the real floor is tested in internal/user and
@@ -36,10 +32,15 @@ const testFailureFloor = 5 * time.Millisecond
 // TestMain lets the test binary run as the ctitui command inside scripts:
 // testscript puts a "ctitui" on PATH that re-executes this binary, which then
 // calls run exactly as main does.
+//
+// The ctitui that tests start hashes with passwordtest.Params, in a fraction
+// of a millisecond: the scripts start it hundreds of times, and at the real
+// parameters hashing was most of their time. The real parameters are tested
+// in internal/password and by TestDefaultHashParams below.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctitui": func() {
-			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testHashParams, user.WithFailureFloor(testFailureFloor)))
+			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
 		},
 	})
 }
@@ -217,4 +218,25 @@ func TestDefaultHashParams(t *testing.T) {
 	if want := "$argon2id$v=19$m=19456,t=2,p=1$"; !strings.HasPrefix(u.PasswordHash, want) {
 		t.Errorf("stored hash %q; want it to start %q", u.PasswordHash, want)
 	}
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path: two sums are equal
+// exactly when the file's bytes are.
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	sum, err := fileSum(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// fileSum is fileSHA256 for a caller that reports the error itself.
+func fileSum(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }

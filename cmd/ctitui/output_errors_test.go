@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -39,7 +40,7 @@ func (w *failAfter) Write(p []byte) (int, error) {
 // runIn runs ctitui in this process on the database at path.
 func runIn(t *testing.T, path string, stdin io.Reader, stdout, stderr io.Writer, args ...string) int {
 	t.Helper()
-	return runWith(context.Background(), append([]string{"--db", path}, args...), stdin, stdout, stderr, testHashParams)
+	return runWith(context.Background(), append([]string{"--db", path}, args...), stdin, stdout, stderr, passwordtest.Params)
 }
 
 // usersAndAudit lists the emails in path and the audit actions about them.

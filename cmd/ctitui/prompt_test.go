@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -40,7 +41,7 @@ func TestPasswordStdinIsCapped(t *testing.T) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		code := runWith(context.Background(), append([]string{"--db", dbPath}, args...), stdin, &stdout, &stderr,
-			testHashParams, user.WithFailureFloor(0))
+			passwordtest.Params, user.WithFailureFloor(0))
 		return code, stderr.String()
 	}
 	if code, errs := run(strings.NewReader("granite harbor lantern 58\n"), "user", "add", "--email", "alice@example.org", "--password-stdin"); code != 0 {
@@ -74,7 +75,7 @@ func TestPasswordStdinIsCapped(t *testing.T) {
 	}
 	// Nothing was added or changed by the refusals.
 	var stdout, stderr bytes.Buffer
-	if code := runWith(context.Background(), []string{"--db", dbPath, "user", "list", "--format", "json"}, strings.NewReader(""), &stdout, &stderr, testHashParams); code != 0 {
+	if code := runWith(context.Background(), []string{"--db", dbPath, "user", "list", "--format", "json"}, strings.NewReader(""), &stdout, &stderr, passwordtest.Params); code != 0 {
 		t.Fatalf("user list: %d %s", code, stderr.String())
 	}
 	if got := strings.Count(stdout.String(), `"email"`); got != 1 {

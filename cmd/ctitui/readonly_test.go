@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"io"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // nobody is the unprivileged user the read-only tests run ctitui as.
@@ -47,15 +48,6 @@ func binaryFor(t *testing.T) string {
 	return bin
 }
 
-func sha256File(t *testing.T, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
-}
-
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -82,7 +74,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 	run := func(args ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		code := runWith(t.Context(), append([]string{"--db", live}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, testHashParams)
+		code := runWith(t.Context(), append([]string{"--db", live}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, passwordtest.Params)
 		if code != 0 {
 			t.Fatalf("ctitui %q exited %d: %s", args, code, stderr.String())
 		}
@@ -120,7 +112,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 	if err := os.Chmod(evidence, 0o500); err != nil {
 		t.Fatal(err)
 	}
-	before := sha256File(t, copy)
+	before := fileSHA256(t, copy)
 	bin := binaryFor(t)
 	for _, args := range [][]string{
 		{"user", "list"},
@@ -137,7 +129,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 		if err != nil {
 			t.Errorf("ctitui %q as nobody on a read-only copy: %v\n%s", args, err, out)
 		}
-		if got := sha256File(t, copy); got != before {
+		if got := fileSHA256(t, copy); got != before {
 			t.Fatalf("ctitui %q changed the evidence copy", args)
 		}
 		if got := dirNames(t, evidence); !slices.Equal(got, []string{"case-42.db"}) {
@@ -155,15 +147,15 @@ func TestReadOnlyCommandsChangeNoWritableFile(t *testing.T) {
 	run := func(args ...string) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		if code := runWith(t.Context(), append([]string{"--db", path}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, testHashParams); code != 0 {
+		if code := runWith(t.Context(), append([]string{"--db", path}, args...), strings.NewReader("correct horse battery staple\n"), &stdout, &stderr, passwordtest.Params); code != 0 {
 			t.Fatalf("ctitui %q exited %d: %s", args, code, stderr.String())
 		}
 	}
 	run("user", "add", "--email", "ana@example.org", "--password-stdin")
-	before := sha256File(t, path)
+	before := fileSHA256(t, path)
 	for _, args := range [][]string{{"user", "list"}, {"user", "show", "ana@example.org"}, {"audit", "list"}, {"audit", "verify"}, {"doctor"}} {
 		run(args...)
-		if sha256File(t, path) != before {
+		if fileSHA256(t, path) != before {
 			t.Fatalf("ctitui %q changed the database", args)
 		}
 		if got := dirNames(t, dir); !slices.Equal(got, []string{"ctitui.db", "ctitui.db.lock"}) {
@@ -205,7 +197,7 @@ func TestAuditActorWithoutAPasswdEntry(t *testing.T) {
 		t.Fatalf("ctitui user add as uid %d: %v\n%s", uid, err, out)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := runWith(t.Context(), []string{"--db", path, "audit", "list", "--format", "csv"}, nil, &stdout, &stderr, testHashParams); code != 0 {
+	if code := runWith(t.Context(), []string{"--db", path, "audit", "list", "--format", "csv"}, nil, &stdout, &stderr, passwordtest.Params); code != 0 {
 		t.Fatalf("audit list: %s", stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -30,13 +31,13 @@ func TestPanicPrintsOneLine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")
 			var stdout, stderr bytes.Buffer
-			if code := runWith(context.Background(), []string{"--db", path, "migrate", "up"}, nil, &stdout, &stderr, testHashParams); code != exitOK {
+			if code := runWith(context.Background(), []string{"--db", path, "migrate", "up"}, nil, &stdout, &stderr, passwordtest.Params); code != exitOK {
 				t.Fatalf("migrate up = %d: %s", code, stderr.String())
 			}
 			stderr.Reset()
 			args := []string{"--db", path, "user", "add", "--email", "alice@example.org", "--password-stdin"}
 			code := runWith(context.Background(), args, strings.NewReader("correct horse battery staple\n"), &stdout, &stderr,
-				testHashParams, user.WithClock(tt.clock))
+				passwordtest.Params, user.WithClock(tt.clock))
 			if code != exitFail || stderr.String() != tt.want {
 				t.Errorf("runWith(%q) with a panicking clock = %d, stderr %q; want %d, %q", args, code, stderr.String(), exitFail, tt.want)
 			}

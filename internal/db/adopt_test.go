@@ -16,7 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 	"github.com/ctitui/ctitui/migrations"
 )
@@ -312,7 +312,7 @@ func TestOpenAdoptsSQLAlchemyDatabaseWithRoles(t *testing.T) {
 	if alice.PasswordHash != pyHash {
 		t.Errorf("alice's hash after adoption = %q; want the legacy %q", alice.PasswordHash, pyHash)
 	}
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})), user.WithFailureFloor(0))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithFailureFloor(0))
 	if _, err := svc.Verify(ctx, "Alice@Example.org", plain); err != nil {
 		t.Fatalf("Verify(alice, correct password) = %v; want nil", err)
 	}
@@ -851,7 +851,7 @@ func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
 		t.Errorf("users after adoption keeps a CHECK: %q", got)
 	}
 	// ctitui adds users although legacy_flag has no default.
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()))
 	if _, err := svc.Register(ctx, "bo@example.org", "correct horse battery staple", nil); err != nil {
 		t.Errorf("Register after adoption: %v", err)
 	}
@@ -875,7 +875,7 @@ func TestOpenAdoptionKeepsNoRuleThatReadsCtituisColumns(t *testing.T) {
 	if msg := strings.Join(told.all(), "\n"); !strings.Contains(msg, "users.note GENERATED") || !strings.Contains(msg, "runs with ctitui's writes") {
 		t.Errorf("adoption report %q does not name the generation rule it left out", msg)
 	}
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()))
 	if _, err := svc.SetPassword(ctx, "alice@example.org", "correct horse battery staple"); err != nil {
 		t.Errorf("SetPassword after adoption: %v; want the password changed", err)
 	}

@@ -15,26 +15,18 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // bkNow is the clock of the backup tests: backup names carry it.
 var bkNow = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// bkService is a user service over s with a cheap hasher, so that tests can
-// register many users quickly; the binary hashes with DefaultParams.
-func bkService(s *db.Store) *user.Service {
-	h := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
-	return user.NewService(s, user.WithHasher(h), user.WithActor("tester"))
-}
-
 const bkPassword = "correct horse battery staple"
 
 // bkRegister adds users prefix0@example.org ... prefix(n-1)@example.org.
 func bkRegister(t *testing.T, s *db.Store, prefix string, n int) {
 	t.Helper()
-	svc := bkService(s)
+	svc := newService(s)
 	for i := range n {
 		if _, err := svc.Register(context.Background(), fmt.Sprintf("%s%d@example.org", prefix, i), bkPassword, nil); err != nil {
 			t.Fatalf("Register: %v", err)
@@ -104,7 +96,7 @@ func TestBackupWhileAnotherConnectionWrites(t *testing.T) {
 	// Another Store on the same file, as another ctitui process would be,
 	// registers users for as long as the backup runs.
 	writer := openStore(t, path, db.Options{})
-	svc := bkService(writer)
+	svc := newService(writer)
 	stop := make(chan struct{})
 	var written atomic.Int64
 	var wg sync.WaitGroup
@@ -228,6 +220,45 @@ func TestBackupRefusesExistingFile(t *testing.T) {
 		}
 		assertMode(t, dst, 0o640)
 		os.Remove(dst)
+	}
+}
+
+// breakNotNull leaves a row that breaks its table's NOT NULL constraint in
+// the database at path, as a tool that edits sqlite_schema can: SQLite
+// copies such a row into a backup as it is, and the backup's integrity
+// check then fails.
+func breakNotNull(t *testing.T, path string) {
+	t.Helper()
+	raw := openRawSQLite(t, path, false)
+	exec(`CREATE TABLE notes (body TEXT)`,
+		`INSERT INTO notes VALUES (NULL)`,
+		`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = 'CREATE TABLE notes (body TEXT NOT NULL)' WHERE name = 'notes'`,
+		`PRAGMA writable_schema = OFF`)(t, raw)
+	raw.Close()
+}
+
+// TestBackupRefusesACopyThatFailsItsIntegrityCheck: a backup is checked
+// before anyone relies on it; a copy that fails SQLite's integrity check is
+// not given the backup's name, and nothing of it is left.
+func TestBackupRefusesACopyThatFailsItsIntegrityCheck(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ctitui.db")
+	s := openStore(t, path, db.Options{})
+	s.Close()
+	breakNotNull(t, path)
+	s = openStore(t, path, db.Options{})
+
+	dst := filepath.Join(dir, "copy.bak")
+	name, err := s.Backup(ctx, dst, time.Now())
+	if !errors.Is(err, db.ErrCorrupt) {
+		t.Errorf("Backup of a database with a NULL in a NOT NULL column = %q, %v; want %v", name, err, db.ErrCorrupt)
+	}
+	for _, left := range []string{dst, dst + ".partial"} {
+		if _, err := os.Lstat(left); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists after a refused backup (%v); want nothing left", filepath.Base(left), err)
+		}
 	}
 }
 
@@ -465,6 +496,37 @@ func TestRestoreOverDamagedDatabase(t *testing.T) {
 	}
 }
 
+// TestRestoreOverADamagedFileInUse: SQLite cannot lock a damaged file, so
+// a -wal or -shm beside it is the sign that a program may still have it
+// open: Restore refuses, and the file and its companion stay. (A -journal
+// that no process holds a lock for is a crash's leftover, which SQLite
+// itself rolls back or drops at the first look, before Restore decides.)
+func TestRestoreOverADamagedFileInUse(t *testing.T) {
+	for _, companion := range []string{"-wal", "-shm"} {
+		t.Run(companion, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ctitui.db")
+			writeFile(t, path, []byte(strings.Repeat("garbage ", 1000)), 0o600)
+			writeFile(t, path+companion, []byte("in use"), 0o600)
+			src := filepath.Join(t.TempDir(), "good.bak")
+			bkDB(t, src, "restored", 2)
+			s, _, err := db.Restore(context.Background(), path, src, db.Options{Now: func() time.Time { return bkNow }})
+			if err == nil {
+				s.Close()
+			}
+			if !errors.Is(err, db.ErrLocked) || !strings.Contains(err.Error(), "-wal, -shm or -journal") {
+				t.Errorf("Restore over a damaged file with %s beside it = %v; want %v naming the companions", companion, err, db.ErrLocked)
+			}
+			if b, err := os.ReadFile(path); err != nil || string(b) != strings.Repeat("garbage ", 1000) {
+				t.Errorf("the damaged file changed (%v)", err)
+			}
+			if b, err := os.ReadFile(path + companion); err != nil || string(b) != "in use" {
+				t.Errorf("%s beside it changed or went (%v)", companion, err)
+			}
+		})
+	}
+}
+
 func TestRestoreMigratesOlderBackup(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -575,6 +637,35 @@ func TestRestoreRefusesWhileDatabaseIsOpen(t *testing.T) {
 	defer s.Close()
 	if got := allUsers(t, s); len(got) != 2 {
 		t.Errorf("after Restore: %v; want the 2 restored users", emailsOf(got))
+	}
+}
+
+// TestRestoreRefusesItsOwnDatabaseAsSource: the database, by its name or
+// by a hard link to it, is no backup of itself: Restore says so and leaves
+// it as it was, with no backup beside it.
+func TestRestoreRefusesItsOwnDatabaseAsSource(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ctitui.db")
+	bkDB(t, path, "current", 2)
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Link(path, link); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	before := fileSHA256(t, path)
+	for _, src := range []string{path, link} {
+		s, _, err := db.Restore(context.Background(), path, src, db.Options{Now: func() time.Time { return bkNow }})
+		if err == nil {
+			s.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "is the database itself") {
+			t.Errorf("Restore(%s from %s) = %v; want a refusal saying it is the database itself", filepath.Base(path), filepath.Base(src), err)
+		}
+	}
+	if after := fileSHA256(t, path); after != before {
+		t.Errorf("the database changed")
+	}
+	if got := bakFilesIn(t, dir); len(got) != 0 {
+		t.Errorf("backups written: %v; want none", got)
 	}
 }
 
@@ -719,7 +810,7 @@ func TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "old.bak")
 	bkVersion5(t, src, 2)
 	// Migration 6 creates the settings table: one already there makes it fail.
-	docRaw(t, src, `CREATE TABLE settings (k TEXT)`)
+	writeSQLite(t, src, `CREATE TABLE settings (k TEXT)`)
 	before := docContent(t, path)
 
 	_, _, err := db.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -14,18 +15,8 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// cheapHasher keeps the chain tests fast; the binary hashes with DefaultParams.
-func cheapHasher() *password.Hasher {
-	return password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
-}
-
-func chainService(s *db.Store) *user.Service {
-	return user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"), user.WithFailureFloor(0))
-}
 
 // writeChain makes six audit entries (ids 1 to 6) through the service.
 func writeChain(t *testing.T, svc *user.Service) {
@@ -133,7 +124,7 @@ func TestAuditChainOfServiceWritesVerifies(t *testing.T) {
 	if rep := verifyChain(t, s); !rep.OK() || rep.Rows != 0 || rep.String() != "audit chain: empty" {
 		t.Errorf("empty log: %+v %q", rep, rep)
 	}
-	svc := chainService(s)
+	svc := newService(s)
 	writeChain(t, svc)
 	// Lock and unlock as well: those entries are written by other paths.
 	for range 3 {
@@ -241,7 +232,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			before := verifyChain(t, s)
 			if !before.OK() || before.Rows != 6 {
 				t.Fatalf("before tampering: %+v", before)
@@ -256,7 +247,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 				t.Errorf("String() = %q; want it to say %q and the problem", str, want)
 			}
 			// The store keeps working, and new entries do not hide the break.
-			if _, err := chainService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil); err != nil {
+			if _, err := newService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil); err != nil {
 				t.Fatalf("Register after tampering: %v", err)
 			}
 			if again := verifyChain(t, s); again.BrokenAt != rep.BrokenAt || again.Broken != rep.Broken || again.Rows != rep.Rows+1 {
@@ -307,7 +298,7 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
 			rep := verifyChain(t, s)
 			if rep.OK() || !strings.Contains(rep.EndProblem, tt.want) || rep.Rows != tt.rows {
@@ -316,7 +307,7 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 			if !strings.Contains(rep.String(), tt.want) {
 				t.Errorf("String() = %q; want it to say %q", rep.String(), tt.want)
 			}
-			_, err := chainService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil)
+			_, err := newService(s).Register(context.Background(), "carol@example.org", "correct horse battery staple", nil)
 			if tt.nextBreak == 0 {
 				if err == nil || !strings.Contains(err.Error(), "removed") {
 					t.Errorf("Register after a cut that left only the id counter = %v; want a refusal", err)
@@ -340,16 +331,83 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 	}
 }
 
+// TestAuditChainEndSaysWhatHappened: each way the end of the log can
+// disagree with the head record and the id counter is reported as what it
+// is, at the smallest cut that shows it: one entry, not several.
+func TestAuditChainEndSaysWhatHappened(t *testing.T) {
+	tests := []struct {
+		name    string
+		entries int // written by ctitui first
+		tamper  func(t *testing.T, raw *sql.DB)
+		rows    int
+		want    string // in EndProblem
+	}{
+		{
+			name:    "the only entry deleted",
+			entries: 1,
+			tamper:  exec(`DELETE FROM audit_log`),
+			rows:    0,
+			want:    "the log is empty but its head record names entry #1: every entry was removed",
+		},
+		{
+			name:    "the newest entry deleted and the head rewritten to the one before",
+			entries: 6,
+			tamper: exec(`DELETE FROM audit_log WHERE id = 6`,
+				`UPDATE audit_head SET last_id = 5, last_hash = (SELECT hash FROM audit_log WHERE id = 5)`),
+			rows: 5,
+			want: "the log ends at entry #5 but ids were given up to #6",
+		},
+		{
+			name:    "an entry chained properly but written outside ctitui",
+			entries: 6,
+			tamper: func(t *testing.T, raw *sql.DB) {
+				var prev string
+				if err := raw.QueryRow(`SELECT hash FROM audit_log WHERE id = 6`).Scan(&prev); err != nil {
+					t.Fatal(err)
+				}
+				const at, actor, action, details = "2030-01-01T00:00:00.000Z", "intruder", "register", "roles=admin"
+				h := chainHash(prev, 7, at, actor, action, sql.NullString{}, "mallory@example.org", details)
+				if _, err := raw.Exec(`INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash) VALUES (7, ?, ?, ?, NULL, 'mallory@example.org', ?, ?, ?)`,
+					at, actor, action, details, prev, h); err != nil {
+					t.Fatal(err)
+				}
+			},
+			rows: 7,
+			want: "entries after #6, the newest its head record names, were written outside ctitui",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
+			if tt.entries == 1 {
+				if _, err := newService(s).Register(context.Background(), "alice@example.org", "correct horse battery staple", nil); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				writeChain(t, newService(s))
+			}
+			if got := len(auditEntries(t, s)); got != tt.entries {
+				t.Fatalf("%d audit entries before tampering; want %d", got, tt.entries)
+			}
+			tt.tamper(t, openRawSQLite(t, s.Path(), false))
+			rep := verifyChain(t, s)
+			if rep.OK() || rep.Rows != tt.rows || !strings.Contains(rep.EndProblem, tt.want) {
+				t.Errorf("report = %+v; want %d rows and the end problem %q", rep, tt.rows, tt.want)
+			}
+		})
+	}
+}
+
 func TestAuditChainRefusesToGoOnWithoutItsHead(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-	writeChain(t, chainService(s))
+	writeChain(t, newService(s))
 	exec(`DELETE FROM audit_head`)(t, openRawSQLite(t, s.Path(), false))
 	if rep := verifyChain(t, s); rep.OK() || !strings.Contains(rep.EndProblem, "head record") {
 		t.Errorf("report = %+v; want the missing head reported", rep)
 	}
 	before := len(auditEntries(t, s))
-	_, err := chainService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil)
+	_, err := newService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil)
 	if err == nil || !strings.Contains(err.Error(), "audit_head") {
 		t.Errorf("Register without a head = %v; want a refusal naming audit_head", err)
 	}
@@ -361,12 +419,46 @@ func TestAuditChainRefusesToGoOnWithoutItsHead(t *testing.T) {
 	}
 }
 
+// TestOpenWithoutTheAuditHeadTable: a file that lost the table of the
+// chain's head record, and the record that its log was sealed, still opens,
+// unchanged, so that doctor can say what is missing: Open does not try to
+// seal the log into a table that is not there. Writes stay refused until
+// someone has looked.
+func TestOpenWithoutTheAuditHeadTable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ctitui.db")
+	s := openStore(t, path, db.Options{})
+	s.Close()
+	exec(`DROP TABLE audit_head`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`)(t, openRawSQLite(t, path, false))
+	before := fileSHA256(t, path)
+
+	s, err := db.Open(ctx, path, db.Options{})
+	if err != nil {
+		t.Fatalf("Open of a file without audit_head = %v; want it opened for doctor", err)
+	}
+	defer s.Close()
+	rep, err := s.Doctor(ctx, db.DoctorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findingOf(rep, "schema"); f.Severity != user.SeverityProblem || !strings.Contains(f.Message, "table audit_head is missing") {
+		t.Errorf("doctor's schema finding = %+v; want the missing audit_head reported", f)
+	}
+	if _, err := newService(s).Register(ctx, "alice@example.org", "correct horse battery staple", nil); err == nil || !strings.Contains(err.Error(), "audit_head") {
+		t.Errorf("Register without audit_head = %v; want a refusal naming audit_head", err)
+	}
+	s.Close()
+	if after := fileSHA256(t, path); after != before {
+		t.Errorf("the file changed: Open, doctor and a refused write must leave it as it was")
+	}
+}
+
 // TestAuditChainIsSealedOnce: a chained log that lost its seal record is
 // evidence; ctitui never hashes over it again.
 func TestAuditChainIsSealedOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	s := openStore(t, path, db.Options{})
-	writeChain(t, chainService(s))
+	writeChain(t, newService(s))
 	s.Close()
 	raw := openRawSQLite(t, path, false)
 	exec(`UPDATE audit_log SET details = 'forged' WHERE id = 2`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`)(t, raw)
@@ -407,7 +499,7 @@ func TestAuditChainLimits(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			anchor := verifyChain(t, s)
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
 			rep := verifyChain(t, s)
@@ -472,7 +564,7 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 		t.Errorf("details = %q", got)
 	}
 	// New entries chain on.
-	if _, err := chainService(s).Register(ctx, "new@example.org", "correct horse battery staple", nil); err != nil {
+	if _, err := newService(s).Register(ctx, "new@example.org", "correct horse battery staple", nil); err != nil {
 		t.Fatal(err)
 	}
 	if rep := verifyChain(t, s); !rep.OK() || rep.Rows != 4 {
@@ -503,7 +595,7 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 		}
 		// Appending after the unsealed row still works, and does not
 		// multiply the report.
-		if _, err := chainService(s2).Register(ctx, fmt.Sprintf("n%d@example.org", rep.Rows), "correct horse battery staple", nil); err != nil {
+		if _, err := newService(s2).Register(ctx, fmt.Sprintf("n%d@example.org", rep.Rows), "correct horse battery staple", nil); err != nil {
 			t.Fatal(err)
 		}
 		s2.Close()
@@ -542,7 +634,7 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 		if g >= 2 {
 			store = other // two goroutines on a second connection pool
 		}
-		svc := chainService(store)
+		svc := newService(store)
 		wg.Go(func() {
 			for i := range each {
 				email := fmt.Sprintf("g%d-%d@example.org", g, i/2)
@@ -567,7 +659,7 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 	if !rep.OK() || rep.Rows != goroutines*each || rep.HeadID != goroutines*each {
 		t.Errorf("report = %+v; want ok over %d rows", rep, goroutines*each)
 	}
-	if n, _ := chainService(s).Count(ctx, user.Filter{}); n != goroutines*13 {
+	if n, _ := newService(s).Count(ctx, user.Filter{}); n != goroutines*13 {
 		t.Errorf("Count = %d; want %d", n, goroutines*13)
 	}
 }
@@ -593,7 +685,7 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")
 			s := openStore(t, path, db.Options{})
-			writeChain(t, chainService(s))
+			writeChain(t, newService(s))
 			s.Close()
 			exec(tt.tamper...)(t, openRawSQLite(t, path, false))
 			for range 2 {
@@ -612,4 +704,60 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckAuditAnchor: an anchor is "ID:HASH" exactly as 'ctitui audit
+// verify' prints it. Only the whole hash of an entry that still exists
+// passes; another hash of the same form does not, and an anchor of another
+// form (a prefix of the hash, however long, or one in upper case) is refused
+// as such rather than compared.
+func TestCheckAuditAnchor(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
+	writeChain(t, newService(s))
+	rep := verifyChain(t, s)
+	head := fmt.Sprintf("%d:%s", rep.HeadID, rep.HeadHash)
+	tests := []struct {
+		anchor  string
+		badForm bool   // want ErrBadAnchor
+		want    string // in the error; "" for none
+	}{
+		{anchor: head},
+		{anchor: head[:len(head)-1] + otherHexDigit(head[len(head)-1]), want: "no longer has the anchored hash"},
+		{anchor: head[:len(head)-1], badForm: true},
+		{anchor: fmt.Sprintf("%d:%s", rep.HeadID, rep.HeadHash[:8]), badForm: true},
+		{anchor: head + "0", badForm: true},
+		{anchor: fmt.Sprintf("%d:%s", rep.HeadID, strings.ToUpper(rep.HeadHash)), badForm: true},
+		{anchor: "99:" + rep.HeadHash, want: "no longer exists"},
+		{anchor: fmt.Sprintf("%d:", rep.HeadID), badForm: true},
+		{anchor: fmt.Sprint(rep.HeadID), badForm: true},
+		{anchor: ":" + rep.HeadHash, badForm: true},
+		{anchor: "six:" + rep.HeadHash, badForm: true},
+		{anchor: "", badForm: true},
+	}
+	for _, tt := range tests {
+		err := s.CheckAuditAnchor(ctx, tt.anchor)
+		switch {
+		case tt.badForm:
+			if !errors.Is(err, db.ErrBadAnchor) {
+				t.Errorf("CheckAuditAnchor(%q) = %v; want %v", tt.anchor, err, db.ErrBadAnchor)
+			}
+		case tt.want == "":
+			if err != nil {
+				t.Errorf("CheckAuditAnchor(%q) = %v; want nil", tt.anchor, err)
+			}
+		default:
+			if err == nil || errors.Is(err, db.ErrBadAnchor) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("CheckAuditAnchor(%q) = %v; want an error saying %q", tt.anchor, err, tt.want)
+			}
+		}
+	}
+}
+
+// otherHexDigit returns a lower-case hex digit other than c.
+func otherHexDigit(c byte) string {
+	if c == '0' {
+		return "1"
+	}
+	return "0"
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -69,7 +69,7 @@ func tableCounts(t *testing.T, s *Store) string {
 // write, whose errors were dropped while SQLite had already rolled back.
 func TestImportOnAFullDisk(t *testing.T) {
 	ctx := context.Background()
-	hash, err := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}).Hash("a stored passphrase")
+	hash, err := passwordtest.Hasher().Hash("a stored passphrase")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestImportOnAFullDisk(t *testing.T) {
 func TestRegisterOnAFullDisk(t *testing.T) {
 	ctx := context.Background()
 	s, limit := openFull(t)
-	svc := user.NewService(s, user.WithActor("tester"), user.WithHasher(password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})))
+	svc := user.NewService(s, user.WithActor("tester"), user.WithHasher(passwordtest.Hasher()))
 	limit(3)
 	added := 0
 	var err error

@@ -2,7 +2,7 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,10 +14,6 @@ import (
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// docParams are the hash parameters of the users the doctor tests register
-// (cheap, for speed); Doctor is told they are current.
-var docParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 var docNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
@@ -39,7 +35,7 @@ func docDB(t *testing.T) (path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc := newService(s)
 	for _, u := range []struct {
 		email string
 		roles []user.Role
@@ -52,23 +48,6 @@ func docDB(t *testing.T) (path string) {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// docRaw runs stmts on path through a plain connection, foreign keys off, as
-// the sqlite3 shell would.
-func docRaw(t *testing.T, path string, stmts ...string) {
-	t.Helper()
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqldb.Close()
-	sqldb.SetMaxOpenConns(1)
-	for _, stmt := range stmts {
-		if _, err := sqldb.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
 }
 
 // docContent is the logical content of the database at path: every row of
@@ -118,6 +97,32 @@ func docFindings(rep db.DoctorReport, check string) ([]user.Finding, string) {
 	return in, all.String()
 }
 
+// findingOf returns the first finding of rep in check, or one that says
+// there is none.
+func findingOf(rep db.DoctorReport, check string) user.Finding {
+	if found, _ := docFindings(rep, check); len(found) > 0 {
+		return found[0]
+	}
+	return user.Finding{Check: check, Message: "no such finding"}
+}
+
+// hasFinding reports whether rep holds a finding of check with severity
+// whose message contains every one of parts.
+func hasFinding(rep db.DoctorReport, check string, severity user.Severity, parts ...string) bool {
+	found, _ := docFindings(rep, check)
+	return slices.ContainsFunc(found, func(f user.Finding) bool {
+		if f.Severity != severity {
+			return false
+		}
+		for _, p := range parts {
+			if !strings.Contains(f.Message, p) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 func TestDoctorFreshDatabaseIsHealthy(t *testing.T) {
 	s := openStore(t, docDB(t), db.Options{})
 	rep, err := s.Doctor(context.Background(), docOptions(false))
@@ -161,25 +166,25 @@ func TestDoctorFixesSafeRepairs(t *testing.T) {
 	}{
 		{
 			name:   "dropped index",
-			breaks: func(t *testing.T, path string) { docRaw(t, path, `DROP INDEX users_created_at_idx`) },
+			breaks: func(t *testing.T, path string) { writeSQLite(t, path, `DROP INDEX users_created_at_idx`) },
 			check:  "schema", msg: "index users_created_at_idx is missing", repair: "create index users_created_at_idx",
 			fixed: docHasObject("users_created_at_idx"),
 		},
 		{
 			name:   "dropped unique index",
-			breaks: func(t *testing.T, path string) { docRaw(t, path, `DROP INDEX users_email_normalized_key`) },
+			breaks: func(t *testing.T, path string) { writeSQLite(t, path, `DROP INDEX users_email_normalized_key`) },
 			check:  "schema", msg: "index users_email_normalized_key is missing", repair: "create index users_email_normalized_key",
 			fixed: docHasObject("users_email_normalized_key"),
 		},
 		{
 			name:   "dropped trigger",
-			breaks: func(t *testing.T, path string) { docRaw(t, path, `DROP TRIGGER users_touch_updated_at`) },
+			breaks: func(t *testing.T, path string) { writeSQLite(t, path, `DROP TRIGGER users_touch_updated_at`) },
 			check:  "schema", msg: "trigger users_touch_updated_at is missing", repair: "create trigger users_touch_updated_at",
 			fixed: docHasObject("users_touch_updated_at"),
 		},
 		{
 			name:   "dropped nullable column",
-			breaks: func(t *testing.T, path string) { docRaw(t, path, `ALTER TABLE users DROP COLUMN last_login_at`) },
+			breaks: func(t *testing.T, path string) { writeSQLite(t, path, `ALTER TABLE users DROP COLUMN last_login_at`) },
 			check:  "schema", msg: "column users.last_login_at is missing", repair: "add column users.last_login_at",
 			fixed: func(t *testing.T, path string) {
 				sqldb := openRawSQLite(t, path, true)
@@ -191,7 +196,7 @@ func TestDoctorFixesSafeRepairs(t *testing.T) {
 		{
 			name: "deleted role",
 			breaks: func(t *testing.T, path string) {
-				docRaw(t, path, `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'viewer')`, `DELETE FROM roles WHERE name = 'viewer'`)
+				writeSQLite(t, path, `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'viewer')`, `DELETE FROM roles WHERE name = 'viewer'`)
 			},
 			check: "roles", msg: "roles missing: viewer", repair: "re-seed the roles",
 			fixed: func(t *testing.T, path string) {
@@ -222,7 +227,7 @@ func TestDoctorFixesSafeRepairs(t *testing.T) {
 		{
 			name: "search index out of step",
 			breaks: func(t *testing.T, path string) {
-				docRaw(t, path, `INSERT INTO users_email_search (users_email_search, rowid, email_normalized)
+				writeSQLite(t, path, `INSERT INTO users_email_search (users_email_search, rowid, email_normalized)
 					SELECT 'delete', rowid, email_normalized FROM users WHERE email_normalized = 'bo@example.org'`)
 			},
 			check: "search index", msg: "does not match", repair: "rebuild",
@@ -361,7 +366,7 @@ func TestDoctorReportsWhatItMustNotRepair(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			path := docDB(t)
-			docRaw(t, path, tc.breaks...)
+			writeSQLite(t, path, tc.breaks...)
 			before := docContent(t, path)
 			s, err := db.Open(ctx, path, db.Options{})
 			if err != nil {
@@ -417,7 +422,7 @@ func TestDoctorInfoIsNotAProblem(t *testing.T) {
 	if _, _, err := svc.SetDisabled(ctx, "older@example.org", true); err != nil {
 		t.Fatal(err)
 	}
-	svc = user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc = newService(s)
 	if _, err := svc.Register(ctx, "current@example.org", bkPassword, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -458,5 +463,104 @@ func TestDoctorInfoIsNotAProblem(t *testing.T) {
 	}
 	if rep.Backup != "" || len(rep.Repairs) > 0 {
 		t.Errorf("Doctor(Fix) on info findings: backup %q, repairs %q; want nothing done", rep.Backup, rep.Repairs)
+	}
+}
+
+// TestDoctorFindsEachDriftAtItsEdge: each of doctor's checks, given the
+// smallest drift it must report (one row, one permission bit, one
+// millisecond, one entry), reports it with the right severity and words,
+// and says nothing of what is just inside its rule. The file is changed
+// behind an open Store, as another process or the sqlite3 shell would.
+func TestDoctorFindsEachDriftAtItsEdge(t *testing.T) {
+	type want struct {
+		check    string
+		severity user.Severity
+		parts    []string
+	}
+	tests := []struct {
+		name   string
+		breaks func(t *testing.T, s *db.Store, path string)
+		want   []want
+		absent []want // findings that must not be there
+	}{
+		{
+			name: "a newer schema version written meanwhile",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				writeSQLite(t, path, fmt.Sprintf(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, 1)`, db.LatestVersion()+1))
+			},
+			want: []want{{"schema", user.SeverityProblem, []string{fmt.Sprintf("schema version %d, this ctitui migrates to %d", db.LatestVersion()+1, db.LatestVersion())}}},
+		},
+		{
+			name: "the newest migration's row removed meanwhile",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				writeSQLite(t, path, `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`)
+			},
+			want: []want{{"schema", user.SeverityProblem, []string{fmt.Sprintf("schema version %d, this ctitui migrates to %d", db.LatestVersion()-1, db.LatestVersion())}}},
+		},
+		{
+			name: "a trigger whose name starts like goose's table",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				writeSQLite(t, path, `CREATE TRIGGER goose_db_version_audit AFTER INSERT ON users BEGIN SELECT 1; END`)
+			},
+			want: []want{{"schema", user.SeverityProblem, []string{"trigger goose_db_version_audit on users: ctitui did not create it"}}},
+		},
+		{
+			name: "one email_normalized edited",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				writeSQLite(t, path, `UPDATE users SET email_normalized = 'someone@else.org' WHERE email = 'bo@example.org'`)
+			},
+			want: []want{{"emails", user.SeverityProblem, []string{"1 users have an email_normalized that does not match their email"}}},
+		},
+		{
+			name: "an email edited into another user's",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				writeSQLite(t, path, `UPDATE users SET email = 'ANA@example.org', email_normalized = 'x@example.org' WHERE email = 'bo@example.org'`)
+			},
+			want:   []want{{"emails", user.SeverityProblem, []string{`"ANA@example.org" is the same address as another user's once normalised`}}},
+			absent: []want{{"emails", user.SeverityProblem, []string{"users have an email_normalized that does not match"}}},
+		},
+		{
+			name: "the database readable by its group",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				if err := os.Chmod(path, 0o640); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []want{{"permissions", user.SeverityProblem, []string{"is readable or writable by others (mode 0640)"}}},
+		},
+
+		{
+			name: "the newest audit entry removed",
+			breaks: func(t *testing.T, _ *db.Store, path string) {
+				writeSQLite(t, path, `DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)`)
+			},
+			want: []want{{"audit chain", user.SeverityProblem, []string{"the newest entries were removed"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := docDB(t)
+			s := openStore(t, path, db.Options{})
+			if rep, err := s.Doctor(context.Background(), docOptions(false)); err != nil || !rep.Healthy() {
+				_, all := docFindings(rep, "")
+				t.Fatalf("doctor before the drift: %v%s; want healthy", err, all)
+			}
+			tt.breaks(t, s, path)
+			rep, err := s.Doctor(context.Background(), docOptions(false))
+			if err != nil {
+				t.Fatalf("Doctor = %v", err)
+			}
+			_, all := docFindings(rep, "")
+			for _, w := range tt.want {
+				if !hasFinding(rep, w.check, w.severity, w.parts...) {
+					t.Errorf("no %s finding of %s saying %q; findings:%s", w.severity, w.check, w.parts, all)
+				}
+			}
+			for _, w := range tt.absent {
+				if hasFinding(rep, w.check, w.severity, w.parts...) {
+					t.Errorf("a %s finding of %s says %q; want none; findings:%s", w.severity, w.check, w.parts, all)
+				}
+			}
+		})
 	}
 }

@@ -12,20 +12,25 @@ import (
 	_ "modernc.org/sqlite" // the driver the earlier service's files are read and written with
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// writeSQLite runs stmts, in order, on the SQLite file at path through a
-// plain connection (DSN just the path, as the earlier Python service and
-// other programs would have had it: rollback journal, no pragmas), creating
-// the file when missing, and closes it.
+// writeSQLite runs stmts, in order and on one connection, on the SQLite file
+// at path, creating it when missing, and closes it. The connection is a
+// plain one, as the earlier Python service, the sqlite3 shell or another
+// tool would have: none of Open's checks, the file's own journal mode
+// (rollback for a new file), foreign keys off; only a busy timeout, as
+// Python's has, for a file a Store holds open.
 func writeSQLite(t *testing.T, path string, stmts ...string) {
 	t.Helper()
-	sqldb, err := sql.Open("sqlite", path)
+	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)"
+	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		t.Fatalf("sql.Open(%q) = %v", path, err)
+		t.Fatalf("sql.Open(%q) = %v", dsn, err)
 	}
 	defer sqldb.Close()
+	sqldb.SetMaxOpenConns(1)
 	for _, s := range stmts {
 		if _, err := sqldb.Exec(s); err != nil {
 			t.Fatalf("exec %q on %s: %v", s, path, err)
@@ -121,6 +126,13 @@ func bakFilesIn(t *testing.T, dir string) []string {
 		t.Fatalf("glob: %v", err)
 	}
 	return matches
+}
+
+// newService is a user service over s as the tests need it: cheap hashing
+// (passwordtest), the actor "tester", and no failure floor (its tests are in
+// internal/user).
+func newService(s *db.Store) *user.Service {
+	return user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"), user.WithFailureFloor(0))
 }
 
 // openStore opens path with db.Open and closes the Store at the end of the test.

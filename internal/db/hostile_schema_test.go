@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -51,7 +52,7 @@ const plantedCode = `SELECT count(*) FROM sqlite_schema WHERE type IN ('trigger'
 // the hostile objects write to.
 func plantHostile(t *testing.T, path string, stmts []string) {
 	t.Helper()
-	docRaw(t, path, append([]string{`CREATE TABLE fired (what TEXT)`, `CREATE TABLE stolen (hash TEXT)`}, stmts...)...)
+	writeSQLite(t, path, append([]string{`CREATE TABLE fired (what TEXT)`, `CREATE TABLE stolen (hash TEXT)`}, stmts...)...)
 }
 
 func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
@@ -104,7 +105,7 @@ func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
 				t.Errorf("VerifyAuditChain = %v, %v; want ok", rep, err)
 			}
 			// Writes now run none of the planted code.
-			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+			svc := newService(s)
 			if _, _, err := svc.SetDisabled(context.Background(), "bo@example.org", true); err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestRestoreNeverCarriesForeignCode(t *testing.T) {
 			if entries[0].Action != user.ActionRestore || !strings.Contains(entries[0].Details, "left out") {
 				t.Errorf("newest audit entry = %+v; want the restore, naming what it dropped", entries[0])
 			}
-			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithActor("tester"))
+			svc := newService(s)
 			if _, _, err := svc.SetDisabled(ctx, "bo@example.org", true); err != nil {
 				t.Fatal(err)
 			}
@@ -308,7 +309,7 @@ func TestDoctorReportsEveryForeignObject(t *testing.T) {
 func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	docRaw(t, path, `DROP TRIGGER users_email_search_insert`)
+	writeSQLite(t, path, `DROP TRIGGER users_email_search_insert`)
 	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {
@@ -377,12 +378,12 @@ var hostileRules = []struct {
 	}},
 	{name: "a stored column that fails when ana's row is written", plant: func(t *testing.T, path string) {
 		replaceTable(t, path, "users", usersColumns+", tag INTEGER, g INTEGER AS (tag) STORED", nil)
-		docRaw(t, path, `UPDATE users SET tag = 1 WHERE email = 'ana@example.org'`, `PRAGMA writable_schema = ON`,
+		writeSQLite(t, path, `UPDATE users SET tag = 1 WHERE email = 'ana@example.org'`, `PRAGMA writable_schema = ON`,
 			`UPDATE sqlite_schema SET sql = replace(sql, 'AS (tag) STORED', 'AS (CASE WHEN tag = 1 THEN abs(-9223372036854775807 - 1) END) STORED') WHERE name = 'users'`)
 	}},
 	{name: "a default that fails for every new user", plant: func(t *testing.T, path string) {
 		replaceTable(t, path, "users", usersColumns+", x INTEGER DEFAULT (0)", nil)
-		docRaw(t, path, `PRAGMA writable_schema = ON`,
+		writeSQLite(t, path, `PRAGMA writable_schema = ON`,
 			`UPDATE sqlite_schema SET sql = replace(sql, 'DEFAULT (0)', 'DEFAULT (abs(-9223372036854775807 - 1))') WHERE name = 'users'`)
 	}},
 	{name: "an index on an expression that fails for one account", stmts: []string{
@@ -413,7 +414,7 @@ var hostileRules = []struct {
 	// A column named rowid hides the row id ctitui's searches read.
 	{name: "a column named like the row id", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'email_skeleton TEXT)', 'email_skeleton TEXT, rowid INTEGER)') WHERE name = 'users'`},
-		plant: func(t *testing.T, path string) { docRaw(t, path, `UPDATE users SET rowid = _rowid_`) }},
+		plant: func(t *testing.T, path string) { writeSQLite(t, path, `UPDATE users SET rowid = _rowid_`) }},
 	{name: "a search index reading another table", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'content = ''users''', 'content = ''users_order''') WHERE name = 'users_email_search'`}},
 }
@@ -464,7 +465,7 @@ func replaceTable(t *testing.T, path, table, body string, fill map[string]string
 		}
 	}
 	raw.Close()
-	docRaw(t, path, objects...)
+	writeSQLite(t, path, objects...)
 }
 
 func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
@@ -472,7 +473,7 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 		t.Run(h.name, func(t *testing.T) {
 			ctx := context.Background()
 			path := docDB(t)
-			docRaw(t, path, h.stmts...)
+			writeSQLite(t, path, h.stmts...)
 			if h.plant != nil {
 				h.plant(t, path)
 			}
@@ -519,7 +520,7 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 				t.Errorf("doctor after the rebuild:%s", all)
 			}
 			// Lockout counts ana's failures again.
-			svc := user.NewService(s, user.WithHasher(cheapHasher()), user.WithFailureFloor(0))
+			svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()), user.WithFailureFloor(0))
 			for range 5 {
 				if _, err := svc.Verify(ctx, "ana@example.org", "not her password at all"); !errors.Is(err, user.ErrInvalidCredentials) {
 					t.Fatalf("Verify = %v; want %v", err, user.ErrInvalidCredentials)
@@ -554,7 +555,7 @@ func TestRestoreRefusesTableRules(t *testing.T) {
 	live := filepath.Join(dir, "live.db")
 	bkDB(t, live, "live", 2)
 	src := docDB(t)
-	docRaw(t, src, hostileRules[0].stmts...)
+	writeSQLite(t, src, hostileRules[0].stmts...)
 	if _, _, err := db.Restore(ctx, live, src, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
 		t.Fatalf("Restore = %v; want %v", err, db.ErrUnknownSchema)
 	}
@@ -576,7 +577,7 @@ func TestRestoreRefusesTableRules(t *testing.T) {
 // NULL.
 func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 	path := docDB(t)
-	docRaw(t, path,
+	writeSQLite(t, path,
 		`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT)`,
 		`CREATE UNIQUE INDEX ix_users_email ON users (email)`,
 		`CREATE INDEX ix_users_created ON users (created_at DESC, id)`,
@@ -602,7 +603,7 @@ func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 func TestOtherTablesPointingAtUsers(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	docRaw(t, path,
+	writeSQLite(t, path,
 		`CREATE TABLE pins (uid TEXT REFERENCES users (id) ON DELETE RESTRICT)`,
 		`INSERT INTO pins SELECT id FROM users WHERE email = 'ana@example.org'`,
 		`CREATE TABLE notes (uid TEXT REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED)`,
@@ -618,7 +619,7 @@ func TestOtherTablesPointingAtUsers(t *testing.T) {
 	}) {
 		t.Errorf("doctor:%s\nwant healthy, with a note that table pins points at users", all)
 	}
-	svc := user.NewService(s, user.WithHasher(cheapHasher()))
+	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()))
 	// pins refuses at once, notes when the transaction commits.
 	for _, email := range []string{"ana@example.org", "cy@example.org"} {
 		_, err = svc.Delete(ctx, email)
@@ -641,7 +642,7 @@ func TestOtherTablesPointingAtUsers(t *testing.T) {
 func TestUnreadableSearchIndexIsRefusedAndLeftAlone(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	docRaw(t, path, `PRAGMA writable_schema = ON`,
+	writeSQLite(t, path, `PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'tokenize = ''trigram''', 'tokenize = ''trigram'', content = ''settings''') WHERE name = 'users_email_search'`)
 	before := fileSHA256(t, path)
 	if _, err := db.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
@@ -684,7 +685,7 @@ func TestOtherTablesThatBreakCtituisWrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			path := docDB(t)
-			docRaw(t, path, tt.stmt)
+			writeSQLite(t, path, tt.stmt)
 			before := fileSHA256(t, path)
 			if _, err := db.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) {
 				t.Fatalf("Open = %v; want %v naming notes", err, db.ErrUnknownSchema)
@@ -728,7 +729,7 @@ func TestOtherTablesThatBreakCtituisWrites(t *testing.T) {
 func TestRepairOfRulesBesideABrokenKeyChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	docRaw(t, path, append(hostileRules[0].stmts, `CREATE TABLE notes (x INTEGER REFERENCES users (failed_logins))`)...)
+	writeSQLite(t, path, append(hostileRules[0].stmts, `CREATE TABLE notes (x INTEGER REFERENCES users (failed_logins))`)...)
 	before := fileSHA256(t, path)
 	_, err := db.Open(ctx, path, db.Options{DropUnknownObjects: true})
 	if err == nil || !strings.Contains(err.Error(), `"notes"`) || strings.Contains(err.Error(), "\n") {

@@ -318,15 +318,6 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 	checkListings(t, s, append(all, more...), "renumbered and added to")
 }
 
-func findingOf(rep db.DoctorReport, check string) user.Finding {
-	for _, f := range rep.Findings {
-		if f.Check == check {
-			return f
-		}
-	}
-	return user.Finding{Check: check, Message: "no such finding"}
-}
-
 // Migration 8 leaves a file whose users are already in created_at order as
 // it is (renumbering a million rows takes minutes) and renumbers one whose
 // users are not, keeping every user and the search index whole.

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -92,7 +91,7 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 	if len(notes) == 0 || !strings.Contains(strings.Join(notes, "\n"), `user u4:`) {
 		t.Errorf("notes %q; want one about u4, whose new form is u5's", notes)
 	}
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc := newService(s)
 	for email, id := range map[string]string{"admin@пример.рф": "u1", "admin@xn--e1afmkfd.xn--p1ai": "u1", "bob@example.org": "u2", "BOB@ｅxample.org": "u2"} {
 		if u, err := svc.Get(ctx, email); err != nil || u.ID != id {
 			t.Errorf("Get(%q) = %s, %v; want user %s", email, u.ID, err, id)
@@ -160,7 +159,7 @@ func TestOpenRenormalizesPastEachOther(t *testing.T) {
 func TestDoctorReportsLookAlikes(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t) // ana (admin), bo, cy
-	docRaw(t, path,
+	writeSQLite(t, path,
 		// Another tool adds a Cyrillic twin of ana, without a skeleton.
 		`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
 			VALUES ('twin-ana', 'аna@example.org', 'аna@example.org', '!', '2025-02-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z')`,
@@ -225,7 +224,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 		t.Errorf("after --fix: %+v; want only the look-alike pairs, still a problem:%s", found, all)
 	}
 	// Resolving it is deleting (or renaming) one of each pair.
-	svc := user.NewService(s, user.WithHasher(password.NewHasher(docParams)), user.WithActor("tester"))
+	svc := newService(s)
 	for _, id := range []string{"twin-ana", "twin-bo"} {
 		if _, err := svc.Delete(ctx, id); err != nil {
 			t.Fatalf("Delete(%s): %v", id, err)

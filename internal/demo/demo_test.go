@@ -8,7 +8,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/demo"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -19,7 +19,7 @@ func TestSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	hasher := passwordtest.Hasher()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	err = demo.Seed(ctx, now, func(clock func() time.Time) *user.Service {
 		return user.NewService(store, user.WithClock(clock), user.WithHasher(hasher), user.WithActor("demo"))

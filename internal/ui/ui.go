@@ -6,7 +6,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -173,10 +172,12 @@ func guard(cmd tea.Cmd) tea.Cmd {
 	}
 }
 
+// panicError is the error a recovered panic ends the program with. It keeps
+// no stack: ctitui prints every failure as one line, a stack printed as the
+// alternate screen closes would land mangled on the user's terminal, and a
+// person can do nothing with it. The panic's value names the fault for
+// whoever reproduces it under a debugger.
 func panicError(r any) error {
-	// The stack goes nowhere visible: the one-line error names the fault and
-	// a developer can reproduce it under a debugger.
-	_ = debug.Stack()
 	return fmt.Errorf("internal error: %v", r)
 }
 

@@ -2,7 +2,6 @@ package user_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,11 +14,7 @@ import (
 // checkupRaw runs stmts on the store's file as another tool would.
 func checkupRaw(t *testing.T, path string, stmts ...string) {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := shellDB(t, path)
 	for _, stmt := range stmts {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)

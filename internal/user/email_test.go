@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/ctitui/ctitui/internal/spoof"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -105,6 +107,92 @@ func TestValidateEmail(t *testing.T) {
 	}
 }
 
+// TestValidateEmailGivesTheRightReason: an address is refused for the rule
+// it breaks first, and the error names that rule. Each case is one a
+// neighbouring rule would also refuse, with a reason that misleads:
+//
+//   - the length is judged on what was typed, before any mapping, so an
+//     address of 255 bytes is too long even when IDNA would map its domain
+//     shorter, and an address that is too long as typed never hears that
+//     it is too long "once its domain is decoded";
+//   - a domain whose punycode decodes to more than 254 bytes is refused
+//     after decoding, saying so;
+//   - a name or comment after the address is named as such, not as a space;
+//   - an empty label between two ideographic full stops breaks the dot
+//     rule, as it does between two ASCII dots.
+func TestValidateEmailGivesTheRightReason(t *testing.T) {
+	// 55 Han characters: 61 bytes as punycode, 165 as UTF-8.
+	han := strings.Repeat("\u5c71", 55)
+	const hanPunycode = "xn--rhtaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	// Fullwidth letters are three bytes each and map to one.
+	fullwidth := strings.Repeat("\uff42", 60) // ｂ
+	tests := []struct {
+		name, in string
+		want     string // in the error
+		notWant  string // not in the error
+	}{
+		{
+			name:    "255 bytes of ASCII",
+			in:      strings.Repeat("a", 64) + "@" + longDomain(186),
+			want:    "longer than 254 bytes",
+			notWant: "decoded",
+		},
+		{
+			name:    "255 bytes as typed, fewer once IDNA maps its fullwidth letters",
+			in:      strings.Repeat("a", 70) + "@" + fullwidth + ".org",
+			want:    "longer than 254 bytes",
+			notWant: "decoded",
+		},
+		{
+			name: "192 bytes of punycode that decode to 400",
+			in:   strings.Repeat("a", 64) + "@" + hanPunycode + "." + hanPunycode + ".org",
+			want: "longer than 254 bytes once its domain is decoded",
+		},
+		{
+			name: "a comment after the address",
+			in:   "bob@example.org (Bob)",
+			want: "without a name or comment",
+		},
+		{
+			name: "a comment before the address",
+			in:   "(Bob)bob@example.org",
+			want: "without a name or comment",
+		},
+		{
+			name: "two ideographic full stops in a row",
+			in:   "a@example\u3002\u3002org",
+			want: "needs a dot",
+		},
+		{
+			name: "an ideographic full stop at the end",
+			in:   "a@example\u3002",
+			want: "needs a dot",
+		},
+	}
+	if got := len(strings.Repeat("a", 70) + "@" + fullwidth + ".org"); got != 255 {
+		t.Fatalf("fullwidth case is %d bytes; want 255", got)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := user.ValidateEmail(tt.in)
+			if !errors.Is(err, user.ErrInvalidEmail) {
+				t.Fatalf("ValidateEmail(%q) = %q, %v; want an error wrapping %v", tt.in, got, err, user.ErrInvalidEmail)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ValidateEmail(%q) = %v; want the reason %q", tt.in, err, tt.want)
+			}
+			if tt.notWant != "" && strings.Contains(err.Error(), tt.notWant) {
+				t.Errorf("ValidateEmail(%q) = %v; want no mention of %q", tt.in, err, tt.notWant)
+			}
+		})
+	}
+	// The decoded form on its own is a valid address: only its length
+	// is wrong above.
+	if _, err := user.ValidateEmail("a@" + han + ".org"); err != nil {
+		t.Errorf("ValidateEmail(a@<55 Han>.org) = %v; want nil", err)
+	}
+}
+
 // longDomain returns a domain of n bytes before ".org", in labels of at
 // most 63 bytes.
 func longDomain(n int) string {
@@ -148,6 +236,59 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 	if a, b := user.NormalizeEmail("alice@x.org"), user.NormalizeEmail("alicia@x.org"); a == b {
 		t.Errorf("NormalizeEmail made different addresses equal: %q", a)
+	}
+}
+
+// TestNormalizeEmailFoldsCherokeeToCapitals: Unicode's case folding maps
+// both cases of a Cherokee letter to the capital, where golang.org/x/text
+// swaps them; NormalizeEmail restores the capitals, over the whole of both
+// ranges of small letters (U+AB70..U+ABBF and U+13F8..U+13FD). Each pair
+// is a letter at the end of a range and its capital: typed either way, it
+// is one user.
+func TestNormalizeEmailFoldsCherokeeToCapitals(t *testing.T) {
+	tests := []struct {
+		small, capital rune
+	}{
+		{0xAB70, 0x13A0}, // CHEROKEE SMALL LETTER A
+		{0xABBF, 0x13EF}, // CHEROKEE SMALL LETTER YA
+		{0x13F8, 0x13F0}, // CHEROKEE SMALL LETTER YE
+		{0x13FD, 0x13F5}, // CHEROKEE SMALL LETTER MV
+	}
+	for _, tt := range tests {
+		want := string(tt.capital) + "@x.org"
+		for _, r := range []rune{tt.small, tt.capital} {
+			if got := user.NormalizeEmail(string(r) + "@x.org"); got != want {
+				t.Errorf("NormalizeEmail(%U@x.org) = %q; want %q (%U@x.org)", r, got, want, tt.capital)
+			}
+		}
+	}
+}
+
+// TestNormalizeEmailIsNFC: folding can decompose what NFC composes ("ǰ",
+// U+01F0, folds to "j" and a combining caron), and the normalised form is
+// what the database stores and looks up: it is NFC however the address was
+// typed, and normalising it again changes nothing.
+func TestNormalizeEmailIsNFC(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"\u01f0@x.org", "\u01f0@x.org"},                // ǰ, precomposed
+		{"j\u030c@x.org", "\u01f0@x.org"},               // j and a combining caron
+		{"J\u030c@x.org", "\u01f0@x.org"},               // J̌, which has no precomposed form
+		{"\u1e96@x.org", "\u1e96@x.org"},                // ẖ folds to h and a combining macron below, and composes back
+		{"\u0130stanbul@x.org", "i\u0307stanbul@x.org"}, // İ folds to i and a combining dot
+		{"\u00c5ngstr\u00f6m@x.org", "\u00e5ngstr\u00f6m@x.org"},
+		{"A\u030angstro\u0308m@x.org", "\u00e5ngstr\u00f6m@x.org"},
+	}
+	for _, tt := range tests {
+		got := user.NormalizeEmail(tt.in)
+		if got != tt.want {
+			t.Errorf("NormalizeEmail(%+q) = %+q; want %+q", tt.in, got, tt.want)
+		}
+		if !norm.NFC.IsNormalString(got) {
+			t.Errorf("NormalizeEmail(%+q) = %+q, which is not NFC", tt.in, got)
+		}
+		if again := user.NormalizeEmail(got); again != got {
+			t.Errorf("NormalizeEmail(NormalizeEmail(%+q)) = %+q; want %+q", tt.in, again, got)
+		}
 	}
 }
 

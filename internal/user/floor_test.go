@@ -2,7 +2,6 @@ package user_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -44,20 +44,6 @@ func (w *waits) take() []time.Duration {
 	got := w.got
 	w.got = nil
 	return got
-}
-
-// setHash writes a stored hash straight into the file, as an import, an
-// adopted database or another tool may have left it.
-func setHash(t testing.TB, store *db.Store, email, hash string) {
-	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`UPDATE users SET hashed_password = ? WHERE email = ?`, hash, email); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // failureCase is one kind of failed verify: the email and password to try,
@@ -169,7 +155,7 @@ func TestVerifyDefaultFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := user.NewService(store, user.WithHasher(password.NewHasher(cheap)), user.WithSleep(w.sleep))
+	svc := user.NewService(store, user.WithHasher(passwordtest.Hasher()), user.WithSleep(w.sleep))
 	if _, err := svc.Verify(context.Background(), "nobody@example.org", goodPassword); err != user.ErrInvalidCredentials {
 		t.Fatalf("Verify = %v", err)
 	}
@@ -218,12 +204,7 @@ func TestVerifyFloorCoversTheCheckpoint(t *testing.T) {
 	}
 	// Start from an empty log, so that only the failure's write is left
 	// to copy.
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if _, err := shellDB(t, store.Path()).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
 	before := file()

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -71,6 +70,5 @@ func newHookedService(t *testing.T, opts ...user.Option) (svc *user.Service, h *
 	t.Helper()
 	plain, store, c := newService(t, opts...)
 	h = &hookedStore{Store: store}
-	opts = append([]user.Option{user.WithHasher(password.NewHasher(cheap)), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}, opts...)
-	return user.NewService(h, opts...), h, plain, c
+	return user.NewService(h, append(serviceOptions(c), opts...)...), h, plain, c
 }

@@ -2,80 +2,18 @@ package user_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
-	"golang.org/x/text/unicode/norm"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// rawDB opens the store's file read-only through database/sql, beside the
-// Store, so that tests can see exactly what is on disk.
-func rawDB(t *testing.T, store *db.Store) *sql.DB {
-	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
-}
-
-// dbSnapshot renders every row of every table of the store's file (including
-// sqlite_sequence, goose's table and the search index's shadow tables), so
-// that two snapshots are equal exactly when nothing was written in between.
-func dbSnapshot(t *testing.T, store *db.Store) string {
-	t.Helper()
-	raw := rawDB(t, store)
-	tables := make([]string, 0, 16)
-	rows, err := raw.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, table := range tables {
-		rows, err := raw.Query(`SELECT * FROM "` + table + `"`)
-		if err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprintf("%q", vals))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-		slices.Sort(lines)
-		fmt.Fprintf(&b, "%s(%d rows): %s\n", table, len(lines), strings.Join(lines, " "))
-	}
-	return b.String()
-}
 
 // safeToPrint reports whether s can go to a terminal as it is: valid UTF-8
 // without control or invisible format characters.
@@ -332,7 +270,7 @@ func TestRegisterHostileInput(t *testing.T) {
 	// The schema survived the SQL in the corpus.
 	for _, table := range []string{"users", "roles", "user_roles", "audit_log", "settings"} {
 		var n int
-		if err := rawDB(t, store).QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
+		if err := rawDB(t, store.Path()).QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: %d, %v", table, n, err)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -22,7 +22,7 @@ func otherProcess(t *testing.T, store *db.Store) *user.Service {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { other.Close() })
-	return user.NewService(other, user.WithHasher(password.NewHasher(cheap)), user.WithActor("tester"))
+	return user.NewService(other, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 }
 
 // plainRecords are n records with plaintext passwords, numbered from first.

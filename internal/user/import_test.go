@@ -3,7 +3,6 @@ package user_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -81,7 +81,7 @@ func (s fileSource) Records(ctx context.Context, fn func(user.ImportRecord) erro
 // cheapHash hashes plain with the tests' cheap parameters.
 func cheapHash(t *testing.T, plain string) string {
 	t.Helper()
-	h, err := password.NewHasher(cheap).Hash(plain)
+	h, err := passwordtest.Hasher().Hash(plain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,13 +103,8 @@ type rowCounts struct{ users, roles, audit int }
 
 func countRows(t *testing.T, store *db.Store) rowCounts {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	var c rowCounts
-	err = raw.QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
+	err := rawDB(t, store.Path()).QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
 		Scan(&c.users, &c.roles, &c.audit)
 	if err != nil {
 		t.Fatal(err)

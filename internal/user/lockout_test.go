@@ -2,7 +2,6 @@ package user_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -74,7 +73,7 @@ func TestLockoutDefaultsComeFromSettingsTable(t *testing.T) {
 		t.Errorf("Lockout() = %+v; want 5 failed logins / 15m", p)
 	}
 	// The defaults are rows a new database holds, not only a fallback.
-	raw := rawDB(t, store)
+	raw := rawDB(t, store.Path())
 	for key, want := range map[string]string{"lockout_threshold": "5", "lockout_minutes": "15"} {
 		var got string
 		if err := raw.QueryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&got); err != nil {
@@ -437,6 +436,66 @@ func TestUnlock(t *testing.T) {
 	}
 }
 
+// TestUnlockClearsAnyLock: Unlock opens an account whatever locked it,
+// including a lock without a count of failures beside it, as another tool
+// or an edit in the sqlite3 shell may leave one; only an account with
+// neither is left alone.
+func TestUnlockClearsAnyLock(t *testing.T) {
+	tests := []struct {
+		name        string
+		failed      int
+		lockedUntil time.Duration // from now; 0 for none
+		wantChanged bool
+		wantDetail  string
+	}{
+		{"a timed lock and no failures", 0, time.Hour, true, "cleared 0 failed logins, lock until "},
+		{"a lock that ran out and no failures", 0, -time.Hour, true, "cleared 0 failed logins"},
+		{"failures and no lock", 3, 0, true, "cleared 3 failed logins"},
+		{"a timed lock after failures", 5, time.Hour, true, "cleared 5 failed logins, lock until "},
+		{"locked until an admin unlocks it", user.MaxConsecutiveFailures, 0, true, "lock until an admin unlocked it"},
+		{"nothing", 0, 0, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			svc, store, c := newService(t)
+			const email = "locked@example.org"
+			mustRegister(t, svc, email)
+			var until time.Time
+			if tt.lockedUntil != 0 {
+				until = c.now.Add(tt.lockedUntil)
+			}
+			setLockout(t, store, email, tt.failed, until)
+			u, changed, err := svc.Unlock(ctx, email)
+			if err != nil {
+				t.Fatalf("Unlock = %v", err)
+			}
+			if changed != tt.wantChanged {
+				t.Errorf("Unlock changed = %v; want %v", changed, tt.wantChanged)
+			}
+			if u.Locked(c.now) || u.FailedLogins != 0 || !u.LockedUntil.IsZero() {
+				t.Errorf("after Unlock: locked %v, failed logins %d, locked until %v; want unlocked, 0, none", u.Locked(c.now), u.FailedLogins, u.LockedUntil)
+			}
+			if got := mustGet(t, svc, email); got.FailedLogins != 0 || !got.LockedUntil.IsZero() {
+				t.Errorf("stored after Unlock: failed logins %d, locked until %v; want 0, none", got.FailedLogins, got.LockedUntil)
+			}
+			unlocks := 0
+			for _, e := range auditOf(t, svc, u.ID) {
+				if e.Action != user.ActionUnlock {
+					continue
+				}
+				unlocks++
+				if !strings.Contains(e.Details, tt.wantDetail) {
+					t.Errorf("unlock audit details = %q; want them to contain %q", e.Details, tt.wantDetail)
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.wantChanged]; unlocks != want {
+				t.Errorf("%d unlock audit entries; want %d", unlocks, want)
+			}
+		})
+	}
+}
+
 func TestDisabledUserDoesNotCountFailures(t *testing.T) {
 	ctx := context.Background()
 	svc, _, c := newService(t)
@@ -727,29 +786,6 @@ func BenchmarkVerifyFailure(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// setLockout writes failed_logins and locked_until of the user with email
-// straight into the file, as another tool, an import or an adopted database
-// may have left them.
-func setLockout(t testing.TB, store *db.Store, email string, failed int, lockedUntil time.Time) {
-	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var until any
-	if !lockedUntil.IsZero() {
-		until = user.FormatTime(lockedUntil)
-	}
-	res, err := raw.Exec(`UPDATE users SET failed_logins = ?, locked_until = ? WHERE email = ?`, failed, until, email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("setLockout(%q): %d rows", email, n)
 	}
 }
 

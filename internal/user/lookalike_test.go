@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -182,6 +181,27 @@ func TestRegisterLookAlikesConcurrently(t *testing.T) {
 	}
 }
 
+// TestRegisterStopsWhenTheLookAlikeCheckFails: the look-alike check is a
+// read; when it fails (a broken disk, a damaged index), Register returns
+// its error and adds no one, rather than taking the failure for "no user
+// looks like this one".
+func TestRegisterStopsWhenTheLookAlikeCheckFails(t *testing.T) {
+	ctx := context.Background()
+	svc, h, plain, _ := newHookedService(t)
+	broken := errors.New("disk I/O error")
+	h.lookingLikeErr = broken
+	if u, err := svc.Register(ctx, "new@example.org", goodPassword, nil); !errors.Is(err, broken) {
+		t.Fatalf("Register with the look-alike check failing = %+v, %v; want %v", u, err, broken)
+	}
+	n, err := plain.Count(ctx, user.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d users after a failed Register; want 0", n)
+	}
+}
+
 // The insert itself refuses a look-alike, whatever the caller checked: the
 // guard holds inside the write transaction.
 func TestInsertUserRefusesLookAlike(t *testing.T) {
@@ -208,7 +228,7 @@ func TestInsertUserRefusesLookAlike(t *testing.T) {
 func TestLookAlikesOfRowsWrittenElsewhere(t *testing.T) {
 	ctx := context.Background()
 	svc, store, _ := newService(t)
-	raw := shellDB(t, store)
+	raw := shellDB(t, store.Path())
 	for _, stmt := range []string{
 		`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
 			VALUES ('shell-1', 'root@example.org', 'root@example.org', '!', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`,
@@ -318,24 +338,12 @@ func hasNonASCII(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 }) >= 0
 }
 
-// shellDB opens the store's file as the sqlite3 shell would, writable and
-// without ctitui's code, and closes it at the end of the test.
-func shellDB(t *testing.T, store *db.Store) *sql.DB {
-	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+store.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
-}
-
 // Every row ctitui writes gets its skeleton, updates included: a user
 // another tool added is recorded as soon as ctitui changes it.
 func TestUpdateRecordsSkeleton(t *testing.T) {
 	ctx := context.Background()
 	svc, store, _ := newService(t)
-	raw := shellDB(t, store)
+	raw := shellDB(t, store.Path())
 	if _, err := raw.Exec(`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
 		VALUES ('shell-1', 'Root@Example.org', 'root@example.org', '!', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`); err != nil {
 		t.Fatal(err)

@@ -4,49 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// cheap keeps tests fast; the binary always hashes with password.DefaultParams.
-var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-
-const goodPassword = "correct horse battery staple"
-
-// clock is a settable test clock.
-type clock struct{ now time.Time }
-
-func (c *clock) Now() time.Time                    { return c.now }
-func (c *clock) Advance(d time.Duration) time.Time { c.now = c.now.Add(d); return c.now }
-
-func newService(t *testing.T, opts ...user.Option) (*user.Service, *db.Store, *clock) {
-	t.Helper()
-	store, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
-	// No failure floor: tests of it set one (floor_test.go).
-	opts = append([]user.Option{user.WithHasher(password.NewHasher(cheap)), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}, opts...)
-	return user.NewService(store, opts...), store, c
-}
-
-func mustRegister(t *testing.T, svc *user.Service, email string, roles ...user.Role) user.User {
-	t.Helper()
-	u, err := svc.Register(context.Background(), email, goodPassword, roles)
-	if err != nil {
-		t.Fatalf("Register(%q): %v", email, err)
-	}
-	return u
-}
 
 func auditActions(t *testing.T, svc *user.Service, f user.AuditFilter) []string {
 	t.Helper()
@@ -259,7 +225,7 @@ func TestVerify(t *testing.T) {
 	}
 
 	// A stronger hasher finds the stored hash outdated and replaces it.
-	stronger := cheap
+	stronger := passwordtest.Params
 	stronger.Time = 2
 	svc2 := user.NewService(store, user.WithHasher(password.NewHasher(stronger)), user.WithClock(c.Now), user.WithActor("tester"))
 	c.Advance(time.Minute)
