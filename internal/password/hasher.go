@@ -25,8 +25,8 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher that hashes with p. Production code uses
-// DefaultParams; tests may pass cheap parameters (for example Memory 64,
-// Time 1). Parameters outside the bounds of Params.Validate make Hash fail
+// DefaultParams; tests use the cheap ones of package passwordtest.
+// Parameters outside the bounds of Params.Validate make Hash fail
 // with ErrInvalidParams.
 func NewHasher(p Params) *Hasher {
 	h := &Hasher{params: p}
