@@ -77,7 +77,7 @@ func (p *adoptPlan) rebuildUsers(ctx context.Context, tx *sql.Tx, report *adoptR
 			return err
 		}
 		report.retimed += u.retimed
-		if !u.disabled.IsZero() && !hasColumn(p.users, "disabled_at") {
+		if u.inactive {
 			report.disabled++
 		}
 	}
