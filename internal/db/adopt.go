@@ -19,8 +19,9 @@ import (
 // A legacy database was made by the service ctitui replaces, before it had
 // migrations: a users table with at least id, email, hashed_password and
 // created_at, perhaps roles and user_roles, perhaps columns of its own, and no
-// goose version table. adopt inspects such a file, writes a backup, and on a
-// copy of it rebuilds those tables at the schema of
+// goose version table, or one that records only version 0 (the goose CLI
+// makes it at its first look). adopt inspects such a file, writes a backup,
+// and on a copy of it rebuilds those tables at the schema of
 // migrations.AdoptionBaseline (apply); goose then applies the later
 // migrations as on any other file, and the finished copy is swapped in
 // (replace.go).
