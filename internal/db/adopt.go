@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // A legacy database was made by the service ctitui replaces, before it had
 // migrations: a users table with at least id, email, hashed_password and
 // created_at, perhaps roles and user_roles, perhaps columns of its own, and no
-// goose version table. adopt inspects such a file, writes a backup, and on a
-// copy of it rebuilds those tables at the schema of
+// goose version table, or one that records only version 0 (the goose CLI
+// makes it at its first look). adopt inspects such a file, writes a backup,
+// and on a copy of it rebuilds those tables at the schema of
 // migrations.AdoptionBaseline (apply); goose then applies the later
 // migrations as on any other file, and the finished copy is swapped in
 // (replace.go).
@@ -30,7 +32,7 @@ type adoptReport struct {
 	users        int
 	defaultRoles int
 	retimed      int
-	disabled     int
+	disabled     int // users disabled because is_active said so (legacyUser.inactive)
 	costly       int // users whose hashes are beyond the cost limits: they cannot log in
 	added        []string
 	kept         []string
@@ -64,7 +66,7 @@ func (r *adoptReport) String() string {
 		fmt.Fprintf(&b, ", %s given the %s role", plural(r.defaultRoles, "user", "users"), user.DefaultRole)
 	}
 	if r.disabled > 0 {
-		fmt.Fprintf(&b, ", %s marked disabled", plural(r.disabled, "inactive user", "inactive users"))
+		fmt.Fprintf(&b, ", %s (is_active false) marked disabled", plural(r.disabled, "inactive user", "inactive users"))
 	}
 	if r.costly > 0 {
 		fmt.Fprintf(&b, ", %s password hashes beyond ctitui's cost limits, which ctitui never computes: they cannot log in until 'ctitui user passwd' sets a new password",
@@ -89,6 +91,84 @@ type legacyUser struct {
 	id, email                          string
 	created, updated, disabled, lastIn time.Time
 	retimed                            int
+	inactive                           bool // disabled because is_active says so, without a disabled_at
+}
+
+// activeFlag is a legacy is_active value: its SQLite type (typeof); its
+// text (CAST AS TEXT; of a blob, its hex; NULL for NULL), of which only the
+// first flagShown+1 characters are read; and, for a REAL, the number itself.
+type activeFlag struct {
+	typ  string
+	text *string
+	real *float64
+}
+
+// flagShown is how much of an is_active value an error shows: characters
+// of a text, hex digits of a blob.
+const flagShown = 40
+
+// activeFlagColumns selects is_active as an activeFlag's three fields.
+var activeFlagColumns = fmt.Sprintf(`typeof(is_active),
+	CASE typeof(is_active) WHEN 'blob' THEN hex(substr(is_active, 1, %d)) ELSE CAST(substr(is_active, 1, %d) AS TEXT) END,
+	CASE typeof(is_active) WHEN 'real' THEN is_active END`, flagShown/2+1, flagShown+1)
+
+// active reads f as a flag: ok is false for anything but the spellings of
+// true and false that SQLite and its drivers write, in any letter case.
+// NULL is false, the cautious reading of an account nobody marked active.
+// A value with spaces, another number or another word is never guessed.
+func (f activeFlag) active() (active, ok bool) {
+	switch {
+	case f.typ == "null":
+		return false, true
+	case f.typ == "real" && f.real != nil:
+		// Exactly 1 or 0: 0.9999999999999999 is neither, though its text is "1.0".
+		return *f.real == 1, *f.real == 1 || *f.real == 0
+	case f.text == nil || (f.typ != "integer" && f.typ != "text"):
+		return false, false
+	}
+	// ASCII letters only: Unicode case folding would read "yeſ" as "yes".
+	b := []byte(*f.text)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	switch s := string(b); {
+	case s == "1" || f.typ == "text" && (s == "true" || s == "t" || s == "yes" || s == "y" || s == "on"):
+		return true, true
+	case s == "0" || f.typ == "text" && (s == "false" || s == "f" || s == "no" || s == "n" || s == "off"):
+		return false, true
+	}
+	return false, false
+}
+
+// String shows f in an error, so that the line says which value is meant:
+// a text quoted, a blob in hex, a number as it is, and a long value cut
+// short.
+func (f activeFlag) String() string {
+	text := ""
+	if f.text != nil {
+		text = *f.text
+	}
+	switch f.typ {
+	case "text":
+		if r := []rune(text); len(r) > flagShown {
+			return strconv.Quote(string(r[:flagShown])) + "..."
+		}
+		return strconv.Quote(text)
+	case "blob":
+		if len(text) > flagShown {
+			return "x'" + text[:flagShown] + "'..."
+		}
+		return "x'" + text + "'"
+	case "real":
+		if f.real != nil {
+			return strconv.FormatFloat(*f.real, 'g', -1, 64)
+		}
+	case "null":
+		return "NULL"
+	}
+	return text
 }
 
 // adoptPlan is what inspecting a legacy file found, checked before any write.
@@ -367,14 +447,18 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 		}
 		return "NULL"
 	}
-	isActive := "1"
-	if hasColumn(p.users, "is_active") && !hasColumn(p.users, "disabled_at") {
-		// The earlier service marked accounts inactive with a flag; ctitui
-		// calls that disabled.
-		isActive = "CASE WHEN is_active IS NULL OR lower(CAST(is_active AS TEXT)) IN ('0', 'false', 'f', 'no', 'n') THEN 0 ELSE 1 END"
+	// The earlier service marked accounts inactive with a flag, which
+	// ctitui calls disabled, whether or not the table also has disabled_at.
+	// Read as its type, the start of its text (of a blob, in hex: enough to
+	// judge it and to show it in an error) and, for a REAL, its exact value
+	// (its text is rounded); by expressions, since the driver would turn a
+	// column declared DATE or TIMESTAMP into a time.
+	flag := "'integer', '1', NULL" // no flag: active
+	if hasColumn(p.users, "is_active") {
+		flag = activeFlagColumns
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT CAST(id AS TEXT), email, CAST(hashed_password AS TEXT), CAST(created_at AS TEXT), `+
-		optional("updated_at")+`, `+optional("disabled_at")+`, `+optional("last_login_at")+`, `+isActive+` FROM users`)
+		optional("updated_at")+`, `+optional("disabled_at")+`, `+optional("last_login_at")+`, `+flag+` FROM users`)
 	if err != nil {
 		return translate(err)
 	}
@@ -384,9 +468,9 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 	for rows.Next() {
 		var (
 			id, email, hash, created, updated, disabled, lastIn *string
-			active                                              bool
+			flag                                                activeFlag
 		)
-		if err := rows.Scan(&id, &email, &hash, &created, &updated, &disabled, &lastIn, &active); err != nil {
+		if err := rows.Scan(&id, &email, &hash, &created, &updated, &disabled, &lastIn, &flag.typ, &flag.text, &flag.real); err != nil {
 			return translate(err)
 		}
 		if id == nil || *id == "" {
@@ -431,8 +515,16 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 		if lu.updated.IsZero() || lu.updated.Before(lu.created) {
 			lu.updated = lu.created
 		}
+		active, ok := flag.active()
+		if !ok {
+			return fmt.Errorf("user %q has is_active %s, which is neither true (1, true, t, yes, y, on) nor false (0, false, f, no, n, off, NULL); set it to 1 or 0 and try again",
+				*id, flag)
+		}
 		if !active && lu.disabled.IsZero() {
+			// Disabled as of the last change the file records: the
+			// earlier service kept no time for it.
 			lu.disabled = lu.updated
+			lu.inactive = true
 		}
 		p.rows = append(p.rows, lu)
 	}

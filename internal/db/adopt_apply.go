@@ -77,7 +77,7 @@ func (p *adoptPlan) rebuildUsers(ctx context.Context, tx *sql.Tx, report *adoptR
 			return err
 		}
 		report.retimed += u.retimed
-		if !u.disabled.IsZero() && !hasColumn(p.users, "disabled_at") {
+		if u.inactive {
 			report.disabled++
 		}
 	}
@@ -233,9 +233,14 @@ func (p *adoptPlan) createIndexes(ctx context.Context, tx *sql.Tx, _ *adoptRepor
 
 // recordBaseline records the baseline as goose would have, so that later
 // migrations apply normally, and checks that every reference resolves.
+// goose's table may be there already, recording nothing but version 0 (see
+// probeWith): it is made anew, its rows counting for nothing.
 func (p *adoptPlan) recordBaseline(ctx context.Context, tx *sql.Tx, _ *adoptReport) error {
 	store, err := database.NewStore(database.DialectSQLite3, gooseTable)
 	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+gooseTable); err != nil {
 		return err
 	}
 	if err := store.CreateVersionTable(ctx, tx); err != nil {

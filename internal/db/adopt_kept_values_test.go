@@ -14,9 +14,11 @@ import (
 // TestAdoptionReadsLegacyValuesAsTheyWereMeant: what adoption makes of the
 // legacy values it must interpret. The earlier service marked inactive
 // accounts with an is_active flag in any of the spellings SQLite and its
-// drivers use for false, NULL among them; anything else is active. An
-// updated_at before created_at (a clock set back) becomes created_at,
-// since no change can come before the account.
+// drivers use for true and false, in any case, NULL counting as false (the
+// cautious reading); anything else is refused
+// (TestAdoptionRefusesWhatItCannotKeep). An updated_at before created_at (a
+// clock set back) becomes created_at, since no change can come before the
+// account.
 func TestAdoptionReadsLegacyValuesAsTheyWereMeant(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cti.db")
 	stmts := []string{`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL,
@@ -26,8 +28,9 @@ func TestAdoptionReadsLegacyValuesAsTheyWereMeant(t *testing.T) {
 		disabled bool
 	}{
 		{"0", true}, {"'0'", true}, {"'false'", true}, {"'FALSE'", true}, {"'f'", true}, {"'F'", true},
-		{"'no'", true}, {"'No'", true}, {"'n'", true}, {"NULL", true},
-		{"1", false}, {"'1'", false}, {"'true'", false}, {"'t'", false}, {"'yes'", false}, {"'y'", false}, {"2", false},
+		{"'no'", true}, {"'No'", true}, {"'n'", true}, {"'off'", true}, {"'OFF'", true}, {"0.0", true}, {"-0.0", true}, {"NULL", true},
+		{"1", false}, {"'1'", false}, {"'true'", false}, {"'True'", false}, {"'t'", false}, {"'yes'", false}, {"'YES'", false},
+		{"'y'", false}, {"'on'", false}, {"'On'", false}, {"1.0", false},
 	}
 	for i, f := range flags {
 		stmts = append(stmts, `INSERT INTO users VALUES ('u`+string(rune('a'+i))+`', 'user`+string(rune('a'+i))+`@example.org', 'h',
@@ -53,6 +56,54 @@ func TestAdoptionReadsLegacyValuesAsTheyWereMeant(t *testing.T) {
 	early := users["early@example.org"]
 	if got, want := user.FormatTime(early.UpdatedAt), "2024-10-01T12:00:00.000Z"; got != want {
 		t.Errorf("updated_at before created_at adopted as %s; want created_at, %s", got, want)
+	}
+}
+
+// TestAdoptionDisablesAnAccountEitherColumnSaysIsDisabled: a legacy users
+// table may have both an is_active flag and a disabled_at time; an account
+// is disabled when either says so. A disabled_at of the file is kept as it
+// is (whatever is_active says); an account only is_active calls inactive is
+// disabled as of its updated_at, and the report counts those.
+func TestAdoptionDisablesAnAccountEitherColumnSaysIsDisabled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cti.db")
+	writeSQLite(t, path, `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL,
+		created_at TEXT NOT NULL, updated_at TEXT, is_active BOOLEAN, disabled_at TEXT)`,
+		`INSERT INTO users VALUES
+			('u1', 'inactive@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 0, NULL),
+			('u2', 'unknown@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', NULL, NULL),
+			('u3', 'offword@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 'off', NULL),
+			('u4', 'both@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 'false', '2024-09-01 00:00:00'),
+			('u5', 'stamped@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 1, '2024-09-02 00:00:00'),
+			('u6', 'active@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 'yes', NULL)`)
+	var told notes
+	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+	users := allUsers(t, s)
+	for _, tt := range []struct {
+		email      string
+		disabledAt string // "" for active
+	}{
+		{"inactive@example.org", "2024-10-02T08:00:00.000Z"},
+		{"unknown@example.org", "2024-10-02T08:00:00.000Z"},
+		{"offword@example.org", "2024-10-02T08:00:00.000Z"},
+		{"both@example.org", "2024-09-01T00:00:00.000Z"},
+		{"stamped@example.org", "2024-09-02T00:00:00.000Z"},
+		{"active@example.org", ""},
+	} {
+		u, ok := users[tt.email]
+		if !ok {
+			t.Errorf("no user %s after adoption", tt.email)
+			continue
+		}
+		got := ""
+		if u.Disabled() {
+			got = user.FormatTime(u.DisabledAt)
+		}
+		if got != tt.disabledAt {
+			t.Errorf("%s disabled at %q; want %q", tt.email, got, tt.disabledAt)
+		}
+	}
+	if report := strings.Join(told.all(), "\n"); !strings.Contains(report, "3 inactive users (is_active false) marked disabled") {
+		t.Errorf("adoption report %q; want it to say 3 inactive users (is_active false) marked disabled", report)
 	}
 }
 

@@ -69,6 +69,31 @@ func TestAdoptionRefusesWhatItCannotKeep(t *testing.T) {
 		{"an email of spaces", []string{users, ana, `INSERT INTO users VALUES ('u2', '   ', 'h', '2024-10-01 12:00:00')`},
 			"user u2 has no email"},
 	}
+	// An is_active that is neither a clear true nor a clear false: never
+	// guessed active. With a disabled_at column beside it too, since that
+	// column must not make adoption look away from is_active.
+	for _, flag := range []struct{ value, shown string }{
+		{`'inactive'`, `"inactive"`}, {`'disabled'`, `"disabled"`}, {`' 0'`, `" 0"`}, {`'0 '`, `"0 "`},
+		{`'off '`, `"off "`}, {`''`, `""`}, {`'yes please'`, `"yes please"`}, {`'nope'`, `"nope"`},
+		{`'1.0'`, `"1.0"`}, {"2", "2"}, {"-1", "-1"}, {"0.5", "0.5"}, {"0.9999999999999999", "0.9999999999999999"},
+		{"x'30'", "x'30'"}, {`'ye' || char(383)`, `"yeſ"`}, {`char(27) || '[31m0'`, `"\x1b[31m0"`},
+		{`'` + strings.Repeat("a", 200) + `'`, `"` + strings.Repeat("a", 40) + `"...`},
+	} {
+		for _, withDisabledAt := range []bool{false, true} {
+			table, name := `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, is_active)`, "is_active "+flag.value[:min(len(flag.value), 20)]
+			if withDisabledAt {
+				table, name = strings.Replace(table, "is_active)", "is_active, disabled_at TEXT)", 1), name+" beside disabled_at"
+			}
+			tests = append(tests, struct {
+				name  string
+				stmts []string
+				want  string
+			}{name, []string{table,
+				`INSERT INTO users (id, email, hashed_password, created_at, is_active) VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 1)`,
+				`INSERT INTO users (id, email, hashed_password, created_at, is_active) VALUES ('u2', 'ben@example.org', 'h', '2024-10-01 12:00:00', ` + flag.value + `)`},
+				`user "u2" has is_active ` + flag.shown + `, which is neither true (1, true, t, yes, y, on) nor false (0, false, f, no, n, off, NULL)`})
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -511,6 +512,66 @@ func TestOpenAdoptsLegacyDatabaseWhoseOtherObjectsNameUsers(t *testing.T) {
 	}
 }
 
+// gooseTableSQL is goose's version table as its SQLite dialect creates it,
+// which the goose CLI does at its first look at a file ("goose ... status",
+// as the README suggests), writing the row of version 0 with it.
+const gooseTableSQL = `CREATE TABLE goose_db_version (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	version_id INTEGER NOT NULL,
+	is_applied INTEGER NOT NULL,
+	tstamp TIMESTAMP DEFAULT (datetime('now'))
+)`
+
+// TestOpenAdoptsLegacyDatabaseGooseLookedAt: a legacy file on which the
+// goose CLI made its version table, recording nothing but version 0 (or
+// nothing at all), is still a file made before migrations: adopted, with
+// goose's table made again so that the versions recorded are the
+// baseline's and then each migration's, once.
+func TestOpenAdoptsLegacyDatabaseGooseLookedAt(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		rows  []string
+		saved []string // goose's rows the backup keeps
+	}{
+		{"version 0 recorded", []string{`INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1)`}, []string{"0"}},
+		{"nothing recorded", nil, nil},
+		{"version 0 recorded twice", []string{`INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (0, 1)`}, []string{"0", "0"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "cti.db")
+			writeSQLite(t, path, append([]string{
+				`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, hashed_password TEXT NOT NULL,
+					created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, is_active BOOLEAN NOT NULL DEFAULT 1)`,
+				`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h1', '2024-10-01 12:00:00', 1), ('u2', 'ben@example.org', 'h2', '2024-10-01 12:00:00', 0)`,
+				gooseTableSQL}, tt.rows...)...)
+			var told notes
+			s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+			if got, want := s.SchemaVersion(), db.LatestVersion(); got != want {
+				t.Errorf("SchemaVersion() = %d; want %d", got, want)
+			}
+			if got, want := gooseVersions(t, path), versionStrings(0, db.LatestVersion()); !slices.Equal(got, want) {
+				t.Errorf("goose_db_version = %v; want %v", got, want)
+			}
+			users := allUsers(t, s)
+			if u, ok := users["ana@example.org"]; !ok || u.Disabled() {
+				t.Errorf("ana@example.org after adoption: found %v, disabled %v; want found and active", ok, u.Disabled())
+			}
+			if u, ok := users["ben@example.org"]; !ok || !u.Disabled() {
+				t.Errorf("ben@example.org after adoption: found %v, disabled %v; want found and disabled", ok, u.Disabled())
+			}
+			if msgs := told.all(); len(msgs) != 1 || !strings.Contains(msgs[0], "adopted a database made before migrations") {
+				t.Errorf("Notify got %q; want the adoption report", msgs)
+			}
+			assertAdoptAudited(t, s, "")
+			bak := wantBackupName(path)
+			if got := readRows(t, bak, `SELECT version_id FROM goose_db_version ORDER BY id`); !slices.Equal(got, tt.saved) {
+				t.Errorf("backup's goose_db_version = %q; want the file's own %q", got, tt.saved)
+			}
+		})
+	}
+}
+
 func TestOpenRefusesLegacyDatabaseItCannotAdopt(t *testing.T) {
 	const minimal = `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, hashed_password TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)`
 	tests := []struct {
@@ -573,6 +634,26 @@ func TestOpenRefusesLegacyDatabaseItCannotAdopt(t *testing.T) {
 			want: []string{"ana@example.org", "hashed_password"},
 		},
 		{
+			name: "goose's table at version 0 and an is_active that is no flag",
+			stmts: []string{
+				`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT, is_active TEXT)`,
+				`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'inactive')`,
+				gooseTableSQL,
+				`INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1)`,
+			},
+			want: []string{`user "u1" has is_active "inactive"`},
+		},
+		{
+			name: "goose's empty table and a table ctitui creates",
+			stmts: []string{
+				minimal,
+				`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00')`,
+				`CREATE TABLE settings (k TEXT, v TEXT)`,
+				gooseTableSQL,
+			},
+			want: []string{"settings", "rename it"},
+		},
+		{
 			name: "audit_log table already there",
 			stmts: []string{
 				minimal,
@@ -614,6 +695,11 @@ func TestOpenRefusesLegacyDatabaseItCannotAdopt(t *testing.T) {
 			}
 			if got := told.all(); len(got) != 0 {
 				t.Errorf("Notify got %q after refusal; want nothing", got)
+			}
+			for _, suffix := range []string{"-wal", "-shm", "-journal", ".adopting"} {
+				if _, err := os.Lstat(path + suffix); err == nil {
+					t.Errorf("%s left beside the refused file", filepath.Base(path+suffix))
+				}
 			}
 		})
 	}

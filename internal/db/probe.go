@@ -16,8 +16,8 @@ type fileKind int
 
 const (
 	emptyFile   fileKind = iota // no tables: a new database
-	managedFile                 // has goose's version table
-	legacyFile                  // has a users table but no version table
+	managedFile                 // has goose's version table, which records migrations
+	legacyFile                  // has a users table, and no version table or one that records only version 0
 )
 
 // fileState is what a read-only look at a file found.
@@ -198,6 +198,18 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 		return fileState{}, fmt.Errorf("read schema version: %w", translate(err))
 	}
 	if slices.Contains(st.tables, "users") {
+		// The goose CLI makes its table, with the row of version 0, at its
+		// first look at a file ("goose status"): with nothing else
+		// recorded, the users table is no migration's but a legacy one,
+		// and the file is adopted (which makes goose's table again).
+		var recorded bool
+		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+gooseTable+` WHERE version_id IS NOT 0)`).Scan(&recorded); err != nil {
+			return fileState{}, fmt.Errorf("read schema version: %w", translate(err))
+		}
+		if !recorded {
+			st.kind, st.applied = legacyFile, nil
+			return st, nil
+		}
 		query := `SELECT EXISTS (SELECT 1 FROM users)`
 		if slices.Contains(st.tables, "audit_log") {
 			query = `SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM audit_log)`
