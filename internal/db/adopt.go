@@ -184,6 +184,16 @@ type adoptPlan struct {
 	saved                              []string // the file's own indexes on the rebuilt tables
 }
 
+// accessColumns are the names other services give a column that may keep
+// an account from logging in; adoption refuses a users table with one
+// rather than guess what its values meant.
+var accessColumns = []string{
+	"active", "is_enabled", "enabled", "disabled", "is_disabled", "status", "state",
+	"locked", "is_locked", "locked_at", "blocked", "is_blocked", "banned", "is_banned",
+	"suspended", "is_suspended", "suspended_at", "deactivated", "deactivated_at",
+	"deleted", "is_deleted", "deleted_at", "archived", "is_archived", "expires_at", "expired",
+}
+
 // adoptedTables are rebuilt by adoption; other tables of the file stay as they are.
 var adoptedTables = []string{"users", "roles", "user_roles"}
 
@@ -284,6 +294,16 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	for _, need := range []string{"id", "email", "hashed_password", "created_at"} {
 		if !hasColumn(plan.users, need) {
 			return nil, fmt.Errorf("users table has no %s column", need)
+		}
+	}
+	// Columns by which an older service may have kept accounts from logging
+	// in. ctitui reads is_active and disabled_at; adopting an account that
+	// another column blocked, as an active one, would let it in again.
+	for _, c := range plan.users {
+		if containsName(accessColumns, c.name) {
+			return nil, fmt.Errorf("users table has a column named %s, which may keep accounts from logging in, and ctitui reads only is_active and disabled_at: "+
+				"set disabled_at for the accounts it blocks, then rename it to keep its values (sqlite3 %s %s), and try again",
+				c.name, shellQuote(state.path), shellQuote(fmt.Sprintf("ALTER TABLE users RENAME COLUMN %s TO %s", quoteIdent(c.name), quoteIdent(c.name+"_old"))))
 		}
 	}
 	// Columns the adoption baseline does not define but later migrations

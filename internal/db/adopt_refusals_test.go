@@ -28,6 +28,16 @@ func TestAdoptionRefusesWhatItCannotKeep(t *testing.T) {
 		stmts []string
 		want  string // in the error message
 	}{
+		// ctitui reads is_active and disabled_at; another column that may
+		// have kept someone from logging in is not guessed at.
+		{"a status column ctitui does not read", []string{
+			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, status TEXT)`,
+			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'banned')`},
+			"users table has a column named status, which may keep accounts from logging in"},
+		{"a locked flag ctitui does not read", []string{
+			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, "Is_Locked" INTEGER)`,
+			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 1)`},
+			"users table has a column named Is_Locked, which may keep accounts from logging in"},
 		{"a table ctitui creates", []string{users, ana, `CREATE TABLE settings (k TEXT, v TEXT)`},
 			"it already has a table named settings, which ctitui would create; rename it"},
 		{"no hashed_password column", []string{
