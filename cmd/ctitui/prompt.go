@@ -135,7 +135,9 @@ func (a *app) interruptible(fd int, read func() (string, error)) (string, error)
 		return r.text, r.err
 	case <-a.ctx.Done():
 		if state != nil {
-			_ = term.Restore(fd, state)
+			// Interrupted is what to report; the terminal is put back as
+			// well as it can be.
+			term.Restore(fd, state) //nolint:errcheck // see above
 		}
 		return "", errInterrupted
 	}
