@@ -79,7 +79,9 @@ func (a *app) auditListCommand() *cobra.Command {
 		switch f {
 		case formatTable:
 			tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tUSER\tDETAILS")
+			if _, err := fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tUSER\tDETAILS"); err != nil {
+				return err
+			}
 		case formatCSV:
 			cw = newCSVWriter(a.stdout, a.stdoutIsTerminal())
 			cw.Write("id", "at", "actor", "action", "user_id", "user_email", "details") //nolint:errcheck // reported by Flush
@@ -156,9 +158,9 @@ wholesale rewrite of the chain would not.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "anchor %s: ok\n", anchor)
+				a.stdout.printf("anchor %s: ok\n", anchor)
 			}
-			fmt.Fprintln(a.stdout, rep.String())
+			a.stdout.printf("%s\n", rep.String())
 			return nil
 		},
 	}

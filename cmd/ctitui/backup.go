@@ -35,7 +35,7 @@ another command writes to the same file. FILE must not exist yet.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "backup written and checked: %s\n", name)
+			a.stdout.printf("backup written and checked: %s\n", name)
 			return nil
 		},
 	}
@@ -79,15 +79,15 @@ Close every other ctitui using the database first.`,
 			return err
 		}
 		a.store = store
-		fmt.Fprintf(a.stdout, "restored %s from %s\n", path, rep.From)
+		a.stdout.printf("restored %s from %s\n", path, rep.From)
 		if rep.Backup != "" {
-			fmt.Fprintf(a.stdout, "the database it replaced is kept in %s\n", rep.Backup)
+			a.stdout.printf("the database it replaced is kept in %s\n", rep.Backup)
 		}
 		if len(rep.Dropped) > 0 {
-			fmt.Fprintf(a.stdout, "left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))
+			a.stdout.printf("left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))
 		}
 		if len(rep.Migrated) > 0 {
-			fmt.Fprintf(a.stdout, "migrated the restored file to schema version %d (%v)\n", store.SchemaVersion(), rep.Migrated)
+			a.stdout.printf("migrated the restored file to schema version %d (%v)\n", store.SchemaVersion(), rep.Migrated)
 		}
 		return nil
 	}

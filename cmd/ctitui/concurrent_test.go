@@ -68,6 +68,9 @@ func gooseRows(t *testing.T, path string) map[int64]int {
 		}
 		got[v] = n
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return got
 }
 

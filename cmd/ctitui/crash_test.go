@@ -293,6 +293,9 @@ func crashVersions(t *testing.T, q *sql.DB) []int64 {
 		}
 		out = append(out, v)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 

@@ -133,16 +133,18 @@ func writeDoctorJSON(a *app, rep db.DoctorReport) error {
 
 func writeDoctorTable(a *app, rep db.DoctorReport) error {
 	if rep.Backup != "" {
-		fmt.Fprintf(a.stdout, "backup before repairs: %s\n", rep.Backup)
+		a.stdout.printf("backup before repairs: %s\n", rep.Backup)
 	}
 	for _, r := range rep.Repairs {
-		fmt.Fprintf(a.stdout, "repaired: %s\n", textsafe.Line(r))
+		a.stdout.printf("repaired: %s\n", textsafe.Line(r))
 	}
 	if rep.Backup != "" || len(rep.Repairs) > 0 {
-		fmt.Fprintln(a.stdout)
+		a.stdout.printf("\n")
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAILS")
+	if _, err := fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAILS"); err != nil {
+		return err
+	}
 	fixable := false
 	for _, f := range rep.Findings {
 		status := f.Severity.String()
@@ -154,18 +156,20 @@ func writeDoctorTable(a *app, rep db.DoctorReport) error {
 			msg += " [--fix: " + textsafe.Line(f.Repair) + "]"
 			fixable = true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Check, status, msg)
+		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Check, status, msg); err != nil {
+			return err
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	switch {
 	case rep.Healthy():
-		fmt.Fprintln(a.stdout, "\nhealthy")
+		a.stdout.printf("\nhealthy\n")
 	case fixable:
-		fmt.Fprintln(a.stdout, "\nproblems found; 'ctitui doctor --fix' repairs those marked --fix, after a backup")
+		a.stdout.printf("\nproblems found; 'ctitui doctor --fix' repairs those marked --fix, after a backup\n")
 	default:
-		fmt.Fprintln(a.stdout, "\nproblems found")
+		a.stdout.printf("\nproblems found\n")
 	}
 	return nil
 }

@@ -71,7 +71,8 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("XDG_DATA_HOME", "")
 	// Where the OS cannot name the user, ctitui records the uid and what
 	// $USER claims (see user.CurrentOSUser).
-	actor, claimed := "", "ctitui-tester"
+	var actor string
+	claimed := "ctitui-tester"
 	if u, err := osuser.Current(); err == nil && u.Username != "" {
 		actor, claimed = u.Username, u.Username
 	} else {

@@ -30,15 +30,19 @@ func (a *app) migrateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", store.Path(), store.SchemaVersion(), db.LatestVersion())
+			a.stdout.printf("database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", store.Path(), store.SchemaVersion(), db.LatestVersion())
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tMIGRATION\tAPPLIED")
+			if _, err := fmt.Fprintln(tw, "VERSION\tMIGRATION\tAPPLIED"); err != nil {
+				return err
+			}
 			for _, m := range status {
 				applied := "pending"
 				if m.Applied {
 					applied = personTime(m.AppliedAt)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, m.Name, applied)
+				if _, err := fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, m.Name, applied); err != nil {
+					return err
+				}
 			}
 			return tw.Flush()
 		},
@@ -66,10 +70,10 @@ after a backup that keeps them.`,
 			}
 			applied := store.AppliedAtOpen()
 			if len(applied) == 0 {
-				fmt.Fprintf(a.stdout, "already up to date at schema version %d\n", store.SchemaVersion())
+				a.stdout.printf("already up to date at schema version %d\n", store.SchemaVersion())
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "applied %d migrations (%v); schema version %d\n", len(applied), applied, store.SchemaVersion())
+			a.stdout.printf("applied %d migrations (%v); schema version %d\n", len(applied), applied, store.SchemaVersion())
 			return nil
 		},
 	}
@@ -83,7 +87,7 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print the ctitui version and the schema version it migrates to",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.stdout, "ctitui %s\nschema version %d\n", version(), db.LatestVersion())
+			a.stdout.printf("ctitui %s\nschema version %d\n", version(), db.LatestVersion())
 			return nil
 		},
 	}

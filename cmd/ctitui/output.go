@@ -76,6 +76,14 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// printf writes to c. It returns no error because c keeps the first one,
+// and runWith fails the command with it when the command ends: a message
+// about work already done cannot undo the work, only say it did not reach
+// anyone.
+func (c *checkedWriter) printf(format string, args ...any) {
+	fmt.Fprintf(c, format, args...) //nolint:errcheck // kept in c.err and reported by runWith
+}
+
 // csvWriter writes CSV rows through a csv.Writer, each cell escaped against
 // formulas (transfer.EscapeFormula, which import undoes) and, for a
 // terminal, against escape sequences: CSV printed to a terminal is for
@@ -131,7 +139,9 @@ func newUserWriter(w io.Writer, f format, terminal bool) *userWriter {
 		for i, field := range transfer.TableFields {
 			headings[i] = strings.ToUpper(field.Label)
 		}
-		fmt.Fprintln(uw.tab, strings.Join(headings, "\t"))
+		// A line of several cells is only buffered: what fails to be
+		// written shows at the tabwriter's Flush, in Write or Close.
+		fmt.Fprintln(uw.tab, strings.Join(headings, "\t")) //nolint:errcheck // see above
 	case formatCSV:
 		uw.buf = transfer.AppendCSVHeader(uw.buf, transfer.CSVFields)
 	}
@@ -207,7 +217,9 @@ func writeUserDetails(w io.Writer, f format, u user.User, terminal bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	now := time.Now()
 	for _, field := range transfer.DetailFields {
-		fmt.Fprintf(tw, "%s:\t%s\n", field.Label, field.ForPeople(&u, now, fullTime))
+		if _, err := fmt.Fprintf(tw, "%s:\t%s\n", field.Label, field.ForPeople(&u, now, fullTime)); err != nil {
+			return err
+		}
 	}
 	return tw.Flush()
 }

@@ -213,6 +213,10 @@ func TestOutputThatCannotBeWritten(t *testing.T) {
 		{"user", "export"},
 		{"version"},
 		{"settings"},
+		{"doctor"},
+		{"migrate", "status"},
+		{"migrate", "up"},
+		{"user", "unlock", "alice@example.org"},
 	} {
 		stderr.Reset()
 		code := runIn(t, path, strings.NewReader(""), &failAfter{n: 3}, &stderr, args...)

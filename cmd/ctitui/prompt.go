@@ -68,12 +68,12 @@ func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 }
 
 func (a *app) prompt(fd int, label string) (string, error) {
-	fmt.Fprint(a.stderr, label)
+	tellf(a.stderr, "%s", label)
 	plain, err := a.interruptible(fd, func() (string, error) {
 		b, err := term.ReadPassword(fd)
 		return string(b), err
 	})
-	fmt.Fprintln(a.stderr)
+	tellf(a.stderr, "\n")
 	if errors.Is(err, errInterrupted) {
 		return "", err
 	}
@@ -135,7 +135,9 @@ func (a *app) interruptible(fd int, read func() (string, error)) (string, error)
 		return r.text, r.err
 	case <-a.ctx.Done():
 		if state != nil {
-			_ = term.Restore(fd, state)
+			// Interrupted is what to report; the terminal is put back as
+			// well as it can be.
+			term.Restore(fd, state) //nolint:errcheck // see above
 		}
 		return "", errInterrupted
 	}
@@ -143,14 +145,14 @@ func (a *app) interruptible(fd int, read func() (string, error)) (string, error)
 
 // confirmLine asks question on the terminal and returns the line typed.
 func (a *app) confirmLine(question string) (string, error) {
-	fmt.Fprint(a.stderr, question)
+	tellf(a.stderr, "%s", question)
 	line, err := a.interruptible(-1, func() (string, error) { return readLine(a.stdin, maxAnswerBytes) })
 	if errors.Is(err, errLineTooLong) {
 		return "", usagef("answer longer than %d bytes", maxAnswerBytes)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		if errors.Is(err, errInterrupted) {
-			fmt.Fprintln(a.stderr)
+			tellf(a.stderr, "\n")
 		}
 		return "", err
 	}

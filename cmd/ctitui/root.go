@@ -38,11 +38,12 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // app is what every command shares: the streams, the global flags and the
 // database, opened on first use.
 type app struct {
-	ctx            context.Context // ends on Ctrl+C
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	rawStdout      io.Writer // stdout as given, which stdout wraps (see checkedWriter)
-	getenv         func(string) string
+	ctx       context.Context // ends on Ctrl+C
+	stdin     io.Reader
+	stdout    *checkedWriter // every write to stdout goes through it
+	stderr    io.Writer
+	rawStdout io.Writer // stdout as given, which stdout wraps
+	getenv    func(string) string
 
 	hash      password.Params // for new hashes
 	svcOpts   []user.Option   // more options for the user service (tests)
@@ -101,7 +102,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // printError prints err as one line and returns the exit code it calls for.
 func printError(stderr io.Writer, err error) int {
 	// Errors can quote text from the database, such as an email.
-	fmt.Fprintf(stderr, "ctitui: %s\n", textsafe.Line(oneLine(err.Error())))
+	tellf(stderr, "ctitui: %s\n", textsafe.Line(oneLine(err.Error())))
 	var ue usageError
 	switch {
 	case errors.As(err, &ue):
@@ -262,13 +263,24 @@ func (a *app) dbOptions() db.Options {
 
 // notify tells the person running ctitui what opening the database did.
 func (a *app) notify(msg string) {
-	fmt.Fprintf(a.stderr, "ctitui: %s\n", textsafe.Line(msg))
+	tellf(a.stderr, "ctitui: %s\n", textsafe.Line(msg))
 	a.notices = append(a.notices, msg)
+}
+
+// tellf writes a message for the person to stderr: a notice, a prompt, a
+// failure. A failed write is not reported: stderr is where ctitui reports
+// failures, so there is nowhere left to report it, and no command's result
+// depends on it (what a command produces goes to stdout, whose writes are
+// checked, or, for a generated password, is written and checked directly).
+func tellf(stderr io.Writer, format string, args ...any) {
+	fmt.Fprintf(stderr, format, args...) //nolint:errcheck // see above: nowhere left to report it
 }
 
 func (a *app) close() {
 	if a.store != nil {
-		a.store.Close()
+		// Every change was committed before the command returned; a close
+		// that fails leaves the write-ahead log for the next open to apply.
+		a.store.Close() //nolint:errcheck // see above: nothing is lost
 	}
 }
 

@@ -24,7 +24,7 @@ func TestPanicPrintsOneLine(t *testing.T) {
 			`ctitui: internal error: clock broke goroutine 1 [running]: \x1b[2J` + "\n"},
 		{"runtime error", func() time.Time {
 			var m map[string]int
-			m["x"]++
+			m["x"]++ //nolint:govet,staticcheck // the nil map is the point: a runtime error inside a command
 			return time.Time{}
 		}, "ctitui: internal error: assignment to entry in nil map\n"},
 	} {

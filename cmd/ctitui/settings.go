@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,7 +46,7 @@ failures the account stays locked until an admin runs 'ctitui user unlock'.`,
 					return err
 				}
 			}
-			fmt.Fprintf(a.stdout, "lockout-threshold: %d failed logins\nlockout-minutes: %d\n", p.Threshold, int(p.Duration/time.Minute))
+			a.stdout.printf("lockout-threshold: %d failed logins\nlockout-minutes: %d\n", p.Threshold, int(p.Duration/time.Minute))
 			return nil
 		},
 	}

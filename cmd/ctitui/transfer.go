@@ -29,7 +29,7 @@ func (f fileSource) Records(ctx context.Context, fn func(user.ImportRecord) erro
 	if err != nil {
 		return err
 	}
-	defer file.Close()
+	defer file.Close() //nolint:errcheck // only read: a failed close loses nothing
 	return transfer.Read(file, f.format, func(r user.ImportRecord) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -144,7 +144,7 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 		hashing.finish()
 		writing.finish()
 		for _, e := range rep.Errors {
-			fmt.Fprintf(a.stderr, "ctitui: %s\n", textsafe.Line(oneLine(e.Error())))
+			tellf(a.stderr, "ctitui: %s\n", textsafe.Line(oneLine(e.Error())))
 		}
 		if err != nil {
 			if errors.Is(err, user.ErrInvalidRecords) {
@@ -161,8 +161,8 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 			return fmt.Errorf("import done, but its summary could not be written: %w", err)
 		}
 		if inOrder, err := a.store.UsersInOrder(cmd.Context()); err == nil && wasInOrder && !inOrder {
-			fmt.Fprintln(a.stderr, "ctitui: some imported users found no room in created_at order among the older ones; "+
-				"searches that match many users are slower until `ctitui doctor --fix` renumbers the users")
+			tellf(a.stderr, "ctitui: some imported users found no room in created_at order among the older ones; "+
+				"searches that match many users are slower until `ctitui doctor --fix` renumbers the users\n")
 		}
 		return nil
 	}
@@ -252,13 +252,13 @@ func (p *progress) update(done, total int) {
 			bar[i] = '█'
 		}
 	}
-	fmt.Fprintf(p.w, "\r%s %s %d/%d  %.0f rows/s  ETA %s  ", p.label, string(bar), done, total, rate, eta)
+	tellf(p.w, "\r%s %s %d/%d  %.0f rows/s  ETA %s  ", p.label, string(bar), done, total, rate, eta)
 	p.drawn = true
 }
 
 func (p *progress) finish() {
 	if p.drawn {
-		fmt.Fprintln(p.w)
+		tellf(p.w, "\n")
 		p.drawn = false
 	}
 }

@@ -155,7 +155,12 @@ func syncIfFile(w io.Writer) error {
 	if !ok {
 		return nil
 	}
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+	info, err := f.Stat()
+	if err != nil {
+		// Whether the password reached a disk cannot be known.
+		return err
+	}
+	if !info.Mode().IsRegular() {
 		return nil
 	}
 	return f.Sync()
@@ -225,7 +230,9 @@ func (a *app) userListCommand() *cobra.Command {
 		out := bufio.NewWriterSize(a.stdout, 64*1024)
 		w := newUserWriter(out, f, a.stdoutIsTerminal())
 		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
-			out.Flush()
+			// Show the users listed before the failure; the failure is the
+			// error to report, and a failed write is kept by a.stdout.
+			out.Flush() //nolint:errcheck // see above
 			return err
 		}
 		if err := w.Close(); err != nil {
@@ -287,7 +294,7 @@ func (a *app) userSetRoleCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s now has roles %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
+		a.stdout.printf("%s now has roles %s\n", textsafe.Line(u.Email), user.JoinRoles(u.Roles))
 		return nil
 	}
 	return cmd
@@ -320,7 +327,7 @@ func (a *app) userPasswdCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "password changed for %s\n", textsafe.Line(u.Email))
+		a.stdout.printf("password changed for %s\n", textsafe.Line(u.Email))
 		return nil
 	}
 	return cmd
@@ -351,7 +358,7 @@ func (a *app) userDisableCommand(disable bool) *cobra.Command {
 			if !changed {
 				state = already
 			}
-			fmt.Fprintf(a.stdout, "%s %s\n", textsafe.Line(u.Email), state)
+			a.stdout.printf("%s %s\n", textsafe.Line(u.Email), state)
 			return nil
 		},
 	}
@@ -391,7 +398,7 @@ func (a *app) userDeleteCommand() *cobra.Command {
 		if _, err := svc.Delete(cmd.Context(), u.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "deleted %s\n", textsafe.Line(u.Email))
+		a.stdout.printf("deleted %s\n", textsafe.Line(u.Email))
 		return nil
 	}
 	return cmd
@@ -425,7 +432,7 @@ locked, or what kind of hash it has. Failures count towards the lockout
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "ok: %s\n", textsafe.Line(u.Email))
+		a.stdout.printf("ok: %s\n", textsafe.Line(u.Email))
 		return nil
 	}
 	return cmd
@@ -452,12 +459,12 @@ func (a *app) userUnlockCommand() *cobra.Command {
 			}
 			switch {
 			case !changed:
-				fmt.Fprintf(a.stdout, "%s was not locked\n", textsafe.Line(u.Email))
+				a.stdout.printf("%s was not locked\n", textsafe.Line(u.Email))
 			case before.NeedsAdminUnlock():
-				fmt.Fprintf(a.stdout, "%s unlocked (it was blocked after %d consecutive failed logins, until an admin unlocked it)\n",
+				a.stdout.printf("%s unlocked (it was blocked after %d consecutive failed logins, until an admin unlocked it)\n",
 					textsafe.Line(u.Email), before.FailedLogins)
 			default:
-				fmt.Fprintf(a.stdout, "%s unlocked\n", textsafe.Line(u.Email))
+				a.stdout.printf("%s unlocked\n", textsafe.Line(u.Email))
 			}
 			return nil
 		},

@@ -56,7 +56,7 @@ func inUse(path string) bool {
 	if err != nil {
 		return false
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // only read: a failed close loses nothing
 	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: sqliteLockStart, Len: sqliteLockLen}
 	if err := unix.FcntlFlock(f.Fd(), unix.F_GETLK, &lk); err != nil {
 		return true // cannot tell: do not treat it as a quiet copy

@@ -215,7 +215,7 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 	if err != nil {
 		return nil, fmt.Errorf("adopt database: %w", err)
 	}
-	defer conn.Close()
+	defer conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 
 	plan, err := inspectLegacy(ctx, conn, state)
 	if err != nil {
@@ -229,9 +229,11 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 	if report.backup, err = safetyBackup(ctx, conn, path, "pre-adopt", opts.Now()); err != nil {
 		return nil, err
 	}
-	conn.Close()
+	conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 	fail := func(err error) (*adoptReport, error) {
-		os.Remove(report.backup) // the file itself is as it was
+		// The file itself is as it was, so its backup goes; one that stays
+		// behind is a spare copy, and automatic backups are pruned.
+		os.Remove(report.backup) //nolint:errcheck // see above
 		return nil, fmt.Errorf("%w: %s: %w (file left unchanged)", ErrCannotAdopt, path, err)
 	}
 	r := replacement{
@@ -477,7 +479,8 @@ func (p *adoptPlan) readUsers(ctx context.Context, conn *sql.Conn) error {
 	if hasColumn(p.users, "is_active") {
 		flag = activeFlagColumns
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT CAST(id AS TEXT), email, CAST(hashed_password AS TEXT), CAST(created_at AS TEXT), `+
+	// Only ctitui's own SQL is added: column names it chose, and flag.
+	rows, err := conn.QueryContext(ctx, `SELECT CAST(id AS TEXT), email, CAST(hashed_password AS TEXT), CAST(created_at AS TEXT), `+ //nolint:gosec // G202: see above
 		optional("updated_at")+`, `+optional("disabled_at")+`, `+optional("last_login_at")+`, `+flag+` FROM users`)
 	if err != nil {
 		return translate(err)

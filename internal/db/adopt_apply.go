@@ -70,7 +70,7 @@ func (p *adoptPlan) rebuildUsers(ctx context.Context, tx *sql.Tx, report *adoptR
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
+	defer stmt.Close() //nolint:errcheck // prepared on tx, it is closed with tx in any case
 	for _, u := range p.rows {
 		if _, err := stmt.ExecContext(ctx, user.NormalizeEmail(u.email), user.FormatTime(u.created), user.FormatTime(u.updated),
 			nullTime(u.disabled), nullTime(u.lastIn), u.id); err != nil {

@@ -20,7 +20,7 @@ func FuzzActiveFlag(f *testing.F) {
 	f.Add(uint8(1), "", int64(1), 0.0)
 	f.Add(uint8(1), "", int64(2), 0.0)
 	f.Add(uint8(2), "", int64(0), 0.9999999999999999)
-	f.Add(uint8(2), "", int64(0), -0.0)
+	f.Add(uint8(2), "", int64(0), math.Copysign(0, -1))
 	f.Add(uint8(3), "OfF", int64(0), 0.0)
 	f.Add(uint8(3), " 0", int64(0), 0.0)
 	f.Add(uint8(3), "ye\u017f", int64(0), 0.0)

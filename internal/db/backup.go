@@ -40,15 +40,20 @@ func vacuumInto(ctx context.Context, q queryer, dst string) error {
 	// when complete, checked and on disk: a copy cut short by a crash must
 	// never pass for a backup.
 	tmp := dst + ".partial"
-	os.Remove(tmp) // left by a backup that was killed
+	// Left by a backup that was killed; if it cannot go, O_EXCL below says so.
+	os.Remove(tmp) //nolint:errcheck // see above
 	// VACUUM INTO accepts an existing empty file; creating it first makes
 	// it 0600 whatever the umask.
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	f.Close()
-	defer os.Remove(tmp)
+	// A partial file that cannot be removed stays under its .partial name,
+	// which nothing takes for a backup (a complete copy is linked to dst).
+	defer os.Remove(tmp) //nolint:errcheck // see above
+	if err := f.Close(); err != nil {
+		return err
+	}
 	if _, err := q.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return translate(err)
 	}
@@ -74,7 +79,7 @@ func syncFile(path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // opened only to sync, and Sync's error is returned
 	return f.Sync()
 }
 
@@ -85,7 +90,7 @@ func checkCopy(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
 	var result string
 	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
 		return translate(err)
@@ -153,14 +158,21 @@ func safetyBackup(ctx context.Context, conn *sql.Conn, path, label string, now t
 // this process.
 func copyPages(ctx context.Context, q queryer, dst string) error {
 	tmp := dst + ".partial"
-	os.Remove(tmp) // left by a copy that was killed
+	// Left by a copy that was killed; if it cannot go, O_EXCL below says so.
+	os.Remove(tmp) //nolint:errcheck // see above
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
-	err = func() error {
-		defer f.Close()
+	// A partial file that cannot be removed stays under its .partial name,
+	// which nothing takes for a backup (a complete copy is linked to dst).
+	defer os.Remove(tmp) //nolint:errcheck // see above
+	err = func() (err error) {
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
 		rows, err := q.QueryContext(ctx, `SELECT data FROM sqlite_dbpage ORDER BY pgno`)
 		if err != nil {
 			return translate(err)
@@ -223,7 +235,7 @@ func pruneBackups(path, label string, now time.Time) {
 	}
 	slices.SortFunc(real, func(a, b backup) int { return a.at.Compare(b.at) })
 	for _, old := range real[:len(real)-keepAutoBackups] {
-		os.Remove(old.name)
+		os.Remove(old.name) //nolint:errcheck // harmless, as the doc comment says
 	}
 }
 
@@ -235,7 +247,7 @@ func isSQLiteFile(name string) bool {
 	if err != nil {
 		return false
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // only read: a failed close loses nothing
 	var magic [16]byte
 	_, err = io.ReadFull(f, magic[:])
 	return err == nil && string(magic[:]) == "SQLite format 3\x00"
@@ -253,12 +265,12 @@ func backupBeforeMigrating(ctx context.Context, path string, now time.Time) (str
 	if err != nil {
 		return "", fmt.Errorf("open database: %w", err)
 	}
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return "", fmt.Errorf("open database: %w", translate(err))
 	}
-	defer conn.Close()
+	defer conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 	return safetyBackup(ctx, conn, path, "pre-migrate", now)
 }
 
@@ -394,7 +406,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 	if err != nil {
 		return err
 	}
-	defer srcDB.Close()
+	defer srcDB.Close() //nolint:errcheck // only read (sourceDSN): a failed close loses nothing
 	tmp := path + ".restoring"
 	if rep.Migrated, err = r.build(ctx, srcDB, "", tmp); err != nil {
 		return fmt.Errorf("restore from %s: %w (the database was not changed)", src, err)
@@ -411,7 +423,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 				return fail(err)
 			}
 			name, err = safetyBackup(ctx, conn, path, "pre-restore", opts.Now())
-			conn.Close()
+			conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 			if err != nil {
 				return fail(err)
 			}
@@ -419,7 +431,8 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 			return fail(err)
 		}
 		if name != rep.Backup {
-			os.Remove(name)
+			// Not the backup the report names: a stray copy, best removed.
+			os.Remove(name) //nolint:errcheck // see above
 			return fail(fmt.Errorf("backup written as %s, not %s", name, rep.Backup))
 		}
 	}
@@ -441,12 +454,12 @@ func adoptSource(ctx context.Context, src string, srcState fileState, foreign []
 	if err != nil {
 		return nil, nil, err
 	}
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("restore from %s: %w", src, translate(err))
 	}
-	defer conn.Close()
+	defer conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 	plan, err := inspectLegacy(ctx, conn, srcState)
 	if err != nil {
 		return nil, nil, fmt.Errorf("restore from %s: %w: %w", src, ErrCannotAdopt, err)
@@ -502,7 +515,7 @@ func checkRestoreSource(ctx context.Context, src string) (fileState, error) {
 	if err != nil {
 		return fileState{}, err
 	}
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
 	var result string
 	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
 		return fileState{}, fmt.Errorf("restore from %s: %w", src, translate(err))
@@ -519,9 +532,9 @@ func syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer d.Close() //nolint:errcheck // opened only to sync
 	// Some platforms cannot sync a directory; the rename stands regardless.
-	_ = d.Sync()
+	d.Sync() //nolint:errcheck // see above
 	return nil
 }
 
@@ -540,19 +553,21 @@ func copyBytesBeside(path, label string, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("write backup: %w", err)
 	}
-	defer in.Close()
+	defer in.Close() //nolint:errcheck // only read: a failed close loses nothing
 	out, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("write backup: %w", err)
 	}
+	// A copy that failed is closed and removed as well as can be; the
+	// failure to report is the one that stopped it.
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(name)
+		out.Close()     //nolint:errcheck // see above
+		os.Remove(name) //nolint:errcheck // see above
 		return "", fmt.Errorf("write backup %s: %w", name, err)
 	}
 	if err := out.Sync(); err != nil {
-		out.Close()
-		os.Remove(name)
+		out.Close()     //nolint:errcheck // see above
+		os.Remove(name) //nolint:errcheck // see above
 		return "", fmt.Errorf("write backup %s: %w", name, err)
 	}
 	return name, out.Close()

@@ -95,6 +95,7 @@ func reseal(t *testing.T, raw *sql.DB, from, to int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close() // for t.Fatal; closed below before the updates
 	type row struct {
 		id                                    int64
 		at, actor, action, userEmail, details string
@@ -107,6 +108,9 @@ func reseal(t *testing.T, raw *sql.DB, from, to int64) {
 			t.Fatal(err)
 		}
 		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	for _, r := range all {
@@ -171,6 +175,9 @@ func TestAuditChainOfServiceWritesVerifies(t *testing.T) {
 			t.Errorf("row %d: hash %q; want %q", id, hashed, want)
 		}
 		prev = hashed
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if prev != rep.HeadHash {
 		t.Errorf("last hash %q; HeadHash %q", prev, rep.HeadHash)

@@ -88,7 +88,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 		return rep, fmt.Errorf("doctor: %w", translate(err))
 	}
 	rep.Backup, err = safetyBackup(ctx, conn, s.path, "pre-repair", opts.Now)
-	conn.Close()
+	conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 	if err != nil {
 		return rep, fmt.Errorf("doctor: %w", err)
 	}
@@ -589,7 +589,7 @@ func chmodNoFollow(name string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // opened only to change its mode, whose error is returned
 	info, err := f.Stat()
 	if err != nil {
 		return err

@@ -135,24 +135,9 @@ func (s *Store) lookAlikeGroups(ctx context.Context, odd []oddSkeleton) (map[str
 	}
 	groups := map[string][]lookAlikeMember{}
 	for _, sk := range skeletons {
-		var members []lookAlikeMember
-		rows, err := s.db.QueryContext(ctx, `SELECT id, email, email_normalized FROM users WHERE email_skeleton = ? ORDER BY email_normalized, id`, sk)
+		members, err := s.skeletonMembers(ctx, sk, isOdd)
 		if err != nil {
-			return nil, translate(err)
-		}
-		for rows.Next() {
-			var m lookAlikeMember
-			if err := rows.Scan(&m.id, &m.email, &m.normalized); err != nil {
-				rows.Close()
-				return nil, translate(err)
-			}
-			if !isOdd[m.id] {
-				members = append(members, m)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, translate(err)
+			return nil, err
 		}
 		for _, m := range odd {
 			if m.want == sk {
@@ -168,6 +153,27 @@ func (s *Store) lookAlikeGroups(ctx context.Context, odd []oddSkeleton) (map[str
 		}
 	}
 	return groups, nil
+}
+
+// skeletonMembers lists the users whose recorded skeleton is sk, but for
+// those in odd.
+func (s *Store) skeletonMembers(ctx context.Context, sk string, odd map[string]bool) ([]lookAlikeMember, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, email, email_normalized FROM users WHERE email_skeleton = ? ORDER BY email_normalized, id`, sk)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var members []lookAlikeMember
+	for rows.Next() {
+		var m lookAlikeMember
+		if err := rows.Scan(&m.id, &m.email, &m.normalized); err != nil {
+			return nil, translate(err)
+		}
+		if !odd[m.id] {
+			members = append(members, m)
+		}
+	}
+	return members, translate(rows.Err())
 }
 
 // lookAlikeMessage describes up to five groups of look-alikes, each by its

@@ -56,21 +56,8 @@ func upAuditChain(ctx context.Context, tx *sql.Tx, now string) error {
 	}
 	// Read all before writing: an update while a query on the same table
 	// is open would read the rows it changed again.
-	var rows []auditRow
-	q, err := tx.QueryContext(ctx, auditRowsQuery)
+	rows, err := readAuditRows(ctx, tx)
 	if err != nil {
-		return err
-	}
-	for q.Next() {
-		r, err := scanAuditRow(q)
-		if err != nil {
-			q.Close()
-			return err
-		}
-		rows = append(rows, r)
-	}
-	q.Close()
-	if err := q.Err(); err != nil {
 		return err
 	}
 	prev := ""
@@ -83,6 +70,24 @@ func upAuditChain(ctx context.Context, tx *sql.Tx, now string) error {
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)`, chainSealedKey, now, now)
 	return err
+}
+
+// readAuditRows reads every row of the audit log, in id order.
+func readAuditRows(ctx context.Context, tx *sql.Tx) ([]auditRow, error) {
+	q, err := tx.QueryContext(ctx, auditRowsQuery)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	var rows []auditRow
+	for q.Next() {
+		r, err := scanAuditRow(q)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, q.Err()
 }
 
 func downAuditChain(ctx context.Context, tx *sql.Tx) error {

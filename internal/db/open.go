@@ -137,7 +137,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{db: db, path: path, stmts: newStmtCache(db), dropped: dropped, applied: applied}
 	if state.needsWork() {
 		if err := s.migrate(ctx, opts.Now()); err != nil {
-			db.Close()
+			db.Close() //nolint:errcheck // err is the failure to report
 			return nil, err
 		}
 	} else {
@@ -147,7 +147,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.version = state.version()
 	}
 	if err := s.refreshEmailKeys(ctx, opts); err != nil {
-		db.Close()
+		db.Close() //nolint:errcheck // err is the failure to report
 		return nil, err
 	}
 	return s, nil
@@ -205,10 +205,15 @@ func openForRebuild(ctx context.Context, path string) (*sql.Conn, func(), error)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		db.Close()
+		db.Close() //nolint:errcheck // err is the failure to report
 		return nil, nil, translate(err)
 	}
-	return conn, func() { conn.Close(); db.Close() }, nil
+	// The callers close it after their transaction committed or rolled
+	// back: nothing is left to write.
+	return conn, func() {
+		conn.Close() //nolint:errcheck // see above
+		db.Close()   //nolint:errcheck // see above
+	}, nil
 }
 
 // auditEarly records e in a file that may not be at the latest schema yet:
@@ -254,7 +259,7 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%w at %s (check --db or $CTITUI_DB; commands that write create one)", ErrNoDatabase, path)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %v", ErrNotAccessible, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotAccessible, err)
 	case info.IsDir():
 		return nil, fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
 	case !info.Mode().IsRegular():
@@ -325,19 +330,23 @@ func openPrivateCopy(ctx context.Context, path string, opts Options) (*Store, er
 		return nil, fmt.Errorf("copy %s to read it: %w", path, err)
 	}
 	copyPath := filepath.Join(dir, filepath.Base(path))
+	// The copy lives in a private temporary directory: removing it is
+	// tidying up, and one left behind is the system's to clean.
 	for _, suffix := range []string{"", "-wal"} {
 		if err := copyFile(path+suffix, copyPath+suffix); err != nil {
-			os.RemoveAll(dir)
+			os.RemoveAll(dir) //nolint:errcheck // see above
 			return nil, fmt.Errorf("copy %s to read it: %w", path+suffix, err)
 		}
 	}
 	s, err := openReadOnly(ctx, copyPath, opts, true)
 	if err != nil {
-		os.RemoveAll(dir)
+		os.RemoveAll(dir) //nolint:errcheck // see above
 		return nil, err
 	}
 	s.path = path // what the person named: doctor looks at the files beside it
-	s.tidy = func() { os.RemoveAll(dir) }
+	s.tidy = func() {
+		os.RemoveAll(dir) //nolint:errcheck // see above
+	}
 	return s, nil
 }
 
@@ -351,9 +360,12 @@ func tidyCompanions(path string) {
 	if err != nil {
 		return
 	}
-	defer db.Close()
+	// Tidying up is best effort: companions left behind are harmless, as
+	// SQLite uses or removes them at the next open.
+	defer db.Close() //nolint:errcheck // see above
 	var mode string
-	_ = db.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
+	// Close, which runs this, has no context; busy_timeout bounds the wait.
+	db.QueryRowContext(context.Background(), `PRAGMA journal_mode`).Scan(&mode) //nolint:errcheck // see above
 }
 
 // ReadOnly reports whether the Store was opened by OpenReadOnly.
@@ -367,7 +379,7 @@ func (s *Store) DroppedAtOpen() []string { return slices.Clone(s.dropped) }
 func (s *Store) Close() error {
 	s.watchMu.Lock()
 	if s.watchConn != nil {
-		s.watchConn.Close()
+		s.watchConn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 		s.watchConn = nil
 	}
 	s.watchMu.Unlock()
@@ -437,7 +449,7 @@ func prepareFile(path string) (created bool, err error) {
 		}
 		return true, f.Close()
 	case err != nil:
-		return false, fmt.Errorf("%w: %v", ErrNotAccessible, err)
+		return false, fmt.Errorf("%w: %w", ErrNotAccessible, err)
 	case info.IsDir():
 		return false, fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
 	case !info.Mode().IsRegular():

@@ -99,7 +99,9 @@ func rollBackHotJournal(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
-	defer db.Close()
+	// The rollback happens at the first read, checked below; closing has
+	// nothing left to write.
+	defer db.Close() //nolint:errcheck // see above
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&n); err != nil {
 		return fmt.Errorf("roll back the interrupted write in %s: %w", path, translate(err))
@@ -140,7 +142,7 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	if err != nil {
 		return fileState{}, fmt.Errorf("open database: %w", err)
 	}
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
 
 	st := fileState{path: path}
 	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
@@ -150,19 +152,8 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	if err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
 	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
-		}
-		st.tables = append(st.tables, name)
-	}
-	if err := rows.Close(); err != nil {
-		return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
-	}
-	if err := rows.Err(); err != nil {
-		return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
+	if st.tables, err = scanStrings(rows); err != nil {
+		return fileState{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	if st.schema, err = readSchemaRows(ctx, db); err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, err)

@@ -27,7 +27,7 @@ var companions = []string{"-wal", "-shm", "-journal"}
 // removeWithCompanions deletes path and the files SQLite keeps beside it.
 func removeWithCompanions(path string) {
 	for _, suffix := range append([]string{""}, companions...) {
-		_ = os.Remove(path + suffix)
+		os.Remove(path + suffix) //nolint:errcheck // most of them do not exist
 	}
 }
 
@@ -83,7 +83,9 @@ func (h *heldFile) conn(ctx context.Context) (*sql.Conn, error) {
 // release lets go of the file and, when it was not replaced, puts it back in
 // WAL mode if that is how it was found.
 func (h *heldFile) release(ctx context.Context) {
-	h.db.Close()
+	// It runs deferred, after the file was replaced or left as it was, with
+	// nobody to tell: putting WAL mode back is a courtesy to the next open.
+	h.db.Close() //nolint:errcheck // see above
 	if !h.wasWAL || h.swapped {
 		return
 	}
@@ -91,8 +93,8 @@ func (h *heldFile) release(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	defer db.Close()
-	_, _ = db.ExecContext(context.WithoutCancel(ctx), `PRAGMA journal_mode = WAL`)
+	defer db.Close()                                                        //nolint:errcheck // see above
+	db.ExecContext(context.WithoutCancel(ctx), `PRAGMA journal_mode = WAL`) //nolint:errcheck // see above
 }
 
 // swapIn renames the finished file tmp over h's file and makes the rename
@@ -157,7 +159,7 @@ func (r replacement) build(ctx context.Context, q queryer, from, tmp string) (ap
 		return nil, err
 	}
 	s := &Store{db: db, path: tmp, stmts: newStmtCache(db)}
-	defer s.Close()
+	defer s.Close() //nolint:errcheck // for the early returns, whose error is the one to report; closed and checked below
 	if err := s.migrate(ctx, r.opts.Now()); err != nil {
 		return nil, err
 	}
@@ -250,17 +252,17 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer in.Close() //nolint:errcheck // only read: a failed close loses nothing
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+		out.Close() //nolint:errcheck // err is the failure to report
 		return err
 	}
 	if err := out.Sync(); err != nil {
-		out.Close()
+		out.Close() //nolint:errcheck // err is the failure to report
 		return err
 	}
 	return out.Close()

@@ -72,7 +72,7 @@ func referenceSchema(ctx context.Context, version int64) ([]schemaRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer ref.Close()
+	defer ref.Close() //nolint:errcheck // an in-memory database: nothing to lose
 	return readSchemaRows(ctx, ref)
 }
 
@@ -86,11 +86,11 @@ func referenceDB(ctx context.Context, version int64) (*sql.DB, error) {
 	ref.SetMaxOpenConns(1) // one connection: every one would get its own memory database
 	p, err := newProvider(ref, time.Now())
 	if err != nil {
-		ref.Close()
+		ref.Close() //nolint:errcheck // err is the failure to report
 		return nil, err
 	}
 	if _, err := p.UpTo(ctx, version); err != nil {
-		ref.Close()
+		ref.Close() //nolint:errcheck // err is the failure to report
 		return nil, fmt.Errorf("build reference schema: %w", err)
 	}
 	return ref, nil
@@ -545,15 +545,23 @@ func brokenWrites(ctx context.Context, q preparer, have, want []schemaRow) []for
 			"UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + quoted[0] + " = ?",
 			"DELETE FROM " + table + " WHERE " + quoted[0] + " = ?",
 		} {
-			st, err := q.PrepareContext(ctx, stmt)
-			if err != nil {
+			if err := prepareOnly(ctx, q, stmt); err != nil {
 				out = append(out, foreignItem{Kind: "writes", Name: w.Name, Table: w.Name, SQL: stmt, Why: sqliteMessage(err)})
 				break
 			}
-			st.Close()
 		}
 	}
 	return out
+}
+
+// prepareOnly prepares stmt on q and closes it unrun.
+func prepareOnly(ctx context.Context, q preparer, stmt string) error {
+	st, err := q.PrepareContext(ctx, stmt)
+	if err != nil {
+		return err
+	}
+	defer st.Close() //nolint:errcheck // closing a statement never run loses nothing
+	return nil
 }
 
 // sqliteMessage is the message of a SQLite error without the driver's
@@ -713,7 +721,8 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 		}
 	}
 	if seq.Valid {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, max(?, COALESCE((SELECT max(rowid) FROM main.`+quoteIdent(want.Name)+`), 0)))`, want.Name, seq.Int64); err != nil {
+		// The table's name is quoted as an identifier (quoteIdent).
+		if _, err := tx.ExecContext(ctx, `INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, max(?, COALESCE((SELECT max(rowid) FROM main.`+quoteIdent(want.Name)+`), 0)))`, want.Name, seq.Int64); err != nil { //nolint:gosec // G202: see above
 			return translate(err)
 		}
 	}

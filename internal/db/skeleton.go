@@ -84,35 +84,43 @@ func fillSkeletons(ctx context.Context, tx *sql.Tx) (int, error) {
 	var after int64 = math.MinInt64
 	args := make([]any, 0, 2*batch)
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, email FROM users WHERE email_skeleton IS NULL AND rowid > ? ORDER BY rowid LIMIT ?`, after, batch)
-		if err != nil {
-			return filled, fmt.Errorf("record look-alike skeletons: %w", translate(err))
-		}
-		args = args[:0]
-		for rows.Next() {
-			var rowid int64
-			var email string
-			if err := rows.Scan(&rowid, &email); err != nil {
-				rows.Close()
-				return filled, fmt.Errorf("record look-alike skeletons: %w", translate(err))
-			}
-			args = append(args, rowid, user.EmailSkeleton(email))
-			after = rowid
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return filled, fmt.Errorf("record look-alike skeletons: %w", translate(err))
+		var err error
+		// The batch is read in full, and its rows closed, before the update.
+		if args, after, err = nextSkeletons(ctx, tx, after, batch, args[:0]); err != nil {
+			return filled, fmt.Errorf("record look-alike skeletons: %w", err)
 		}
 		n := len(args) / 2
 		if n == 0 {
 			return filled, nil
 		}
 		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET email_skeleton = v.column2 FROM (VALUES `+values+`) AS v WHERE users.rowid = v.column1`, args...); err != nil {
+		// Only "?" placeholders are added to the SQL.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET email_skeleton = v.column2 FROM (VALUES `+values+`) AS v WHERE users.rowid = v.column1`, args...); err != nil { //nolint:gosec // G202: see above
 			return filled, fmt.Errorf("record look-alike skeletons: %w", translate(err))
 		}
 		filled += n
 	}
+}
+
+// nextSkeletons reads up to batch users without a skeleton, in rowid order
+// after the rowid after, and appends the rowid and skeleton of each to args.
+// It returns args and the last rowid read.
+func nextSkeletons(ctx context.Context, tx *sql.Tx, after int64, batch int, args []any) ([]any, int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, email FROM users WHERE email_skeleton IS NULL AND rowid > ? ORDER BY rowid LIMIT ?`, after, batch)
+	if err != nil {
+		return args, after, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rowid int64
+		var email string
+		if err := rows.Scan(&rowid, &email); err != nil {
+			return args, after, translate(err)
+		}
+		args = append(args, rowid, user.EmailSkeleton(email))
+		after = rowid
+	}
+	return args, after, translate(rows.Err())
 }
 
 // fillAllSkeletons is fillSkeletons for a table where no user has one yet:

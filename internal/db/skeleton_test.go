@@ -72,6 +72,7 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close() // for t.Fatal; closed below before the next query
 	for rows.Next() {
 		var id, email string
 		var sk sql.NullString
@@ -81,6 +82,9 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 		if want := user.EmailSkeleton(email); !sk.Valid || sk.String != want {
 			t.Errorf("user %s (%q): email_skeleton = %v; want %q", id, email, sk, want)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	// The index, dropped while the skeletons were written, is back as the

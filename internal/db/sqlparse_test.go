@@ -91,7 +91,7 @@ func FuzzParseCreateTable(f *testing.F) {
 			return
 		}
 		if _, err := ref.ExecContext(ctx, stmt); err != nil {
-			parseCreateTable(stmt) //nolint:errcheck // must only not panic
+			parseCreateTable(stmt) // must only not panic
 			return
 		}
 		var stored string

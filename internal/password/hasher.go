@@ -34,8 +34,8 @@ func NewHasher(p Params) *Hasher {
 		h.dummy = PHC{Params: p, Salt: make([]byte, p.SaltLen), Key: make([]byte, p.KeyLen)}
 		// crypto/rand.Read never returns an error (it crashes the
 		// program instead, since Go 1.24).
-		_, _ = rand.Read(h.dummy.Salt)
-		_, _ = rand.Read(h.dummy.Key)
+		rand.Read(h.dummy.Salt)
+		rand.Read(h.dummy.Key)
 	}
 	return h
 }

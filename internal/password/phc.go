@@ -147,7 +147,7 @@ func ParsePHC(s string) (PHC, error) {
 	}
 	v, err := parseNumber(version)
 	if err != nil {
-		return PHC{}, fmt.Errorf("%w: version: %v", ErrMalformedHash, err)
+		return PHC{}, fmt.Errorf("%w: version: %w", ErrMalformedHash, err)
 	}
 	if v != argon2Version {
 		return PHC{}, fmt.Errorf("%w: version %d, want %d", ErrMalformedHash, v, argon2Version)
@@ -196,7 +196,7 @@ func parseParams(s string) (memory, time uint32, threads uint8, err error) {
 			return 0, 0, 0, fmt.Errorf("%w: parameter %d is not %s", ErrMalformedHash, i+1, name[:1])
 		}
 		if vals[i], err = parseNumber(text); err != nil {
-			return 0, 0, 0, fmt.Errorf("%w: parameter %s: %v", ErrMalformedHash, name[:1], err)
+			return 0, 0, 0, fmt.Errorf("%w: parameter %s: %w", ErrMalformedHash, name[:1], err)
 		}
 	}
 	m, t, p := vals[0], vals[1], vals[2]

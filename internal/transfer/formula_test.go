@@ -79,8 +79,8 @@ func TestUnescapeFormula(t *testing.T) {
 func checkFormulaRule(t *testing.T, s string) {
 	t.Helper()
 	esc := transfer.EscapeFormula(s)
-	if want := s; escapedByRule.MatchString(s) {
-		if want = "'" + s; esc != want {
+	if escapedByRule.MatchString(s) {
+		if want := "'" + s; esc != want {
 			t.Errorf("EscapeFormula(%q) = %q; want %q", s, esc, want)
 		}
 	} else if esc != s {

@@ -172,7 +172,7 @@ func readCSV(r io.Reader, fn func(user.ImportRecord) error) error {
 		var parseErr *csv.ParseError
 		if errors.As(err, &parseErr) {
 			// The reader resynchronises at the next line.
-			if err := fn(user.ImportRecord{Line: parseErr.StartLine, Err: fmt.Errorf("malformed CSV: %v", parseErr.Err)}); err != nil {
+			if err := fn(user.ImportRecord{Line: parseErr.StartLine, Err: fmt.Errorf("malformed CSV: %w", parseErr.Err)}); err != nil {
 				return err
 			}
 			prevLine = parseErr.Line
@@ -324,7 +324,7 @@ func decodeJSONRecord(text []byte, rec *user.ImportRecord) error {
 	dec.DisallowUnknownFields()
 	var j jsonRecord
 	if err := dec.Decode(&j); err != nil {
-		return fmt.Errorf("malformed JSON: %v", err)
+		return fmt.Errorf("malformed JSON: %w", err)
 	}
 	if rest := bytes.TrimSpace(text[dec.InputOffset():]); len(rest) > 0 {
 		return errors.New("malformed JSON: more than one value on the line")

@@ -256,7 +256,7 @@ func TestGuard(t *testing.T) {
 	m := New(e.svc, Options{Now: e.clock.Now, Location: time.UTC})
 	want := errors.New("internal error: boom")
 	_, cmd := m.Update(fatalMsg{want})
-	if m.Err() != want {
+	if !errors.Is(m.Err(), want) {
 		t.Errorf("Err() = %v; want %v", m.Err(), want)
 	}
 	if cmd == nil {

@@ -158,7 +158,7 @@ func (w *window[R]) around(p pager[R], row R, orFirst bool) tea.Cmd {
 			rows, more, err := fetch(ctx, p, nil, false, false, windowChunk)
 			return pageMsg[R]{seq: seq, kind: pageReplace, rows: rows, atStart: true, atEnd: !more, err: err}
 		}
-		rows := append(before, after...)
+		rows := slices.Concat(before, after)
 		return pageMsg[R]{seq: seq, kind: pageReplace, rows: rows, atStart: !moreBefore, atEnd: !moreAfter, at: place(p, rows, row, len(before))}
 	}
 }

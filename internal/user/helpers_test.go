@@ -96,12 +96,16 @@ func dbSnapshot(t *testing.T, store *db.Store) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close() // for t.Fatal; closed below before the next query
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			t.Fatal(err)
 		}
 		tables = append(tables, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	var b strings.Builder
@@ -110,6 +114,7 @@ func dbSnapshot(t *testing.T, store *db.Store) string {
 		if err != nil {
 			t.Fatalf("dump %s: %v", table, err)
 		}
+		defer rows.Close() // for t.Fatal; closed below before the next table
 		cols, _ := rows.Columns()
 		var lines []string
 		for rows.Next() {

@@ -112,7 +112,7 @@ func TestChangesMoveUpdatedAt(t *testing.T) {
 			return svc.SetPassword(ctx, "ALICE@example.org", "a brand new passphrase here")
 		}, func(user.User) error {
 			if _, err := svc.Verify(ctx, "alice@example.org", goodPassword); !errors.Is(err, user.ErrInvalidCredentials) {
-				return fmt.Errorf("old password: Verify = %v; want ErrInvalidCredentials", err)
+				return fmt.Errorf("old password: Verify = %w; want ErrInvalidCredentials", err)
 			}
 			return nil
 		}},

@@ -17,7 +17,7 @@ func uidName(uid int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // only read: a failed close loses nothing
 	return passwdName(bufio.NewScanner(f), uid)
 }
 
