@@ -313,14 +313,14 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 		return nil, rep, err
 	}
 	foreign := srcState.foreign()
+	if err := checkRepairable(foreign); err != nil {
+		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
+	}
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
 		return nil, rep, &UnknownSchemaError{Path: src, Items: foreign,
 			Remedy: "restore with --drop-unknown-objects to leave them out (" + src + " itself is not changed)"}
 	}
-	if err := checkRepairable(foreign); err != nil {
-		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
-	}
-	for _, o := range foreign {
+	for _, o := range removable(foreign) {
 		rep.Dropped = append(rep.Dropped, o.String())
 	}
 	if _, err := prepareFile(path); err != nil {
@@ -380,7 +380,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 		details += "; the database it replaced is kept in " + rep.Backup
 	}
 	if len(foreign) > 0 {
-		details += "; left out " + describeForeign(foreign) + " of the source"
+		details += "; left out " + describeForeign(removable(foreign)) + " of the source"
 	}
 
 	var adopted *adoptReport

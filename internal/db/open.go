@@ -88,6 +88,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		foreign = state.foreign()
 	}
+	if err := checkRepairable(foreign); err != nil {
+		return nil, err
+	}
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
 		remedy := "'ctitui doctor' reports them and 'ctitui doctor --fix' removes them, after a backup"
 		if state.kind == legacyFile {
@@ -111,17 +114,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		applied = adopted.applied
 	case len(foreign) > 0:
-		if err := checkRepairable(foreign); err != nil {
-			return nil, err
-		}
 		name, err := dropForeignCode(ctx, path, state, foreign, opts)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range foreign {
+		for _, o := range removable(foreign) {
 			dropped = append(dropped, o.String())
 		}
-		opts.Notify(fmt.Sprintf("removed %s from %s; backup of the original: %s", describeForeign(foreign), path, name))
+		opts.Notify(fmt.Sprintf("removed %s from %s; backup of the original: %s", describeForeign(removable(foreign)), path, name))
 	case state.kind == managedFile && state.needsWork() && state.hasData:
 		// Migrations change an existing database: keep a copy first.
 		name, err := backupBeforeMigrating(ctx, path, opts.Now())
@@ -182,7 +182,7 @@ func dropForeignCode(ctx context.Context, path string, state fileState, foreign 
 		err = checkForeignKeys(ctx, tx)
 	}
 	if err == nil {
-		details := "removed " + describeForeign(foreign) + ", which ctitui did not create; backup " + name
+		details := "removed " + describeForeign(removable(foreign)) + ", which ctitui did not create; backup " + name
 		err = auditEarly(ctx, tx, user.AuditEntry{At: opts.Now().UTC(), Actor: opts.Actor, Action: user.ActionRepair, Details: details})
 	}
 	if err == nil {
@@ -289,7 +289,7 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 			ErrSchemaTooOld, path, state.version(), LatestVersion(), shellQuote(path))
 	}
 	if foreign := state.foreign(); len(foreign) > 0 {
-		opts.Notify(fmt.Sprintf("warning: %s has %s, which ctitui did not create; 'ctitui doctor' says more", path, describeForeign(foreign)))
+		opts.Notify(fmt.Sprintf("warning: %s; 'ctitui doctor' says more", foreignWarning(path, foreign)))
 	}
 	dsn := readOnlyDSN(path) + "&_pragma=query_only(1)"
 	immutable := clean && !writable(path)
