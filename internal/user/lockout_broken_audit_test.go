@@ -20,6 +20,7 @@ var auditBreaks = []struct {
 }{
 	{"head record deleted", `DELETE FROM audit_head`},
 	{"id counter past the head", `UPDATE sqlite_sequence SET seq = 9223372036854775807 WHERE name = 'audit_log'`},
+	{"head at the largest id", `UPDATE audit_head SET last_id = 9223372036854775807`},
 }
 
 // TestLockoutHoldsWhenTheAuditLogRefuses: the lock (and the block at
