@@ -43,18 +43,19 @@ func scanUser(row scanner) (user.User, error) {
 		u                   user.User
 		created, updated    string
 		disabled, lastLogin *string
-		lockedUntil         *string
+		failed, lockedUntil any
 		roles               string
 	)
 	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &updated, &disabled, &lastLogin,
-		&u.FailedLogins, &lockedUntil, &roles); err != nil {
+		&failed, &lockedUntil, &roles); err != nil {
 		return user.User{}, translate(err)
 	}
+	u.FailedLogins, u.LockedUntil = readLockout(failed, lockedUntil)
 	for _, f := range []struct {
 		name string
 		raw  *string
 		dst  *time.Time
-	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}, {"locked_until", lockedUntil, &u.LockedUntil}} {
+	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}} {
 		t, err := parseNullTime(f.raw)
 		if err != nil {
 			return user.User{}, fmt.Errorf("user %s: %s %w", u.ID, f.name, err)
@@ -172,18 +173,20 @@ func filterConditions(f user.Filter) (conds []string, args []any) {
 		now = user.FormatTime(time.Now())
 	}
 	// Locked as user.User.Locked judges it: a timed lock not yet run
-	// out, or as many consecutive failures as lock until an admin unlocks.
+	// out, or as many consecutive failures as lock until an admin unlocks,
+	// or lockout values ctitui never writes (see readLockout).
+	blocked := `(u.failed_logins >= ? OR ` + badLockoutSQL + `)`
 	switch f.Status {
 	case user.Active:
-		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?) AND u.failed_logins < ?`)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?) AND NOT `+blocked)
 		args = append(args, now, user.MaxConsecutiveFailures)
 	case user.Disabled:
 		conds = append(conds, `u.disabled_at IS NOT NULL`)
 	case user.Locked:
-		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until > ? OR u.failed_logins >= ?)`)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until > ? OR `+blocked+`)`)
 		args = append(args, now, user.MaxConsecutiveFailures)
 	case user.Blocked:
-		conds = append(conds, `u.disabled_at IS NULL AND u.failed_logins >= ?`)
+		conds = append(conds, `u.disabled_at IS NULL AND `+blocked)
 		args = append(args, user.MaxConsecutiveFailures)
 	}
 	return conds, args

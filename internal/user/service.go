@@ -640,6 +640,10 @@ func (s *Service) Unlock(ctx context.Context, emailOrID string) (u User, changed
 		}
 		details := fmt.Sprintf("cleared %d failed logins", u.FailedLogins)
 		switch {
+		case u.FailedLogins < 0:
+			// What the store read is not what the row held (see
+			// NeedsAdminUnlock): say so rather than record an odd count.
+			details = fmt.Sprintf("cleared a failed-login count or lock time that ctitui never writes (read as %d failed logins)", u.FailedLogins)
 		case u.NeedsAdminUnlock():
 			details += ", lock until an admin unlocked it"
 		case u.Locked(now):
