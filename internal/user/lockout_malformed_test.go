@@ -3,6 +3,7 @@ package user_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,19 @@ func TestCheckupDoesNotStopAtUnreadableRows(t *testing.T) {
 	}
 	if !hasFinding(findings, "password hashes", user.SeverityOK) {
 		t.Errorf("findings:%s\nwant the hash check to run all the same", dumpFindings(findings))
+	}
+}
+
+// TestPageWithAnyLimit: Page returns what there is whatever limit it is
+// given; it used to allocate room for the whole limit first, and panicked
+// on a limit near math.MaxInt.
+func TestPageWithAnyLimit(t *testing.T) {
+	svc, _, _ := newService(t)
+	mustRegister(t, svc, "alice@example.org")
+	for _, limit := range []int{math.MaxInt, math.MaxInt / 2, 1 << 40, -1, 0} {
+		page, err := svc.Page(context.Background(), user.ListOptions{Limit: limit})
+		if err != nil || len(page) != 1 {
+			t.Errorf("Page(limit %d) = %d users, %v; want 1", limit, len(page), err)
+		}
 	}
 }

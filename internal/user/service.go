@@ -278,7 +278,9 @@ func (s *Service) judged(f Filter) Filter {
 
 // Page returns up to opts.Limit users matching opts.
 func (s *Service) Page(ctx context.Context, opts ListOptions) ([]User, error) {
-	users := make([]User, 0, max(opts.Limit, 0))
+	// Room for a screenful at most: the limit is a bound, not a size, and
+	// one near math.MaxInt made this panic.
+	users := make([]User, 0, min(max(opts.Limit, 0), 256))
 	err := s.List(ctx, opts, func(u User) error {
 		users = append(users, u)
 		return nil
