@@ -643,8 +643,9 @@ func (s *Service) Unlock(ctx context.Context, emailOrID string) (u User, changed
 		details := fmt.Sprintf("cleared %d failed logins", u.FailedLogins)
 		switch {
 		case u.FailedLogins < 0:
-			// What the store read is not what the row held (see
-			// NeedsAdminUnlock): say so rather than record an odd count.
+			// No count ctitui writes (see NeedsAdminUnlock); the store
+			// reads a value that is no count or no time as -1. Say so
+			// rather than record an odd count as cleared.
 			details = fmt.Sprintf("cleared a failed-login count or lock time that ctitui never writes (read as %d failed logins)", u.FailedLogins)
 		case u.NeedsAdminUnlock():
 			details += ", lock until an admin unlocked it"
