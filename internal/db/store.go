@@ -64,18 +64,19 @@ func scanUser(row scanner) (user.User, error) {
 		u                   user.User
 		created, updated    string
 		disabled, lastLogin *string
-		lockedUntil         *string
+		failed, lockedUntil any
 		roles               string
 	)
 	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &updated, &disabled, &lastLogin,
-		&u.FailedLogins, &lockedUntil, &roles); err != nil {
+		&failed, &lockedUntil, &roles); err != nil {
 		return user.User{}, translate(err)
 	}
+	u.FailedLogins, u.LockedUntil = readLockout(failed, lockedUntil)
 	for _, f := range []struct {
 		name string
 		raw  *string
 		dst  *time.Time
-	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}, {"locked_until", lockedUntil, &u.LockedUntil}} {
+	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}} {
 		t, err := parseNullTime(f.raw)
 		if err != nil {
 			return user.User{}, fmt.Errorf("user %s: %s %w", u.ID, f.name, err)
