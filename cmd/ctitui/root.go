@@ -96,6 +96,18 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err == nil {
 		return exitOK
 	}
+	if se, ok := stoppedBy(ctx); ok {
+		// The command's own words stay (what it did or did not write);
+		// Go's "context canceled", or a prompt's "interrupted", becomes
+		// the signal that cancelled it.
+		if errors.Is(err, errInterrupted) {
+			err = se
+		} else {
+			err = errors.New(strings.ReplaceAll(err.Error(), context.Canceled.Error(), se.Error()))
+		}
+		printError(stderr, err)
+		return se.exitCode()
+	}
 	return printError(stderr, err)
 }
 
