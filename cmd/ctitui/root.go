@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -49,6 +50,7 @@ type app struct {
 	svcOpts   []user.Option   // more options for the user service (tests)
 	dbPath    string
 	dbSet     bool // --db was given, even if empty
+	mayCreate bool // the command may create a missing database (createsDatabase)
 	minLength int
 	policy    password.Policy // from minLength, once the flags are checked
 
@@ -140,7 +142,10 @@ before migrations existed, after writing a backup.
 Run without a command to open the terminal UI.
 
 Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
-(~/.local/share/ctitui/ctitui.db).`,
+(~/.local/share/ctitui/ctitui.db).
+A leading ~ in --db or $CTITUI_DB is the home directory. Only user add,
+user import, migrate up, restore, demo and the terminal UI create a missing
+database; every other command refuses it, so a mistyped path is an error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
@@ -157,6 +162,7 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		a.dbSet = cmd.Flags().Changed("db")
+		a.mayCreate = createsDatabase[cmd.CommandPath()]
 		// cobra checks flag groups (MarkFlagsMutuallyExclusive) after this
 		// hook, and its error there carries no type.
 		if err := cmd.ValidateFlagGroups(); err != nil {
@@ -177,6 +183,30 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 	root.InitDefaultCompletionCmd()
 	typedArgs(root)
 	return root
+}
+
+// createsDatabase names the commands that may create a missing database:
+// those that put something into a new one. Every other command refuses a
+// missing file, so that a mistyped --db or $CTITUI_DB is an error rather than
+// a new, empty database that answers "no users" or "audit chain: empty".
+var createsDatabase = map[string]bool{
+	"ctitui":             true, // the terminal UI, which says it created one
+	"ctitui demo":        true,
+	"ctitui user add":    true,
+	"ctitui user import": true,
+	"ctitui migrate up":  true,
+	"ctitui restore":     true, // through db.Restore
+}
+
+// requireDatabase refuses a path where no database file is, naming it and
+// the commands that create one.
+func requireDatabase(path string) error {
+	// Stat, not Lstat: a link to nowhere is no database either.
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %s (check --db and $CTITUI_DB; 'ctitui user add', 'user import', 'migrate up' or 'restore' make one)",
+			db.ErrNoDatabase, path)
+	}
+	return nil
 }
 
 // typedArgs makes the argument check of cmd and of every command under it
@@ -259,6 +289,11 @@ func (a *app) openWith(ctx context.Context, open func(context.Context, string, d
 	path, err := a.databasePath()
 	if err != nil {
 		return nil, err
+	}
+	if !a.mayCreate {
+		if err := requireDatabase(path); err != nil {
+			return nil, err
+		}
 	}
 	store, err := open(ctx, path, a.dbOptions())
 	if err != nil {
