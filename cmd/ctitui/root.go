@@ -226,7 +226,7 @@ func typedArgs(cmd *cobra.Command) {
 }
 
 // databasePath resolves where the database lives: --db, $CTITUI_DB, then the
-// XDG data directory.
+// XDG data directory. A leading ~ in the first two is the home directory.
 func (a *app) databasePath() (string, error) {
 	if a.dbSet && strings.TrimSpace(a.dbPath) == "" {
 		return "", usagef("--db needs a file name")
@@ -235,7 +235,7 @@ func (a *app) databasePath() (string, error) {
 		return expandHome(a.dbPath)
 	}
 	if p := a.getenv("CTITUI_DB"); p != "" {
-		return p, nil
+		return expandHome(p)
 	}
 	if dir := a.getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
 		return filepath.Join(dir, "ctitui", "ctitui.db"), nil
@@ -339,10 +339,12 @@ func version() string {
 	return "devel"
 }
 
-// expandHome expands a leading "~/" in path, as a shell would have if the
-// path had not been quoted.
+// expandHome expands a leading "~" or "~/" in path to the home directory,
+// as a shell would have if the path had not been quoted, or had not been
+// part of --db=~/x or a variable set in a service file. "~user" is left as
+// it is: looking other users up is more than a path needs.
 func expandHome(path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
+	if path != "~" && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(path, "~"+string(filepath.Separator)) {
 		return path, nil
 	}
 	home, err := os.UserHomeDir()
