@@ -39,7 +39,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // app is what every command shares: the streams, the global flags and the
 // database, opened on first use.
 type app struct {
-	ctx       context.Context // ends on Ctrl+C
+	ctx       context.Context // ends at the first SIGINT, SIGTERM or SIGHUP (withSignals)
 	stdin     io.Reader
 	stdout    *checkedWriter // every write to stdout goes through it
 	stderr    io.Writer

@@ -29,20 +29,27 @@ func TestSignalHelper(t *testing.T) {
 	if mode == "" {
 		t.Skip("run by the signal tests in a child process")
 	}
+	os.Exit(signalHelperRun(mode))
+}
+
+// signalHelperRun is TestSignalHelper's work in mode, and its exit code.
+func signalHelperRun(mode string) int {
 	if mode == "tui" {
 		// No withSignals: the terminal UI's program alone, which must
 		// not take a SIGTERM for itself.
 		in, _, err := os.Pipe()
 		if err != nil {
-			t.Fatal(err)
+			fmt.Println("PIPE", err)
+			return 3
 		}
 		out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
-			t.Fatal(err)
+			fmt.Println("OPEN", err)
+			return 3
 		}
 		_, err = tuiProgram(context.Background(), selfKiller{}, in, out).Run()
 		fmt.Println("TAKEN BY THE TERMINAL UI:", err)
-		os.Exit(0)
+		return 0
 	}
 	ctx, stop := withSignals(context.Background())
 	defer stop()
@@ -52,7 +59,7 @@ func TestSignalHelper(t *testing.T) {
 	}
 	if err := syscall.Kill(os.Getpid(), sig); err != nil {
 		fmt.Println("KILL", err)
-		os.Exit(3)
+		return 3
 	}
 	wait := 5 * time.Second
 	if mode == "ignored" {
@@ -72,7 +79,7 @@ func TestSignalHelper(t *testing.T) {
 		time.Sleep(5 * time.Second)
 		fmt.Println("SURVIVED A SECOND SIGNAL")
 	}
-	os.Exit(0)
+	return 0
 }
 
 // signalHelper runs TestSignalHelper in mode, through sh with prefix first
