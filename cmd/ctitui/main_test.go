@@ -31,7 +31,7 @@ const testFailureFloor = 5 * time.Millisecond
 
 // TestMain lets the test binary run as the ctitui command inside scripts:
 // testscript puts a "ctitui" on PATH that re-executes this binary, which then
-// calls run exactly as main does.
+// calls runProcess exactly as main does, signal handling included.
 //
 // The ctitui that tests start hashes with passwordtest.Params, in a fraction
 // of a millisecond: the scripts start it hundreds of times, and at the real
@@ -40,7 +40,7 @@ const testFailureFloor = 5 * time.Millisecond
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctitui": func() {
-			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
+			os.Exit(runProcess(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
 		},
 	})
 }

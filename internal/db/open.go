@@ -442,7 +442,15 @@ func prepareFile(path string) (created bool, err error) {
 		// Create the file ourselves: SQLite would create it world-readable.
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
-			return prepareFile(path) // another process created it first
+			// Another process created it first, or path is a link to
+			// nowhere, which O_EXCL will not create through (and which
+			// looking again would find missing forever).
+			if target, lerr := os.Readlink(path); lerr == nil {
+				if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+					return false, fmt.Errorf("create database: %s is a link to %s, which does not exist; create that file or remove the link", path, target)
+				}
+			}
+			return prepareFile(path)
 		}
 		if err != nil {
 			return false, fmt.Errorf("create database: %w", err)
