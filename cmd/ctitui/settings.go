@@ -8,6 +8,7 @@ import (
 
 func (a *app) settingsCommand() *cobra.Command {
 	var threshold, minutes int
+	var getFormat func() (format, error)
 	cmd := &cobra.Command{
 		Use:   "settings [--lockout-threshold N] [--lockout-minutes M]",
 		Short: "Show or change the settings stored in the database",
@@ -20,9 +21,14 @@ at every multiple of the threshold: a lock running out does not reset the
 count, only a successful login or 'user unlock' does. After 100 consecutive
 failures the account stays locked until an admin runs 'ctitui user unlock'.`,
 		Example: `  ctitui settings
-  ctitui settings --lockout-threshold 10 --lockout-minutes 30`,
+  ctitui settings --lockout-threshold 10 --lockout-minutes 30
+  ctitui settings --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := getFormat()
+			if err != nil {
+				return err
+			}
 			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
@@ -46,11 +52,11 @@ failures the account stays locked until an admin runs 'ctitui user unlock'.`,
 					return err
 				}
 			}
-			a.stdout.printf("lockout-threshold: %d failed logins\nlockout-minutes: %d\n", p.Threshold, int(p.Duration/time.Minute))
-			return nil
+			return a.writeSettings(f, p)
 		},
 	}
 	cmd.Flags().IntVar(&threshold, "lockout-threshold", 0, "lock an account after this many consecutive failed logins")
 	cmd.Flags().IntVar(&minutes, "lockout-minutes", 0, "for this many minutes")
+	getFormat = formatFlag(cmd, reportFormats)
 	return cmd
 }
