@@ -191,6 +191,7 @@ func TestUsageErrorsInPeoplesWords(t *testing.T) {
 		{[]string{"user", "show", "a@x.org", "b@x.org"}, `user show: unexpected argument "b@x.org"; see 'ctitui user show --help'`},
 		{[]string{"audit", "verify", "x"}, `audit verify takes no arguments, got "x"; see 'ctitui audit verify --help'`},
 		{[]string{"user", "list", "--active", "--disabled"}, `--disabled and --active cannot be used together; give at most one of --disabled, --active or --locked`},
+		{[]string{"user", "add", "--email", "a@x.org", "--generate-password", "--password-stdin"}, `--password-stdin and --generate-password cannot be used together`},
 		{[]string{"settings", "--format", "csv"}, `invalid --format "csv": want table or json`},
 	}
 	for _, tt := range tests {
