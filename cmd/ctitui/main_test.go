@@ -84,11 +84,12 @@ func setupScript(env *testscript.Env) error {
 	// need no change when a migration is added.
 	env.Setenv("SCHEMA", strconv.FormatInt(db.LatestVersion(), 10))
 	// $MIGRATIONS counts the embedded migrations and $MIGRATION_LIST lists
-	// their versions as `migrate up` prints them ("1 2 3"): migrations are
-	// written on separate branches, and one may land before another.
+	// their versions as `migrate up` prints them ("1, 2 and 3"): migrations
+	// are written on separate branches, and one may land before another.
 	versions := embeddedVersions()[1:]
 	env.Setenv("MIGRATIONS", strconv.Itoa(len(versions)))
-	env.Setenv("MIGRATION_LIST", strings.Trim(fmt.Sprint(versions), "[]"))
+	words := strings.Split(strings.Trim(fmt.Sprint(versions), "[]"), " ")
+	env.Setenv("MIGRATION_LIST", strings.Join(words[:len(words)-1], ", ")+" and "+words[len(words)-1])
 	return nil
 }
 

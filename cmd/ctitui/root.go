@@ -156,7 +156,7 @@ database; every other command refuses it, so a mistyped path is an error.`,
 	// Every mistake in how ctitui is called is a usageError where it is
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
@@ -166,7 +166,7 @@ database; every other command refuses it, so a mistyped path is an error.`,
 		// cobra checks flag groups (MarkFlagsMutuallyExclusive) after this
 		// hook, and its error there carries no type.
 		if err := cmd.ValidateFlagGroups(); err != nil {
-			return usageError{err}
+			return usageError{flagGroupError(err)}
 		}
 		policy, err := password.NewPolicy(a.minLength)
 		if err != nil {
@@ -176,11 +176,14 @@ database; every other command refuses it, so a mistyped path is an error.`,
 		return nil
 	}
 	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand(),
-		a.backupCommand(), a.restoreCommand(), a.doctorCommand())
+		a.backupCommand(), a.restoreCommand(), a.doctorCommand(), a.manCommand())
 	// cobra adds its help and completion commands when it runs; added now,
 	// their argument checks are typed too.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	a.registerCompletions(root)
+	suggestCommands(root)
+	checkHelpTopics(root)
 	typedArgs(root)
 	return root
 }
@@ -215,7 +218,7 @@ func typedArgs(cmd *cobra.Command) {
 	if check := cmd.Args; check != nil {
 		cmd.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				return usageError{err}
+				return usageError{argsError(cmd, args, err)}
 			}
 			return nil
 		}

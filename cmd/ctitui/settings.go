@@ -44,6 +44,7 @@ func (b *boundedInt) Type() string   { return "int" }
 
 func (a *app) settingsCommand() *cobra.Command {
 	var threshold, minutes int
+	var getFormat func() (format, error)
 	cmd := &cobra.Command{
 		Use:   "settings [--lockout-threshold N] [--lockout-minutes M]",
 		Short: "Show or change the settings stored in the database",
@@ -57,9 +58,14 @@ lock running out does not reset the count, only a successful login or 'user
 unlock' does. After 100 consecutive failures the account stays locked until
 an admin runs 'ctitui user unlock'.`,
 		Example: `  ctitui settings
-  ctitui settings --lockout-threshold 10 --lockout-minutes 30`,
+  ctitui settings --lockout-threshold 10 --lockout-minutes 30
+  ctitui settings --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := getFormat()
+			if err != nil {
+				return err
+			}
 			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
@@ -83,8 +89,7 @@ an admin runs 'ctitui user unlock'.`,
 					return err
 				}
 			}
-			a.stdout.printf("lockout-threshold: %d failed logins\nlockout-minutes: %d\n", p.Threshold, int(p.Duration/time.Minute))
-			return nil
+			return a.writeSettings(f, p)
 		},
 	}
 	cmd.Flags().Var(&boundedInt{n: &threshold, min: minLockoutThreshold, max: maxLockoutThreshold,
@@ -93,5 +98,6 @@ an admin runs 'ctitui user unlock'.`,
 	cmd.Flags().Var(&boundedInt{n: &minutes, min: minLockoutMinutes, max: maxLockoutMinutes,
 		want: fmt.Sprintf("want whole minutes from %d to %d (30 days)", minLockoutMinutes, maxLockoutMinutes)},
 		"lockout-minutes", "for this many minutes")
+	getFormat = formatFlag(cmd, reportFormats)
 	return cmd
 }

@@ -680,6 +680,6 @@ func (s *Service) SetLockout(ctx context.Context, p LockoutPolicy) error {
 			return err
 		}
 		return tx.AppendAudit(ctx, AuditEntry{At: now, Actor: s.actor, Action: ActionSettings,
-			Details: fmt.Sprintf("lockout %d failed logins / %v -> %d / %v", old.Threshold, old.Duration, p.Threshold, p.Duration)})
+			Details: fmt.Sprintf("lockout %d failed logins / %d min -> %d / %d min", old.Threshold, old.Duration/time.Minute, p.Threshold, p.Duration/time.Minute)})
 	})
 }

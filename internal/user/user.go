@@ -198,7 +198,11 @@ func (p LockoutPolicy) Validate() error {
 		return fmt.Errorf("lockout threshold must be between 1 and 1000 failed attempts, not %d", p.Threshold)
 	}
 	if p.Duration < time.Minute || p.Duration > 30*24*time.Hour || p.Duration%time.Minute != 0 {
-		return fmt.Errorf("lockout duration must be whole minutes between 1 minute and 30 days, not %v", p.Duration)
+		given := fmt.Sprintf("%d minutes", p.Duration/time.Minute)
+		if p.Duration%time.Minute != 0 {
+			given = fmt.Sprintf("%d seconds", p.Duration/time.Second)
+		}
+		return fmt.Errorf("lockout duration must be whole minutes between 1 minute and 30 days, not %s", given)
 	}
 	return nil
 }
