@@ -347,7 +347,11 @@ func (m *Model) formHelp() bindingHelp {
 		always: []key.Binding{k.Back, k.ForceQuit},
 	}
 	if m.form.fields[m.form.focus] == fieldRole {
-		h.short = append(h.short, k.Left, k.Right)
+		// Left and Right as one item: the help never shows one without
+		// the other.
+		choose := key.NewBinding(key.WithKeys(append(k.Left.Keys(), k.Right.Keys()...)...),
+			key.WithHelp(k.Left.Help().Key+"/"+k.Right.Help().Key, "choose role"))
+		h.short = []key.Binding{k.Submit, choose, k.NextField, k.PrevField}
 	}
 	return h
 }

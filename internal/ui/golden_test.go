@@ -106,7 +106,7 @@ func TestGolden(t *testing.T) {
 			tm.Type(goodPassword)
 			tm.Send(keyMsg("enter")) // on to the role
 			tm.Send(keyMsg("enter")) // submit
-			waitFor(t, tm, "registered a.very", "31 users", "1 of 31")
+			waitFor(t, tm, "registered a.very", "31 users", "> a.very.long", "1 of 31")
 		}},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
