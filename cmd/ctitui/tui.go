@@ -36,8 +36,9 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 			}
 			return rep.Rows, problem, err
 		},
+		Output: out, // y copies an email with OSC 52, written here
 	})
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
 	if _, err := p.Run(); err != nil && model.Err() == nil {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
