@@ -57,7 +57,10 @@ func TestPositionIndicator(t *testing.T) {
 		h.press("pgdown") // until the window is trimmed: its first row is not the listing's
 	}
 	h.requirePosition("paged down", full)
-	h.press("G")
+	h.press("g", "G") // a new window, loaded from the listing's end
+	if h.m.list.atStart || len(h.m.list.rows) >= len(full) {
+		t.Fatal("fixture: the window loaded by G holds the listing's first row")
+	}
 	if got := h.position(); got != "1,250 of 1,250" {
 		t.Errorf("G: position %q; want 1,250 of 1,250", got)
 	}
