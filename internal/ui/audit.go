@@ -189,7 +189,7 @@ func (m *Model) auditMouse(msg tea.MouseMsg) tea.Cmd {
 		a.entryView, cmd = a.entryView.Update(msg)
 		return cmd
 	}
-	delta := 0
+	var delta int
 	switch msg.Button {
 	case tea.MouseButtonWheelUp:
 		delta = -1

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -106,4 +107,33 @@ func TestEmailColumnIsFair(t *testing.T) {
 	if v := h.view(); lineWith(v, "a.very") < 0 || lineWith(v, "xample.org ") < 0 {
 		t.Errorf("at 60 columns the audit log lost the email's start or the domain's end:\n%s", v)
 	}
+}
+
+// FuzzShortenEmail: whatever a database holds, a shortened email fits its
+// width, carries no control character, is valid UTF-8, and keeps the
+// domain whole whenever shortenEmail says it does: when the name keeps at
+// least minLocalWidth columns (or all of a shorter name) beside it.
+func FuzzShortenEmail(f *testing.F) {
+	for _, s := range []string{"averylongname@example.org", "山田太郎@例え.jp", "e\u0301e\u0301@x.org", "evil\x1b[2J\x07@example.org", "@", "a@", "no-at", "\xff\xfe@\x80"} {
+		f.Add(s, 20)
+	}
+	f.Fuzz(func(t *testing.T, s string, width int) {
+		width = width % 300
+		got := shortenEmail(s, width)
+		if w := ansi.StringWidth(got); w > max(width, 0) {
+			t.Fatalf("shortenEmail(%q, %d) = %q is %d columns wide", s, width, got, w)
+		}
+		if !utf8.ValidString(got) || strings.ContainsFunc(got, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
+			t.Fatalf("shortenEmail(%q, %d) = %q holds a control character or invalid UTF-8", s, width, got)
+		}
+		safe := textsafe.Line(s)
+		at := strings.LastIndex(safe, "@")
+		if at <= 0 || ansi.StringWidth(safe) <= width {
+			return
+		}
+		local, domain := safe[:at], safe[at:]
+		if width-ansi.StringWidth(domain)-1 >= min(ansi.StringWidth(local), minLocalWidth) && !strings.HasSuffix(got, domain) {
+			t.Fatalf("shortenEmail(%q, %d) = %q lost the domain %q", s, width, got, domain)
+		}
+	})
 }
