@@ -36,6 +36,7 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 			}
 			return rep.Rows, problem, err
 		},
+		Output: out, // y copies an email with OSC 52, written here
 	})
 	if ctx.Err() != nil {
 		return context.Cause(ctx) // stopped while the database opened
@@ -56,7 +57,7 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 // handler stays off: with both, a SIGTERM or SIGINT could leave the program
 // waiting forever on itself, its terminal in raw mode and the database open.
 func tuiProgram(ctx context.Context, model tea.Model, in, out *os.File) *tea.Program {
-	return tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(),
+	return tea.NewProgram(model, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithoutSignalHandler(),
 		tea.WithInput(in), tea.WithOutput(out))
 }
 
