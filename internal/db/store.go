@@ -51,6 +51,11 @@ const userSelectColumns = `SELECT u.id, u.email, %s, u.created_at, u.updated_at,
 	u.failed_logins, u.locked_until,
 	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')`
 
+// blankDisabledAt is the time a user whose disabled_at holds no time was
+// disabled at, as far as ctitui can tell: the start of Unix time, which no
+// real disabling has, and doctor reports the value ctitui could not read.
+var blankDisabledAt = time.Unix(0, 0).UTC()
+
 var (
 	userWithHashColumns    = fmt.Sprintf(userSelectColumns, "u.hashed_password")
 	userWithoutHashColumns = fmt.Sprintf(userSelectColumns, "''")
@@ -82,6 +87,12 @@ func scanUser(row scanner) (user.User, error) {
 			return user.User{}, fmt.Errorf("user %s: %s %w", u.ID, f.name, err)
 		}
 		*f.dst = t
+	}
+	if disabled != nil && u.DisabledAt.IsZero() {
+		// Not NULL, yet no time (a blank, as the sqlite3 shell's CSV import
+		// leaves an empty cell): disabled, as every reader asking "disabled_at
+		// IS NOT NULL" (the status filters, the platform itself) sees it.
+		u.DisabledAt = blankDisabledAt
 	}
 	if roles != "" {
 		for name := range strings.SplitSeq(roles, ",") {

@@ -134,3 +134,30 @@ func TestPageWithAnyLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestBlankDisabledAtFailsClosed: a disabled_at that is not NULL but holds
+// no time ('' or an empty blob, as a CSV import into the sqlite3 shell
+// leaves it) counts as disabled, as every SQL reader asking "disabled_at IS
+// NOT NULL" (the platform itself among them) sees it: the right password
+// is refused, the filters agree, and the value is left as it was.
+func TestBlankDisabledAtFailsClosed(t *testing.T) {
+	for _, set := range []string{`disabled_at = ''`, `disabled_at = '  '`, `disabled_at = X''`} {
+		t.Run(set, func(t *testing.T) {
+			ctx := context.Background()
+			svc, store, c := newService(t)
+			mustRegister(t, svc, "alice@example.org")
+			checkupRaw(t, store.Path(), `UPDATE users SET `+set+` WHERE email = 'alice@example.org'`)
+			if u := mustGet(t, svc, "alice@example.org"); !u.Disabled() || u.Status(c.now) != "disabled" {
+				t.Errorf("Disabled %v, Status %q; want true, disabled", u.Disabled(), u.Status(c.now))
+			}
+			failVerify(t, svc, "alice@example.org", goodPassword)
+			if n, err := svc.Count(ctx, user.Filter{Status: user.Disabled}); err != nil || n != 1 {
+				t.Errorf("Count(disabled) = %d, %v; want 1", n, err)
+			}
+			var v string
+			if err := rawDB(t, store.Path()).QueryRow(`SELECT quote(disabled_at) FROM users`).Scan(&v); err != nil || v == "NULL" {
+				t.Errorf("disabled_at after the refused login = %s, %v; want it left as it was", v, err)
+			}
+		})
+	}
+}
