@@ -256,6 +256,10 @@ func compareSchema(have, want []schemaRow) []finding {
 	// only with a rebuild of the table, which needs foreign keys off.
 	foreign := findForeign(have, want)
 	for _, f := range foreign {
+		if f.Kind == "table" {
+			problem(fmt.Sprintf("%s: fix or drop it with the sqlite3 shell; ctitui does not change the tables it did not create", f), "", nil)
+			continue
+		}
 		problem(fmt.Sprintf("%s: ctitui did not create it, and it would run with ctitui's writes or refuse them", f), "remove it", nil)
 	}
 	find := func(typ, name string) (schemaRow, bool) {

@@ -137,6 +137,8 @@ func (f foreignItem) String() string {
 	switch f.Kind {
 	case "writes":
 		return fmt.Sprintf("ctitui's writes to table %s would fail (%s)", f.Table, f.Why)
+	case "table":
+		return fmt.Sprintf("table %q (%s)", f.Name, f.Why)
 	case "trigger":
 		return fmt.Sprintf("trigger %s on %s", f.Name, f.Table)
 	case "view":
@@ -183,10 +185,46 @@ func findForeign(have, want []schemaRow) []foreignItem {
 		case "table":
 			if known {
 				out = append(out, tableRules(h, w, want)...)
+			} else if why := referenceAction(h.SQL, tables); why != "" && !strings.HasPrefix(h.Name, "sqlite_") {
+				out = append(out, foreignItem{Kind: "table", Name: h.Name, Table: h.Name, SQL: h.SQL, Why: why})
 			}
 		}
 	}
 	return out
+}
+
+// referenceAction says how a table of a file's own, defined by stmt, would
+// have ctitui's writes change its rows: a foreign key into one of ctitui's
+// tables (tables) with an ON DELETE or ON UPDATE action that cascades or
+// sets a value; "" when none does. ctitui never changes a table it did not
+// create, so such a table is refused (checkRepairable), not removed.
+func referenceAction(stmt string, tables []string) string {
+	toks := lexOrNil(stmt)
+	for i := 0; i+1 < len(toks); i++ {
+		if !toks[i].is("REFERENCES") || !containsName(tables, toks[i+1].name()) {
+			continue
+		}
+		// The actions follow the parent's column list, before the next
+		// item of the definition.
+		depth := 0
+		for j := i + 2; j < len(toks); j++ {
+			switch {
+			case toks[j].text == "(":
+				depth++
+			case toks[j].text == ")" && depth == 0, toks[j].text == "," && depth == 0:
+				j = len(toks)
+			case toks[j].text == ")":
+				depth--
+			case depth == 0 && toks[j].is("ON") && j+2 < len(toks) && (toks[j+2].is("CASCADE") || toks[j+2].is("SET")):
+				action := joinTokens(toks[j : j+3])
+				if toks[j+2].is("SET") && j+3 < len(toks) {
+					action = joinTokens(toks[j : j+4])
+				}
+				return fmt.Sprintf("its foreign key into %s has %s: ctitui's writes would change its rows", toks[i+1].name(), action)
+			}
+		}
+	}
+	return ""
 }
 
 // tableDefIn reads the definition of table in schema; a table it cannot
@@ -422,7 +460,7 @@ func (e *UnknownSchemaError) Is(target error) bool { return target == ErrUnknown
 // they are no object to remove, only a symptom that removing the others
 // cures (checkRepairable), and have no place in a list of what was removed.
 func removable(items []foreignItem) []foreignItem {
-	return slices.DeleteFunc(slices.Clone(items), func(f foreignItem) bool { return f.Kind == "writes" })
+	return slices.DeleteFunc(slices.Clone(items), func(f foreignItem) bool { return f.Kind == "writes" || f.Kind == "table" })
 }
 
 // foreignWarning says in one line what a file holds that ctitui did not
@@ -505,6 +543,12 @@ func removeForeign(ctx context.Context, tx *sql.Tx, items []foreignItem, want []
 // (When rules are there too, the rebuild may be the cure: the caller looks
 // again once it is done.)
 func checkRepairable(items []foreignItem) error {
+	for _, f := range items {
+		if f.Kind == "table" {
+			return fmt.Errorf("%w: %s; ctitui does not change the tables it did not create: fix or drop what the message names with the sqlite3 shell",
+				ErrUnknownSchema, f)
+		}
+	}
 	if slices.ContainsFunc(items, func(f foreignItem) bool { return f.Kind == "rule" }) {
 		return nil
 	}
