@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -244,6 +246,39 @@ func rowidBound(descending, inclusive bool, after *user.Cursor) (string, []any) 
 	}
 }
 
+// auditSpellings returns the emails the audit log records that normalise to
+// normalized, as a JSON array of their bytes in upper-case hex (SQLite's
+// hex()): exact for any bytes a file holds, valid UTF-8 or not, and one
+// argument however many spellings a hostile file has. Normalising (IDNA,
+// NFC, Unicode case folding) happens in Go, so every distinct email is
+// read: a KELVIN SIGN or a full-width domain in an old entry normalises to
+// plain ASCII, which no SQL comparison would find.
+func (s *Store) auditSpellings(ctx context.Context, normalized string) (string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT user_email FROM audit_log WHERE user_email <> ''`)
+	if err != nil {
+		return "", fmt.Errorf("list audit: %w", translate(err))
+	}
+	defer rows.Close()
+	spellings := []string{}
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return "", fmt.Errorf("list audit: %w", translate(err))
+		}
+		if user.NormalizeEmail(email) == normalized {
+			spellings = append(spellings, strings.ToUpper(hex.EncodeToString([]byte(email))))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("list audit: %w", translate(err))
+	}
+	b, err := json.Marshal(spellings)
+	if err != nil {
+		return "", fmt.Errorf("list audit: %w", err)
+	}
+	return string(b), nil
+}
+
 // ListAudit implements user.Store.
 func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.AuditEntry) error) error {
 	var (
@@ -253,6 +288,17 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 	if f.UserID != "" {
 		conds = append(conds, `user_id = ?`)
 		args = append(args, f.UserID)
+	}
+	if f.Email != "" {
+		normalized := user.NormalizeEmail(f.Email)
+		spellings, err := s.auditSpellings(ctx, normalized)
+		if err != nil {
+			return err
+		}
+		conds = append(conds, `(user_id IN (SELECT id FROM users WHERE email_normalized = ?)
+			OR user_id IN (SELECT user_id FROM audit_log WHERE hex(user_email) IN (SELECT value FROM json_each(?)) AND user_id <> '')
+			OR (COALESCE(user_id, '') = '' AND hex(user_email) IN (SELECT value FROM json_each(?))))`)
+		args = append(args, normalized, spellings, spellings)
 	}
 	if f.BeforeID > 0 {
 		conds = append(conds, `id < ?`)
