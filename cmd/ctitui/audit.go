@@ -47,17 +47,17 @@ func (a *app) auditListCommand() *cobra.Command {
 		Short: "List audit entries, newest first",
 		Long: `list prints audit entries, newest first.
 
---user EMAIL keeps the entries about every account that has had that address
-(compared as ctitui compares emails: case and Unicode forms do not matter):
-the current user with it and users since deleted, whose entries stay. When an
-address was deleted and registered again, both accounts' entries show, told
-apart by user_id; --user ID keeps one account's, current or deleted.`,
+--user EMAIL keeps the entries about the current user with that address and
+about every user deleted with it (compared as ctitui compares emails: case and
+Unicode forms do not matter), whose entries outlive them. When an address was
+deleted and registered again, both accounts' entries show, told apart by
+user_id; --user ID keeps one account's, current or deleted.`,
 		Example: `  ctitui audit list
   ctitui audit list --user alice@example.org --format json`,
 		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd)
-	cmd.Flags().StringVar(&emailOrID, "user", "", "only entries about this user: an email (every account that has had it, deleted ones too) or an id")
+	cmd.Flags().StringVar(&emailOrID, "user", "", "only entries about this user: an email (its current user and users deleted with it) or an id")
 	cmd.Flags().StringVar(&search, "search", "", "only entries whose action, actor, email or details contain this text")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -134,12 +134,12 @@ apart by user_id; --user ID keeps one account's, current or deleted.`,
 }
 
 // auditSubject narrows f to the entries --user names. An id, of a current
-// user or of one since deleted, names one account. An email names every
-// account that has had it: the current user with it and deleted users
-// whose entries record it, so that a deleted account's history is found by
-// the address people know it by, and is not hidden behind a new account
-// registered with the same address. A name that matches neither a user nor
-// any entry is an error, as a typo would otherwise list nothing and succeed.
+// user or of one since deleted, names one account. An email names the
+// current user with it and every user deleted with it, so that a deleted
+// account's history is found by the address people know it by, and is not
+// hidden behind a new account registered with the same address. A name that
+// matches neither a user nor any entry is an error: a typo would otherwise
+// list nothing and succeed.
 func auditSubject(ctx context.Context, svc *user.Service, emailOrID string, f *user.AuditFilter) error {
 	u, err := svc.Get(ctx, emailOrID)
 	switch {
