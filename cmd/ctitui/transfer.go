@@ -189,7 +189,17 @@ func (a *app) keepUsersInOrder(ctx context.Context, wasInOrder bool, before, add
 		return
 	}
 	if before <= added {
-		if inOrder, err = a.store.RenumberUsers(ctx); err == nil && inOrder {
+		// As long as the import's own writes: say what the wait is for,
+		// on a terminal, and take the line back after.
+		terminal := a.progressLine("").enabled
+		if terminal {
+			tellf(a.stderr, "putting the users in created_at order for searches…")
+		}
+		inOrder, err = a.store.RenumberUsers(ctx)
+		if terminal {
+			tellf(a.stderr, "\r\033[K")
+		}
+		if err == nil && inOrder {
 			return
 		}
 	}
