@@ -147,7 +147,10 @@ func auditSubject(ctx context.Context, svc *user.Service, emailOrID string, f *u
 		f.UserID = u.ID
 		return nil
 	case err == nil:
-		f.Email = u.Email
+		// The address as typed, which found the user: the stored one may
+		// not normalise to the user's normalised email (a row written by
+		// another tool).
+		f.Email = emailOrID
 		return nil
 	case !errors.Is(err, user.ErrNotFound):
 		return err

@@ -40,7 +40,7 @@ func TestRenumberUsers(t *testing.T) {
 	if recordedInOrder(t, raw) || rowidsFollowCreatedAt(t, raw) {
 		t.Fatalf("fixture: in_order %v, rowids in order %v; want the order lost", recordedInOrder(t, raw), rowidsFollowCreatedAt(t, raw))
 	}
-	all := append(users, orderUser{id: "k", created: "2024-01-01T00:00:00.000Z", email: "k@example.org"})
+	all := append(slices.Clone(users), orderUser{id: "k", created: "2024-01-01T00:00:00.000Z", email: "k@example.org"})
 
 	inOrder, err := s.RenumberUsers(ctx)
 	if err != nil || !inOrder {

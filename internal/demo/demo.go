@@ -175,8 +175,11 @@ func failLogins(ctx context.Context, start time.Time, id, email string, newServi
 			t = u.LockedUntil.Add(time.Minute)
 			continue
 		}
-		if _, err := svc.Verify(ctx, email, tooLong); !errors.Is(err, user.ErrInvalidCredentials) {
-			return fmt.Errorf("failed login for %s: got %v; want %v", email, err, user.ErrInvalidCredentials)
+		switch _, err := svc.Verify(ctx, email, tooLong); {
+		case err == nil:
+			return fmt.Errorf("a login of %s with a password too long went through", email)
+		case !errors.Is(err, user.ErrInvalidCredentials):
+			return fmt.Errorf("failed login for %s: %w", email, err)
 		}
 		t = t.Add(10 * time.Second)
 	}
