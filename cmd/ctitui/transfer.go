@@ -177,9 +177,12 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 // same millisecond whose ids come in no order, or users created between two
 // older ones with consecutive rowids. When the import is at least as big as
 // what was there, as into an empty database, renumbering the whole table
-// costs no more than the import's own writes, and it is done now; otherwise
+// costs about what the import's own writes did (100,000 users with stored
+// hashes into an empty file, on a loaded 2-core machine: 17 s of CPU for
+// the import, 7 s more for the renumbering), and it is done now; otherwise
 // it is the long job doctor --fix is for, and the person is told. Either
-// way the import itself is already committed, whole.
+// way the import itself is already committed, whole; a renumbering that
+// fails changes nothing and leaves the warning.
 func (a *app) keepUsersInOrder(ctx context.Context, wasInOrder bool, before, added int) {
 	if !wasInOrder {
 		return // doctor already reports it
@@ -189,8 +192,8 @@ func (a *app) keepUsersInOrder(ctx context.Context, wasInOrder bool, before, add
 		return
 	}
 	if before <= added {
-		// As long as the import's own writes: say what the wait is for,
-		// on a terminal, and take the line back after.
+		// About as long as the import's own writes: say what the wait is
+		// for, on a terminal, and take the line back after.
 		terminal := a.progressLine("").enabled
 		if terminal {
 			tellf(a.stderr, "putting the users in created_at order for searches…")

@@ -76,7 +76,7 @@ func (s *Store) UsersInOrder(ctx context.Context) (bool, error) {
 // whether the order holds afterwards. It rewrites every user, their indexes
 // and the search index: an import calls it when the users it wrote lost the
 // order and are at least as many as those already there, so that it costs
-// no more than the import's own writes; for a large table, whose
+// about what the import's own writes did; for a large table, whose
 // renumbering takes minutes, the person chooses when (`doctor --fix`).
 func (s *Store) RenumberUsers(ctx context.Context) (bool, error) {
 	var inOrder bool
