@@ -177,8 +177,8 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 // same millisecond whose ids come in no order, or users created between two
 // older ones with consecutive rowids. When the import is at least as big as
 // what was there, as into an empty database, renumbering the whole table
-// costs about what the import's own writes did (100,000 users with stored
-// hashes into an empty file, on a loaded 2-core machine: 17 s of CPU for
+// costs about what the import's own writes did (100,000 users without
+// passwords into an empty file, on a loaded 2-core machine: 17 s of CPU for
 // the import, 7 s more for the renumbering), and it is done now; otherwise
 // it is the long job doctor --fix is for, and the person is told. Either
 // way the import itself is already committed, whole; a renumbering that
