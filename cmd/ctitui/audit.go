@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,12 +46,19 @@ func (a *app) auditListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [--user EMAIL] [--search TEXT] [--limit N] [--format table|json|jsonl|csv]",
 		Short: "List audit entries, newest first",
+		Long: `list prints audit entries, newest first.
+
+--user EMAIL keeps the entries about the current user with that address and
+about every user deleted with it (compared as ctitui compares emails: case and
+Unicode forms do not matter), whose entries outlive them. When an address was
+deleted and registered again, both accounts' entries show, told apart by
+user_id; --user ID keeps one account's, current or deleted.`,
 		Example: `  ctitui audit list
   ctitui audit list --user alice@example.org --format json`,
 		Args: cobra.NoArgs,
 	}
 	getFormat := formatFlag(cmd, listingFormats)
-	cmd.Flags().StringVar(&emailOrID, "user", "", "only entries about this user")
+	cmd.Flags().StringVar(&emailOrID, "user", "", "only entries about this user: an email (its current user and users deleted with it) or an id")
 	cmd.Flags().StringVar(&search, "search", "", "only entries whose action, actor, email or details contain this text")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -65,11 +75,9 @@ func (a *app) auditListCommand() *cobra.Command {
 		}
 		filter := user.AuditFilter{Search: search, Limit: limit}
 		if emailOrID != "" {
-			u, err := svc.Get(cmd.Context(), emailOrID)
-			if err != nil {
+			if err := auditSubject(cmd.Context(), svc, emailOrID, &filter); err != nil {
 				return err
 			}
-			filter.UserID = u.ID
 		}
 		// Buffered, as user list is: one write system call per entry was
 		// most of the time of a long log.
@@ -152,6 +160,46 @@ func (aw *auditWriter) Close() error {
 		return nil
 	}
 	return closeJSONArray(aw.w, aw.n)
+}
+
+// auditSubject narrows f to the entries --user names. An id, of a current
+// user or of one since deleted, names one account. An email names the
+// current user with it and every user deleted with it, so that a deleted
+// account's history is found by the address people know it by, and is not
+// hidden behind a new account registered with the same address. A name that
+// matches neither a user nor any entry is an error: a typo would otherwise
+// list nothing and succeed.
+func auditSubject(ctx context.Context, svc *user.Service, emailOrID string, f *user.AuditFilter) error {
+	u, err := svc.Get(ctx, emailOrID)
+	switch {
+	case err == nil && u.ID == strings.TrimSpace(emailOrID):
+		f.UserID = u.ID
+		return nil
+	case err == nil:
+		// The address as typed, which found the user: the stored one may
+		// not normalise to the user's normalised email (a row written by
+		// another tool).
+		f.Email = emailOrID
+		return nil
+	case !errors.Is(err, user.ErrNotFound):
+		return err
+	}
+	// No user: a deleted one, by its email or its id (ids hold no @).
+	probe := user.AuditFilter{Limit: 1}
+	if strings.Contains(emailOrID, "@") {
+		probe.Email = emailOrID
+	} else {
+		probe.UserID = strings.TrimSpace(emailOrID)
+	}
+	found := false
+	if err := svc.Audit(ctx, probe, func(user.AuditEntry) error { found = true; return nil }); err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("no user and no audit entry for %s", emailOrID)
+	}
+	f.Email, f.UserID = probe.Email, probe.UserID
+	return nil
 }
 
 func (a *app) auditVerifyCommand() *cobra.Command {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -246,6 +247,64 @@ func rowidBound(descending, inclusive bool, after *user.Cursor) (string, []any) 
 	}
 }
 
+// auditEmailCandidates keeps the audit entries whose email may normalise to
+// a given address, and drops none that NormalizeEmail would keep: an ASCII
+// email without punycode normalises to itself trimmed and lower-cased, which
+// SQL compares (NOCASE folds ASCII letters, as strings.ToLower does on ASCII),
+// and every other email (a character that is not ASCII, such as a KELVIN
+// SIGN, a full-width domain or a byte that is not UTF-8, where the text's
+// length in characters differs from its length in bytes; a NUL byte, which
+// ends the first; punycode) is left for Go to normalise.
+const auditEmailCandidates = `(trim(user_email, char(32, 9, 10, 11, 12, 13)) = ? COLLATE NOCASE
+	OR length(user_email) <> length(CAST(user_email AS BLOB))
+	OR user_email LIKE '%xn--%')`
+
+// deletedWithEmail finds the users deleted with an email normalised as
+// normalized, by their delete entries, and the entries that record that
+// email without naming any user (written by other tools). It returns each as
+// a JSON array of ids, one argument for json_each however many a file
+// holds. The log is read once, by SQLite, and Go normalises only the emails
+// of those entries that SQL cannot rule out: every user has entries, but
+// only deleted ones have a delete entry.
+func (s *Store) deletedWithEmail(ctx context.Context, normalized string) (users, entries string, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(user_id, ''), user_email FROM audit_log
+		WHERE (action = ? OR COALESCE(user_id, '') = '') AND `+auditEmailCandidates, string(user.ActionDelete), normalized)
+	if err != nil {
+		return "", "", fmt.Errorf("list audit: %w", translate(err))
+	}
+	defer rows.Close()
+	ids, seen, rowids := []string{}, map[string]bool{}, []int64{}
+	for rows.Next() {
+		var (
+			rowid     int64
+			id, email string
+		)
+		if err := rows.Scan(&rowid, &id, &email); err != nil {
+			return "", "", fmt.Errorf("list audit: %w", translate(err))
+		}
+		switch {
+		case user.NormalizeEmail(email) != normalized:
+		case id == "":
+			rowids = append(rowids, rowid)
+		case !seen[id]:
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", fmt.Errorf("list audit: %w", translate(err))
+	}
+	u, err := json.Marshal(ids)
+	if err != nil {
+		return "", "", fmt.Errorf("list audit: %w", err)
+	}
+	e, err := json.Marshal(rowids)
+	if err != nil {
+		return "", "", fmt.Errorf("list audit: %w", err)
+	}
+	return string(u), string(e), nil
+}
+
 // ListAudit implements user.Store.
 func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.AuditEntry) error) error {
 	var (
@@ -255,6 +314,17 @@ func (s *Store) ListAudit(ctx context.Context, f user.AuditFilter, fn func(user.
 	if f.UserID != "" {
 		conds = append(conds, `user_id = ?`)
 		args = append(args, f.UserID)
+	}
+	if f.Email != "" {
+		normalized := user.NormalizeEmail(f.Email)
+		deleted, entries, err := s.deletedWithEmail(ctx, normalized)
+		if err != nil {
+			return err
+		}
+		conds = append(conds, `(user_id IN (SELECT id FROM users WHERE email_normalized = ?)
+			OR user_id IN (SELECT value FROM json_each(?))
+			OR id IN (SELECT value FROM json_each(?)))`)
+		args = append(args, normalized, deleted, entries)
 	}
 	if f.BeforeID > 0 {
 		conds = append(conds, `id < ?`)

@@ -71,6 +71,23 @@ func (s *Store) UsersInOrder(ctx context.Context) (bool, error) {
 	return usersInOrder(ctx, s.db)
 }
 
+// RenumberUsers puts users' rowids back in created_at order when
+// users_order says the order was lost, in one transaction, and reports
+// whether the order holds afterwards. It rewrites every user, their indexes
+// and the search index: an import calls it when the users it wrote lost the
+// order and are at least as many as those already there, so that it costs
+// about what the import's own writes did; for a large table, whose
+// renumbering takes minutes, the person chooses when (`doctor --fix`).
+func (s *Store) RenumberUsers(ctx context.Context) (bool, error) {
+	var inOrder bool
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		inOrder, err = renumberUsers(ctx, tx)
+		return err
+	})
+	return inOrder, err
+}
+
 // rowidFor picks the rowid for a new user that keeps the order: the one its
 // created_at prefers when that lies between its neighbours' rowids, or one
 // between them. It returns nil, for SQLite to pick, when the order is already

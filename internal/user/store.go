@@ -153,6 +153,12 @@ type ListOptions struct {
 // AuditFilter selects audit entries.
 type AuditFilter struct {
 	UserID string // only entries about this user, when set
+	// Email, when set, keeps only the entries about the users that have
+	// had this address, compared normalised (NormalizeEmail): the current
+	// user with it and every user deleted with it (found by its delete
+	// entry; all of a user's entries count, whatever email they record),
+	// and entries that record it without naming a user.
+	Email  string
 	Search string // only entries whose action, actor, email or details contain it
 	// BeforeID, when set, lists only entries older than the entry with this
 	// id: the next page after an entry already shown.
