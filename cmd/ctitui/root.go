@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -118,6 +119,7 @@ func oneLine(s string) string {
 }
 
 func (a *app) rootCommand() *cobra.Command {
+	dbRule, dbUsual := defaultDatabaseHelp(runtime.GOOS)
 	root := &cobra.Command{
 		Use:   "ctitui",
 		Short: "Manage the user accounts of a CTI platform in a local SQLite file",
@@ -127,8 +129,8 @@ before migrations existed, after writing a backup.
 
 Run without a command to open the terminal UI.
 
-Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
-(~/.local/share/ctitui/ctitui.db).`,
+Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbRule + `
+(` + dbUsual + `).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
@@ -140,7 +142,7 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default "+envVarHelp(runtime.GOOS, "CTITUI_DB")+" or "+dbUsual+")")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -184,7 +186,7 @@ func typedArgs(cmd *cobra.Command) {
 }
 
 // databasePath resolves where the database lives: --db, $CTITUI_DB, then the
-// XDG data directory.
+// platform's place for it (defaultDatabase).
 func (a *app) databasePath() (string, error) {
 	if a.dbSet && strings.TrimSpace(a.dbPath) == "" {
 		return "", usagef("--db needs a file name")
@@ -195,14 +197,7 @@ func (a *app) databasePath() (string, error) {
 	if p := a.getenv("CTITUI_DB"); p != "" {
 		return p, nil
 	}
-	if dir := a.getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "ctitui", "ctitui.db"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the default database: %w; pass --db", err)
-	}
-	return filepath.Join(home, ".local", "share", "ctitui", "ctitui.db"), nil
+	return a.defaultDatabasePath()
 }
 
 // service opens the database for reading and writing (open) and returns
