@@ -529,7 +529,7 @@ func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]finding
 func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]finding, error) {
 	var out []finding
 	files := []string{s.path, s.path + "-wal", s.path + "-shm", s.path + ".lock"}
-	backups, _ := filepath.Glob(escapeGlob(s.path) + ".*.bak")
+	backups := filesBeside(s.path, ".", ".bak")
 	for _, name := range append(files, backups...) {
 		info, err := os.Lstat(name)
 		switch {
