@@ -64,7 +64,7 @@ func vacuumInto(ctx context.Context, q queryer, dst string) error {
 		return err
 	}
 	// Link, unlike rename, refuses to replace a file that appeared meanwhile.
-	if err := os.Link(tmp, dst); err != nil {
+	if err := publish(tmp, dst); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s already exists; choose another name", dst)
 		}
@@ -196,7 +196,7 @@ func copyPages(ctx context.Context, q queryer, dst string) error {
 		return err
 	}
 	// Link, unlike rename, refuses to replace a file that appeared meanwhile.
-	if err := os.Link(tmp, dst); err != nil {
+	if err := publish(tmp, dst); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(dst))
