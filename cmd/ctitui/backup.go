@@ -88,7 +88,7 @@ Close every other ctitui using the database first.`,
 			a.stdout.printf("left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))
 		}
 		if len(rep.Migrated) > 0 {
-			a.stdout.printf("migrated the restored file to schema version %d (%v)\n", store.SchemaVersion(), rep.Migrated)
+			a.stdout.printf("migrated the restored file to schema version %d (%s: %s)\n", store.SchemaVersion(), plural(len(rep.Migrated), "migration"), versionList(rep.Migrated))
 		}
 		return nil
 	}

@@ -51,7 +51,7 @@ the default database. With --db it needs a new or empty file.`,
 				return err
 			}
 			if n > 0 {
-				return fmt.Errorf("demo needs a new or empty database; %s has %d users", a.store.Path(), n)
+				return fmt.Errorf("demo needs a new or empty database; %s has %s", a.store.Path(), plural(n, "user"))
 			}
 			err = demo.Seed(cmd.Context(), time.Now(), func(clock func() time.Time) *user.Service {
 				return user.NewService(a.store, user.WithClock(clock), user.WithPolicy(a.policy), user.WithHasher(password.NewHasher(a.hash)))

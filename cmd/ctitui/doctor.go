@@ -2,9 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,15 +44,12 @@ what it cannot repair, it names with the command that can.`,
   ctitui doctor --format json`,
 		Args: cobra.NoArgs,
 	}
-	getFormat := formatFlag(cmd)
+	getFormat := formatFlag(cmd, reportFormats)
 	cmd.Flags().BoolVar(&fix, "fix", false, "make the safe repairs, after a backup")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := getFormat()
 		if err != nil {
 			return err
-		}
-		if f == formatCSV {
-			return usagef("doctor prints table or json")
 		}
 		// A look is read-only, so that a copy kept as evidence stays as it
 		// is; --fix opens to write, which first removes (after a backup) the
@@ -105,12 +100,14 @@ what it cannot repair, it names with the command that can.`,
 	return cmd
 }
 
+// findingJSON is one finding of the doctor report (docs/json.md). Every key
+// is always there, so that a script reads one shape.
 type findingJSON struct {
 	Check   string `json:"check"`
 	Status  string `json:"status"`
 	Message string `json:"message"`
-	Repair  string `json:"repair,omitempty"`
-	Fixed   bool   `json:"fixed,omitempty"`
+	Repair  string `json:"repair"`
+	Fixed   bool   `json:"fixed"`
 }
 
 func writeDoctorJSON(a *app, rep db.DoctorReport) error {
@@ -122,9 +119,9 @@ func writeDoctorJSON(a *app, rep db.DoctorReport) error {
 		Healthy  bool          `json:"healthy"`
 		Database string        `json:"database"`
 		Findings []findingJSON `json:"findings"`
-		Backup   string        `json:"backup,omitempty"`
-		Repairs  []string      `json:"repairs,omitempty"`
-	}{Healthy: rep.Healthy(), Database: path, Backup: rep.Backup, Repairs: rep.Repairs}
+		Backup   string        `json:"backup"`
+		Repairs  []string      `json:"repairs"`
+	}{Healthy: rep.Healthy(), Database: path, Findings: []findingJSON{}, Backup: rep.Backup, Repairs: append([]string{}, rep.Repairs...)}
 	for _, f := range rep.Findings {
 		out.Findings = append(out.Findings, findingJSON{f.Check, f.Severity.String(), f.Message, f.Repair, f.Fixed})
 	}
@@ -141,10 +138,7 @@ func writeDoctorTable(a *app, rep db.DoctorReport) error {
 	if rep.Backup != "" || len(rep.Repairs) > 0 {
 		a.stdout.printf("\n")
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	if _, err := fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAILS"); err != nil {
-		return err
-	}
+	tab := newTable(a.stdout, "CHECK", "STATUS", "DETAILS")
 	fixable := false
 	for _, f := range rep.Findings {
 		status := f.Severity.String()
@@ -156,11 +150,9 @@ func writeDoctorTable(a *app, rep db.DoctorReport) error {
 			msg += " [--fix: " + textsafe.Line(f.Repair) + "]"
 			fixable = true
 		}
-		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Check, status, msg); err != nil {
-			return err
-		}
+		tab.Row(f.Check, status, msg)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tab.Flush(); err != nil {
 		return err
 	}
 	switch {

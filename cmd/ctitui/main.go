@@ -4,14 +4,23 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/ctitui/ctitui/internal/password"
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(runProcess(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, password.DefaultParams))
+}
+
+// runProcess is runWith for a whole process: it owns the process's signals
+// (withSignals).
+// The tests' ctitui (see TestMain) goes through it too, so that the
+// end-to-end tests send their signals to the code the binary runs.
+func runProcess(args []string, stdin io.Reader, stdout, stderr io.Writer, hash password.Params, svcOpts ...user.Option) int {
+	ctx, stop := withSignals(context.Background())
+	defer stop()
+	return runWith(ctx, args, stdin, stdout, stderr, hash, svcOpts...)
 }

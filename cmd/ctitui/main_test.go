@@ -31,7 +31,7 @@ const testFailureFloor = 5 * time.Millisecond
 
 // TestMain lets the test binary run as the ctitui command inside scripts:
 // testscript puts a "ctitui" on PATH that re-executes this binary, which then
-// calls run exactly as main does.
+// calls runProcess exactly as main does, signal handling included.
 //
 // The ctitui that tests start hashes with passwordtest.Params, in a fraction
 // of a millisecond: the scripts start it hundreds of times, and at the real
@@ -40,7 +40,7 @@ const testFailureFloor = 5 * time.Millisecond
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctitui": func() {
-			os.Exit(runWith(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
+			os.Exit(runProcess(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
 		},
 	})
 }
@@ -84,11 +84,12 @@ func setupScript(env *testscript.Env) error {
 	// need no change when a migration is added.
 	env.Setenv("SCHEMA", strconv.FormatInt(db.LatestVersion(), 10))
 	// $MIGRATIONS counts the embedded migrations and $MIGRATION_LIST lists
-	// their versions as `migrate up` prints them ("1 2 3"): migrations are
-	// written on separate branches, and one may land before another.
+	// their versions as `migrate up` prints them ("1, 2 and 3"): migrations
+	// are written on separate branches, and one may land before another.
 	versions := embeddedVersions()[1:]
 	env.Setenv("MIGRATIONS", strconv.Itoa(len(versions)))
-	env.Setenv("MIGRATION_LIST", strings.Trim(fmt.Sprint(versions), "[]"))
+	words := strings.Split(strings.Trim(fmt.Sprint(versions), "[]"), " ")
+	env.Setenv("MIGRATION_LIST", strings.Join(words[:len(words)-1], ", ")+" and "+words[len(words)-1])
 	return nil
 }
 

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
 	"github.com/ctitui/ctitui/internal/db"
@@ -16,12 +13,17 @@ func (a *app) migrateCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:     "status",
+	var getFormat func() (format, error)
+	status := &cobra.Command{
+		Use:     "status [--format table|json]",
 		Short:   "List the embedded migrations and whether the database has them",
-		Example: "  ctitui migrate status",
+		Example: "  ctitui migrate status\n  ctitui migrate status --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := getFormat()
+			if err != nil {
+				return err
+			}
 			store, err := a.open(cmd.Context())
 			if err != nil {
 				return err
@@ -30,23 +32,11 @@ func (a *app) migrateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.stdout.printf("database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", store.Path(), store.SchemaVersion(), db.LatestVersion())
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			if _, err := fmt.Fprintln(tw, "VERSION\tMIGRATION\tAPPLIED"); err != nil {
-				return err
-			}
-			for _, m := range status {
-				applied := "pending"
-				if m.Applied {
-					applied = personTime(m.AppliedAt)
-				}
-				if _, err := fmt.Fprintf(tw, "%d\t%s\t%s\n", m.Version, m.Name, applied); err != nil {
-					return err
-				}
-			}
-			return tw.Flush()
+			return a.writeMigrationStatus(f, store.Path(), store.SchemaVersion(), status)
 		},
-	}, a.migrateUpCommand())
+	}
+	getFormat = formatFlag(status, reportFormats)
+	cmd.AddCommand(status, a.migrateUpCommand())
 	return cmd
 }
 
@@ -73,7 +63,7 @@ after a backup that keeps them.`,
 				a.stdout.printf("already up to date at schema version %d\n", store.SchemaVersion())
 				return nil
 			}
-			a.stdout.printf("applied %d migrations (%v); schema version %d\n", len(applied), applied, store.SchemaVersion())
+			a.stdout.printf("applied %s (%s); schema version %d\n", plural(len(applied), "migration"), versionList(applied), store.SchemaVersion())
 			return nil
 		},
 	}

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -25,19 +26,36 @@ type format string
 const (
 	formatTable format = "table"
 	formatJSON  format = "json"
+	formatJSONL format = "jsonl" // JSON Lines: one object per line
 	formatCSV   format = "csv"
 )
 
-// formatFlag adds --format to cmd and returns a function that validates it.
-func formatFlag(cmd *cobra.Command) func() (format, error) {
+// The formats a command offers: a report (for people, or one JSON
+// document), one object, or a listing, which can also stream JSON Lines
+// and CSV.
+var (
+	reportFormats  = []format{formatTable, formatJSON}
+	objectFormats  = []format{formatTable, formatJSON, formatCSV}
+	listingFormats = []format{formatTable, formatJSON, formatJSONL, formatCSV}
+)
+
+// formatFlag adds --format to cmd, offering formats (the first is the
+// default) to the person and to shell completion, and returns a function
+// that validates it.
+func formatFlag(cmd *cobra.Command, formats []format) func() (format, error) {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = string(f)
+	}
 	var value string
-	cmd.Flags().StringVar(&value, "format", "table", "output format: table, json or csv")
+	cmd.Flags().StringVar(&value, "format", names[0], "output format: "+orList(names))
+	completeValues(cmd, "format", names...)
 	return func() (format, error) {
-		switch f := format(strings.ToLower(value)); f {
-		case formatTable, formatJSON, formatCSV:
+		f := format(strings.ToLower(value))
+		if slices.Contains(formats, f) {
 			return f, nil
 		}
-		return "", usagef("invalid --format %q: want table, json or csv", value)
+		return "", usagef("invalid --format %q: want %s", value, orList(names))
 	}
 }
 
@@ -115,13 +133,13 @@ func (c *csvWriter) Flush() error {
 }
 
 // userWriter writes a stream of users in one format without holding them:
-// JSON as one array written element by element, CSV and table row by row.
-// Each format shows its list of transfer.Fields; JSON and CSV rows are
-// appended into one reused buffer by transfer's fast encoders.
+// JSON as one array written element by element, JSON Lines, CSV and table
+// row by row. Each format shows its list of transfer.Fields; JSON and CSV
+// rows are appended into one reused buffer by transfer's fast encoders.
 type userWriter struct {
 	format   format
 	w        io.Writer
-	tab      *tabwriter.Writer
+	tab      *table
 	buf      []byte // the row being written, reused
 	n        int
 	now      time.Time // when "locked" is judged
@@ -134,14 +152,11 @@ func newUserWriter(w io.Writer, f format, terminal bool) *userWriter {
 	uw := &userWriter{format: f, w: w, now: time.Now(), terminal: terminal}
 	switch f {
 	case formatTable:
-		uw.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		headings := make([]string, len(transfer.TableFields))
 		for i, field := range transfer.TableFields {
 			headings[i] = strings.ToUpper(field.Label)
 		}
-		// A line of several cells is only buffered: what fails to be
-		// written shows at the tabwriter's Flush, in Write or Close.
-		fmt.Fprintln(uw.tab, strings.Join(headings, "\t")) //nolint:errcheck // see above
+		uw.tab = newTable(w, headings...)
 	case formatCSV:
 		uw.buf = transfer.AppendCSVHeader(uw.buf, transfer.CSVFields)
 	}
@@ -156,9 +171,9 @@ func (uw *userWriter) Write(u user.User) error {
 		for i, field := range transfer.TableFields {
 			cells[i] = field.ForPeople(&u, uw.now, personTime)
 		}
-		_, err = fmt.Fprintln(uw.tab, strings.Join(cells, "\t"))
+		uw.tab.Row(cells...)
 		// Flush in batches so a long table streams instead of waiting for
-		// the widest row; columns stay aligned within each batch.
+		// the widest row; a column never narrows from one batch to the next.
 		if uw.n%1000 == 999 {
 			err = uw.tab.Flush()
 		}
@@ -168,6 +183,9 @@ func (uw *userWriter) Write(u user.User) error {
 			uw.buf = uw.buf[:0]
 		}
 		uw.buf = transfer.AppendCSV(uw.buf, &u, transfer.CSVFields, uw.terminal)
+		_, err = uw.w.Write(uw.buf)
+	case formatJSONL:
+		uw.buf = append(transfer.AppendJSON(uw.buf[:0], &u, transfer.JSONFields), '\n')
 		_, err = uw.w.Write(uw.buf)
 	case formatJSON:
 		sep := ",\n"
@@ -191,14 +209,22 @@ func (uw *userWriter) Close() error {
 			return err
 		}
 		return nil
+	case formatJSONL:
+		return nil // no users: no lines
 	default:
-		if uw.n == 0 {
-			_, err := io.WriteString(uw.w, "[]\n")
-			return err
-		}
-		_, err := io.WriteString(uw.w, "\n]\n")
-		return err
+		return closeJSONArray(uw.w, uw.n)
 	}
+}
+
+// closeJSONArray ends a JSON array of n elements written one by one, each
+// after "[\n" or ",\n".
+func closeJSONArray(w io.Writer, n int) error {
+	end := "\n]\n"
+	if n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(w, end)
+	return err
 }
 
 // writeUserDetails prints one user in full; terminal says that w is a
@@ -214,14 +240,12 @@ func writeUserDetails(w io.Writer, f format, u user.User, terminal bool) error {
 		}
 		return uw.Close()
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	now := time.Now()
+	tab := newTable(w)
 	for _, field := range transfer.DetailFields {
-		if _, err := fmt.Fprintf(tw, "%s:\t%s\n", field.Label, field.ForPeople(&u, now, fullTime)); err != nil {
-			return err
-		}
+		tab.Row(field.Label+":", field.ForPeople(&u, now, fullTime))
 	}
-	return tw.Flush()
+	return tab.Flush()
 }
 
 // writeUserJSON prints u as indented JSON, with the password generated for
@@ -278,4 +302,107 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return transfer.EscapeInvisible(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+}
+
+// table writes rows of cells in columns aligned for a terminal: each cell
+// is padded by its width in terminal cells (ansi.StringWidth, as the TUI
+// measures), so that CJK and emoji, two cells wide, keep the columns
+// straight; text/tabwriter counts runes and bytes, and shifted every column
+// after them. Cells must already be safe to show (textsafe.Line). Rows are
+// held until Flush, which writes them; a column keeps, from one Flush to
+// the next, the width it had grown to.
+type table struct {
+	w      io.Writer
+	rows   [][]string
+	widths []int
+	buf    []byte
+}
+
+// newTable returns a table to w whose first row, when given, is headings.
+func newTable(w io.Writer, headings ...string) *table {
+	t := &table{w: w}
+	if len(headings) > 0 {
+		t.Row(headings...)
+	}
+	return t
+}
+
+// Row adds a row.
+func (t *table) Row(cells ...string) {
+	for i, c := range cells {
+		if i == len(t.widths) {
+			t.widths = append(t.widths, 0)
+		}
+		t.widths[i] = max(t.widths[i], ansi.StringWidth(c))
+	}
+	t.rows = append(t.rows, cells)
+}
+
+// tableGap is the space between two columns.
+const tableGap = 2
+
+// Flush writes the rows added since the last Flush: every cell but a row's
+// last padded to its column's width and the gap.
+func (t *table) Flush() error {
+	b := t.buf[:0]
+	for _, row := range t.rows {
+		for i, c := range row {
+			b = append(b, c...)
+			if i < len(row)-1 {
+				b = append(b, strings.Repeat(" ", t.widths[i]-ansi.StringWidth(c)+tableGap)...)
+			}
+		}
+		b = append(b, '\n')
+	}
+	t.buf, t.rows = b, t.rows[:0]
+	_, err := t.w.Write(b)
+	return err
+}
+
+// plural is n and noun, in the plural unless n is 1: "1 user", "3 users".
+// Every noun ctitui counts takes an s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// personDuration writes d for people, in its two largest units: "3
+// seconds", "15 minutes", "1 hour 5 minutes", rather than Go's "15m0s".
+// It rounds to the second.
+func personDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < time.Second {
+		return "less than a second"
+	}
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}}
+	var parts []string
+	for _, u := range units {
+		if n := int(d / u.size); n > 0 || len(parts) > 0 {
+			if n > 0 {
+				parts = append(parts, plural(n, u.name))
+			}
+			d -= time.Duration(n) * u.size
+			if len(parts) == 2 || (len(parts) == 1 && n == 0) {
+				break
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// versionList writes migration versions as people list them: "8, 9 and 10".
+func versionList(versions []int64) string {
+	words := make([]string, len(versions))
+	for i, v := range versions {
+		words[i] = fmt.Sprint(v)
+	}
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

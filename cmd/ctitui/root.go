@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,7 +40,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // app is what every command shares: the streams, the global flags and the
 // database, opened on first use.
 type app struct {
-	ctx       context.Context // ends on Ctrl+C
+	ctx       context.Context // ends at the first SIGINT, SIGTERM or SIGHUP (withSignals)
 	stdin     io.Reader
 	stdout    *checkedWriter // every write to stdout goes through it
 	stderr    io.Writer
@@ -50,6 +51,7 @@ type app struct {
 	svcOpts   []user.Option   // more options for the user service (tests)
 	dbPath    string
 	dbSet     bool // --db was given, even if empty
+	mayCreate bool // the command may create a missing database (createsDatabase)
 	minLength int
 	policy    password.Policy // from minLength, once the flags are checked
 
@@ -97,6 +99,18 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err == nil {
 		return exitOK
 	}
+	if se, ok := stoppedBy(ctx); ok {
+		// The command's own words stay (what it did or did not write);
+		// Go's "context canceled", or a prompt's "interrupted", becomes
+		// the signal that cancelled it.
+		if errors.Is(err, errInterrupted) {
+			err = se
+		} else {
+			err = errors.New(strings.ReplaceAll(err.Error(), context.Canceled.Error(), se.Error()))
+		}
+		printError(stderr, err)
+		return se.exitCode()
+	}
 	return printError(stderr, err)
 }
 
@@ -130,7 +144,10 @@ before migrations existed, after writing a backup.
 Run without a command to open the terminal UI.
 
 Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbRule + `
-(` + dbUsual + `).`,
+(` + dbUsual + `).
+A leading ~ in --db or $CTITUI_DB is the home directory. Only user add,
+user import, migrate up, restore, demo and the terminal UI create a missing
+database; every other command refuses it, so a mistyped path is an error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
@@ -141,16 +158,17 @@ Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbR
 	// Every mistake in how ctitui is called is a usageError where it is
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default "+envVarHelp(runtime.GOOS, "CTITUI_DB")+" or "+dbUsual+")")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		a.dbSet = cmd.Flags().Changed("db")
+		a.mayCreate = createsDatabase[cmd.CommandPath()]
 		// cobra checks flag groups (MarkFlagsMutuallyExclusive) after this
 		// hook, and its error there carries no type.
 		if err := cmd.ValidateFlagGroups(); err != nil {
-			return usageError{err}
+			return usageError{flagGroupError(err)}
 		}
 		policy, err := password.NewPolicy(a.minLength)
 		if err != nil {
@@ -160,13 +178,40 @@ Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbR
 		return nil
 	}
 	root.AddCommand(a.userCommand(), a.auditCommand(), a.migrateCommand(), a.versionCommand(), a.demoCommand(), a.settingsCommand(),
-		a.backupCommand(), a.restoreCommand(), a.doctorCommand())
+		a.backupCommand(), a.restoreCommand(), a.doctorCommand(), a.manCommand())
 	// cobra adds its help and completion commands when it runs; added now,
 	// their argument checks are typed too.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	a.registerCompletions(root)
+	suggestCommands(root)
+	checkHelpTopics(root)
 	typedArgs(root)
 	return root
+}
+
+// createsDatabase names the commands that may create a missing database:
+// those that put something into a new one. Every other command refuses a
+// missing file, so that a mistyped --db or $CTITUI_DB is an error rather than
+// a new, empty database that answers "no users" or "audit chain: empty".
+var createsDatabase = map[string]bool{
+	"ctitui":             true, // the terminal UI, which says it created one
+	"ctitui demo":        true,
+	"ctitui user add":    true,
+	"ctitui user import": true,
+	"ctitui migrate up":  true,
+	"ctitui restore":     true, // through db.Restore
+}
+
+// requireDatabase refuses a path where no database file is, naming it and
+// the commands that create one.
+func requireDatabase(path string) error {
+	// Stat, not Lstat: a link to nowhere is no database either.
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %s (check --db and $CTITUI_DB; 'ctitui user add', 'user import', 'migrate up' or 'restore' make one)",
+			db.ErrNoDatabase, path)
+	}
+	return nil
 }
 
 // typedArgs makes the argument check of cmd and of every command under it
@@ -175,7 +220,7 @@ func typedArgs(cmd *cobra.Command) {
 	if check := cmd.Args; check != nil {
 		cmd.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				return usageError{err}
+				return usageError{argsError(cmd, args, err)}
 			}
 			return nil
 		}
@@ -186,7 +231,8 @@ func typedArgs(cmd *cobra.Command) {
 }
 
 // databasePath resolves where the database lives: --db, $CTITUI_DB, then the
-// platform's place for it (defaultDatabase).
+// platform's place for it (defaultDatabase). A leading ~ in the first two
+// is the home directory.
 func (a *app) databasePath() (string, error) {
 	if a.dbSet && strings.TrimSpace(a.dbPath) == "" {
 		return "", usagef("--db needs a file name")
@@ -195,7 +241,7 @@ func (a *app) databasePath() (string, error) {
 		return expandHome(a.dbPath)
 	}
 	if p := a.getenv("CTITUI_DB"); p != "" {
-		return p, nil
+		return expandHome(p)
 	}
 	return a.defaultDatabasePath()
 }
@@ -243,6 +289,11 @@ func (a *app) openWith(ctx context.Context, open func(context.Context, string, d
 	if err != nil {
 		return nil, err
 	}
+	if !a.mayCreate {
+		if err := requireDatabase(path); err != nil {
+			return nil, err
+		}
+	}
 	store, err := open(ctx, path, a.dbOptions())
 	if err != nil {
 		return nil, err
@@ -287,10 +338,12 @@ func version() string {
 	return "devel"
 }
 
-// expandHome expands a leading "~/" in path, as a shell would have if the
-// path had not been quoted.
+// expandHome expands a leading "~" or "~/" in path to the home directory,
+// as a shell would have if the path had not been quoted, or had not been
+// part of --db=~/x or a variable set in a service file. "~user" is left as
+// it is: looking other users up is more than a path needs.
 func expandHome(path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
+	if path != "~" && !strings.HasPrefix(path, "~/") && !strings.HasPrefix(path, "~"+string(filepath.Separator)) {
 		return path, nil
 	}
 	home, err := os.UserHomeDir()

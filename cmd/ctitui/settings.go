@@ -1,13 +1,50 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 )
 
+// The bounds of the settings flags: those user.LockoutPolicy.Validate
+// allows, in each flag's unit (TestSettingsFlagBounds keeps them equal). The
+// flags check them as they parse, before the minutes become a duration, which
+// holds no more than about 1.5e11 minutes: past that the product wrapped,
+// and 2^53+1 minutes was stored as one.
+const (
+	minLockoutThreshold = 1
+	maxLockoutThreshold = 1000
+	minLockoutMinutes   = 1
+	maxLockoutMinutes   = 30 * 24 * 60
+)
+
+// boundedInt is an int flag that takes only a whole decimal number between
+// min and max. pflag's own int flag reads 0x10 as 16 and 010 as 8, and any
+// int at all; a setting is typed as a plain number.
+type boundedInt struct {
+	n        *int
+	min, max int
+	want     string // what to ask for, in the flag's unit
+}
+
+func (b *boundedInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < b.min || n > b.max {
+		return errors.New(b.want)
+	}
+	*b.n = n
+	return nil
+}
+
+func (b *boundedInt) String() string { return strconv.Itoa(*b.n) }
+func (b *boundedInt) Type() string   { return "int" }
+
 func (a *app) settingsCommand() *cobra.Command {
 	var threshold, minutes int
+	var getFormat func() (format, error)
 	cmd := &cobra.Command{
 		Use:   "settings [--lockout-threshold N] [--lockout-minutes M]",
 		Short: "Show or change the settings stored in the database",
@@ -15,14 +52,20 @@ func (a *app) settingsCommand() *cobra.Command {
 file applies. With flags it changes them; the change is audited.
 
 Lockout: after --lockout-threshold consecutive failed 'user verify' attempts
-(default 5) an account is locked for --lockout-minutes (default 15), and again
-at every multiple of the threshold: a lock running out does not reset the
-count, only a successful login or 'user unlock' does. After 100 consecutive
-failures the account stays locked until an admin runs 'ctitui user unlock'.`,
+(default 5, at most 1000) an account is locked for --lockout-minutes (default
+15, at most 43200, 30 days), and again at every multiple of the threshold: a
+lock running out does not reset the count, only a successful login or 'user
+unlock' does. After 100 consecutive failures the account stays locked until
+an admin runs 'ctitui user unlock'.`,
 		Example: `  ctitui settings
-  ctitui settings --lockout-threshold 10 --lockout-minutes 30`,
+  ctitui settings --lockout-threshold 10 --lockout-minutes 30
+  ctitui settings --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := getFormat()
+			if err != nil {
+				return err
+			}
 			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
@@ -46,11 +89,15 @@ failures the account stays locked until an admin runs 'ctitui user unlock'.`,
 					return err
 				}
 			}
-			a.stdout.printf("lockout-threshold: %d failed logins\nlockout-minutes: %d\n", p.Threshold, int(p.Duration/time.Minute))
-			return nil
+			return a.writeSettings(f, p)
 		},
 	}
-	cmd.Flags().IntVar(&threshold, "lockout-threshold", 0, "lock an account after this many consecutive failed logins")
-	cmd.Flags().IntVar(&minutes, "lockout-minutes", 0, "for this many minutes")
+	cmd.Flags().Var(&boundedInt{n: &threshold, min: minLockoutThreshold, max: maxLockoutThreshold,
+		want: fmt.Sprintf("want a whole number of failed logins from %d to %d", minLockoutThreshold, maxLockoutThreshold)},
+		"lockout-threshold", "lock an account after this many consecutive failed logins")
+	cmd.Flags().Var(&boundedInt{n: &minutes, min: minLockoutMinutes, max: maxLockoutMinutes,
+		want: fmt.Sprintf("want whole minutes from %d to %d (30 days)", minLockoutMinutes, maxLockoutMinutes)},
+		"lockout-minutes", "for this many minutes")
+	getFormat = formatFlag(cmd, reportFormats)
 	return cmd
 }

@@ -127,7 +127,6 @@ func TestCSVToATerminal(t *testing.T) {
 		{"user", "show", "evil@example.org", "--format", "csv"},
 		{"audit", "list", "--format", "csv"},
 		{"user", "export"},
-		{"user", "export", "--include-hashes"},
 	} {
 		onTTY := runToTerminal(t, path, args...)
 		if terminalUnsafe(onTTY) || strings.Contains(onTTY, "\x1b") {

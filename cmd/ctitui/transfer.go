@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,7 +150,11 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 		}
 		if err != nil {
 			if errors.Is(err, user.ErrInvalidRecords) {
-				return fmt.Errorf("%d of %d records are invalid; nothing was written (fix them, or pass --skip-invalid)", rep.Invalid, rep.Read)
+				verb := "are"
+				if rep.Invalid == 1 {
+					verb = "is"
+				}
+				return fmt.Errorf("%d of %s %s invalid; nothing was written (fix them, or pass --skip-invalid)", rep.Invalid, plural(rep.Read, "record"), verb)
 			}
 			return fmt.Errorf("import: %w; nothing was written", err)
 		}
@@ -156,8 +162,8 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 		if dryRun {
 			verb = "would import"
 		}
-		if _, err := fmt.Fprintf(a.stdout, "%s %d users: %d added, %d updated, %d skipped (already there), %d invalid\n",
-			verb, rep.Added+rep.Updated, rep.Added, rep.Updated, rep.Skipped, rep.Invalid); err != nil {
+		if _, err := fmt.Fprintf(a.stdout, "%s %s: %d added, %d updated, %d skipped (already there), %d invalid\n",
+			verb, plural(rep.Added+rep.Updated, "user"), rep.Added, rep.Updated, rep.Skipped, rep.Invalid); err != nil {
 			return fmt.Errorf("import done, but its summary could not be written: %w", err)
 		}
 		if inOrder, err := a.store.UsersInOrder(cmd.Context()); err == nil && wasInOrder && !inOrder {
@@ -171,46 +177,129 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 
 func (a *app) userExportCommand() *cobra.Command {
 	var (
-		formatName string
-		hashes     bool
+		formatName, output string
+		hashes, force      bool
 	)
 	cmd := &cobra.Command{
-		Use:   "export [--format csv|jsonl] [--include-hashes]",
-		Short: "Write every user to stdout, oldest first, in a form 'user import' reads",
-		Long: `export streams every user, oldest first, as CSV or JSON Lines. Imported into an
-empty database, its output gives the same users, roles and timestamps; with
---include-hashes also the same working passwords. The hashes are secrets:
-keep such a file like a backup.`,
+		Use:   "export [--format csv|jsonl] [--include-hashes] [--output FILE [--force]]",
+		Short: "Write every user to stdout or a file, oldest first, in a form 'user import' reads",
+		Long: `export streams every user, oldest first, as CSV or JSON Lines (--format json
+is the same: one user per line). Imported into an empty database, its output
+gives the same users, roles and timestamps; with --include-hashes also the
+same working passwords. The hashes are secrets: keep such a file like a
+backup. They are never printed to a terminal: pass --output, or redirect
+stdout to a file.
+
+--output FILE writes to FILE instead, readable by its owner only (mode 0600),
+and refuses to replace a file that exists unless --force; with --force the
+new file takes the old one's place only once it is complete.`,
 		Example: `  ctitui user export > users.csv
-  ctitui user export --format jsonl --include-hashes > users.jsonl`,
+  ctitui user export --format jsonl --include-hashes --output users.jsonl`,
 		Args: cobra.NoArgs,
 	}
-	cmd.Flags().StringVar(&formatName, "format", "csv", "csv or jsonl")
+	cmd.Flags().StringVar(&formatName, "format", "csv", "csv, or jsonl (json is the same)")
 	cmd.Flags().BoolVar(&hashes, "include-hashes", false, "include password hashes, so that passwords keep working after import")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file (mode 0600) instead of stdout")
+	cmd.Flags().BoolVar(&force, "force", false, "with --output: replace the file if it exists")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		format, err := transfer.ParseFormat(formatName, "")
 		if err != nil {
 			return usageError{err}
 		}
+		if force && output == "" {
+			return usagef("--force only applies to --output")
+		}
+		if hashes && output == "" && a.stdoutIsTerminal() {
+			return usagef("refusing to print password hashes to a terminal: pass --output FILE, or redirect stdout to a file")
+		}
+		// Before the database is read, so that a mistake costs nothing.
+		if output != "" && !force {
+			if _, err := os.Lstat(output); err == nil {
+				return fmt.Errorf("export: %s already exists; pass --force to replace it", output)
+			}
+		}
 		svc, err := a.service(cmd.Context())
 		if err != nil {
 			return err
 		}
-		w, err := transfer.NewWriter(a.stdout, format, hashes)
-		if err != nil {
-			return err
+		if output != "" {
+			n, err := writeFileAtomically(output, force, func(w io.Writer) (int, error) {
+				return exportTo(cmd.Context(), svc, w, format, hashes, false)
+			})
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			a.stdout.printf("exported %s to %s\n", plural(n, "user"), textsafe.Line(output))
+			return nil
 		}
-		if a.stdoutIsTerminal() {
-			w.ForTerminal() // read on the screen, not imported from it
-		}
-		// Oldest first: the order an import recreates them in.
-		opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes}
-		if err := svc.List(cmd.Context(), opts, w.Write); err != nil {
-			return err
-		}
-		return w.Close()
+		_, err = exportTo(cmd.Context(), svc, a.stdout, format, hashes, a.stdoutIsTerminal())
+		return err
 	}
 	return cmd
+}
+
+// exportTo writes every user to w, oldest first, and returns how many;
+// terminal says w is one.
+func exportTo(ctx context.Context, svc *user.Service, w io.Writer, format transfer.Format, hashes, terminal bool) (int, error) {
+	tw, err := transfer.NewWriter(w, format, hashes)
+	if err != nil {
+		return 0, err
+	}
+	if terminal {
+		tw.ForTerminal() // read on the screen, not imported from it
+	}
+	n := 0
+	// Oldest first: the order an import recreates them in.
+	opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes}
+	err = svc.List(ctx, opts, func(u user.User) error {
+		n++
+		return tw.Write(u)
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, tw.Close()
+}
+
+// writeFileAtomically creates path, readable by its owner only, with what
+// write writes, and returns write's count. Without replace it refuses a
+// path that exists, whatever it is (a link too: O_EXCL does not follow
+// one), and removes what it wrote if write fails. With replace it writes a
+// temporary file beside path and renames it over path once complete and on
+// disk, so that path never holds a partial file, nor, for a moment, the
+// old file's wider mode.
+func writeFileAtomically(path string, replace bool, write func(io.Writer) (int, error)) (int, error) {
+	var (
+		f   *os.File
+		err error
+	)
+	if replace {
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // mode 0600
+	} else {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return 0, fmt.Errorf("%s already exists; pass --force to replace it", path)
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, err := write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && replace {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		// Only ever the file this call created.
+		os.Remove(f.Name()) //nolint:errcheck // the write's error is the one to report
+		return n, err
+	}
+	return n, nil
 }
 
 // progress draws one line that rewrites itself on a terminal, at most ten
@@ -241,7 +330,7 @@ func (p *progress) update(done, total int) {
 	rate := float64(done) / max(elapsed, 1e-3)
 	eta := "-"
 	if rate > 0 {
-		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+		eta = personDuration(time.Duration(float64(total-done) / rate * float64(time.Second)))
 	}
 	const width = 30
 	filled := width * done / max(total, 1)

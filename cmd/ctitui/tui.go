@@ -36,12 +36,29 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 			}
 			return rep.Rows, problem, err
 		},
+		Output: out, // y copies an email with OSC 52, written here
 	})
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))
-	if _, err := p.Run(); err != nil && model.Err() == nil {
+	if ctx.Err() != nil {
+		return context.Cause(ctx) // stopped while the database opened
+	}
+	_, err = tuiProgram(ctx, model, in, out).Run()
+	switch {
+	case ctx.Err() != nil:
+		// Stopped by a signal (see withSignals): say which.
+		return context.Cause(ctx)
+	case err != nil && model.Err() == nil:
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return model.Err()
+}
+
+// tuiProgram is the terminal UI's program on in and out. It ends when ctx
+// does. Signals are ctitui's alone (see withSignals), so bubbletea's own
+// handler stays off: with both, a SIGTERM or SIGINT could leave the program
+// waiting forever on itself, its terminal in raw mode and the database open.
+func tuiProgram(ctx context.Context, model tea.Model, in, out *os.File) *tea.Program {
+	return tea.NewProgram(model, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithoutSignalHandler(),
+		tea.WithInput(in), tea.WithOutput(out))
 }
 
 // terminal returns stdin and stdout when both are terminals.

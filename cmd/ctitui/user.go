@@ -46,7 +46,7 @@ func (a *app) userAddCommand() *cobra.Command {
   ctitui user add --email carol@example.org --role viewer --generate-password`,
 		Args: cobra.NoArgs,
 	}
-	getFormat := formatFlag(cmd)
+	getFormat := formatFlag(cmd, objectFormats)
 	cmd.Flags().StringVar(&email, "email", "", "the user's email address (required)")
 	cmd.Flags().StringSliceVar(&roles, "role", nil, "role: admin, analyst or viewer; repeat for several (default analyst)")
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
@@ -173,14 +173,14 @@ func (a *app) userListCommand() *cobra.Command {
 		limit                    int
 	)
 	cmd := &cobra.Command{
-		Use:   "list [--role ROLE] [--search TEXT] [--disabled | --active | --locked] [--sort created|updated|email] [--format table|json|csv] [--limit N]",
+		Use:   "list [--role ROLE] [--search TEXT] [--disabled | --active | --locked] [--sort created|updated|email] [--format table|json|jsonl|csv] [--limit N]",
 		Short: "List users, newest first",
 		Example: `  ctitui user list
   ctitui user list --role admin --format json
   ctitui user list --search example.org --format csv > users.csv`,
 		Args: cobra.NoArgs,
 	}
-	getFormat := formatFlag(cmd)
+	getFormat := formatFlag(cmd, listingFormats)
 	cmd.Flags().StringVar(&role, "role", "", "only users with this role")
 	cmd.Flags().StringVar(&search, "search", "", "only users whose email contains this text (case-insensitive)")
 	cmd.Flags().BoolVar(&disabled, "disabled", false, "only disabled users")
@@ -250,7 +250,7 @@ func (a *app) userShowCommand() *cobra.Command {
 		Example: `  ctitui user show alice@example.org --format json`,
 		Args:    cobra.ExactArgs(1),
 	}
-	getFormat := formatFlag(cmd)
+	getFormat := formatFlag(cmd, objectFormats)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		f, err := getFormat()
 		if err != nil {
@@ -411,10 +411,10 @@ func (a *app) userVerifyCommand() *cobra.Command {
 		Short: "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
 		Long: fmt.Sprintf(`verify checks a password: exit 0 if it matches an enabled, unlocked user,
 1 otherwise. Every failure gives the same message and takes the same time
-(%v), whatever failed, so that neither tells whether the account exists, is
+(%s), whatever failed, so that neither tells whether the account exists, is
 locked, or what kind of hash it has. Failures count towards the lockout
 ('ctitui settings'); %d in a row lock the account until an admin runs
-'ctitui user unlock'.`, user.DefaultFailureFloor, user.MaxConsecutiveFailures),
+'ctitui user unlock'.`, personDuration(user.DefaultFailureFloor), user.MaxConsecutiveFailures),
 		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok`,
 		Args:    cobra.ExactArgs(1),
 	}

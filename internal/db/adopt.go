@@ -184,14 +184,36 @@ type adoptPlan struct {
 	saved                              []string // the file's own indexes on the rebuilt tables
 }
 
-// accessColumns are the names other services give a column that may keep
-// an account from logging in; adoption refuses a users table with one
-// rather than guess what its values meant.
-var accessColumns = []string{
-	"active", "is_enabled", "enabled", "disabled", "is_disabled", "status", "state",
-	"locked", "is_locked", "locked_at", "blocked", "is_blocked", "banned", "is_banned",
-	"suspended", "is_suspended", "suspended_at", "deactivated", "deactivated_at",
-	"deleted", "is_deleted", "deleted_at", "archived", "is_archived", "expires_at", "expired",
+// accessStems begin the words by which other services name a column that
+// may keep an account from logging in (account_status, is_locked,
+// can_login, valid_until, revoked_at, ...). Adoption refuses a users table
+// with such a column rather than guess what its values meant: an account
+// another column blocked, adopted as active, would be let in again. A name
+// list cannot know every schema, so the words are matched by their start;
+// a column refused wrongly (address_state) only needs renaming.
+var accessStems = []string{
+	"activ", "deactiv", "enabl", "disabl", "status", "state", "lock", "block", "ban",
+	"suspend", "revok", "archiv", "delet", "remov", "expir", "valid", "login", "access",
+}
+
+// readAccessColumns are the columns of that kind that adoption reads itself.
+var readAccessColumns = []string{"is_active", "disabled_at", "last_login_at"}
+
+// isAccessColumn reports whether name may hold whether an account can log
+// in, and adoption does not read it (see accessStems).
+func isAccessColumn(name string) bool {
+	if containsName(readAccessColumns, name) {
+		return false
+	}
+	words := strings.FieldsFunc(upperASCII(name), func(r rune) bool { return r < 'A' || r > 'Z' })
+	for _, w := range words {
+		for _, stem := range accessStems {
+			if stem = upperASCII(stem); strings.HasPrefix(w, stem) || strings.HasPrefix(strings.TrimPrefix(w, "IS"), stem) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // adoptedTables are rebuilt by adoption; other tables of the file stay as they are.
@@ -302,7 +324,7 @@ func inspectLegacy(ctx context.Context, conn *sql.Conn, state fileState) (*adopt
 	// in. ctitui reads is_active and disabled_at; adopting an account that
 	// another column blocked, as an active one, would let it in again.
 	for _, c := range plan.users {
-		if containsName(accessColumns, c.name) {
+		if isAccessColumn(c.name) {
 			return nil, fmt.Errorf("users table has a column named %s, which may keep accounts from logging in, and ctitui reads only is_active and disabled_at: "+
 				"set disabled_at for the accounts it blocks, then rename it to keep its values (sqlite3 %s %s), and try again",
 				c.name, shellQuote(state.path), shellQuote(fmt.Sprintf("ALTER TABLE users RENAME COLUMN %s TO %s", quoteIdent(c.name), quoteIdent(c.name+"_old"))))

@@ -38,6 +38,22 @@ func TestAdoptionRefusesWhatItCannotKeep(t *testing.T) {
 			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, "Is_Locked" INTEGER)`,
 			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 1)`},
 			"users table has a column named Is_Locked, which may keep accounts from logging in"},
+		{"an account status under a longer name", []string{
+			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, account_status TEXT)`,
+			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'suspended')`},
+			"users table has a column named account_status, which may keep accounts from logging in"},
+		{"a login flag", []string{
+			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, can_login INTEGER)`,
+			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 0)`},
+			"users table has a column named can_login, which may keep accounts from logging in"},
+		{"an expiry", []string{
+			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, valid_until TEXT)`,
+			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', '2020-01-01')`},
+			"users table has a column named valid_until, which may keep accounts from logging in"},
+		{"a revocation time", []string{
+			`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, hashed_password TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)`,
+			`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', '2020-01-01')`},
+			"users table has a column named revoked_at, which may keep accounts from logging in"},
 		{"a table ctitui creates", []string{users, ana, `CREATE TABLE settings (k TEXT, v TEXT)`},
 			"it already has a table named settings, which ctitui would create; rename it"},
 		{"no hashed_password column", []string{

@@ -38,19 +38,13 @@ func vacuumInto(ctx context.Context, q queryer, dst string) error {
 	}
 	// The copy is written under a temporary name and given its own only
 	// when complete, checked and on disk: a copy cut short by a crash must
-	// never pass for a backup.
-	tmp := dst + ".partial"
-	// Left by a backup that was killed; if it cannot go, O_EXCL below says so.
-	os.Remove(tmp) //nolint:errcheck // see above
-	// VACUUM INTO accepts an existing empty file; creating it first makes
-	// it 0600 whatever the umask.
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// never pass for a backup. VACUUM INTO accepts an existing empty
+	// file; creating it first makes it 0600 whatever the umask.
+	f, tmp, err := createPartial(dst)
 	if err != nil {
 		return err
 	}
-	// A partial file that cannot be removed stays under its .partial name,
-	// which nothing takes for a backup (a complete copy is linked to dst).
-	defer os.Remove(tmp) //nolint:errcheck // see above
+	defer os.Remove(tmp) //nolint:errcheck // see createPartial
 	if err := f.Close(); err != nil {
 		return err
 	}
@@ -150,6 +144,19 @@ func safetyBackup(ctx context.Context, conn *sql.Conn, path, label string, now t
 	return name, nil
 }
 
+// createPartial creates dst's working name, dst + ".partial", private
+// (0600) and new, for a copy that is linked to dst only when complete. A
+// partial file left by a copy that was killed is removed first; if it
+// cannot go, O_EXCL says so. The caller removes tmp when done: a partial
+// file that cannot be removed stays under its .partial name, which nothing
+// takes for a backup.
+func createPartial(dst string) (f *os.File, tmp string, err error) {
+	tmp = dst + ".partial"
+	os.Remove(tmp) //nolint:errcheck // O_EXCL below reports one that stays
+	f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return f, tmp, err
+}
+
 // copyPages writes the database that q reads to dst, page by page as SQLite
 // holds it (what its WAL adds included), without interpreting them: a
 // faithful copy of a database too damaged for VACUUM INTO. It reads through
@@ -157,16 +164,11 @@ func safetyBackup(ctx context.Context, conn *sql.Conn, path, label string, now t
 // descriptor of the database would drop the locks SQLite holds on it in
 // this process.
 func copyPages(ctx context.Context, q queryer, dst string) error {
-	tmp := dst + ".partial"
-	// Left by a copy that was killed; if it cannot go, O_EXCL below says so.
-	os.Remove(tmp) //nolint:errcheck // see above
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, tmp, err := createPartial(dst)
 	if err != nil {
 		return err
 	}
-	// A partial file that cannot be removed stays under its .partial name,
-	// which nothing takes for a backup (a complete copy is linked to dst).
-	defer os.Remove(tmp) //nolint:errcheck // see above
+	defer os.Remove(tmp) //nolint:errcheck // see createPartial
 	err = func() (err error) {
 		defer func() {
 			if cerr := f.Close(); err == nil {
@@ -327,14 +329,14 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 		return nil, rep, err
 	}
 	foreign := srcState.foreign()
+	if err := checkRepairable(foreign); err != nil {
+		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
+	}
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
 		return nil, rep, &UnknownSchemaError{Path: src, Items: foreign,
 			Remedy: "restore with --drop-unknown-objects to leave them out (" + src + " itself is not changed)"}
 	}
-	if err := checkRepairable(foreign); err != nil {
-		return nil, rep, fmt.Errorf("restore from %s: %w", src, err)
-	}
-	for _, o := range foreign {
+	for _, o := range removable(foreign) {
 		rep.Dropped = append(rep.Dropped, o.String())
 	}
 	if _, err := prepareFile(path); err != nil {
@@ -394,7 +396,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 		details += "; the database it replaced is kept in " + rep.Backup
 	}
 	if len(foreign) > 0 {
-		details += "; left out " + describeForeign(foreign) + " of the source"
+		details += "; left out " + describeForeign(removable(foreign)) + " of the source"
 	}
 
 	var adopted *adoptReport

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math"
 	"strconv"
 	"strings"
 
@@ -77,6 +78,18 @@ var errNoChainHead = errors.New("the audit chain's head record (table audit_head
 // traces the head record keeps of them.
 var errChainCut = errors.New("the newest audit entries were removed; ctitui makes no change until someone looks: run 'ctitui doctor'")
 
+// errChainIDs reports a log whose head record or newest entry has an id
+// ctitui never writes and cannot go on from: below 0, where the log would
+// run backwards, or the largest SQLite allows, after which the next id
+// would wrap to the smallest and list as the oldest entry.
+var errChainIDs = errors.New("the audit log's ids were set outside ctitui, and no entry can follow them; ctitui makes no change until someone looks: run 'ctitui doctor'")
+
+// idsCannotGoOn reports whether no entry can follow a log whose head
+// record names headID and whose newest entry is newestID (0 when empty).
+func idsCannotGoOn(headID, newestID int64) bool {
+	return headID < 0 || newestID < 0 || max(headID, newestID) == math.MaxInt64
+}
+
 // chainWriter appends audit rows within one write transaction. It reads the
 // head of the chain once and then keeps it: nothing else can write while the
 // transaction holds the lock. Knowing the next id, it writes each row with
@@ -106,6 +119,9 @@ func (w *chainWriter) load(ctx context.Context) error {
 	var maxID int64
 	if err := w.tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM audit_log`).Scan(&maxID); err != nil {
 		return translate(err)
+	}
+	if idsCannotGoOn(head.id, maxID) {
+		return fmt.Errorf("%w (the head names entry #%d, the newest is #%d)", errChainIDs, head.id, maxID)
 	}
 	// AUTOINCREMENT never reuses an id, even of a deleted last row: its
 	// counter lives in sqlite_sequence.
@@ -336,6 +352,8 @@ func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained b
 	switch {
 	case !found:
 		return "the head record of the chain (table audit_head) is missing (removed outside ctitui?)", nil
+	case idsCannotGoOn(head.id, rep.HeadID):
+		return fmt.Sprintf("its head record names entry #%d and its newest entry is #%d: ids ctitui never writes, which no entry can follow (set outside ctitui?)", head.id, rep.HeadID), nil
 	case rep.Rows == 0 && head.id > 0:
 		return fmt.Sprintf("the log is empty but its head record names entry #%d: every entry was removed", head.id), nil
 	case rep.HeadID < head.id:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,7 +139,8 @@ func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]finding, er
 	}{
 		{"integrity", s.checkIntegrity}, {"foreign keys", s.checkForeignKeys}, {"schema", s.checkSchema}, {"emails", s.checkEmails},
 		{"look-alikes", s.checkLookAlikes}, {"search index", s.checkSearchIndex}, {"users order", s.checkUsersOrder},
-		{"permissions", s.checkPermissions}, {"roles", s.checkRoles}, {"audit chain", s.checkChain},
+		{"permissions", s.checkPermissions}, {"roles", s.checkRoles}, {"user values", s.checkUserValues}, {"settings", s.checkSettings},
+		{"audit chain", s.checkChain},
 	} {
 		found, err := check.run(ctx, opts)
 		switch {
@@ -545,6 +547,201 @@ func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]finding, err
 		Repair: "re-seed the roles", fix: func(ctx context.Context, tx *sql.Tx) error {
 			for _, r := range missing {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO roles (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}}, nil
+}
+
+// userTimeColumns are the times of a user row other than locked_until,
+// which goes with the lockout; nullable ones may be NULL.
+var userTimeColumns = []struct {
+	name     string
+	nullable bool
+}{{"created_at", false}, {"updated_at", false}, {"disabled_at", true}, {"last_login_at", true}}
+
+// checkUserValues finds values in user rows that ctitui never writes: a
+// failed-login count that is negative or no whole number, a lock time or
+// another time not in user.TimeLayout. They are the mark of another tool,
+// a hand in the sqlite3 shell, or someone after a weaker lockout (a count
+// of -1000000 is a million guesses). ctitui reads such a lockout as locked
+// until an admin unlocks it (readLockout); a time it cannot read stops
+// every listing and export that meets the row, and the user's logins. One
+// scan of the table in rowid order (ordered by email, SQLite walked that
+// index and fetched every row from it: twice the time), judged in SQL (see
+// rowcheck.go).
+func (s *Store) checkUserValues(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+	cols := []string{"id", "email", "email_normalized", "failed_logins", "locked_until"}
+	for _, c := range userTimeColumns {
+		cols = append(cols, c.name)
+	}
+	if ok, err := s.hasColumns(ctx, "users", cols...); err != nil || !ok {
+		return nil, err // a missing column is the schema check's
+	}
+	var bad []string
+	for _, c := range userTimeColumns {
+		if c.nullable {
+			bad = append(bad, badNullTimeSQL("u."+c.name))
+		} else {
+			bad = append(bad, badTimeSQL("u."+c.name))
+		}
+	}
+	// Only ctitui's own SQL is joined: its column names and conditions.
+	query := `SELECT u.id, u.email, ` + badLockoutSQL + `, ` + strings.Join(bad, ", ") + //nolint:gosec // G202: see above
+		` FROM users u WHERE ` + badLockoutSQL + ` OR ` + strings.Join(bad, " OR ") + ` ORDER BY u.rowid`
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var lockouts, times int
+	var lockoutNames, timeNames []string
+	for rows.Next() {
+		var id, email sql.NullString
+		var lockout bool
+		flags := make([]bool, len(userTimeColumns))
+		dest := []any{&id, &email, &lockout}
+		for i := range flags {
+			dest = append(dest, &flags[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err)
+		}
+		// The id as a shell word: the fixes below are commands to paste,
+		// and an id is whatever a row's writer chose.
+		name := fmt.Sprintf("%q (id %s", email.String, shellQuote(id.String))
+		if lockout {
+			if lockouts++; lockouts <= namesShown {
+				lockoutNames = append(lockoutNames, name+")")
+			}
+		}
+		var cols []string
+		for i, c := range userTimeColumns {
+			if flags[i] {
+				cols = append(cols, c.name)
+			}
+		}
+		if len(cols) > 0 {
+			if times++; times <= namesShown {
+				timeNames = append(timeNames, name+": "+strings.Join(cols, ", ")+")")
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	const check = "user values"
+	var out []finding
+	if lockouts > 0 {
+		out = append(out, finding{Check: check, Severity: user.SeverityProblem,
+			Message: fmt.Sprintf("%d users have a failed-login count or lock time that ctitui never writes (set outside ctitui?): %s. ctitui keeps them locked until an admin unlocks them: check who changed them, then 'ctitui user unlock EMAIL' writes clean values",
+				lockouts, someNames(lockoutNames, lockouts))})
+	}
+	if times > 0 {
+		out = append(out, finding{Check: check, Severity: user.SeverityProblem,
+			Message: fmt.Sprintf("%d users have times that are not in ctitui's form %s (set outside ctitui?): %s. A time ctitui cannot read stops listings, exports and that user's logins. Set each with the sqlite3 shell, as in "+
+				`sqlite3 %s "UPDATE users SET disabled_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') WHERE id = 'ID'"`+
+				" (which keeps a disabled user disabled); last_login_at may be NULL; created_at cannot change while the trigger users_created_at_immutable exists: drop it first, and 'ctitui doctor --fix' makes it again",
+				times, user.TimeLayout, someNames(timeNames, times), shellQuote(s.path))})
+	}
+	if len(out) == 0 {
+		return okFinding(check, "every user's counts and times are as ctitui writes them"), nil
+	}
+	return out, nil
+}
+
+// hasColumns reports whether table exists with every one of cols.
+func (s *Store) hasColumns(ctx context.Context, table string, cols ...string) (bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return false, translate(err)
+	}
+	have, err := scanStrings(rows)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range cols {
+		if !containsName(have, c) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// namesShown is how many users a finding names before "…".
+const namesShown = 5
+
+// someNames joins names, the first of total, with an ellipsis when there
+// are more.
+func someNames(names []string, total int) string {
+	list := strings.Join(names, ", ")
+	if total > len(names) {
+		list += ", …"
+	}
+	return list
+}
+
+// checkSettings compares the stored lockout settings with the policy
+// ctitui applies. lockoutPolicy falls back to the default for a setting
+// that is missing or that it cannot use (and for both when together they
+// make no valid policy), so that a broken setting never unlocks everyone;
+// but the default may be a weaker lockout than the one the admin set, and
+// that must not pass in silence.
+func (s *Store) checkSettings(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+	if ok, err := s.hasColumns(ctx, "settings", "key", "value", "updated_at"); err != nil || !ok {
+		return nil, err // a missing table or column is the schema check's
+	}
+	applied, err := lockoutPolicy(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?)`, lockoutThresholdKey, lockoutMinutesKey)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	stored := map[string]sql.NullString{}
+	for rows.Next() {
+		var key string
+		var value sql.NullString
+		if err := rows.Scan(&key, &value); err != nil {
+			return nil, translate(err)
+		}
+		stored[key] = value
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	minutes := int(applied.Duration / time.Minute)
+	want := []struct {
+		key   string
+		value int
+	}{{lockoutThresholdKey, applied.Threshold}, {lockoutMinutesKey, minutes}}
+	var unused []string
+	for _, w := range want {
+		v, found := stored[w.key]
+		n, err := strconv.Atoi(v.String)
+		switch {
+		case !found:
+			unused = append(unused, w.key+" is missing")
+		case !v.Valid || err != nil || n != w.value:
+			unused = append(unused, fmt.Sprintf("%s is %q", w.key, v.String))
+		}
+	}
+	const check = "settings"
+	if len(unused) == 0 {
+		return okFinding(check, fmt.Sprintf("lockout: %d failed logins / %d minutes, as stored", applied.Threshold, minutes)), nil
+	}
+	return []finding{{Check: check, Severity: user.SeverityProblem,
+		Message: fmt.Sprintf("lockout settings ctitui cannot use (set outside ctitui?): %s; it applies %d failed logins / %d minutes instead, which may be a weaker lockout than was set. 'ctitui settings --lockout-threshold N --lockout-minutes M' stores others",
+			strings.Join(unused, ", "), applied.Threshold, minutes),
+		Repair: fmt.Sprintf("store the lockout settings ctitui applies (%d failed logins / %d minutes)", applied.Threshold, minutes),
+		fix: func(ctx context.Context, tx *sql.Tx) error {
+			for _, w := range want {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+					ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+					w.key, strconv.Itoa(w.value), user.FormatTime(opts.Now)); err != nil {
 					return err
 				}
 			}

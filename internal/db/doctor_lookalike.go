@@ -47,8 +47,8 @@ func (s *Store) checkLookAlikes(ctx context.Context, _ DoctorOptions) ([]finding
 	}
 	if wrong > 0 {
 		out = append(out, finding{Check: "look-alikes", Severity: user.SeverityProblem,
-			Message: fmt.Sprintf("%d users have a look-alike skeleton that does not match their email (edited outside ctitui?): an address that looks like theirs could be added", wrong),
-			Repair:  fmt.Sprintf("recompute the look-alike skeleton of %d users", wrong),
+			Message: fmt.Sprintf("%s a look-alike skeleton that does not match their email (edited outside ctitui?): an address that looks like theirs could be added", plural(wrong, "user has", "users have")),
+			Repair:  "recompute the look-alike skeleton of " + plural(wrong, "user", "users"),
 			fix: func(ctx context.Context, tx *sql.Tx) error {
 				// Cleared, then filled like any missing one, from the
 				// emails as they are inside the repair transaction.
@@ -63,8 +63,8 @@ func (s *Store) checkLookAlikes(ctx context.Context, _ DoctorOptions) ([]finding
 	}
 	if missing > 0 {
 		out = append(out, finding{Check: "look-alikes", Severity: user.SeverityInfo,
-			Message: fmt.Sprintf("%d users have no look-alike skeleton recorded (written by another tool); ctitui records it before it next adds a user, and compares them meanwhile", missing),
-			Repair:  fmt.Sprintf("record the look-alike skeleton of %d users", missing),
+			Message: fmt.Sprintf("%s no look-alike skeleton recorded (written by another tool); ctitui records it before it next adds a user, and compares them meanwhile", plural(missing, "user has", "users have")),
+			Repair:  "record the look-alike skeleton of " + plural(missing, "user", "users"),
 			fix: func(ctx context.Context, tx *sql.Tx) error {
 				_, err := fillSkeletons(ctx, tx)
 				return err

@@ -189,18 +189,20 @@ func filterConditions(f user.Filter) (conds []string, args []any) {
 		now = user.FormatTime(time.Now())
 	}
 	// Locked as user.User.Locked judges it: a timed lock not yet run
-	// out, or as many consecutive failures as lock until an admin unlocks.
+	// out, or as many consecutive failures as lock until an admin unlocks,
+	// or lockout values ctitui never writes (see readLockout).
+	blocked := `(u.failed_logins >= ? OR ` + badLockoutSQL + `)`
 	switch f.Status {
 	case user.Active:
-		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?) AND u.failed_logins < ?`)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until IS NULL OR u.locked_until <= ?) AND NOT `+blocked)
 		args = append(args, now, user.MaxConsecutiveFailures)
 	case user.Disabled:
 		conds = append(conds, `u.disabled_at IS NOT NULL`)
 	case user.Locked:
-		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until > ? OR u.failed_logins >= ?)`)
+		conds = append(conds, `u.disabled_at IS NULL AND (u.locked_until > ? OR `+blocked+`)`)
 		args = append(args, now, user.MaxConsecutiveFailures)
 	case user.Blocked:
-		conds = append(conds, `u.disabled_at IS NULL AND u.failed_logins >= ?`)
+		conds = append(conds, `u.disabled_at IS NULL AND `+blocked)
 		args = append(args, user.MaxConsecutiveFailures)
 	}
 	return conds, args

@@ -89,6 +89,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		foreign = state.foreign()
 	}
+	if err := checkRepairable(foreign); err != nil {
+		return nil, err
+	}
 	if len(foreign) > 0 && !opts.DropUnknownObjects {
 		remedy := "'ctitui doctor' reports them and 'ctitui doctor --fix' removes them, after a backup"
 		if state.kind == legacyFile {
@@ -112,17 +115,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		applied = adopted.applied
 	case len(foreign) > 0:
-		if err := checkRepairable(foreign); err != nil {
-			return nil, err
-		}
 		name, err := dropForeignCode(ctx, path, state, foreign, opts)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range foreign {
+		for _, o := range removable(foreign) {
 			dropped = append(dropped, o.String())
 		}
-		opts.Notify(fmt.Sprintf("removed %s from %s; backup of the original: %s", describeForeign(foreign), path, name))
+		opts.Notify(fmt.Sprintf("removed %s from %s; backup of the original: %s", describeForeign(removable(foreign)), path, name))
 	case state.kind == managedFile && state.needsWork() && state.hasData:
 		// Migrations change an existing database: keep a copy first.
 		name, err := backupBeforeMigrating(ctx, path, opts.Now())
@@ -183,7 +183,7 @@ func dropForeignCode(ctx context.Context, path string, state fileState, foreign 
 		err = checkForeignKeys(ctx, tx)
 	}
 	if err == nil {
-		details := "removed " + describeForeign(foreign) + ", which ctitui did not create; backup " + name
+		details := "removed " + describeForeign(removable(foreign)) + ", which ctitui did not create; backup " + name
 		err = auditEarly(ctx, tx, user.AuditEntry{At: opts.Now().UTC(), Actor: opts.Actor, Action: user.ActionRepair, Details: details})
 	}
 	if err == nil {
@@ -290,7 +290,7 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 			ErrSchemaTooOld, path, state.version(), LatestVersion(), shellQuote(path))
 	}
 	if foreign := state.foreign(); len(foreign) > 0 {
-		opts.Notify(fmt.Sprintf("warning: %s has %s, which ctitui did not create; 'ctitui doctor' says more", path, describeForeign(foreign)))
+		opts.Notify(fmt.Sprintf("warning: %s; 'ctitui doctor' says more", foreignWarning(path, foreign)))
 	}
 	dsn := readOnlyDSN(path) + "&_pragma=query_only(1)"
 	immutable := clean && !writable(path)
@@ -443,7 +443,15 @@ func prepareFile(path string) (created bool, err error) {
 		// Create the file ourselves: SQLite would create it world-readable.
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
-			return prepareFile(path) // another process created it first
+			// Another process created it first, or path is a link to
+			// nowhere, which O_EXCL will not create through (and which
+			// looking again would find missing forever).
+			if target, lerr := os.Readlink(path); lerr == nil {
+				if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+					return false, fmt.Errorf("create database: %s is a link to %s, which does not exist; create that file or remove the link", path, target)
+				}
+			}
+			return prepareFile(path)
 		}
 		if err != nil {
 			return false, fmt.Errorf("create database: %w", err)

@@ -418,6 +418,28 @@ func (e *UnknownSchemaError) Error() string {
 // Is makes errors.Is(err, ErrUnknownSchema) true.
 func (e *UnknownSchemaError) Is(target error) bool { return target == ErrUnknownSchema }
 
+// removable drops from items the writes that SQLite refuses (brokenWrites):
+// they are no object to remove, only a symptom that removing the others
+// cures (checkRepairable), and have no place in a list of what was removed.
+func removable(items []foreignItem) []foreignItem {
+	return slices.DeleteFunc(slices.Clone(items), func(f foreignItem) bool { return f.Kind == "writes" })
+}
+
+// foreignWarning says in one line what a file holds that ctitui did not
+// create, and which of ctitui's writes SQLite would refuse.
+func foreignWarning(path string, items []foreignItem) string {
+	var parts []string
+	if r := removable(items); len(r) > 0 {
+		parts = append(parts, fmt.Sprintf("%s has %s, which ctitui did not create", path, describeForeign(r)))
+	}
+	for _, f := range items {
+		if f.Kind == "writes" {
+			parts = append(parts, fmt.Sprintf("%s: %s", path, f))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // describeForeign renders items for a message or an audit entry.
 func describeForeign(items []foreignItem) string {
 	names := make([]string, len(items))

@@ -233,9 +233,9 @@ func (s *Store) refreshEmailKeys(ctx context.Context, opts Options) error {
 		if changed == 0 && len(collided) == 0 {
 			return nil
 		}
-		details := fmt.Sprintf("recomputed the normalised email of %d users (IDNA: punycode and Unicode domains are one)", changed)
+		details := fmt.Sprintf("recomputed the normalised email of %s (IDNA: punycode and Unicode domains are one)", plural(changed, "user", "users"))
 		if len(collided) > 0 {
-			details += fmt.Sprintf("; %d kept their old one, as their new one is another user's", len(collided))
+			details += fmt.Sprintf("; %s kept their old one, as their new one is another user's", plural(len(collided), "user", "users"))
 		}
 		return appendAudit(ctx, tx, user.AuditEntry{At: opts.Now().UTC(), Actor: opts.Actor, Action: user.ActionRepair, Details: details})
 	})

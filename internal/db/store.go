@@ -51,6 +51,11 @@ const userSelectColumns = `SELECT u.id, u.email, %s, u.created_at, u.updated_at,
 	u.failed_logins, u.locked_until,
 	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')`
 
+// blankDisabledAt is the time a user whose disabled_at holds no time was
+// disabled at, as far as ctitui can tell: the start of Unix time, which no
+// real disabling has, and doctor reports the value ctitui could not read.
+var blankDisabledAt = time.Unix(0, 0).UTC()
+
 var (
 	userWithHashColumns    = fmt.Sprintf(userSelectColumns, "u.hashed_password")
 	userWithoutHashColumns = fmt.Sprintf(userSelectColumns, "''")
@@ -64,23 +69,30 @@ func scanUser(row scanner) (user.User, error) {
 		u                   user.User
 		created, updated    string
 		disabled, lastLogin *string
-		lockedUntil         *string
+		failed, lockedUntil any
 		roles               string
 	)
 	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &updated, &disabled, &lastLogin,
-		&u.FailedLogins, &lockedUntil, &roles); err != nil {
+		&failed, &lockedUntil, &roles); err != nil {
 		return user.User{}, translate(err)
 	}
+	u.FailedLogins, u.LockedUntil = readLockout(failed, lockedUntil)
 	for _, f := range []struct {
 		name string
 		raw  *string
 		dst  *time.Time
-	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}, {"locked_until", lockedUntil, &u.LockedUntil}} {
+	}{{"created_at", &created, &u.CreatedAt}, {"updated_at", &updated, &u.UpdatedAt}, {"disabled_at", disabled, &u.DisabledAt}, {"last_login_at", lastLogin, &u.LastLoginAt}} {
 		t, err := parseNullTime(f.raw)
 		if err != nil {
 			return user.User{}, fmt.Errorf("user %s: %s %w", u.ID, f.name, err)
 		}
 		*f.dst = t
+	}
+	if disabled != nil && u.DisabledAt.IsZero() {
+		// Not NULL, yet no time (a blank, as the sqlite3 shell's CSV import
+		// leaves an empty cell): disabled, as every reader asking "disabled_at
+		// IS NOT NULL" (the status filters, the platform itself) sees it.
+		u.DisabledAt = blankDisabledAt
 	}
 	if roles != "" {
 		for name := range strings.SplitSeq(roles, ",") {

@@ -93,12 +93,14 @@ var (
 	// show' and 'user add'.
 	JSONFields = forPrograms("id", "email", "roles", "disabled", "created_at", "updated_at", "last_login_at", "disabled_at",
 		"failed_logins", "locked_until")
-	// CSVFields are the columns of 'user list' and 'user show' in CSV.
-	CSVFields = forPrograms("id", "email", "roles", "disabled", "created_at", "updated_at", "last_login_at")
 	// ExportFields are the fields of an export, which import reads back;
 	// the secret ones only with hashes.
 	ExportFields = forPrograms("id", "email", "roles", "disabled", "disabled_at", "created_at", "updated_at", "last_login_at",
 		"hashed_password")
+	// CSVFields are the columns of 'user list', 'user show' and 'user add'
+	// in CSV: those of an export without hashes, in its order, so that a
+	// listing and an export read alike, and 'user import' reads either.
+	CSVFields = public(ExportFields)
 	// Columns are the fields import reads: what export writes, and a
 	// plaintext password.
 	Columns = names(slices.Concat(ExportFields, pick("password")))
@@ -130,6 +132,11 @@ func forPrograms(names ...string) []*Field {
 		}
 	}
 	return fields
+}
+
+// public returns fields without the secret ones.
+func public(fields []*Field) []*Field {
+	return slices.DeleteFunc(slices.Clone(fields), func(f *Field) bool { return f.Secret })
 }
 
 // names returns the names of fields.

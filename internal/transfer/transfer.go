@@ -42,12 +42,14 @@ const (
 )
 
 // ParseFormat returns the format named by name, or, when name is empty, the
-// one the file name's extension suggests (CSV otherwise).
+// one the file name's extension suggests (CSV otherwise). "json" names JSON
+// Lines, as a .json file is read: one object per line, which JSON tools
+// such as jq read as a stream, and which needs no array held open.
 func ParseFormat(name, file string) (Format, error) {
 	switch strings.ToLower(name) {
 	case "csv":
 		return CSV, nil
-	case "jsonl", "ndjson":
+	case "jsonl", "ndjson", "json":
 		return JSONL, nil
 	case "":
 		switch strings.ToLower(filepath.Ext(file)) {

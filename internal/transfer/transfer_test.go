@@ -503,6 +503,9 @@ func TestParseFormat(t *testing.T) {
 		{"jsonl", "", transfer.JSONL, false},
 		{"JSONL", "users.csv", transfer.JSONL, false},
 		{"ndjson", "", transfer.JSONL, false},
+		// json names the same: one object per line, as a .json file is read.
+		{"json", "", transfer.JSONL, false},
+		{"JSON", "users.csv", transfer.JSONL, false},
 		{"", "users.jsonl", transfer.JSONL, false},
 		{"", "/tmp/dir.csv/USERS.NDJSON", transfer.JSONL, false},
 		{"", "users.json", transfer.JSONL, false},

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
@@ -21,13 +20,14 @@ import (
 // refetches (see refreshAudit).
 const auditRefreshMax = 25 * windowChunk
 
-// Widths of the audit table's fixed columns, and the most the user's email
-// takes: the details get the rest.
+// Widths of the audit table's columns: the actor's, the most the action
+// and the user's email take, and the least the details keep beside the
+// email. The details get the rest.
 const (
-	auditTimeWidth   = 19
-	auditActionWidth = 15
-	auditActorWidth  = 12
-	auditUserMax     = 32
+	auditActorWidth   = 12
+	auditActionMax    = 16
+	auditUserMax      = 32
+	auditDetailsFloor = 12
 )
 
 // auditState is the audit screen: a window of the log, newest first.
@@ -38,7 +38,9 @@ type auditState struct {
 	searching bool
 	chain     string // the hash chain's state, once checked
 	chainOK   bool
-	userWidth int // the width of the widest user email in entries
+	// userWidth and actionWidth are the widths of the widest user email
+	// and action among the entries, drawn safe.
+	userWidth, actionWidth int
 
 	// open shows the selected entry in full, in entryView.
 	open      bool
@@ -166,14 +168,45 @@ func (m *Model) onAuditPage(msg auditPageMsg) tea.Cmd {
 		m.fail(msg.err)
 		return nil
 	}
-	a.userWidth = 0
+	a.userWidth, a.actionWidth = 0, 0
 	for _, e := range a.rows {
 		a.userWidth = max(a.userWidth, ansi.StringWidth(textsafe.Line(e.UserEmail)))
+		a.actionWidth = max(a.actionWidth, ansi.StringWidth(textsafe.Line(string(e.Action))))
 	}
 	return m.ensureAuditLoaded()
 }
 
-func (m *Model) auditRows() int { return max(m.height-5, 1) }
+// auditRows is how many entries fit on the audit screen: title, search
+// line and header above, status line and help below.
+func (m *Model) auditRows() int { return max(m.bodyHeight(m.auditHelp())-3, 1) }
+
+// auditMouse scrolls the log with the wheel, an entry a turn, selects the
+// entry clicked, and scrolls an entry shown in full.
+func (m *Model) auditMouse(msg tea.MouseMsg) tea.Cmd {
+	a := &m.audit
+	if a.open {
+		var cmd tea.Cmd
+		a.entryView, cmd = a.entryView.Update(msg)
+		return cmd
+	}
+	var delta int
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		delta = -1
+	case tea.MouseButtonWheelDown:
+		delta = 1
+	case tea.MouseButtonLeft:
+		row := msg.Y - 3
+		if row < 0 || row >= m.auditRows() || a.top+row >= len(a.rows) {
+			return nil
+		}
+		delta = a.top + row - a.cursor
+	default:
+		return nil
+	}
+	a.move(delta, m.auditRows())
+	return m.ensureAuditLoaded()
+}
 
 func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 	a := &m.audit
@@ -209,14 +242,16 @@ func (m *Model) auditKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	switch {
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
-		if a.search.Value() != "" && key.Matches(msg, k.Back) {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Back):
+		if a.search.Value() != "" {
 			a.search.SetValue("")
 			return m.reloadAudit()
 		}
 		m.showList()
 		return nil
-	case key.Matches(msg, k.Open):
+	case key.Matches(msg, k.OpenEntry):
 		if len(a.rows) > 0 {
 			a.open, a.entry = true, a.rows[a.cursor]
 			a.entryView = viewport.New(m.width, 1)
@@ -239,7 +274,9 @@ func (m *Model) auditEntryKey(msg tea.KeyMsg) tea.Cmd {
 	a := &m.audit
 	k := m.keys
 	switch {
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit), key.Matches(msg, k.Open):
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Back), key.Matches(msg, k.OpenEntry):
 		a.open = false
 		return nil
 	case key.Matches(msg, k.Help):
@@ -284,17 +321,38 @@ func (m *Model) renderAuditEntry() {
 	} else {
 		row("details", e.Details)
 	}
-	a.entryView.Width, a.entryView.Height = m.width, max(m.height-4, 1)
+	a.entryView.Width, a.entryView.Height = m.width, max(m.bodyHeight(m.auditHelp())-2, 1)
 	a.entryView.SetContent(strings.TrimRight(b.String(), "\n"))
 }
 
-// auditColumns gives the user's email the width of the widest on screen
-// up to auditUserMax and never more than half the rest, and the details
-// what is left.
-func (m *Model) auditColumns() (email, details int) {
-	rest := m.width - 2 - auditTimeWidth - 1 - auditActionWidth - 1 - auditActorWidth - 1 - 1
-	email = max(min(max(m.audit.userWidth, len("USER")), auditUserMax, rest/2), 0)
-	return email, max(rest-email, 5)
+// auditLayout is the audit table's columns for the terminal's width.
+type auditLayout struct {
+	timeLayout                          string
+	time, action, actor, email, details int // actor 0: not shown
+}
+
+// auditColumns lays out the audit table. The time drops its seconds below
+// 100 columns and the actor goes below 70, so that the user's email keeps
+// a fair width: the widest among the entries, up to auditUserMax, and no
+// less than half of what is left, or all of it but auditDetailsFloor
+// columns for the details.
+func (m *Model) auditColumns() auditLayout {
+	c := auditLayout{timeLayout: "2006-01-02 15:04:05", actor: auditActorWidth,
+		action: min(max(m.audit.actionWidth, len("ACTION")), auditActionMax)}
+	if m.width < 100 {
+		c.timeLayout = "2006-01-02 15:04"
+	}
+	if m.width < 70 {
+		c.actor = 0
+	}
+	c.time = len(c.timeLayout)
+	rest := m.width - 2 - c.time - 1 - c.action - 1 - 1
+	if c.actor > 0 {
+		rest -= c.actor + 1
+	}
+	c.email = max(min(max(m.audit.userWidth, len("USER")), auditUserMax, max(rest/2, rest-auditDetailsFloor)), 0)
+	c.details = max(rest-c.email, 5)
+	return c
 }
 
 func (m *Model) auditView() string {
@@ -324,9 +382,12 @@ func (m *Model) auditView() string {
 	default:
 		b.WriteString(s.Subtle.Render("/ to search") + "\n")
 	}
-	email, details := m.auditColumns()
-	header := "  " + cell("TIME", auditTimeWidth) + " " + cell("ACTION", auditActionWidth) + " " + cell("ACTOR", auditActorWidth) + " " +
-		cell("USER", email) + " " + cell("DETAILS", details)
+	c := m.auditColumns()
+	header := "  " + cell("TIME", c.time) + " " + cell("ACTION", c.action) + " "
+	if c.actor > 0 {
+		header += cell("ACTOR", c.actor) + " "
+	}
+	header += cell("USER", c.email) + " " + cell("DETAILS", c.details)
 	b.WriteString(s.Header.Render(header) + "\n")
 	if len(a.rows) == 0 {
 		if a.loading {
@@ -339,8 +400,11 @@ func (m *Model) auditView() string {
 	end := min(a.top+m.auditRows(), len(a.rows))
 	for i := a.top; i < end; i++ {
 		e := a.rows[i]
-		line := cell(e.At.In(m.opts.Location).Format("2006-01-02 15:04:05"), auditTimeWidth) + " " + cell(string(e.Action), auditActionWidth) + " " +
-			cell(e.Actor, auditActorWidth) + " " + cell(e.UserEmail, email) + " " + cell(e.Details, details)
+		line := cell(e.At.In(m.opts.Location).Format(c.timeLayout), c.time) + " " + cell(string(e.Action), c.action) + " "
+		if c.actor > 0 {
+			line += cell(e.Actor, c.actor) + " "
+		}
+		line += emailCell(e.UserEmail, c.email) + " " + cell(e.Details, c.details)
 		if i == a.cursor {
 			line = s.Selected.Render("> " + line)
 		} else {
@@ -354,20 +418,26 @@ func (m *Model) auditView() string {
 	return b.String()
 }
 
-func (m *Model) auditHelp() help.KeyMap {
+func (m *Model) auditHelp() bindingHelp {
 	k := m.keys
 	switch {
 	case m.audit.open:
 		return bindingHelp{
-			short: []key.Binding{k.Up, k.Down, k.Back},
-			full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help}},
+			short:  []key.Binding{k.Up, k.Down},
+			always: []key.Binding{k.Back, k.Help, k.Quit},
+			full:   [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help, k.Quit}},
 		}
 	case m.audit.searching:
-		return bindingHelp{short: []key.Binding{k.AcceptSearch, k.ClearSearch}}
+		// Letters type into the search: ctrl+c quits.
+		return bindingHelp{short: []key.Binding{k.AcceptSearch}, always: []key.Binding{k.ClearSearch, k.ForceQuit}}
 	}
-	entry := key.NewBinding(key.WithKeys(k.Open.Keys()...), key.WithHelp(k.Open.Help().Key, "entry"))
+	back := k.Back
+	if m.audit.search.Value() != "" {
+		back = k.ClearSearch
+	}
 	return bindingHelp{
-		short: []key.Binding{k.Up, k.Down, entry, k.Search, k.Reload, k.Back},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {entry, k.Search, k.ClearSearch, k.Reload}, {k.Back, k.Help}},
+		short:  []key.Binding{k.Up, k.Down, k.OpenEntry, k.Search, k.Reload},
+		always: []key.Binding{back, k.Help, k.Quit},
+		full:   [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.OpenEntry, k.Search, k.Reload}, {back, k.Help, k.Quit}},
 	}
 }

@@ -34,7 +34,7 @@ func TestAuditScreen(t *testing.T) {
 	}
 	v := h.view()
 	first := strings.Split(v, "\n")[3]
-	if !strings.HasPrefix(first, "> ") || !strings.Contains(first, "disable") || !strings.Contains(first, "max@exampl") {
+	if !strings.HasPrefix(first, "> ") || !strings.Contains(first, "disable") || !strings.Contains(first, "max@ex") {
 		t.Errorf("first row %q; want the newest entry, max disabled, selected", first)
 	}
 

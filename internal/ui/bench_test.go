@@ -381,3 +381,67 @@ func benchRareTerm(b *testing.B, path string) string {
 	}
 	return email
 }
+
+// BenchmarkTUIPositionCount is the count behind the position indicator
+// ("1,204 of 25,000") when a window is loaded around a user away from both
+// ends of the listing (after a change elsewhere, a new order or filter):
+// the users before it, or after it, walked without being kept, up to
+// positionCountMax each way (see userPager.locate). It runs off the update
+// path and is cancelled by the next window; the indicator shows "… of N"
+// meanwhile, and "? of N" past the cap. Each op places the user 2,000 rows,
+// a tenth, half and nine tenths of the way down the listing, newest first.
+func BenchmarkTUIPositionCount(b *testing.B) {
+	store, path := benchStore(b)
+	svc := user.NewService(store, user.WithActor("bench"))
+	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	for _, frac := range []struct {
+		name string
+		f    float64
+	}{{"2k", 0}, {"10pc", 0.1}, {"50pc", 0.5}, {"90pc", 0.9}} {
+		b.Run(frac.name, func(b *testing.B) {
+			var id string
+			// Newest first: the user frac of the way down is the one
+			// (1-frac) of the way up the created order.
+			q := `SELECT id FROM users ORDER BY created_at, id LIMIT 1 OFFSET (SELECT CAST(count(*) * ? AS INTEGER) FROM users)`
+			args := []any{1 - frac.f}
+			if frac.f == 0 {
+				q, args = `SELECT id FROM users ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 2000`, nil
+			}
+			err := raw.QueryRow(q, args...).Scan(&id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			u, err := svc.GetByID(context.Background(), id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := userPager{svc: svc, opts: user.ListOptions{Sort: user.ByCreated}}
+			var lat latencies
+			var n int
+			var fromEnd, tooFar bool
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t := time.Now()
+				n, fromEnd, tooFar, err = p.locate(context.Background(), u, positionCountMax)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t))
+			}
+			b.StopTimer()
+			switch {
+			case tooFar:
+				b.ReportMetric(-1, "counted")
+			case fromEnd:
+				b.ReportMetric(float64(n), "users-after")
+			default:
+				b.ReportMetric(float64(n), "users-before")
+			}
+			lat.report(b, "count")
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
@@ -44,7 +43,7 @@ type actionDoneMsg struct {
 
 func (m *Model) openDetails(u user.User) tea.Cmd {
 	m.setStatus("", false)
-	m.details = detailsState{user: u, loading: true, view: viewport.New(m.width, max(m.height-4, 1))}
+	m.details = detailsState{user: u, loading: true, view: viewport.New(m.width, m.detailsViewHeight())}
 	m.show(screenDetails)
 	m.renderDetails()
 	return m.refreshDetails()
@@ -95,7 +94,7 @@ func (m *Model) renderDetails() {
 	}
 	width := max(m.width-16, 10)
 	row("id", cell(u.ID, width))
-	row("email", cell(u.Email, width))
+	row("email", emailCell(u.Email, width))
 	row("roles", cell(user.JoinRoles(u.Roles), width))
 	now := m.opts.Now()
 	switch {
@@ -129,14 +128,16 @@ func (m *Model) renderDetails() {
 			cell(string(e.Action), 15), cell(e.Actor, 12), cell(e.Details, max(m.width-66, 10)))
 		b.WriteString(fit(line, m.width) + "\n")
 	}
-	d.view.Width, d.view.Height = m.width, max(m.height-4, 1)
+	d.view.Width, d.view.Height = m.width, m.detailsViewHeight()
 	d.view.SetContent(strings.TrimRight(b.String(), "\n"))
 }
 
 func (m *Model) detailsKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
 	switch {
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Quit):
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Back):
 		m.showList()
 		return nil
 	case key.Matches(msg, k.Reload):
@@ -165,11 +166,22 @@ func (m *Model) detailsView() string {
 	return title + "\n\n" + m.details.view.View()
 }
 
-func (m *Model) detailsHelp() help.KeyMap {
+// detailsViewHeight is the height of the details' viewport: the screen
+// less the title, a blank line, the status line and the help.
+func (m *Model) detailsViewHeight() int {
+	return max(m.bodyHeight(m.detailsHelp())-2, 1)
+}
+
+func (m *Model) detailsHelp() bindingHelp {
 	k := m.keys
 	return bindingHelp{
-		short: []key.Binding{k.Roles, k.Password, k.Disable, k.Unlock, k.Delete, k.Up, k.Down, k.Back},
-		full:  [][]key.Binding{{k.Roles, k.Password, k.Disable, k.Unlock, k.Delete}, {k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Reload, k.Back, k.Help}},
+		short:  []key.Binding{k.Roles, k.Password, k.Disable, k.Unlock, k.Delete, k.Copy},
+		always: []key.Binding{k.Back, k.Help, k.Quit},
+		full: [][]key.Binding{
+			{k.Roles, k.Password, k.Disable, k.Unlock, k.Delete, k.Copy},
+			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{k.Reload, k.Back, k.Help, k.Quit},
+		},
 	}
 }
 
@@ -222,7 +234,7 @@ func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
 	}
 	if m.selectedID() == u.ID {
 		// Keep the user selected, wherever the change moved it in the order.
-		cmds = append(cmds, m.loadAround(u))
+		cmds = append(cmds, m.reloadAround(u))
 	} else {
 		cmds = append(cmds, m.refreshList())
 	}

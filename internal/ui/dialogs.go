@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -51,6 +50,10 @@ func (m *Model) rolesKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.toggleHelp()
 	case key.Matches(msg, k.Back):
 		m.screen = m.back
 		return nil
@@ -115,9 +118,12 @@ func (m *Model) rolesView() string {
 	return b.String()
 }
 
-func (m *Model) rolesHelp() help.KeyMap {
+func (m *Model) rolesHelp() bindingHelp {
 	k := m.keys
-	return bindingHelp{short: []key.Binding{k.Up, k.Down, k.Toggle, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")), k.Back}}
+	return bindingHelp{
+		short:  []key.Binding{k.Up, k.Down, k.Toggle, k.SaveRoles},
+		always: []key.Binding{k.Back, k.Help, k.Quit},
+	}
 }
 
 func (m *Model) openConfirmDisable(u user.User) tea.Cmd {
@@ -149,6 +155,10 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	svc, email := m.svc, c.user.Email
 	if m.screen == screenConfirmDisable {
 		switch {
+		case key.Matches(msg, k.Quit):
+			return tea.Quit
+		case key.Matches(msg, k.Help):
+			m.toggleHelp()
 		case key.Matches(msg, k.Yes):
 			c.busy, c.err = true, ""
 			disable := !c.user.Disabled()
@@ -172,7 +182,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		m.screen = m.back
 		return nil
-	case key.Matches(msg, k.Submit):
+	case key.Matches(msg, k.ConfirmDelete):
 		if !user.ConfirmsDelete(c.user, c.input.Value()) {
 			c.err = "that is neither the user's email nor its id; nothing deleted"
 			return nil
@@ -217,12 +227,13 @@ func (m *Model) confirmView() string {
 	return b.String()
 }
 
-func (m *Model) confirmHelp() help.KeyMap {
+func (m *Model) confirmHelp() bindingHelp {
 	k := m.keys
 	if m.screen == screenConfirmDisable {
-		return bindingHelp{short: []key.Binding{k.Yes, k.No, k.Back}}
+		return bindingHelp{short: []key.Binding{k.Yes, k.No}, always: []key.Binding{k.Back, k.Help, k.Quit}}
 	}
-	return bindingHelp{short: []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "delete")), k.Back}}
+	// Letters type the email: ctrl+c quits.
+	return bindingHelp{short: []key.Binding{k.ConfirmDelete}, always: []key.Binding{k.Back, k.ForceQuit}}
 }
 
 // unlock clears the user's failed logins and lock at once, including the
@@ -270,6 +281,8 @@ func (m *Model) actionKey(msg tea.KeyMsg, u user.User) (cmd tea.Cmd, ok bool) {
 		return m.openConfirmDelete(u), true
 	case key.Matches(msg, k.Unlock):
 		return m.unlock(u), true
+	case key.Matches(msg, k.Copy):
+		return m.copyEmail(u), true
 	}
 	return nil, false
 }

@@ -283,7 +283,7 @@ func TestFailedActionLeavesDialogUsable(t *testing.T) {
 			if h.m.roles.busy || h.m.confirm.busy || h.m.form.submitting {
 				t.Errorf("%s from %d: still busy after the error", tc.name, from)
 			}
-			h.press("esc")
+			h.escape()
 			h.requireScreen(from)
 		}
 	}
@@ -340,7 +340,7 @@ func TestActionResultLeavesOtherScreensAlone(t *testing.T) {
 	if got := h.m.form.inputs[fieldPassword].Value(); got != "abc" {
 		t.Errorf("typed %q into the form; want abc", got)
 	}
-	h.press("esc")
+	h.escape()
 	h.requireScreen(screenList)
 
 	// The unlock lands while the new password is hashed.

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -39,7 +38,13 @@ type formState struct {
 	formErr    string
 	submitting bool
 	spinner    spinner.Model
+	// discarding is set while Esc asks whether to throw away what the
+	// form holds (see dirty).
+	discarding bool
 }
+
+// defaultRole is the role the register form starts on, analyst.
+const defaultRole = 1
 
 // registeredMsg is the result of a registration.
 type registeredMsg struct {
@@ -64,11 +69,13 @@ func newInput(placeholder string, secret bool) textinput.Model {
 func (m *Model) newForm(fields []int) {
 	m.form = formState{
 		fields:  fields,
-		role:    1, // analyst, the default role
+		role:    defaultRole,
 		errs:    map[int]string{},
 		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)),
 	}
-	m.form.inputs[fieldEmail] = newInput("name@example.org", false)
+	// Without colour a placeholder draws like typed text: this one cannot
+	// be mistaken for an address.
+	m.form.inputs[fieldEmail] = newInput("e.g. name@example.org", false)
 	m.form.inputs[fieldPassword] = newInput(fmt.Sprintf("at least %d characters", m.minLength()), true)
 	m.form.inputs[fieldConfirm] = newInput("the same password again", true)
 }
@@ -115,9 +122,23 @@ func (m *Model) formKey(msg tea.KeyMsg) tea.Cmd {
 	if f.submitting {
 		return nil // the hash is running; keys wait
 	}
+	if f.discarding {
+		switch {
+		case key.Matches(msg, k.Discard):
+			m.screen = m.back
+			m.setStatus("cancelled", false)
+		case key.Matches(msg, k.KeepEditing):
+			f.discarding = false
+		}
+		return nil // nothing types into the form while it asks
+	}
 	field := f.fields[f.focus]
 	switch {
 	case key.Matches(msg, k.Back):
+		if m.formDirty() {
+			f.discarding = true
+			return nil
+		}
 		m.screen = m.back
 		m.setStatus("cancelled", false)
 		return nil
@@ -144,6 +165,21 @@ func (m *Model) formKey(msg tea.KeyMsg) tea.Cmd {
 	f.inputs[field], cmd = f.inputs[field].Update(msg)
 	delete(f.errs, field)
 	return cmd
+}
+
+// formDirty reports whether the form holds something the user typed or
+// chose, which Esc would throw away.
+func (m *Model) formDirty() bool {
+	f := &m.form
+	for _, field := range f.fields {
+		switch {
+		case field == fieldRole && f.role != defaultRole:
+			return true
+		case field != fieldRole && f.inputs[field].Value() != "":
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Model) formOther(msg tea.Msg) tea.Cmd {
@@ -234,7 +270,7 @@ func (m *Model) onRegistered(msg registeredMsg) tea.Cmd {
 		u.CreatedAt.In(m.opts.Location).Format("2006-01-02 15:04:05"), u.UpdatedAt.In(m.opts.Location).Format("2006-01-02 15:04:05")), false)
 	// Show the new user: clear what would hide it, and load around it.
 	l := &m.list
-	l.filter = 0
+	l.status, l.role = 0, 0
 	l.search.SetValue("")
 	l.searching = false
 	return tea.Batch(m.loadAround(u), m.totalCmd())
@@ -259,15 +295,17 @@ func (m *Model) formView() string {
 		}
 		var value string
 		if field == fieldRole {
+			// The choice is marked (*), not only drawn reversed, which a
+			// terminal without colour (NO_COLOR) does not draw.
 			var opts []string
 			for j, r := range user.Roles {
 				if j == f.role {
-					opts = append(opts, s.Selected.Render(" "+string(r)+" "))
+					opts = append(opts, s.Selected.Render("(*) "+string(r)))
 				} else {
-					opts = append(opts, " "+string(r)+" ")
+					opts = append(opts, "( ) "+string(r))
 				}
 			}
-			value = strings.Join(opts, " ")
+			value = strings.Join(opts, "  ")
 			if i == f.focus {
 				value += s.Subtle.Render("  ←/→ to choose")
 			}
@@ -282,6 +320,12 @@ func (m *Model) formView() string {
 		b.WriteString("\n")
 	}
 	switch {
+	case f.discarding:
+		what := "the new user"
+		if m.screen == screenPassword {
+			what = "the new password"
+		}
+		b.WriteString("  " + s.Warn.Render("Discard "+what+"? y discards what you typed, n keeps editing."))
 	case f.submitting:
 		b.WriteString("  " + f.spinner.View() + " hashing the password…")
 	case f.formErr != "":
@@ -293,7 +337,21 @@ func (m *Model) formView() string {
 	return b.String()
 }
 
-func (m *Model) formHelp() help.KeyMap {
+func (m *Model) formHelp() bindingHelp {
 	k := m.keys
-	return bindingHelp{short: []key.Binding{k.NextField, k.PrevField, k.Submit, k.Back}}
+	if m.form.discarding {
+		return bindingHelp{always: []key.Binding{k.Discard, k.KeepEditing, k.ForceQuit}}
+	}
+	h := bindingHelp{
+		short:  []key.Binding{k.Submit, k.NextField, k.PrevField},
+		always: []key.Binding{k.Back, k.ForceQuit},
+	}
+	if m.form.fields[m.form.focus] == fieldRole {
+		// Left and Right as one item: the help never shows one without
+		// the other.
+		choose := key.NewBinding(key.WithKeys(append(k.Left.Keys(), k.Right.Keys()...)...),
+			key.WithHelp(k.Left.Help().Key+"/"+k.Right.Help().Key, "choose role"))
+		h.short = []key.Binding{k.Submit, choose, k.NextField, k.PrevField}
+	}
+	return h
 }

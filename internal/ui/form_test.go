@@ -60,7 +60,7 @@ func TestRegister(t *testing.T) {
 		e.fixtures(t)
 		h := newHarness(t, e, 80, 24)
 		h.selectEmail("bob@example.org")
-		h.press("f") // a filter that would hide the new user is cleared
+		h.press("F", "f") // filters that would hide the new user are cleared
 		stamp := e.clock.Now()
 		h.fillRegister("new.person@example.org", goodPassword, goodPassword)
 		h.press("right") // analyst → viewer
@@ -77,8 +77,8 @@ func TestRegister(t *testing.T) {
 		if got := h.selected(); got != "new.person@example.org" {
 			t.Errorf("selected %q; want the new user", got)
 		}
-		if h.m.list.filter != 0 {
-			t.Errorf("filter = %s; want all after registering", filterChoices[h.m.list.filter].name)
+		if h.m.list.status != 0 || h.m.list.role != 0 {
+			t.Errorf("filters = status %s, role %s; want all after registering", statusChoices[h.m.list.status].name, roleName(roleChoices[h.m.list.role]))
 		}
 		u := e.get(t, "new.person@example.org")
 		if got := user.JoinRoles(u.Roles); got != "viewer" {
@@ -165,7 +165,7 @@ func TestRegister(t *testing.T) {
 		e.fixtures(t)
 		h := newHarness(t, e, 80, 24)
 		h.fillRegister("gone@example.org", goodPassword, goodPassword)
-		h.press("esc")
+		h.press("esc", "y") // discard what was typed
 		h.requireScreen(screenList)
 		if h.m.status != "cancelled" {
 			t.Errorf("status = %q; want cancelled", h.m.status)
@@ -306,5 +306,76 @@ func TestFormFollowsKeyMap(t *testing.T) {
 	}
 	if v := h.view(); !strings.Contains(v, "ctrl+n") {
 		t.Errorf("the help does not show the rebound key:\n%s", v)
+	}
+}
+
+// TestEscAsksBeforeDiscarding: Esc on a form that holds what the user typed
+// or chose asks before throwing it away; on an untouched form it goes back
+// at once.
+func TestEscAsksBeforeDiscarding(t *testing.T) {
+	e := newEnv(t)
+	e.fixtures(t)
+	h := newHarness(t, e, 80, 24)
+
+	h.press("n", "esc")
+	h.requireScreen(screenList)
+
+	for _, tt := range []struct {
+		name string
+		open []string
+		fill func()
+		back screen
+	}{
+		{"typed email", []string{"n"}, func() { h.typeText("half.typed@exa") }, screenList},
+		{"chosen role", []string{"n", "up"}, func() { h.press("right") }, screenList},
+		{"typed password", []string{"p"}, func() { h.typeText("a new pass") }, screenList},
+		{"password from details", []string{"enter", "p"}, func() { h.typeText("x") }, screenDetails},
+	} {
+		h.selectEmail("bob@example.org")
+		h.press(tt.open...)
+		form := h.m.screen
+		tt.fill()
+		typed := slices.Clone(h.m.form.inputs[:])
+		role := h.m.form.role
+		h.press("esc")
+		h.requireScreen(form)
+		if v := h.view(); lineWith(v, "Discard") < 0 {
+			t.Fatalf("%s: esc does not ask before discarding:\n%s", tt.name, v)
+		}
+		if help := helpLine(h.view()); !strings.Contains(help, "y discard") || !strings.Contains(help, "n keep editing") {
+			t.Errorf("%s: the help while asking is %q", tt.name, help)
+		}
+		for _, k := range []string{"n", "esc"} {
+			h.press(k)
+			h.requireScreen(form)
+			if lineWith(h.view(), "Discard") >= 0 {
+				t.Errorf("%s: %s does not take the question away", tt.name, k)
+			}
+			for i := range typed {
+				if got := h.m.form.inputs[i].Value(); got != typed[i].Value() {
+					t.Errorf("%s: after %s field %d holds %q; want %q kept", tt.name, k, i, got, typed[i].Value())
+				}
+			}
+			if h.m.form.role != role {
+				t.Errorf("%s: after %s the role changed", tt.name, k)
+			}
+			h.press("esc")
+		}
+		// While asking, keys other than the answers type nothing.
+		h.press("x")
+		if lineWith(h.view(), "Discard") < 0 {
+			t.Errorf("%s: x ended the question", tt.name)
+		}
+		h.press("y")
+		h.requireScreen(tt.back)
+		if h.m.status != "cancelled" {
+			t.Errorf("%s: status %q; want cancelled", tt.name, h.m.status)
+		}
+		if tt.back == screenDetails {
+			h.press("esc")
+		}
+	}
+	if n := len(e.listing(t, user.ListOptions{})); n != 30 {
+		t.Errorf("%d users after discarding; want 30", n)
 	}
 }

@@ -24,6 +24,81 @@ func cell(s string, width int) string {
 	return s
 }
 
+// emailCell is cell for an email: shortened by shortenEmail, never at its
+// end, and padded to width.
+func emailCell(s string, width int) string {
+	s = shortenEmail(s, width)
+	if pad := width - ansi.StringWidth(s); pad > 0 {
+		s += strings.Repeat(" ", pad)
+	}
+	return s
+}
+
+// shortenEmail makes an email from the database safe to draw and fits it
+// into width columns by cutting the middle of its local part, so that the
+// domain stays whole and both ends of the name show:
+// "averylongname@example.org" at 22 columns is "avery…name@example.org".
+// Only when the domain leaves too little of the name (see minLocalWidth)
+// is the whole text cut in its middle, keeping the end of the domain.
+func shortenEmail(s string, width int) string {
+	s = textsafe.Line(s)
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	if at := strings.LastIndex(s, "@"); at > 0 {
+		local, domain := s[:at], s[at:]
+		room := width - ansi.StringWidth(domain) - 1
+		if room >= min(ansi.StringWidth(local), minLocalWidth) {
+			head := (room + 1) / 2
+			return ansi.Truncate(local, head, "") + "…" + tail(local, room-head) + domain
+		}
+	}
+	return shortenMiddle(s, width)
+}
+
+// minLocalWidth is the least of an email's local part shortenEmail keeps
+// beside the whole domain: with less, "m…@example.org", the user cannot
+// be told apart, and "max@ex…ple.org" serves better.
+const minLocalWidth = 6
+
+// shortenMiddle fits safe text into width columns by cutting its middle,
+// keeping a little more of its end than of its start.
+func shortenMiddle(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	room := width - 1
+	head := room / 2
+	return ansi.Truncate(s, head, "") + "…" + tail(s, room-head)
+}
+
+// tail returns the end of s that fits in width columns, whole graphemes
+// only: never a combining mark without its base, nor half a wide
+// character.
+func tail(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw <= width {
+		return s
+	}
+	// TruncateLeft keeps a wide character it would cut through whole, so
+	// a cut can come out a column too wide.
+	for cut := sw - width; cut <= sw; cut++ {
+		if t := ansi.TruncateLeft(s, cut, ""); ansi.StringWidth(t) <= width {
+			return t
+		}
+	}
+	return ""
+}
+
 // inline makes database text safe and cuts it to width columns without
 // padding, for text inside a sentence.
 func inline(s string, width int) string {

@@ -66,6 +66,48 @@ func TestGolden(t *testing.T) {
 			tm.Send(keyMsg("a"))
 			waitFor(t, tm, "roles=admin")
 		}},
+		// The chosen role shows without colour: (*) viewer.
+		{"register_role", func(t *testing.T, tm *goldenModel) {
+			tm.Send(keyMsg("n"))
+			waitFor(t, tm, "Register a user")
+			tm.Send(keyMsg("shift+tab")) // up to the role, from the email
+			tm.Send(keyMsg("right"))
+			waitFor(t, tm, "(*) viewer")
+		}},
+		// Esc on a form holding what was typed asks first.
+		{"register_discard", func(t *testing.T, tm *goldenModel) {
+			tm.Send(keyMsg("n"))
+			waitFor(t, tm, "Register a user")
+			tm.Type("half.typed@example.org")
+			tm.Send(keyMsg("esc"))
+			waitFor(t, tm, "Discard the new user?")
+		}},
+		{"full_help", func(t *testing.T, tm *goldenModel) {
+			tm.Send(keyMsg("?"))
+			waitFor(t, tm, "fewer keys", "copy email")
+		}},
+		// Filters combine, and S reverses the order: the active admins,
+		// oldest first, the newest still selected, now last.
+		{"filtered_reversed", func(t *testing.T, tm *goldenModel) {
+			tm.Send(keyMsg("f"))
+			tm.Send(keyMsg("F"))
+			waitFor(t, tm, "9 users of 30", "role: admin", "1 of 9")
+			tm.Send(keyMsg("S"))
+			waitFor(t, tm, "(reversed)", "> nina@example.org", "9 of 9")
+		}},
+		// A long email, shortened in the middle, its domain whole.
+		{"long_email", func(t *testing.T, tm *goldenModel) {
+			tm.Send(keyMsg("n"))
+			waitFor(t, tm, "Register a user")
+			tm.Type("a.very.long.local.part.that.goes.on.and.on@research.example.org")
+			tm.Send(keyMsg("tab"))
+			tm.Type(goodPassword)
+			tm.Send(keyMsg("tab"))
+			tm.Type(goodPassword)
+			tm.Send(keyMsg("enter")) // on to the role
+			tm.Send(keyMsg("enter")) // submit
+			waitFor(t, tm, "registered a.very", "31 users", "> a.very.long", "1 of 31")
+		}},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, sc := range scenarios {
@@ -79,6 +121,14 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+	// The smallest size drawn: the full help keeps every key, in columns.
+	t.Run("full_help_60x15", func(t *testing.T) {
+		tm := startGolden(t, 60, 15)
+		waitFor(t, tm, "30 users", "anastasia@example.org")
+		tm.Send(keyMsg("?"))
+		waitFor(t, tm, "fewer keys", "copy email")
+		requireGolden(t, tm)
+	})
 	t.Run("too_small_50x10", func(t *testing.T) {
 		tm := startGolden(t, 50, 10)
 		waitFor(t, tm, "too small")

@@ -449,6 +449,16 @@ func repeat(key string, n int) []string {
 	return keys
 }
 
+// escape presses esc and, when a form asks whether to throw away what it
+// holds, answers y.
+func (h *harness) escape() {
+	h.t.Helper()
+	h.press("esc")
+	if (h.m.screen == screenRegister || h.m.screen == screenPassword) && h.m.form.discarding {
+		h.press("y")
+	}
+}
+
 // helpLine is the last line of the view, the help.
 func helpLine(view string) string {
 	lines := strings.Split(view, "\n")

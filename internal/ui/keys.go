@@ -4,6 +4,11 @@ import "github.com/charmbracelet/bubbles/key"
 
 // KeyMap declares every key the program answers to, once. Each screen shows
 // the subset that works there through its own help.KeyMap.
+//
+// One rule for leaving holds everywhere, as in gh-dash and soft-serve: q
+// quits from every screen where letters do not type, Esc goes back one
+// step (closes a dialog or a screen, clears a search), and ctrl+c quits
+// from anywhere, a text field included.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 
@@ -11,14 +16,21 @@ type KeyMap struct {
 	// SearchUp, SearchDown, SearchPageUp and SearchPageDown move through
 	// the results while a search is typed: only keys that type nothing.
 	SearchUp, SearchDown, SearchPageUp, SearchPageDown key.Binding
-	Sort, Filter, Reload, TimeMode                     key.Binding
+	// Filter cycles the status the list shows, RoleFilter the role; the
+	// two combine.
+	Sort, Reverse, Filter, RoleFilter, Reload, TimeMode key.Binding
 
-	New, Open, Roles, Password, Disable, Unlock, Delete, Audit key.Binding
+	New, Open, Roles, Password, Disable, Unlock, Delete, Copy, Audit key.Binding
 
 	// NextField and PrevField move through the form's fields and the role
 	// editor's roles; their help is what those screens show.
 	NextField, PrevField, Submit, Toggle, Left, Right key.Binding
-	Yes, No                                           key.Binding
+	// SaveRoles, ConfirmDelete and OpenEntry are enter where it does that.
+	SaveRoles, ConfirmDelete, OpenEntry key.Binding
+	Yes, No                             key.Binding
+	// Discard and KeepEditing answer the question Esc asks on a form that
+	// holds what was typed.
+	Discard, KeepEditing key.Binding
 
 	Back, Help, Quit, ForceQuit key.Binding
 }
@@ -44,7 +56,9 @@ func DefaultKeyMap() KeyMap {
 		SearchPageUp:   b("pgup", "page up", "pgup"),
 		SearchPageDown: b("pgdn", "page down", "pgdown"),
 		Sort:           b("s", "sort", "s"),
-		Filter:         b("f", "filter", "f"),
+		Reverse:        b("S", "reverse order", "S"),
+		Filter:         b("f", "filter status", "f"),
+		RoleFilter:     b("F", "filter role", "F"),
 		Reload:         b("r", "reload", "r"),
 		TimeMode:       b("t", "relative times", "t"),
 
@@ -55,16 +69,22 @@ func DefaultKeyMap() KeyMap {
 		Disable:  b("d", "disable/enable", "d"),
 		Unlock:   b("u", "unlock", "u"),
 		Delete:   b("x", "delete", "x"),
+		Copy:     b("y", "copy email", "y"),
 		Audit:    b("a", "audit log", "a"),
 
-		NextField: b("tab", "next field", "tab", "down"),
-		PrevField: b("shift+tab", "previous field", "shift+tab", "up"),
-		Submit:    b("enter", "next / submit", "enter"),
-		Toggle:    b("space", "toggle", " ", "space"),
-		Left:      b("←", "previous choice", "left", "h"),
-		Right:     b("→", "next choice", "right", "l"),
-		Yes:       b("y", "yes", "y", "Y"),
-		No:        b("n", "no", "n", "N"),
+		NextField:     b("tab", "next field", "tab", "down"),
+		PrevField:     b("shift+tab", "previous field", "shift+tab", "up"),
+		Submit:        b("enter", "next / submit", "enter"),
+		Toggle:        b("space", "toggle", " ", "space"),
+		Left:          b("←", "previous choice", "left", "h"),
+		Right:         b("→", "next choice", "right", "l"),
+		SaveRoles:     b("enter", "save", "enter"),
+		ConfirmDelete: b("enter", "delete", "enter"),
+		OpenEntry:     b("enter", "entry", "enter"),
+		Yes:           b("y", "yes", "y", "Y"),
+		No:            b("n", "no", "n", "N"),
+		Discard:       b("y", "discard", "y", "Y"),
+		KeepEditing:   b("n", "keep editing", "n", "N", "esc"),
 
 		Back:      b("esc", "back", "esc"),
 		Help:      b("?", "more keys", "?"),
@@ -73,19 +93,24 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// bindingHelp adapts a list of bindings to help.KeyMap.
+// bindingHelp adapts a list of bindings to help.KeyMap. The short help
+// shows always last, whatever the width: how to see more keys and how to
+// leave (see Model.shortHelpView).
 type bindingHelp struct {
-	short []key.Binding
-	full  [][]key.Binding
+	short  []key.Binding
+	always []key.Binding
+	full   [][]key.Binding
 }
 
-func (h bindingHelp) ShortHelp() []key.Binding { return h.short }
+func (h bindingHelp) ShortHelp() []key.Binding {
+	return append(append([]key.Binding(nil), h.short...), h.always...)
+}
 
 // FullHelp is the full help, or the short help where a screen has no more
 // keys to show: the full help stays on from another screen.
 func (h bindingHelp) FullHelp() [][]key.Binding {
 	if h.full == nil {
-		return [][]key.Binding{h.short}
+		return [][]key.Binding{h.ShortHelp()}
 	}
 	return h.full
 }

@@ -3,10 +3,10 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -16,34 +16,52 @@ import (
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// filterChoice is one step of the f cycle.
-type filterChoice struct {
+// statusChoice is one step of the f cycle.
+type statusChoice struct {
 	name   string
-	filter user.Filter
+	status user.Status
 }
 
-var filterChoices = []filterChoice{
-	{"all", user.Filter{}},
-	{"active", user.Filter{Status: user.Active}},
-	{"disabled", user.Filter{Status: user.Disabled}},
-	{"locked", user.Filter{Status: user.Locked}},
-	{"admin", user.Filter{Role: user.RoleAdmin}},
-	{"analyst", user.Filter{Role: user.RoleAnalyst}},
-	{"viewer", user.Filter{Role: user.RoleViewer}},
+// statusChoices are the states f cycles through. Locked takes in the
+// users blocked until an admin unlocks them; blocked shows those alone.
+var statusChoices = []statusChoice{
+	{"all", user.AnyStatus},
+	{"active", user.Active},
+	{"disabled", user.Disabled},
+	{"locked", user.Locked},
+	{"blocked", user.Blocked},
+}
+
+// roleChoices are the roles F cycles through, "" for any.
+var roleChoices = append([]user.Role{""}, user.Roles...)
+
+// roleName names a step of the F cycle.
+func roleName(r user.Role) string {
+	if r == "" {
+		return "all"
+	}
+	return string(r)
 }
 
 var sortChoices = []user.SortKey{user.ByCreated, user.ByUpdated, user.ByEmail}
+
+// fairEmailWidth is the email column width the list gives up other
+// columns for (see listColumns): most emails fit it whole.
+const fairEmailWidth = 40
 
 type listState struct {
 	window[user.User]
 	// rowsFilter is the filter (and search) of the listing the rows belong
 	// to; it differs from the one asked for while a new listing loads.
 	rowsFilter user.Filter
-	// rolesWidth is the width of the widest roles among the rows.
-	rolesWidth int
+	// rolesWidth and emailWidth are the widths of the widest roles and
+	// email among the rows, drawn safe.
+	rolesWidth, emailWidth int
 
-	sort      int // index into sortChoices
-	filter    int // index into filterChoices
+	sort      int  // index into sortChoices
+	reversed  bool // the sort's order turned round
+	status    int  // index into statusChoices
+	role      int  // index into roleChoices
 	search    textinput.Model
 	searching bool
 
@@ -57,7 +75,7 @@ type listState struct {
 func newListState() listState {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "search email"
+	ti.Placeholder = "type part of an email"
 	ti.CharLimit = 254
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	return listState{search: ti, window: window[user.User]{loading: true, ctx: context.Background()}}
@@ -66,10 +84,13 @@ func newListState() listState {
 // listPageMsg carries users fetched for the list.
 type listPageMsg = pageMsg[user.User]
 
-// userPager pages through the users opts selects, in opts' order.
+// userPager pages through the users opts selects, in opts' order or, when
+// reversed, the other way round: walking a reversed listing forward is
+// walking the service's order backward.
 type userPager struct {
-	svc  *user.Service
-	opts user.ListOptions
+	svc      *user.Service
+	opts     user.ListOptions
+	reversed bool
 }
 
 func (p userPager) page(ctx context.Context, from *user.User, backward, inclusive bool, n int) ([]user.User, error) {
@@ -78,11 +99,62 @@ func (p userPager) page(ctx context.Context, from *user.User, backward, inclusiv
 		after := user.CursorOf(*from, opts.Sort)
 		opts.After = &after
 	}
-	opts.Reverse, opts.Inclusive, opts.Limit = backward, inclusive, n
+	opts.Reverse, opts.Inclusive, opts.Limit = backward != p.reversed, inclusive, n
 	return p.svc.Page(ctx, opts)
 }
 
 func (userPager) same(a, b user.User) bool { return a.ID == b.ID }
+
+// positionCountMax caps the users counted to place a window in its
+// listing (see userPager.locate). The service can count a filter but not a
+// place in an order, so placing walks the users between the window and an
+// end of the listing, reading each: about 40,000 a second on a shared
+// two-core machine (BenchmarkTUIPositionCount). A window further than this
+// from both ends of the listing is not placed, and shows "?".
+const positionCountMax = 25_000
+
+// count counts, up to max, the users past row in the listing, towards its
+// first row (backward) or its last, keeping none. complete is false when
+// there are more than max.
+func (p userPager) count(ctx context.Context, row user.User, backward bool, max int) (n int, complete bool, err error) {
+	opts := p.opts
+	after := user.CursorOf(row, opts.Sort)
+	opts.After, opts.Reverse, opts.Limit = &after, backward != p.reversed, max+1
+	err = p.svc.List(ctx, opts, func(user.User) error {
+		n++
+		return nil
+	})
+	return n, n <= max, err
+}
+
+// locate finds the place of row in the listing: how many users come
+// before it, or when that is more than max, how many come after it
+// (fromEnd). tooFar reports that both are more.
+func (p userPager) locate(ctx context.Context, row user.User, max int) (n int, fromEnd, tooFar bool, err error) {
+	n, ok, err := p.count(ctx, row, true, max)
+	if err != nil || ok {
+		return n, false, false, err
+	}
+	n, ok, err = p.count(ctx, row, false, max)
+	return n, true, !ok, err
+}
+
+// positionMsg carries the place of anchor in listing seq: the number of
+// users before it, or with fromEnd after it; tooFar when it is too far from
+// both ends to count.
+type positionMsg struct {
+	seq             int
+	anchor          user.User
+	n               int
+	fromEnd, tooFar bool
+	err             error
+}
+
+// copiedMsg is the result of copying text to the clipboard.
+type copiedMsg struct {
+	text string
+	err  error
+}
 
 // countMsg carries the number of users matching listing seq, whose filter
 // is filter.
@@ -100,18 +172,21 @@ type totalMsg struct {
 
 func (m *Model) listOptions() user.ListOptions {
 	l := &m.list
-	f := filterChoices[l.filter].filter
+	f := user.Filter{Status: statusChoices[l.status].status, Role: roleChoices[l.role]}
 	f.Search = strings.TrimSpace(l.search.Value())
 	return user.ListOptions{Filter: f, Sort: sortChoices[l.sort]}
 }
 
+// filtered reports whether the status or role filter hides users.
+func (m *Model) filtered() bool { return m.list.status != 0 || m.list.role != 0 }
+
 // visibleRows is how many table rows fit on the list screen.
 func (m *Model) visibleRows() int {
 	// Title, listing line and column header above; status and help below.
-	return max(m.height-5, 1)
+	return max(m.bodyHeight(m.listHelp())-3, 1)
 }
 
-func (m *Model) userPager() userPager { return userPager{m.svc, m.listOptions()} }
+func (m *Model) userPager() userPager { return userPager{m.svc, m.listOptions(), m.list.reversed} }
 
 // reloadList starts a new listing from its first row.
 func (m *Model) reloadList() tea.Cmd {
@@ -128,9 +203,19 @@ func (m *Model) loadAround(u user.User) tea.Cmd {
 // refreshList reloads the window where it is, keeping the selected user.
 func (m *Model) refreshList() tea.Cmd {
 	if u, ok := m.selected(); ok {
-		return tea.Batch(m.loadAround(u), m.totalCmd())
+		return tea.Batch(m.reloadAround(u), m.totalCmd())
 	}
 	return tea.Batch(m.reloadList(), m.totalCmd())
+}
+
+// reloadAround is loadAround for the same listing, after rows changed: a
+// window too far from both ends of a long listing to count its place
+// stays so, rather than walk the users again after every change.
+func (m *Model) reloadAround(u user.User) tea.Cmd {
+	tooFar := m.list.tooFar
+	cmd := m.loadAround(u)
+	m.list.tooFar = tooFar
+	return cmd
 }
 
 func (m *Model) countCmd() tea.Cmd {
@@ -167,11 +252,94 @@ func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
 	if msg.kind == pageReplace {
 		l.rowsFilter = m.listOptions().Filter
 	}
-	l.rolesWidth = 0
+	l.rolesWidth, l.emailWidth = 0, 0
 	for _, u := range l.rows {
 		l.rolesWidth = max(l.rolesWidth, ansi.StringWidth(textsafe.Line(user.JoinRoles(u.Roles))))
+		l.emailWidth = max(l.emailWidth, ansi.StringWidth(textsafe.Line(u.Email)))
 	}
-	return m.ensureLoaded()
+	return tea.Batch(m.ensureLoaded(), m.countPosition())
+}
+
+// counted reports whether the list's count is the count of the listing
+// asked for.
+func (m *Model) counted() bool {
+	l := &m.list
+	return l.counted && l.countFilter == m.listOptions().Filter
+}
+
+// placeWindow sets the offset of a window that holds the listing's last
+// row from the listing's count, once both are in: its place is known
+// from then on, however far it is paged up.
+func (m *Model) placeWindow() {
+	l := &m.list
+	if !l.offsetKnown && l.atEnd && !l.loading && len(l.rows) > 0 && !m.stale() && m.counted() {
+		l.offset, l.offsetKnown = max(l.count-len(l.rows), 0), true
+	}
+}
+
+// countPosition starts counting the place of a window that holds neither
+// end of the listing and was loaded around a row, whose place is not known
+// from how it was loaded (see window.offset).
+func (m *Model) countPosition() tea.Cmd {
+	l := &m.list
+	if l.loading || len(l.rows) == 0 || l.offsetKnown || l.atEnd || l.positioning || l.tooFar {
+		return nil
+	}
+	l.positioning = true
+	seq, ctx, p, anchor, most := l.seq, l.ctx, m.userPager(), l.rows[0], m.positionMax
+	return func() tea.Msg {
+		n, fromEnd, tooFar, err := p.locate(ctx, anchor, most)
+		return positionMsg{seq: seq, anchor: anchor, n: n, fromEnd: fromEnd, tooFar: tooFar, err: err}
+	}
+}
+
+func (m *Model) onPosition(msg positionMsg) tea.Cmd {
+	l := &m.list
+	if msg.seq != l.seq {
+		return nil
+	}
+	l.positioning = false
+	switch {
+	case msg.err != nil:
+		return nil // the place shows as unknown; the next window counts again
+	case msg.tooFar:
+		l.tooFar = true
+		return nil
+	}
+	i := slices.IndexFunc(l.rows, func(u user.User) bool { return u.ID == msg.anchor.ID })
+	switch {
+	case i < 0:
+		// The anchor was trimmed off while it was counted: count from
+		// the window's first row now.
+		return m.countPosition()
+	case !msg.fromEnd:
+		l.offset, l.offsetKnown = msg.n-i, true
+	case m.counted():
+		l.offset, l.offsetKnown = max(l.count-msg.n-1-i, 0), true
+	}
+	return nil
+}
+
+// positionText says where the selected user is in the listing: "1,204 of
+// 25,000", with … for what is being counted and ? for a place too far from
+// both ends of a long listing to count.
+func (m *Model) positionText() string {
+	l := &m.list
+	if len(l.rows) == 0 || m.stale() {
+		return ""
+	}
+	pos := "…"
+	switch {
+	case l.offsetKnown:
+		pos = thousands(l.offset + l.cursor + 1)
+	case l.tooFar:
+		pos = "?"
+	}
+	total := "…"
+	if m.counted() {
+		total = thousands(l.count)
+	}
+	return pos + " of " + total
 }
 
 // move shifts the cursor by delta rows. Rows past the window wait for
@@ -236,15 +404,23 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 			return m.reloadList()
 		}
 		return nil
-	case key.Matches(msg, k.Sort):
-		l.sort = (l.sort + 1) % len(sortChoices)
+	case key.Matches(msg, k.Sort), key.Matches(msg, k.Reverse):
+		if key.Matches(msg, k.Sort) {
+			l.sort = (l.sort + 1) % len(sortChoices)
+		} else {
+			l.reversed = !l.reversed
+		}
 		// Keep the selected user in view, wherever the new order puts it.
 		if u, ok := m.selected(); ok {
 			return m.loadAround(u)
 		}
 		return m.reloadList()
-	case key.Matches(msg, k.Filter):
-		l.filter = (l.filter + 1) % len(filterChoices)
+	case key.Matches(msg, k.Filter), key.Matches(msg, k.RoleFilter):
+		if key.Matches(msg, k.Filter) {
+			l.status = (l.status + 1) % len(statusChoices)
+		} else {
+			l.role = (l.role + 1) % len(roleChoices)
+		}
 		// Keep the selected user when the new filter keeps it too; the
 		// listing loads from its first row when it does not.
 		if u, ok := m.selected(); ok {
@@ -277,6 +453,26 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+// listMouse scrolls the list with the wheel, a row a turn, and selects the
+// row clicked.
+func (m *Model) listMouse(msg tea.MouseMsg) tea.Cmd {
+	l := &m.list
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		return m.move(-1)
+	case tea.MouseButtonWheelDown:
+		return m.move(1)
+	case tea.MouseButtonLeft:
+		// The rows start below the title, the listing line and the header.
+		row := msg.Y - 3
+		if row < 0 || row >= m.visibleRows() || l.top+row >= len(l.rows) {
+			return nil
+		}
+		return m.move(l.top + row - l.cursor)
+	}
+	return nil
+}
+
 func (m *Model) selectedID() string {
 	if u, ok := m.selected(); ok {
 		return u.ID
@@ -284,46 +480,74 @@ func (m *Model) selectedID() string {
 	return ""
 }
 
-func (m *Model) listHelp() help.KeyMap {
+func (m *Model) listHelp() bindingHelp {
 	k := m.keys
 	if m.list.searching {
 		// Letters type into the search: only keys that type nothing work.
 		return bindingHelp{
-			short: []key.Binding{k.AcceptSearch, k.ClearSearch, k.SearchUp, k.SearchDown},
-			full:  [][]key.Binding{{k.AcceptSearch, k.ClearSearch}, {k.SearchUp, k.SearchDown, k.SearchPageUp, k.SearchPageDown}},
+			short:  []key.Binding{k.AcceptSearch, k.SearchUp, k.SearchDown},
+			always: []key.Binding{k.ClearSearch, k.ForceQuit},
+			full:   [][]key.Binding{{k.AcceptSearch, k.ClearSearch, k.ForceQuit}, {k.SearchUp, k.SearchDown, k.SearchPageUp, k.SearchPageDown}},
 		}
 	}
 	return bindingHelp{
-		short: []key.Binding{k.Up, k.Down, k.Open, k.New, k.Search, k.Sort, k.Filter, k.Help, k.Quit},
+		short:  []key.Binding{k.Up, k.Down, k.Open, k.New, k.Search, k.Sort, k.Filter, k.RoleFilter, k.Copy},
+		always: []key.Binding{k.Help, k.Quit},
 		full: [][]key.Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{k.Search, k.ClearSearch, k.Sort, k.Filter, k.TimeMode, k.Reload},
-			{k.Open, k.New, k.Roles, k.Password, k.Disable, k.Unlock, k.Delete},
+			{k.Search, k.ClearSearch, k.Sort, k.Reverse, k.Filter, k.RoleFilter, k.TimeMode, k.Reload},
+			{k.Open, k.New, k.Roles, k.Password, k.Disable, k.Unlock, k.Delete, k.Copy},
 			{k.Audit, k.Help, k.Quit},
 		},
 	}
 }
 
-// columns lays out the table for the terminal width.
+// columns lays out the table for the terminal width. created and updated
+// say which time columns show: at least the one the list is sorted by.
 type columns struct {
 	email, roles, status int
+	created, updated     bool
 	times                timeFormat
 }
 
+func (c columns) width() int {
+	w := 2 + c.email + 1 + c.roles + 1 + c.status
+	if c.created {
+		w += 1 + c.times.width()
+	}
+	if c.updated {
+		w += 1 + c.times.width()
+	}
+	return w
+}
+
+// listColumns gives the email a fair width: the widest email among the
+// rows, up to fairEmailWidth, and all the room left over. To make that
+// room on a narrow terminal the table gives up, in turn, the time of day
+// (never the year), the time column the list is not sorted by, and width
+// from long roles.
 func (m *Model) listColumns() columns {
-	c := columns{roles: 15, status: 8, times: timeFormat{relative: m.relative, loc: m.opts.Location, now: m.opts.Now()}}
-	fixed := func() int { return 2 + 1 + c.roles + 1 + c.status + 2*(1+c.times.width()) }
-	if m.width-fixed() < 24 {
-		c.times.compact = true
+	l := &m.list
+	rolesWant := max(min(l.rolesWidth, 30), len("ROLES"))
+	byUpdated := sortChoices[l.sort] == user.ByUpdated
+	base := columns{roles: rolesWant, status: len("disabled"), created: true, updated: true,
+		times: timeFormat{relative: m.relative, loc: m.opts.Location, now: m.opts.Now()}}
+	steps := []func(*columns){
+		func(*columns) {},
+		func(c *columns) { c.times.compact = true },
+		func(c *columns) { c.created, c.updated = !byUpdated, byUpdated },
+		func(c *columns) { c.roles = min(c.roles, 15) },
+		func(c *columns) { c.roles = min(c.roles, 9) },
 	}
-	if m.width-fixed() < 20 {
-		c.roles = 9
+	want := min(max(l.emailWidth, len("EMAIL")), fairEmailWidth)
+	c := base
+	for _, step := range steps {
+		step(&c)
+		if m.width-c.width() >= want {
+			break
+		}
 	}
-	// Longer roles widen their column, up to 30, while the email keeps 24.
-	if want := min(m.list.rolesWidth, 30); want > c.roles {
-		c.roles += max(min(want-c.roles, m.width-fixed()-24), 0)
-	}
-	c.email = max(m.width-fixed(), 8)
+	c.email = max(m.width-c.width(), 8)
 	return c
 }
 
@@ -359,10 +583,22 @@ func (m *Model) countText() string {
 	if l.count == 1 {
 		text = "1 user"
 	}
-	if f != (user.Filter{}) && l.totaled && l.total > 0 {
+	if (f.Search != "" || m.filtered()) && l.totaled && l.total > 0 {
 		text += " of " + thousands(l.total)
 	}
 	return text
+}
+
+// filterText names the filters that hide users, for the empty list.
+func (m *Model) filterText() string {
+	var parts []string
+	if m.list.status != 0 {
+		parts = append(parts, fmt.Sprintf("status %q", statusChoices[m.list.status].name))
+	}
+	if m.list.role != 0 {
+		parts = append(parts, fmt.Sprintf("role %q", roleName(roleChoices[m.list.role])))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // emptyText explains an empty list, and what to do about it.
@@ -370,7 +606,7 @@ func (m *Model) emptyText() string {
 	l := &m.list
 	s := m.styles
 	searched := m.listOptions().Filter.Search != ""
-	filtered := filterChoices[l.filter].filter != (user.Filter{})
+	filtered := m.filtered()
 	switch {
 	case l.loading:
 		return s.Subtle.Render("  " + m.loadingText())
@@ -378,11 +614,33 @@ func (m *Model) emptyText() string {
 		return "  No users yet. Press n to register the first user.\n" +
 			s.Subtle.Render("  Or from a shell: ctitui user add --email you@example.org --role admin")
 	case searched && filtered:
-		return s.Subtle.Render("  No users match. Esc clears the search, f changes the filter.")
+		return s.Subtle.Render("  No users match. Esc clears the search, f and F change the filters.")
 	case searched:
 		return s.Subtle.Render("  No users match the search. Esc clears it.")
 	}
-	return s.Subtle.Render(fmt.Sprintf("  No users match the filter %q. f changes the filter.", filterChoices[l.filter].name))
+	return s.Subtle.Render(fmt.Sprintf("  No users match %s. f and F change the filters.", m.filterText()))
+}
+
+// titleView is the title line: the program, the database and how many
+// users the listing holds. A long path is shortened in its middle so that
+// the count always shows.
+func (m *Model) titleView() string {
+	s := m.styles
+	count := m.countText()
+	schema := fmt.Sprintf(" · schema v%d", m.opts.SchemaVersion)
+	room := m.width - len("ctitui  ") - ansi.StringWidth(schema) - 2 - ansi.StringWidth(count)
+	path := shortenMiddle(textsafe.Line(m.opts.DBPath), max(room, 1))
+	return s.Title.Render("ctitui") + "  " + s.Subtle.Render(path+schema) + "  " + count
+}
+
+// listingText describes the listing: its order and its filters.
+func (m *Model) listingText() string {
+	l := &m.list
+	order := sortChoices[l.sort].String() + " " + sortArrow(sortChoices[l.sort], l.reversed)
+	if l.reversed {
+		order += " (reversed)"
+	}
+	return fmt.Sprintf("sort: %s  status: %s  role: %s", order, statusChoices[l.status].name, roleName(roleChoices[l.role]))
 }
 
 func (m *Model) listView() string {
@@ -390,25 +648,29 @@ func (m *Model) listView() string {
 	s := m.styles
 	var b strings.Builder
 
-	title := s.Title.Render("ctitui") + "  " + s.Subtle.Render(fmt.Sprintf("%s · schema v%d", inline(m.opts.DBPath, m.width), m.opts.SchemaVersion)) + "  " + m.countText()
-	b.WriteString(title + "\n")
+	b.WriteString(m.titleView() + "\n")
 
-	listing := fmt.Sprintf("sort: %s %s   filter: %s", sortChoices[l.sort], sortArrow(sortChoices[l.sort]), filterChoices[l.filter].name)
+	listing := m.listingText()
 	switch {
 	case l.searching:
-		l.search.Width = max(m.width-len(listing)-8, 10)
-		listing += "   " + l.search.View()
+		l.search.Width = max(m.width-ansi.StringWidth(listing)-8, 10)
+		listing += "  " + l.search.View()
 	case l.search.Value() != "":
-		listing += "   search: " + inline(l.search.Value(), 30) + s.Subtle.Render(" (esc clears)")
+		listing += "  search: " + inline(l.search.Value(), 30) + s.Subtle.Render(" (esc clears)")
 	}
 	if m.relative {
-		listing += "   times: relative"
+		listing += "  times: relative"
 	}
 	b.WriteString(listing + "\n")
 
 	c := m.listColumns()
-	header := "  " + cell("EMAIL", c.email) + " " + cell("ROLES", c.roles) + " " + cell("STATUS", c.status) + " " +
-		cell("CREATED", c.times.width()) + " " + cell("UPDATED", c.times.width())
+	header := "  " + cell("EMAIL", c.email) + " " + cell("ROLES", c.roles) + " " + cell("STATUS", c.status)
+	if c.created {
+		header += " " + cell("CREATED", c.times.width())
+	}
+	if c.updated {
+		header += " " + cell("UPDATED", c.times.width())
+	}
 	b.WriteString(s.Header.Render(header) + "\n")
 
 	if len(l.rows) == 0 {
@@ -422,6 +684,7 @@ func (m *Model) listView() string {
 	now := m.opts.Now()
 	for i := l.top; i < end; i++ {
 		u := l.rows[i]
+		// The status is a word, whatever colour it is drawn in.
 		status := cell(u.Status(now), c.status)
 		// The selected row is drawn reversed as a whole; a colour inside it
 		// would end the reverse at the cell.
@@ -434,8 +697,13 @@ func (m *Model) listView() string {
 		default:
 			status = s.Active.Render(status)
 		}
-		line := cell(u.Email, c.email) + " " + cell(user.JoinRoles(u.Roles), c.roles) + " " + status + " " +
-			cell(c.times.format(u.CreatedAt), c.times.width()) + " " + cell(c.times.format(u.UpdatedAt), c.times.width())
+		line := emailCell(u.Email, c.email) + " " + cell(user.JoinRoles(u.Roles), c.roles) + " " + status
+		if c.created {
+			line += " " + cell(c.times.format(u.CreatedAt), c.times.width())
+		}
+		if c.updated {
+			line += " " + cell(c.times.format(u.UpdatedAt), c.times.width())
+		}
 		switch {
 		case i == l.cursor && stale:
 			line = s.Selected.Faint(true).Render("> " + line)
@@ -454,8 +722,10 @@ func (m *Model) listView() string {
 	return b.String()
 }
 
-func sortArrow(k user.SortKey) string {
-	if k == user.ByEmail {
+// sortArrow shows which way the listing runs: ↓ for newest first, the
+// times' own order, ↑ for a to z, the email's; reversed turns it round.
+func sortArrow(k user.SortKey, reversed bool) string {
+	if (k == user.ByEmail) != reversed {
 		return "↑"
 	}
 	return "↓"

@@ -215,39 +215,48 @@ func TestFilterCycles(t *testing.T) {
 	e.fixtures(t)
 	h := newHarness(t, e, 80, 24)
 
+	now := h.m.opts.Now()
 	for _, want := range []struct {
-		name  string
-		check func(user.User) bool
+		key, name string
+		check     func(user.User) bool
 	}{
-		{"active", func(u user.User) bool { return !u.Disabled() }},
-		{"disabled", user.User.Disabled},
-		{"locked", func(u user.User) bool { return u.Locked(h.m.opts.Now()) }},
-		{"admin", func(u user.User) bool { return u.HasRole(user.RoleAdmin) }},
-		{"analyst", func(u user.User) bool { return u.HasRole(user.RoleAnalyst) }},
-		{"viewer", func(u user.User) bool { return u.HasRole(user.RoleViewer) }},
-		{"all", func(user.User) bool { return true }},
+		{"f", "active", func(u user.User) bool { return !u.Disabled() && !u.Locked(now) }},
+		{"f", "disabled", user.User.Disabled},
+		{"f", "locked", func(u user.User) bool { return u.Locked(now) }},
+		{"f", "blocked", user.User.NeedsAdminUnlock},
+		{"f", "all", func(user.User) bool { return true }},
+		{"F", "admin", func(u user.User) bool { return u.HasRole(user.RoleAdmin) }},
+		{"F", "analyst", func(u user.User) bool { return u.HasRole(user.RoleAnalyst) }},
+		{"F", "viewer", func(u user.User) bool { return u.HasRole(user.RoleViewer) }},
+		{"F", "all", func(user.User) bool { return true }},
 	} {
-		h.press("f")
-		fc := filterChoices[h.m.list.filter]
-		if fc.name != want.name {
-			t.Fatalf("filter = %s; want %s", fc.name, want.name)
+		h.press(want.key)
+		f := h.m.listOptions().Filter
+		label := "status: " + statusChoices[h.m.list.status].name
+		name := statusChoices[h.m.list.status].name
+		if want.key == "F" {
+			label = "role: " + roleName(roleChoices[h.m.list.role])
+			name = roleName(roleChoices[h.m.list.role])
 		}
-		wantRows := emailsOf(e.listing(t, user.ListOptions{Filter: fc.filter}))
+		if name != want.name {
+			t.Fatalf("after %s the filter is %s; want %s", want.key, name, want.name)
+		}
+		wantRows := emailsOf(e.listing(t, user.ListOptions{Filter: f}))
 		if got := h.emails(); !slices.Equal(got, wantRows) {
-			t.Fatalf("filter %s: rows = %v; want %v", fc.name, got, wantRows)
+			t.Fatalf("filter %s: rows = %v; want %v", name, got, wantRows)
 		}
 		for _, u := range h.m.list.rows {
 			if !want.check(u) {
-				t.Errorf("filter %s shows %s (roles %v, disabled %v)", fc.name, u.Email, u.Roles, u.Disabled())
+				t.Errorf("filter %s shows %s (roles %v, disabled %v)", name, u.Email, u.Roles, u.Disabled())
 			}
 		}
 		if h.m.list.count != len(wantRows) {
-			t.Errorf("filter %s: count %d; want %d", fc.name, h.m.list.count, len(wantRows))
+			t.Errorf("filter %s: count %d; want %d", name, h.m.list.count, len(wantRows))
 		}
-		if v := h.view(); lineWith(v, "filter: "+fc.name) < 0 {
-			t.Errorf("the listing line does not say filter: %s:\n%s", fc.name, v)
+		if v := h.view(); lineWith(v, label) < 0 {
+			t.Errorf("the listing line does not say %s:\n%s", label, v)
 		}
-		if fc.name == "disabled" {
+		if name == "disabled" {
 			if got := h.emails(); !slices.Equal(got, []string{"max@example.org", "sven@example.org", "fay@example.org", "diana@example.org"}) {
 				t.Errorf("disabled filter shows %v; want max, sven, fay, diana", got)
 			}
@@ -272,7 +281,7 @@ func TestFilteredCountShowsTotal(t *testing.T) {
 	if title := firstLine(h.view()); !strings.Contains(title, "4 users of 30") {
 		t.Errorf("filtered title = %q; want it to say 4 users of 30", title)
 	}
-	h.press("f", "f", "f", "f", "f") // back to all
+	h.press("f", "f", "f") // locked, blocked, back to all
 	h.press("/")
 	h.typeText("ana")
 	if title := firstLine(h.view()); !strings.Contains(title, "5 users of 30") {
@@ -341,30 +350,35 @@ func TestFilterKeepsSelection(t *testing.T) {
 	h := newHarness(t, e, 80, 24)
 	h.selectEmail("hanako@example.org") // admin, viewer, active
 	for _, step := range []struct {
-		filter, want string
+		key, filter, want string
 	}{
-		{"active", "hanako@example.org"},
-		{"disabled", "max@example.org"}, // hanako is not: the first row
-		{"locked", ""},
-		{"admin", "nina@example.org"},
+		{"f", "active", "hanako@example.org"},
+		{"f", "disabled", "max@example.org"}, // hanako is not: the first row
+		{"f", "locked", ""},
+		{"f", "blocked", ""},
+		{"f", "all", "anastasia@example.org"},
 	} {
-		h.press("f")
-		fc := filterChoices[h.m.list.filter]
-		if fc.name != step.filter {
-			t.Fatalf("filter %s; want %s", fc.name, step.filter)
+		h.press(step.key)
+		name := statusChoices[h.m.list.status].name
+		if name != step.filter {
+			t.Fatalf("filter %s; want %s", name, step.filter)
 		}
 		if got := h.selected(); got != step.want {
-			t.Errorf("filter %s: selected %q; want %q", fc.name, got, step.want)
+			t.Errorf("filter %s: selected %q; want %q", name, got, step.want)
 		}
 		if step.want != "" {
-			h.requireWindow("filter "+fc.name, emailsOf(e.listing(t, user.ListOptions{Filter: fc.filter})), step.want)
+			h.requireWindow("filter "+name, emailsOf(e.listing(t, h.m.listOptions())), step.want)
 		}
-		if fc.name != "locked" && h.m.list.count != len(h.emails()) {
-			t.Errorf("filter %s: count %d; want %d", fc.name, h.m.list.count, len(h.emails()))
+		if h.m.list.count != len(h.emails()) {
+			t.Errorf("filter %s: count %d; want %d", name, h.m.list.count, len(h.emails()))
 		}
 	}
 	h.selectEmail("hanako@example.org")
-	h.press("f") // analyst: hanako is not
+	h.press("F") // admin: hanako is one
+	if got := h.selected(); got != "hanako@example.org" {
+		t.Errorf("filter admin: selected %q; want hanako kept", got)
+	}
+	h.press("F") // analyst: hanako is not
 	if got := h.selected(); got != "otto@example.org" {
 		t.Errorf("filter analyst: selected %q; want otto, the first row", got)
 	}
@@ -411,33 +425,33 @@ func TestEmptyListSaysWhatApplies(t *testing.T) {
 	e := newEnv(t)
 	e.fixtures(t)
 	h := newHarness(t, e, 80, 24)
-	for filterChoices[h.m.list.filter].name != "locked" {
+	for statusChoices[h.m.list.status].name != "locked" {
 		h.press("f")
 	}
 	v := h.view()
-	if lineWith(v, "No users match the filter") < 0 || lineWith(v, "f changes the filter") < 0 || strings.Contains(v, "Esc clears") {
+	if lineWith(v, `No users match status "locked"`) < 0 || lineWith(v, "f and F change the filters") < 0 || strings.Contains(v, "Esc clears") {
 		t.Errorf("a filter matching nothing, no search:\n%s", v)
 	}
 	h.press("/")
 	h.typeText("nobody")
 	h.press("enter") // f changes the filter again
-	if v := h.view(); lineWith(v, "Esc clears the search, f changes the filter") < 0 {
+	if v := h.view(); lineWith(v, "Esc clears the search, f and F change the filters") < 0 {
 		t.Errorf("a search and a filter matching nothing:\n%s", v)
 	}
-	for filterChoices[h.m.list.filter].name != "all" {
+	for statusChoices[h.m.list.status].name != "all" {
 		h.press("f")
 	}
-	if v := h.view(); lineWith(v, "No users match the search. Esc clears it.") < 0 || strings.Contains(v, "f changes") {
+	if v := h.view(); lineWith(v, "No users match the search. Esc clears it.") < 0 || strings.Contains(v, "change the filters") {
 		t.Errorf("a search matching nothing, no filter:\n%s", v)
 	}
 
 	// An empty database, whatever the filter.
 	e = newEnv(t)
 	h = newHarness(t, e, 80, 24)
-	for range len(filterChoices) {
-		h.press("f")
+	for _, k := range append(repeat("f", len(statusChoices)), repeat("F", len(roleChoices))...) {
+		h.press(k)
 		v := h.view()
-		name := filterChoices[h.m.list.filter].name
+		name := h.m.listingText()
 		if lineWith(v, "Press n to register the first user") < 0 || lineWith(v, "No users match") >= 0 {
 			t.Errorf("empty database, filter %s:\n%s", name, v)
 		}

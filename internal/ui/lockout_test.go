@@ -25,7 +25,7 @@ func TestLockedUserShowsAndUnlocks(t *testing.T) {
 	if i := lineWith(h.view(), "bob@example.org"); i < 0 || !strings.Contains(strings.Split(h.view(), "\n")[i], "locked") {
 		t.Fatalf("bob's row does not say locked:\n%s", h.view())
 	}
-	for filterChoices[h.m.list.filter].name != "locked" {
+	for statusChoices[h.m.list.status].name != "locked" {
 		h.press("f")
 	}
 	if got := h.emails(); len(got) != 1 || got[0] != "bob@example.org" {
@@ -65,7 +65,7 @@ func TestBlockedUserShowsAndUnlocks(t *testing.T) {
 	if i := lineWith(h.view(), "bob@example.org"); i < 0 || !strings.Contains(strings.Split(h.view(), "\n")[i], "blocked") {
 		t.Fatalf("bob's row does not say blocked:\n%s", h.view())
 	}
-	for filterChoices[h.m.list.filter].name != "locked" {
+	for statusChoices[h.m.list.status].name != "locked" {
 		h.press("f")
 	}
 	if got := h.emails(); len(got) != 1 || got[0] != "bob@example.org" {

@@ -161,7 +161,7 @@ func TestErrorTextIsSanitised(t *testing.T) {
 			t.Fatalf("%s: error %q; want user not found", s.name, s.err())
 		}
 		requireSafe(t, s.name, h.view(), width)
-		h.press("esc")
+		h.escape()
 		h.requireScreen(screenList)
 	}
 

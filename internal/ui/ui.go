@@ -6,6 +6,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -47,6 +50,13 @@ type Options struct {
 	// shows before it is cleared (default 10s). Negative keeps every
 	// message until the next one replaces it. Errors always stay.
 	StatusTimeout time.Duration
+	// Output is the terminal the program draws on: y copies an email by
+	// writing an OSC 52 sequence to it (see copyEmail). Nil turns copying
+	// off.
+	Output io.Writer
+	// Getenv reads the environment, to tell whether the terminal is inside
+	// tmux or screen (default os.Getenv).
+	Getenv func(string) string
 }
 
 // screen names what the program shows.
@@ -95,6 +105,10 @@ type Model struct {
 
 	dataVersion int64
 	err         error // a fatal error that ended the program
+
+	// positionMax caps the count that places the list's window in a long
+	// listing (positionCountMax; tests lower it).
+	positionMax int
 }
 
 // New returns the program's model over svc.
@@ -111,6 +125,9 @@ func New(svc *user.Service, opts Options) *Model {
 	if opts.StatusTimeout == 0 {
 		opts.StatusTimeout = 10 * time.Second
 	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
 	m := &Model{
 		svc:    svc,
 		opts:   opts,
@@ -119,6 +136,8 @@ func New(svc *user.Service, opts Options) *Model {
 		help:   help.New(),
 		width:  80,
 		height: 24,
+
+		positionMax: positionCountMax,
 	}
 	m.setStatus(opts.Notice, false)
 	m.list = newListState()
@@ -197,6 +216,11 @@ func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 // message, wherever it was set.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	cmd := m.route(msg)
+	// What the help takes can change with any message (a search started,
+	// another screen's keys): keep the cursors on screen.
+	m.list.clamp(m.visibleRows())
+	m.audit.clamp(m.auditRows())
+	m.placeWindow()
 	if expire := m.expireStatus(); expire != nil {
 		return tea.Batch(cmd, expire)
 	}
@@ -227,6 +251,15 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case countMsg:
 		if msg.seq == m.list.seq && msg.err == nil {
 			m.list.count, m.list.countFilter, m.list.counted = msg.n, msg.filter, true
+		}
+		return nil
+	case positionMsg:
+		return m.onPosition(msg)
+	case copiedMsg:
+		if msg.err != nil {
+			m.fail(fmt.Errorf("copy %s: %w", msg.text, msg.err))
+		} else {
+			m.setStatus("copied "+msg.text+" to the clipboard (OSC 52)", false)
 		}
 		return nil
 	case totalMsg:
@@ -264,6 +297,11 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m.updateKey(msg)
+	case tea.MouseMsg:
+		if m.tooSmall() {
+			return nil
+		}
+		return m.mouse(msg)
 	}
 	// Anything else (spinner ticks, cursor blinks) goes to the active screen.
 	return m.updateOther(msg)
@@ -303,6 +341,25 @@ func (m *Model) updateOther(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		m.confirm.input, cmd = m.confirm.input.Update(msg)
 		return cmd
+	case screenDetails:
+		var cmd tea.Cmd
+		m.details.view, cmd = m.details.view.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// mouse answers the mouse: the wheel scrolls the screen showing, a click
+// selects a row of the list or the audit log.
+func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
+	if msg.Action != tea.MouseActionPress {
+		return nil
+	}
+	switch m.screen {
+	case screenList:
+		return m.listMouse(msg)
+	case screenAudit:
+		return m.auditMouse(msg)
 	case screenDetails:
 		var cmd tea.Cmd
 		m.details.view, cmd = m.details.view.Update(msg)
@@ -363,6 +420,7 @@ func (m *Model) expireStatus() tea.Cmd {
 }
 
 // toggleHelp shows more keys or fewer, and says which the help key does next.
+// The full help takes lines from the screen above it.
 func (m *Model) toggleHelp() {
 	m.help.ShowAll = !m.help.ShowAll
 	desc := "more keys"
@@ -370,6 +428,7 @@ func (m *Model) toggleHelp() {
 		desc = "fewer keys"
 	}
 	m.keys.Help.SetHelp(m.keys.Help.Help().Key, desc)
+	m.resize()
 }
 
 // fail shows err in the status line.
@@ -435,40 +494,60 @@ func (m *Model) View() (view string) {
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, fitBlock(msg, m.width))
 	}
 	var body string
-	var keys help.KeyMap
 	switch m.screen {
 	case screenDetails:
-		body, keys = m.detailsView(), m.detailsHelp()
+		body = m.detailsView()
 	case screenRegister, screenPassword:
-		body, keys = m.formView(), m.formHelp()
+		body = m.formView()
 	case screenRoles:
-		body, keys = m.rolesView(), m.rolesHelp()
+		body = m.rolesView()
 	case screenConfirmDisable, screenConfirmDelete:
-		body, keys = m.confirmView(), m.confirmHelp()
+		body = m.confirmView()
 	case screenAudit:
-		body, keys = m.auditView(), m.auditHelp()
+		body = m.auditView()
 	default:
-		body, keys = m.listView(), m.listHelp()
+		body = m.listView()
 	}
-	// bubbles/help can overrun a narrow terminal by one item; never wrap.
-	helpView := fitBlock(m.help.View(keys), m.width)
-	footer := m.statusView() + "\n" + helpView
-	bodyHeight := m.height - lipgloss.Height(footer)
-	body = padLines(body, bodyHeight, m.width)
+	keys := m.screenHelp()
+	footer := m.statusView() + "\n" + m.helpView(keys)
+	body = padLines(body, m.bodyHeight(keys), m.width)
 	return body + "\n" + footer
 }
 
-// statusView draws the one-line status.
+// statusView draws the one-line status: the last message on the left and,
+// on the list, the selected user's place in the listing on the right. An
+// error says so in words, not only in red, for terminals without colour.
 func (m *Model) statusView() string {
-	if m.status == "" {
-		return ""
+	var right string
+	if m.screen == screenList {
+		right = m.positionText()
 	}
-	// Status text quotes emails read back from the database.
-	text := inline(m.status, m.width)
-	if m.statusError {
-		return m.styles.Error.Render(text)
+	room := m.width
+	if right != "" {
+		room -= ansi.StringWidth(right) + 2
 	}
-	return m.styles.Info.Render(text)
+	var left string
+	if m.status != "" && room > 0 {
+		text := m.status
+		if m.statusError {
+			text = "error: " + text
+		}
+		// Status text quotes emails read back from the database.
+		text = inline(text, room)
+		if m.statusError {
+			left = m.styles.Error.Render(text)
+		} else {
+			left = m.styles.Info.Render(text)
+		}
+	}
+	if right == "" {
+		return left
+	}
+	if room < 0 {
+		return fit(right, m.width)
+	}
+	pad := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	return left + strings.Repeat(" ", max(pad, 0)) + m.styles.Subtle.Render(right)
 }
 
 // padLines makes s exactly height lines, cutting or padding, each cut to width.
@@ -513,10 +592,11 @@ func clampWindow(cursor, top, n, rows int) (int, int) {
 	return cursor, top
 }
 
-// resize adapts the screens that depend on the terminal size.
+// resize adapts the screens that depend on the terminal size and on the
+// lines the help takes.
 func (m *Model) resize() {
 	m.details.view.Width = m.width
-	m.details.view.Height = max(m.height-4, 1)
+	m.details.view.Height = m.detailsViewHeight()
 	m.list.clamp(m.visibleRows())
 	m.audit.clamp(m.auditRows())
 	if m.audit.open {

@@ -95,8 +95,7 @@ func TestHelpKeySaysWhatItDoes(t *testing.T) {
 		open []string
 	}{{"list", nil}, {"details", []string{"enter"}}, {"audit", []string{"a"}}} {
 		h.press(screen.open...)
-		// The details and the audit log leave ? out of their short help.
-		if v := h.view(); screen.name == "list" && lineWith(v, "? more keys") < 0 {
+		if v := h.view(); lineWith(v, "? more keys") < 0 {
 			t.Errorf("%s: the short help does not offer ? more keys:\n%s", screen.name, v)
 		}
 		h.press("?")
@@ -105,7 +104,7 @@ func TestHelpKeySaysWhatItDoes(t *testing.T) {
 			t.Errorf("%s: the full help does not offer ? fewer keys:\n%s", screen.name, v)
 		}
 		h.press("?")
-		if v := h.view(); (screen.name == "list" && lineWith(v, "? more keys") < 0) || lineWith(v, "fewer keys") >= 0 {
+		if v := h.view(); lineWith(v, "? more keys") < 0 || lineWith(v, "fewer keys") >= 0 {
 			t.Errorf("%s: back to the short help:\n%s", screen.name, v)
 		}
 		h.press("esc")

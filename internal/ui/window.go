@@ -48,6 +48,13 @@ type window[R any] struct {
 	// than pages arrive. It is applied as they arrive, and dropped by a new
 	// window.
 	pending int
+	// offset is the number of rows of the listing before rows[0], when
+	// offsetKnown: 0 for a window that holds the listing's first row, kept
+	// as pages are added and trimmed, and otherwise counted (see
+	// Model.countPosition, which sets positioning while it runs, and
+	// tooFar when the window is too far from both ends to count).
+	offset                           int
+	offsetKnown, positioning, tooFar bool
 
 	// seq numbers the windows; answers for an earlier one, such as a search
 	// the user has typed past, are dropped, and cancelling ctx stops the
@@ -108,6 +115,7 @@ func (w *window[R]) restart() (seq int, ctx context.Context) {
 	w.loading = true
 	w.fetchingUp, w.fetchingDown = false, false
 	w.pending = 0
+	w.positioning, w.tooFar = false, false
 	return w.seq, w.ctx
 }
 
@@ -226,6 +234,7 @@ func (w *window[R]) apply(msg pageMsg[R], lines int) bool {
 		// that arrived above come into view.
 		line, showedFirst := w.cursor-w.top, w.top == 0 && w.atStart
 		w.rows, w.atStart, w.atEnd, w.pending = msg.rows, msg.atStart, msg.atEnd, 0
+		w.offset, w.offsetKnown = 0, false
 		w.cursor, w.top = msg.at, msg.at-line
 		if showedFirst && w.atStart {
 			w.top = 0
@@ -238,6 +247,7 @@ func (w *window[R]) apply(msg pageMsg[R], lines int) bool {
 			} else {
 				w.rows, w.atStart = w.rows[extra:], false
 				w.cursor, w.top = w.cursor-extra, w.top-extra
+				w.offset += extra
 			}
 		}
 	case pageAppend:
@@ -249,17 +259,22 @@ func (w *window[R]) apply(msg pageMsg[R], lines int) bool {
 			w.cursor -= extra
 			w.top -= extra
 			w.atStart = false
+			w.offset += extra
 		}
 	case pagePrepend:
 		w.rows = append(msg.rows, w.rows...)
 		w.cursor += len(msg.rows)
 		w.top += len(msg.rows)
 		w.atStart = msg.atStart
+		w.offset -= len(msg.rows)
 		w.move(0, lines)
 		if extra := len(w.rows) - maxWindow; extra > 0 && len(w.rows)-extra-1-w.cursor > prefetchMargin {
 			w.rows = w.rows[:len(w.rows)-extra]
 			w.atEnd = false
 		}
+	}
+	if w.atStart {
+		w.offset, w.offsetKnown = 0, true
 	}
 	w.clamp(lines)
 	return true

@@ -66,16 +66,27 @@ func listSome(names []string, total int) string {
 // would replace, admins who are disabled, accounts locked by failed logins.
 // Its findings have no repairs: each fix is a person's decision, which the
 // message names.
+//
+// A check that cannot run is a problem finding, not an error: a user row
+// the store cannot read (a time that is no time, written outside ctitui)
+// stops the listings a check makes, and the storage's doctor names such
+// rows; the report must still come out. Only an ended context stops it.
 func (s *Service) Checkup(ctx context.Context) ([]Finding, error) {
-	hashes, err := s.checkHashes(ctx)
-	if err != nil {
-		return nil, err
+	var out []Finding
+	for _, check := range []struct {
+		name string
+		run  func(context.Context) ([]Finding, error)
+	}{{"password hashes", s.checkHashes}, {"accounts", s.checkAccounts}} {
+		found, err := check.run(ctx)
+		switch {
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			return nil, err
+		case err != nil:
+			found = []Finding{{Check: check.name, Severity: SeverityProblem, Message: fmt.Sprintf("the check could not run: %v", err)}}
+		}
+		out = append(out, found...)
 	}
-	accounts, err := s.checkAccounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return append(hashes, accounts...), nil
+	return out, nil
 }
 
 // checkHashes sorts the stored hashes with password.CheckStored, the one

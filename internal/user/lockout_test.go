@@ -111,7 +111,7 @@ func TestLockout(t *testing.T) {
 				if len(all) != 1 || all[0].Action != user.ActionSettings || all[0].Actor != "tester" || all[0].UserID != "" {
 					t.Fatalf("audit after SetLockout = %+v; want one settings entry by tester about no user", all)
 				}
-				wantDetails := fmt.Sprintf("lockout 5 failed logins / 15m0s -> %d / %v", tt.want.Threshold, tt.want.Duration)
+				wantDetails := fmt.Sprintf("lockout 5 failed logins / 15 min -> %d / %d min", tt.want.Threshold, tt.want.Duration/time.Minute)
 				if all[0].Details != wantDetails {
 					t.Errorf("settings entry details = %q; want %q", all[0].Details, wantDetails)
 				}

@@ -278,7 +278,9 @@ func (s *Service) judged(f Filter) Filter {
 
 // Page returns up to opts.Limit users matching opts.
 func (s *Service) Page(ctx context.Context, opts ListOptions) ([]User, error) {
-	users := make([]User, 0, max(opts.Limit, 0))
+	// Room for a screenful at most: the limit is a bound, not a size, and
+	// one near math.MaxInt made this panic.
+	users := make([]User, 0, min(max(opts.Limit, 0), 256))
 	err := s.List(ctx, opts, func(u User) error {
 		users = append(users, u)
 		return nil
@@ -322,7 +324,7 @@ func (s *Service) update(ctx context.Context, emailOrID string, change func(u *U
 		}
 		if entry.Action != "" {
 			if err := tx.AppendAudit(ctx, entry); err != nil {
-				return err
+				return &auditError{err}
 			}
 		}
 		result, changed = u, true
@@ -515,23 +517,43 @@ func (s *Service) verify(ctx context.Context, email, plain string) (User, error)
 			return User{}, fmt.Errorf("hash password: %w", err)
 		}
 	}
-	verified := u.PasswordHash
-	u, _, err = s.update(ctx, u.Email, func(u *User, now time.Time) (AuditEntry, bool, error) {
-		// The check above ran outside the transaction: if the password was
-		// changed, or the account disabled or locked, meanwhile, this login
-		// must not go through, nor overwrite the new hash.
-		if u.PasswordHash != verified || u.Disabled() || u.Locked(now) {
-			return AuditEntry{}, false, ErrInvalidCredentials
-		}
-		u.LastLoginAt, u.FailedLogins, u.LockedUntil = now, 0, time.Time{}
-		if newHash == "" {
-			return AuditEntry{}, true, nil
-		}
-		u.PasswordHash, u.UpdatedAt = newHash, now
-		return s.audit(now, ActionRehash, *u, "stored hash upgraded to current argon2id parameters"), true, nil
-	})
+	verified, email := u.PasswordHash, u.Email
+	login := func(newHash string) (User, error) {
+		u, _, err := s.update(ctx, email, func(u *User, now time.Time) (AuditEntry, bool, error) {
+			// The check above ran outside the transaction: if the password
+			// was changed, or the account disabled or locked, meanwhile,
+			// this login must not go through, nor overwrite the new hash.
+			if u.PasswordHash != verified || u.Disabled() || u.Locked(now) {
+				return AuditEntry{}, false, ErrInvalidCredentials
+			}
+			u.LastLoginAt, u.FailedLogins, u.LockedUntil = now, 0, time.Time{}
+			if newHash == "" {
+				return AuditEntry{}, true, nil
+			}
+			u.PasswordHash, u.UpdatedAt = newHash, now
+			return s.audit(now, ActionRehash, *u, "stored hash upgraded to current argon2id parameters"), true, nil
+		})
+		return u, err
+	}
+	u, err = login(newHash)
+	if newHash != "" && errors.As(err, new(*auditError)) {
+		// The upgrade cannot be written without its audit entry, and a log
+		// that refuses entries (see recordFailure) must not make the right
+		// password fail where a current hash would log in: that error
+		// would tell the right password from a wrong one, and count
+		// neither. The login goes through; the upgrade waits for a login
+		// after someone has mended the log.
+		u, err = login("")
+	}
 	return u, err
 }
+
+// auditError is the failure to append an audit entry, told apart from the
+// failure of the change it records. Its message is the append's.
+type auditError struct{ err error }
+
+func (e *auditError) Error() string { return e.err.Error() }
+func (e *auditError) Unwrap() error { return e.err }
 
 // recordFailure counts a failed verify against the user with normalized
 // email: a timed lock at every multiple of the policy's threshold, and a
@@ -540,7 +562,37 @@ func (s *Service) verify(ctx context.Context, email, plain string) (User, error)
 // cost alike. Attempts on an account that is already locked or disabled do
 // not count: they cannot succeed, and counting them would let anyone extend
 // a lock.
+//
+// The lock matters more than its audit entry. The log refuses entries
+// when it shows signs of tampering (its head record is gone, its id counter
+// was pushed past the head: see db's chainWriter.load), and anyone who can
+// write the file can make it so. Rolled back with the entry, the count
+// would stop one short of the threshold for good (unlimited guesses), and
+// the entry's error would tell a known account from an unknown one. So the
+// count and the lock are then written in a transaction of their own,
+// without the entry, and the failure is ErrInvalidCredentials like any
+// other. doctor and audit verify report such a log; ctitui appends nothing
+// to it anyway.
 func (s *Service) recordFailure(ctx context.Context, normalized string) error {
+	err := s.countFailure(ctx, normalized, true)
+	if !errors.As(err, new(*auditError)) {
+		return err
+	}
+	// If the counter cannot be written either, writes fail altogether (a
+	// full disk, a read-only file). Every counted failure and every right
+	// password then fails with a write error as well, so returning it tells
+	// nothing new; dressing it up as ErrInvalidCredentials would hide a
+	// failure that was not counted, and make the right password's write
+	// error the one answer that stands out.
+	if err := s.countFailure(ctx, normalized, false); err != nil {
+		return fmt.Errorf("record failed login: %w", err)
+	}
+	return nil
+}
+
+// countFailure is recordFailure's transaction; withAudit records a lock in
+// the audit log.
+func (s *Service) countFailure(ctx context.Context, normalized string, withAudit bool) error {
 	return s.store.WithTx(ctx, func(tx Tx) error {
 		policy, err := tx.LockoutPolicy(ctx)
 		if err != nil {
@@ -570,10 +622,13 @@ func (s *Service) recordFailure(ctx context.Context, normalized string) error {
 		default:
 			return tx.UpdateUser(ctx, u)
 		}
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := tx.UpdateUser(ctx, u); err != nil || !withAudit {
 			return err
 		}
-		return tx.AppendAudit(ctx, s.audit(now, ActionLock, u, details))
+		if err := tx.AppendAudit(ctx, s.audit(now, ActionLock, u, details)); err != nil {
+			return &auditError{err}
+		}
+		return nil
 	})
 }
 
@@ -587,6 +642,11 @@ func (s *Service) Unlock(ctx context.Context, emailOrID string) (u User, changed
 		}
 		details := fmt.Sprintf("cleared %d failed logins", u.FailedLogins)
 		switch {
+		case u.FailedLogins < 0:
+			// No count ctitui writes (see NeedsAdminUnlock); the store
+			// reads a value that is no count or no time as -1. Say so
+			// rather than record an odd count as cleared.
+			details = fmt.Sprintf("cleared a failed-login count or lock time that ctitui never writes (read as %d failed logins)", u.FailedLogins)
 		case u.NeedsAdminUnlock():
 			details += ", lock until an admin unlocked it"
 		case u.Locked(now):
@@ -620,6 +680,6 @@ func (s *Service) SetLockout(ctx context.Context, p LockoutPolicy) error {
 			return err
 		}
 		return tx.AppendAudit(ctx, AuditEntry{At: now, Actor: s.actor, Action: ActionSettings,
-			Details: fmt.Sprintf("lockout %d failed logins / %v -> %d / %v", old.Threshold, old.Duration, p.Threshold, p.Duration)})
+			Details: fmt.Sprintf("lockout %d failed logins / %d min -> %d / %d min", old.Threshold, old.Duration/time.Minute, p.Threshold, p.Duration/time.Minute)})
 	})
 }

@@ -123,8 +123,13 @@ func (u User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) || u
 
 // NeedsAdminUnlock reports whether the account has failed
 // MaxConsecutiveFailures times in a row and so stays locked until an admin
-// unlocks it ('ctitui user unlock', or u in the terminal UI).
-func (u User) NeedsAdminUnlock() bool { return u.FailedLogins >= MaxConsecutiveFailures }
+// unlocks it ('ctitui user unlock', or u in the terminal UI). A count below
+// zero, which ctitui never writes, counts as the cap: the store reads
+// lockout values it did not write so (see db's readLockout), and a count of
+// -1000000 would otherwise buy a million free guesses.
+func (u User) NeedsAdminUnlock() bool {
+	return u.FailedLogins >= MaxConsecutiveFailures || u.FailedLogins < 0
+}
 
 // Status is "disabled", "blocked" (locked until an admin unlocks it),
 // "locked" (for a time) or "active" at now.
@@ -193,7 +198,11 @@ func (p LockoutPolicy) Validate() error {
 		return fmt.Errorf("lockout threshold must be between 1 and 1000 failed attempts, not %d", p.Threshold)
 	}
 	if p.Duration < time.Minute || p.Duration > 30*24*time.Hour || p.Duration%time.Minute != 0 {
-		return fmt.Errorf("lockout duration must be whole minutes between 1 minute and 30 days, not %v", p.Duration)
+		given := fmt.Sprintf("%d minutes", p.Duration/time.Minute)
+		if p.Duration%time.Minute != 0 {
+			given = fmt.Sprintf("%d seconds", p.Duration/time.Second)
+		}
+		return fmt.Errorf("lockout duration must be whole minutes between 1 minute and 30 days, not %s", given)
 	}
 	return nil
 }
