@@ -145,7 +145,7 @@ Run without a command to open the terminal UI.
 
 Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbRule + `
 (` + dbUsual + `).
-A leading ~ in --db or $CTITUI_DB is the home directory. Only user add,
+A leading ~ in --db or ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + ` is the home directory. Only user add,
 user import, migrate up, restore, demo and the terminal UI create a missing
 database; every other command refuses it, so a mistyped path is an error.`,
 		SilenceErrors: true,
