@@ -3,7 +3,7 @@
 GO ?= go
 RACE_PKGS = ./cmd/ctitui ./internal/db ./internal/user ./internal/demo ./internal/password ./internal/spoof
 
-.PHONY: help build test race lint fuzz bench check ci
+.PHONY: help build test race lint fuzz bench check ci cross
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -22,6 +22,9 @@ lint: ## golangci-lint, pinned, config in .golangci.yml
 
 fuzz: ## every fuzz target for 30s (FUZZTIME=2m for longer)
 	scripts/fuzz.sh $(or $(FUZZTIME),30s)
+
+cross: ## vet, build and compile the tests for windows/amd64 and darwin/arm64
+	scripts/cross.sh
 
 bench: ## build a 1,000,000-user database and measure; rewrites BENCHMARKS.md
 	scripts/bench.sh

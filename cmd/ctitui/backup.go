@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ an automatic one. It refuses a file that is not a ctitui database, fails its
 integrity check or has a newer schema; backs up the current database first;
 swaps the files atomically; and migrates the restored file if it is older.
 Close every other ctitui using the database first.`,
-		Example: `  ctitui restore ~/.local/share/ctitui/ctitui.db.20261126T101500.000Z.bak
+		Example: "  " + restoreExample(runtime.GOOS) + `
   ctitui restore backup.db --yes`,
 		Args: cobra.ExactArgs(1),
 	}

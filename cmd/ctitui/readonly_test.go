@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
@@ -124,7 +123,7 @@ func TestReadOnlyCommandsLeaveEvidenceUntouched(t *testing.T) {
 	} {
 		cmd := exec.Command(bin, append([]string{"--db", copy}, args...)...)
 		cmd.Env = []string{"HOME=" + evidence, "PATH=/usr/bin:/bin", "TZ=UTC"}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyID, Gid: nobodyID}}
+		runAs(t, cmd, nobodyID)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Errorf("ctitui %q as nobody on a read-only copy: %v\n%s", args, err, out)
@@ -192,7 +191,7 @@ func TestAuditActorWithoutAPasswdEntry(t *testing.T) {
 	cmd := exec.Command(binaryFor(t), "--db", path, "user", "add", "--email", "ana@example.org", "--password-stdin")
 	cmd.Env = []string{"HOME=" + dir, "USER=root", "LOGNAME=root", "PATH=/usr/bin:/bin"}
 	cmd.Stdin = strings.NewReader("correct horse battery staple\n")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+	runAs(t, cmd, uid)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ctitui user add as uid %d: %v\n%s", uid, err, out)
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -132,6 +133,7 @@ func oneLine(s string) string {
 }
 
 func (a *app) rootCommand() *cobra.Command {
+	dbRule, dbUsual := defaultDatabaseHelp(runtime.GOOS)
 	root := &cobra.Command{
 		Use:   "ctitui",
 		Short: "Manage the user accounts of a CTI platform in a local SQLite file",
@@ -141,9 +143,9 @@ before migrations existed, after writing a backup.
 
 Run without a command to open the terminal UI.
 
-Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
-(~/.local/share/ctitui/ctitui.db).
-A leading ~ in --db or $CTITUI_DB is the home directory. Only user add,
+Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbRule + `
+(` + dbUsual + `).
+A leading ~ in --db or ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + ` is the home directory. Only user add,
 user import, migrate up, restore, demo and the terminal UI create a missing
 database; every other command refuses it, so a mistyped path is an error.`,
 		SilenceErrors: true,
@@ -157,7 +159,7 @@ database; every other command refuses it, so a mistyped path is an error.`,
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
 	root.SetFlagErrorFunc(flagError)
-	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default $CTITUI_DB or ~/.local/share/ctitui/ctitui.db)")
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default "+envVarHelp(runtime.GOOS, "CTITUI_DB")+" or "+dbUsual+")")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -229,7 +231,8 @@ func typedArgs(cmd *cobra.Command) {
 }
 
 // databasePath resolves where the database lives: --db, $CTITUI_DB, then the
-// XDG data directory. A leading ~ in the first two is the home directory.
+// platform's place for it (defaultDatabase). A leading ~ in the first two
+// is the home directory.
 func (a *app) databasePath() (string, error) {
 	if a.dbSet && strings.TrimSpace(a.dbPath) == "" {
 		return "", usagef("--db needs a file name")
@@ -240,14 +243,7 @@ func (a *app) databasePath() (string, error) {
 	if p := a.getenv("CTITUI_DB"); p != "" {
 		return expandHome(p)
 	}
-	if dir := a.getenv("XDG_DATA_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "ctitui", "ctitui.db"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the default database: %w; pass --db", err)
-	}
-	return filepath.Join(home, ".local", "share", "ctitui", "ctitui.db"), nil
+	return a.defaultDatabasePath()
 }
 
 // service opens the database for reading and writing (open) and returns

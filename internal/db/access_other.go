@@ -27,7 +27,7 @@ func writable(path string) bool {
 	if err != nil {
 		return false
 	}
-	f.Close()
+	f.Close() //nolint:errcheck // opened only to learn whether it could be, for writing; nothing was written
 	return true
 }
 

@@ -58,7 +58,7 @@ func vacuumInto(ctx context.Context, q queryer, dst string) error {
 		return err
 	}
 	// Link, unlike rename, refuses to replace a file that appeared meanwhile.
-	if err := os.Link(tmp, dst); err != nil {
+	if err := publish(tmp, dst); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s already exists; choose another name", dst)
 		}
@@ -198,7 +198,7 @@ func copyPages(ctx context.Context, q queryer, dst string) error {
 		return err
 	}
 	// Link, unlike rename, refuses to replace a file that appeared meanwhile.
-	if err := os.Link(tmp, dst); err != nil {
+	if err := publish(tmp, dst); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(dst))
@@ -212,10 +212,7 @@ func copyPages(ctx context.Context, q queryer, dst string) error {
 // so the newest counted) among them. It counts, and deletes, only regular
 // files that are SQLite databases. A failure to delete is harmless.
 func pruneBackups(path, label string, now time.Time) {
-	names, err := filepath.Glob(escapeGlob(path) + "." + label + "-*.bak")
-	if err != nil {
-		return
-	}
+	names := filesBeside(path, "."+label+"-", ".bak")
 	prefix := path + "." + label + "-"
 	type backup struct {
 		name string
@@ -255,9 +252,28 @@ func isSQLiteFile(name string) bool {
 	return err == nil && string(magic[:]) == "SQLite format 3\x00"
 }
 
-// escapeGlob makes path match itself literally in filepath.Glob.
-func escapeGlob(path string) string {
-	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(path)
+// filesBeside lists the files in path's directory whose names are path's
+// own followed by infix, anything, and suffix ("ctitui.db" ".pre-migrate-"
+// "*" ".bak"), as paths that start with path. It reads the directory rather than globbing: on
+// Windows filepath.Glob has no escape character, so a path holding a '['
+// (C:\Users\ana\[case 42]\ctitui.db) could not be matched literally.
+func filesBeside(path, infix, suffix string) []string {
+	dir, base := filepath.Split(path)
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return nil
+	}
+	prefix := base + infix
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if len(name) >= len(prefix)+len(suffix) && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, suffix) {
+			// dir ends in a separator, or is empty: each name starts
+			// with path itself, as callers that trim it expect.
+			names = append(names, dir+name)
+		}
+	}
+	return names
 }
 
 // backupBeforeMigrating writes the automatic backup taken before pending

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -492,8 +493,16 @@ func readOnlyDSN(path string) string {
 // before SQLite uses them.
 const hardening = "&_defensive=1&_pragma=trusted_schema(0)&_pragma=cell_size_check(1)"
 
+// fileURI is the SQLite URI of the file at path.
 func fileURI(path string) string {
-	return "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()
+	p := (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()
+	if strings.HasPrefix(p, "//") {
+		// "file://x/..." names host x, which SQLite refuses: an empty
+		// authority keeps both slashes, for a Windows share
+		// (\\server\share\ctitui.db) as for any such path.
+		return "file://" + p
+	}
+	return "file:" + p
 }
 
 // lockMigrations takes an exclusive lock on path's companion lock file so that

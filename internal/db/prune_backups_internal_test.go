@@ -25,7 +25,12 @@ func TestPruneBackupsOfPathsWithGlobCharacters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
+			// The directory's name is read as a pattern too, unless it is
+			// never made one.
+			dir := filepath.Join(t.TempDir(), "[case 42] *?")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
 			path, other := filepath.Join(dir, tt.name), filepath.Join(dir, tt.neighbour)
 			var own, others []string
 			for i := range keepAutoBackups + 2 {
@@ -66,5 +71,35 @@ func TestPruneBackupsOfPathsWithGlobCharacters(t *testing.T) {
 				t.Errorf("files left: %q; want %d of %s and all %d of %s", names, keepAutoBackups, tt.name, len(others), tt.neighbour)
 			}
 		})
+	}
+}
+
+// TestFilesBeside: the names returned start with the path as given, so
+// that callers can read what follows it, relative paths included.
+func TestFilesBeside(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, name := range []string{"ctitui.db", "ctitui.db.pre-migrate-1.bak", "ctitui.db.pre-migrate-.bak", "ctitui.db.pre-migrate.bak",
+		"ctitui.db.pre-migrate-2.bak.partial", "other.db.pre-migrate-3.bak", "xctitui.db.pre-migrate-4.bak", "ctitui.db.bak"} {
+		if err := os.WriteFile(name, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		path, infix string
+		want        []string
+	}{
+		// As a glob would: "ctitui.db.*.bak" matches no "ctitui.db.bak".
+		{"ctitui.db", ".", []string{"ctitui.db.pre-migrate-.bak", "ctitui.db.pre-migrate-1.bak", "ctitui.db.pre-migrate.bak"}},
+		{"ctitui.db", ".pre-migrate-", []string{"ctitui.db.pre-migrate-.bak", "ctitui.db.pre-migrate-1.bak"}},
+		{"./ctitui.db", ".pre-migrate-", []string{"./ctitui.db.pre-migrate-.bak", "./ctitui.db.pre-migrate-1.bak"}},
+		{filepath.Join(dir, "ctitui.db"), ".pre-migrate-", []string{filepath.Join(dir, "ctitui.db.pre-migrate-.bak"), filepath.Join(dir, "ctitui.db.pre-migrate-1.bak")}},
+		{filepath.Join(dir, "missing", "ctitui.db"), ".pre-migrate-", nil},
+	} {
+		got := filesBeside(tc.path, tc.infix, ".bak")
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("filesBeside(%q, %q) = %q; want %q", tc.path, tc.infix, got, tc.want)
+		}
 	}
 }

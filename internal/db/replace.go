@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"github.com/ctitui/ctitui/internal/user"
@@ -97,9 +98,29 @@ func (h *heldFile) release(ctx context.Context) {
 	db.ExecContext(context.WithoutCancel(ctx), `PRAGMA journal_mode = WAL`) //nolint:errcheck // see above
 }
 
+// releaseBeforeSwap says to close the held file before renaming over it.
+// Windows renames over no file that is open, by this process or any other
+// (SQLite opens files without FILE_SHARE_DELETE), so there swapIn lets go
+// first. Elsewhere the hold lasts through the rename: no other process can
+// write to the old file between its backup and the swap, and one that
+// opened it meanwhile finds it moved (SQLITE_READONLY_DBMOVED) rather than
+// writing where nobody will read.
+var releaseBeforeSwap = runtime.GOOS == "windows"
+
 // swapIn renames the finished file tmp over h's file and makes the rename
-// durable. h must still be held: no other process can be using the old file.
+// durable. h must still be held: no other process can be using the old
+// file. Where the file must be closed first (releaseBeforeSwap), a process
+// that opens it in the moment between the close and the rename, and keeps
+// it open, makes the rename fail, leaving the database as it was; one that
+// also wrote and closed it in that moment would lose its write.
 func (h *heldFile) swapIn(tmp string) error {
+	if releaseBeforeSwap {
+		// Closing the last connection of a file in rollback-journal mode
+		// writes nothing: the old file stays exactly as backed up.
+		if err := h.db.Close(); err != nil {
+			return fmt.Errorf("replace %s: close it: %w", h.path, err)
+		}
+	}
 	if err := swapFile(tmp, h.path); err != nil {
 		return err
 	}
@@ -107,15 +128,22 @@ func (h *heldFile) swapIn(tmp string) error {
 	return nil
 }
 
+// The file operations of a swap. Tests replace them with ones that, as
+// Windows does, refuse a file that this process still has open.
+var (
+	removeFile = os.Remove
+	renameFile = os.Rename
+)
+
 // swapFile renames tmp over path, after removing companions that must not
 // be replayed into the new file, and makes the rename durable.
 func swapFile(tmp, path string) error {
 	for _, suffix := range companions {
-		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := removeFile(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("replace %s: %w", path, err)
 		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := renameFile(tmp, path); err != nil {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return syncDir(filepath.Dir(path))

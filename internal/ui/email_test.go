@@ -118,7 +118,7 @@ func FuzzShortenEmail(f *testing.F) {
 		f.Add(s, 20)
 	}
 	f.Fuzz(func(t *testing.T, s string, width int) {
-		width = width % 300
+		width %= 300
 		got := shortenEmail(s, width)
 		if w := ansi.StringWidth(got); w > max(width, 0) {
 			t.Fatalf("shortenEmail(%q, %d) = %q is %d columns wide", s, width, got, w)

@@ -136,7 +136,7 @@ func TestPageWithAnyLimit(t *testing.T) {
 }
 
 // TestBlankDisabledAtFailsClosed: a disabled_at that is not NULL but holds
-// no time ('' or an empty blob, as a CSV import into the sqlite3 shell
+// no time (an empty string or blob, as a CSV import into the sqlite3 shell
 // leaves it) counts as disabled, as every SQL reader asking "disabled_at IS
 // NOT NULL" (the platform itself among them) sees it: the right password
 // is refused, the filters agree, and the value is left as it was.
