@@ -80,15 +80,3 @@ after a backup that keeps them.`,
 	cmd.Flags().BoolVar(&a.dropUnknown, "drop-unknown-objects", false, "remove triggers and views that ctitui did not create, after a backup, instead of refusing the file")
 	return cmd
 }
-
-func (a *app) versionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the ctitui version and the schema version it migrates to",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.stdout.printf("ctitui %s\nschema version %d\n", version(), db.LatestVersion())
-			return nil
-		},
-	}
-}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -118,6 +117,7 @@ func oneLine(s string) string {
 }
 
 func (a *app) rootCommand() *cobra.Command {
+	var showVersion bool
 	root := &cobra.Command{
 		Use:   "ctitui",
 		Short: "Manage the user accounts of a CTI platform in a local SQLite file",
@@ -133,9 +133,13 @@ Database: --db, else $CTITUI_DB, else $XDG_DATA_HOME/ctitui/ctitui.db
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if showVersion {
+				return a.printVersion(formatTable)
+			}
 			return a.runTUI(cmd.Context(), nil)
 		},
 	}
+	root.Flags().BoolVar(&showVersion, "version", false, "print the version, as ctitui version does")
 	// Every mistake in how ctitui is called is a usageError where it is
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
@@ -282,14 +286,6 @@ func (a *app) close() {
 		// that fails leaves the write-ahead log for the next open to apply.
 		a.store.Close() //nolint:errcheck // see above: nothing is lost
 	}
-}
-
-// version is the module version the binary was built from.
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "devel"
 }
 
 // expandHome expands a leading "~/" in path, as a shell would have if the
