@@ -20,17 +20,18 @@ var (
 	buildCommit     string // the full commit id
 	buildCommitDate string // the commit's time, RFC 3339 UTC
 	buildDate       string // when the release was built, RFC 3339 UTC
-	buildModified   string // "true" when built from a tree with uncommitted changes
 )
 
-// stamp is what the linker set in the variables above.
+// stamp is what the linker set in the variables above. A release is built
+// from a commit's tree (git archive), never from uncommitted files, so it
+// has nothing to say about changes beside the commit.
 type stamp struct {
-	Version, Commit, CommitDate, Date, Modified string
+	Version, Commit, CommitDate, Date string
 }
 
 // linkerStamp returns the values stamped at build time.
 func linkerStamp() stamp {
-	return stamp{Version: buildVersion, Commit: buildCommit, CommitDate: buildCommitDate, Date: buildDate, Modified: buildModified}
+	return stamp{Version: buildVersion, Commit: buildCommit, CommitDate: buildCommitDate, Date: buildDate}
 }
 
 // sqliteModule is the Go module that carries the SQLite engine.
@@ -69,7 +70,6 @@ func newVersionInfo(s stamp, bi *debug.BuildInfo, sqlite string, schema int64) v
 	v := versionInfo{
 		Version:    s.Version,
 		Commit:     s.Commit,
-		Modified:   s.Modified == "true",
 		CommitDate: s.CommitDate,
 		BuildDate:  s.Date,
 		Go:         runtime.Version(),

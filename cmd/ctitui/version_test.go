@@ -43,10 +43,10 @@ func TestNewVersionInfo(t *testing.T) {
 		want: versionInfo{Version: "v1.2.3", Commit: release.Commit, CommitDate: release.CommitDate, BuildDate: release.Date,
 			SQLiteModule: "v1.62.0"},
 	}, {
-		name:  "a release build from a tree with changes",
-		stamp: stamp{Version: "v1.2.3", Commit: release.Commit, Modified: "true"},
-		bi:    buildInfo("(devel)", "v1.62.0", "vcs.modified", "false"),
-		want:  versionInfo{Version: "v1.2.3", Commit: release.Commit, Modified: true, SQLiteModule: "v1.62.0"},
+		name:  "a release build ignores vcs.modified of the tree it was not built from",
+		stamp: stamp{Version: "v1.2.3", Commit: release.Commit},
+		bi:    buildInfo("(devel)", "v1.62.0", "vcs.revision", rev, "vcs.modified", "true"),
+		want:  versionInfo{Version: "v1.2.3", Commit: release.Commit, SQLiteModule: "v1.62.0"},
 	}, {
 		name: "go build in a checkout: the module version and vcs settings",
 		bi:   buildInfo("v0.0.0-20261203134857-3e2050a0da34", "v1.62.0", vcs...),
