@@ -56,8 +56,9 @@ die() {
 	echo "release: $*" >&2
 	exit 1
 }
-log() { echo "release: $*"; }
+log() { echo "release: [$(($(date +%s) - start))s] $*"; }
 
+start=$(date +%s)
 version= quick=false allow_dirty=false
 for arg in "$@"; do
 	case $arg in
@@ -79,7 +80,6 @@ tag=v$num
 
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-start=$(date +%s)
 
 for tool in go git tar gzip zip unzip sha256sum; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed and not installed"
@@ -197,7 +197,10 @@ done
 # checkout's own tags are not touched. The tool is installed for this
 # machine (go run would build it for GOOS/GOARCH, the target) into $work.
 log "SBOM ($sbom_tool)"
-git clone -q --shared --no-checkout "$repo" "$work/sbom"
+# A local clone links every object of the checkout's store, so HEAD is
+# there even when no branch holds it (go-git reads no alternates: --shared
+# would not do).
+git clone -q --no-checkout "$repo" "$work/sbom"
 git -C "$work/sbom" -c advice.detachedHead=false checkout -q "$commit"
 git -C "$work/sbom" tag -f "$tag" "$commit" >/dev/null
 GOBIN=$work/bin GOFLAGS=-buildvcs=false go install "$sbom_tool"
