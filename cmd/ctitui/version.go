@@ -78,7 +78,7 @@ func newVersionInfo(s stamp, bi *debug.BuildInfo, sqlite string, schema int64) v
 		Schema:     schema,
 	}
 	if bi != nil {
-		if v.Version == "" && bi.Main.Version != "" && bi.Main.Version != develVersion {
+		if v.Version == "" {
 			v.Version = bi.Main.Version
 		}
 		settings := map[string]string{}
