@@ -29,11 +29,13 @@
 # its version stamped by -ldflags -X: version, commit, commit date and build
 # date. The build date is $SOURCE_DATE_EPOCH if set, else the commit's date,
 # so that the same commit always gives the same bytes. The last step checks
-# the release as someone receiving it would: it unpacks the source archive
-# and builds it for this machine with the network off (where the kernel lets
-# an unprivileged process do that: unshare -rn), GOPROXY=off and an empty
-# module cache, runs `ctitui --version`, compares the binary with the one in
-# this machine's archive byte for byte, and checks SHA256SUMS.
+# the release as someone receiving it would: SHA256SUMS, the archives'
+# contents, then the source archive unpacked and built for this machine with
+# the network off (where the kernel lets an unprivileged process do that:
+# unshare -rn), GOPROXY=off and an empty module cache: once without -ldflags,
+# whose `ctitui --version` must still name the commit (git archive wrote it
+# into cmd/ctitui/archive.go), and once as the release was built, which must
+# report the release's version and equal the shipped binary byte for byte.
 #
 # Needs: go (the version go.mod names or newer; GOTOOLCHAIN=local, so the Go
 # that builds is the Go the binaries report), git, GNU tar, gzip, zip and
@@ -59,7 +61,7 @@ die() {
 log() { echo "release: [$(($(date +%s) - start))s] $*"; }
 
 start=$(date +%s)
-version= quick=false allow_dirty=false
+version='' quick=false allow_dirty=false
 for arg in "$@"; do
 	case $arg in
 	--quick) quick=true ;;
@@ -240,12 +242,25 @@ if command -v unshare >/dev/null 2>&1 && unshare -rn true 2>/dev/null; then
 	offline=(unshare -rn)
 	network="no network (unshare -rn), $network"
 fi
-cache=$(mktemp -d "$work/modcache.XXXXXX")
-(cd "$v/$srcdir" && "${offline[@]}" env CGO_ENABLED=0 GOAMD64=v1 GOARM64=v8.0 \
-	GOFLAGS='-mod=vendor -buildvcs=false' GOPROXY=off GOMODCACHE="$cache" \
-	go build -trimpath -ldflags="$ldflags" -o "$v/$hexe" ./cmd/ctitui) ||
-	die "the source archive does not build with $network"
-[ -z "$(ls -A "$cache")" ] || die "the offline build put files in its empty module cache: $(ls -A "$cache" | head -3)"
+# offline_build OUT [GO BUILD FLAGS]: go build in the unpacked source archive,
+# cut off from the network and from every module cache.
+offline_build() {
+	local out=$1 cache
+	shift
+	cache=$(mktemp -d "$work/modcache.XXXXXX")
+	(cd "$v/$srcdir" && "${offline[@]}" env CGO_ENABLED=0 GOAMD64=v1 GOARM64=v8.0 \
+		GOFLAGS='-mod=vendor -buildvcs=false' GOPROXY=off GOMODCACHE="$cache" \
+		go build "$@" -o "$out" ./cmd/ctitui) ||
+		die "the source archive does not build with $network"
+	[ -z "$(find "$cache" -mindepth 1 -print -quit)" ] || die "the offline build put files in its empty module cache, $cache"
+}
+# As a person would build it, without -ldflags: the commit and its date come
+# from what git archive wrote into cmd/ctitui/archive.go.
+offline_build "$v/plain-$hexe" -trimpath
+"$v/plain-$hexe" --version >"$v/plain.txt" || die "ctitui --version, built from the source archive, failed"
+grep -q "^commit:  $commit " "$v/plain.txt" || die "ctitui --version, built from the source archive with no flags, does not name commit $commit: $(sed -n 2p "$v/plain.txt")"
+# As the release was built: the same binary, bit for bit.
+offline_build "$v/$hexe" -trimpath -ldflags="$ldflags"
 "$v/$hexe" --version >"$v/version.txt" || die "ctitui --version, built from the source archive, failed"
 sed 's/^/  /' "$v/version.txt"
 [ "$(head -1 "$v/version.txt")" = "ctitui $tag" ] || die "ctitui --version says \"$(head -1 "$v/version.txt")\"; want \"ctitui $tag\""

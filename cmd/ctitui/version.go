@@ -34,6 +34,24 @@ func linkerStamp() stamp {
 	return stamp{Version: buildVersion, Commit: buildCommit, CommitDate: buildCommitDate, Date: buildDate}
 }
 
+// or fills the values s lacks from o. A commit's date goes with its commit:
+// it is taken from o only together with o's commit, or when s names none.
+func (s stamp) or(o stamp) stamp {
+	if s.Version == "" {
+		s.Version = o.Version
+	}
+	if s.Commit == "" || s.Commit == o.Commit {
+		s.Commit = o.Commit
+		if s.CommitDate == "" {
+			s.CommitDate = o.CommitDate
+		}
+	}
+	if s.Date == "" {
+		s.Date = o.Date
+	}
+	return s
+}
+
 // sqliteModule is the Go module that carries the SQLite engine.
 const sqliteModule = "modernc.org/sqlite"
 
@@ -61,9 +79,10 @@ type versionInfo struct {
 // tree without version control information, or `go run`.
 const develVersion = "(devel)"
 
-// newVersionInfo builds the report from the stamp, the build info Go
-// recorded (bi may be nil), the SQLite version and the schema version.
-// What the release stamped wins; the build info fills the rest: the main
+// newVersionInfo builds the report from the stamp (the linker's, then git
+// archive's), the build info Go recorded (bi may be nil), the SQLite version
+// and the schema version. What was stamped wins; the build info fills the
+// rest: the main
 // module's version (which go build derives from the commit and its tags),
 // vcs.revision, vcs.time and vcs.modified.
 func newVersionInfo(s stamp, bi *debug.BuildInfo, sqlite string, schema int64) versionInfo {
@@ -119,7 +138,7 @@ func (a *app) currentVersionInfo() (versionInfo, error) {
 	if !ok {
 		bi = nil
 	}
-	return newVersionInfo(linkerStamp(), bi, sqlite, db.LatestVersion()), nil
+	return newVersionInfo(linkerStamp().or(archiveStamp()), bi, sqlite, db.LatestVersion()), nil
 }
 
 // writeText writes v for people: the version on the first line, as

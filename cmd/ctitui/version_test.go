@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildInfo returns build info for module version mainVersion, with the
@@ -169,5 +170,68 @@ func TestVersionInfoJSON(t *testing.T) {
 	}
 	if strings.Count(buf.String(), "\n") < 2 {
 		t.Errorf("writeJSON wrote one line; want it indented for people: %s", buf.String())
+	}
+}
+
+func TestParseArchiveStamp(t *testing.T) {
+	const rev = "3e2050a0da34b5745ea01ad7861db66ebce598f4"
+	tests := []struct {
+		describe, commit, date string
+		want                   stamp
+	}{
+		// A checkout: git archive substituted nothing.
+		{"$Format:%(describe:tags)$", "$Format:%H$", "$Format:%cI$", stamp{}},
+		// A tagged commit, archived.
+		{"v1.2.3", rev, "2026-12-03T13:48:57+00:00", stamp{Version: "v1.2.3", Commit: rev, CommitDate: "2026-12-03T13:48:57+00:00"}},
+		// No tag: describe expands to nothing.
+		{"", rev, "2026-12-03T13:48:57+00:00", stamp{Commit: rev, CommitDate: "2026-12-03T13:48:57+00:00"}},
+		// A git too old for %(describe) leaves that placeholder alone.
+		{"$Format:%(describe:tags)$", rev, "2026-12-03T13:48:57+00:00", stamp{Commit: rev, CommitDate: "2026-12-03T13:48:57+00:00"}},
+	}
+	for _, tt := range tests {
+		if got := parseArchiveStamp(tt.describe, tt.commit, tt.date); got != tt.want {
+			t.Errorf("parseArchiveStamp(%q, %q, %q) = %+v; want %+v", tt.describe, tt.commit, tt.date, got, tt.want)
+		}
+	}
+}
+
+// TestArchiveStamp checks the file git archive fills in: in a checkout it
+// says nothing; in an archive it names a full commit and its time.
+func TestArchiveStamp(t *testing.T) {
+	got := archiveStamp()
+	if strings.Contains(archiveCommit, "$Format:") {
+		if got != (stamp{}) {
+			t.Errorf("archiveStamp() in a checkout = %+v; want nothing", got)
+		}
+		return
+	}
+	if len(got.Commit) != 40 || strings.Trim(got.Commit, "0123456789abcdef") != "" {
+		t.Errorf("archiveStamp().Commit = %q; want a full commit id", got.Commit)
+	}
+	if _, err := time.Parse(time.RFC3339, got.CommitDate); err != nil {
+		t.Errorf("archiveStamp().CommitDate = %q; want an RFC 3339 time: %v", got.CommitDate, err)
+	}
+}
+
+func TestStampOr(t *testing.T) {
+	const a, b = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	archive := stamp{Version: "v1.2.3", Commit: a, CommitDate: "2026-11-30T08:00:00Z"}
+	tests := []struct {
+		name   string
+		linker stamp
+		want   stamp
+	}{
+		{"nothing linked: the archive's", stamp{}, archive},
+		{"a release: the linker's", stamp{Version: "v1.2.4", Commit: b, CommitDate: "2026-12-01T08:00:00Z", Date: "2026-12-02T08:00:00Z"},
+			stamp{Version: "v1.2.4", Commit: b, CommitDate: "2026-12-01T08:00:00Z", Date: "2026-12-02T08:00:00Z"}},
+		{"another commit linked: not the archive's date", stamp{Commit: b}, stamp{Version: "v1.2.3", Commit: b}},
+		{"the same commit linked: the archive's date", stamp{Commit: a, Date: "2026-12-02T08:00:00Z"},
+			stamp{Version: "v1.2.3", Commit: a, CommitDate: "2026-11-30T08:00:00Z", Date: "2026-12-02T08:00:00Z"}},
+		{"only a version linked", stamp{Version: "v9.0.0"}, stamp{Version: "v9.0.0", Commit: a, CommitDate: "2026-11-30T08:00:00Z"}},
+	}
+	for _, tt := range tests {
+		if got := tt.linker.or(archive); got != tt.want {
+			t.Errorf("%s: %+v.or(%+v) = %+v; want %+v", tt.name, tt.linker, archive, got, tt.want)
+		}
 	}
 }
