@@ -153,8 +153,9 @@ log "vendoring the modules"
 # files' contents and modes: sorted names, one time, no owner, no gzip name.
 pack_tar() {
 	tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner --mode='a+rX,u+w,go-w' \
-		-C "$1" -cf - "$2" | gzip -9 -n >"$3"
+		-C "$1" -cf - "$2" | gzip -n >"$3"
 }
+log "source archive"
 pack_tar "$work/src" "$srcdir" "$out/ctitui_${num}_source.tar.gz"
 
 # Every binary is built from that tree, offline, so that the source archive
