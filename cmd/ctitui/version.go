@@ -195,8 +195,9 @@ func (a *app) versionCommand() *cobra.Command {
 from and when, the Go version and platform, the SQLite library inside it, and
 the schema version it migrates databases to. It opens no database.
 
-A release build (scripts/release.sh) has these stamped in; a binary built
-with go build takes them from the build information Go records.`,
+A release build (scripts/release.sh) has these stamped in. A binary built
+with go build takes them from a source archive's commit (git archive writes
+it in) or from the build information Go records in a git checkout.`,
 		Example: `  ctitui version
   ctitui --version
   ctitui version --format json`,
