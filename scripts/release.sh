@@ -199,6 +199,8 @@ done
 # commit is tagged $tag so that the SBOM names the release's version; the
 # checkout's own tags are not touched. The tool is installed for this
 # machine (go run would build it for GOOS/GOARCH, the target) into $work.
+# Without a random serial number and the time of the run, an SBOM is the
+# same at every run, as the archives are, and so is SHA256SUMS.
 log "SBOM ($sbom_tool)"
 # A local clone links every object of the checkout's store, so HEAD is
 # there even when no branch holds it (go-git reads no alternates: --shared
@@ -210,7 +212,7 @@ GOBIN=$work/bin GOFLAGS=-buildvcs=false go install "$sbom_tool"
 for target in $targets; do
 	os=${target%/*} arch=${target#*/}
 	(cd "$work/sbom" && CI=true CGO_ENABLED=0 GOOS="$os" GOARCH="$arch" GOFLAGS=-mod=readonly \
-		"$work/bin/cyclonedx-gomod" app -json -licenses -main cmd/ctitui \
+		"$work/bin/cyclonedx-gomod" app -json -licenses -noserial -notimestamp -main cmd/ctitui \
 		-output "$out/ctitui_${num}_${os}_${arch}.cdx.json" . 2>"$work/sbom.log") ||
 		{ cat "$work/sbom.log" >&2; die "cyclonedx-gomod failed for $target"; }
 	grep -q '"specVersion"' "$out/ctitui_${num}_${os}_${arch}.cdx.json" || die "the SBOM for $target is not CycloneDX JSON"
