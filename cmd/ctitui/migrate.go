@@ -2,8 +2,6 @@ package main
 
 import (
 	"github.com/spf13/cobra"
-
-	"github.com/ctitui/ctitui/internal/db"
 )
 
 func (a *app) migrateCommand() *cobra.Command {
@@ -69,16 +67,4 @@ after a backup that keeps them.`,
 	}
 	cmd.Flags().BoolVar(&a.dropUnknown, "drop-unknown-objects", false, "remove triggers and views that ctitui did not create, after a backup, instead of refusing the file")
 	return cmd
-}
-
-func (a *app) versionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the ctitui version and the schema version it migrates to",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.stdout.printf("ctitui %s\nschema version %d\n", version(), db.LatestVersion())
-			return nil
-		},
-	}
 }

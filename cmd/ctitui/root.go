@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,6 +133,7 @@ func oneLine(s string) string {
 
 func (a *app) rootCommand() *cobra.Command {
 	dbRule, dbUsual := defaultDatabaseHelp(runtime.GOOS)
+	var showVersion bool
 	root := &cobra.Command{
 		Use:   "ctitui",
 		Short: "Manage the user accounts of a CTI platform in a local SQLite file",
@@ -152,9 +152,13 @@ database; every other command refuses it, so a mistyped path is an error.`,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if showVersion {
+				return a.printVersion(formatTable)
+			}
 			return a.runTUI(cmd.Context(), nil)
 		},
 	}
+	root.Flags().BoolVar(&showVersion, "version", false, "print the version, as ctitui version does")
 	// Every mistake in how ctitui is called is a usageError where it is
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
@@ -328,14 +332,6 @@ func (a *app) close() {
 		// that fails leaves the write-ahead log for the next open to apply.
 		a.store.Close() //nolint:errcheck // see above: nothing is lost
 	}
-}
-
-// version is the module version the binary was built from.
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "devel"
 }
 
 // expandHome expands a leading "~" or "~/" in path to the home directory,
