@@ -191,9 +191,12 @@ func TestCheckupAccountsAtTheirEdges(t *testing.T) {
 	}
 }
 
-// disabledAdmins registers n admins admin0@example.org... and disables them.
+// disabledAdmins registers n admins admin0@example.org... and disables them,
+// beside an enabled admin, keeper@example.org.
 func disabledAdmins(n int) func(t *testing.T, svc *user.Service, path string, now time.Time) {
 	return func(t *testing.T, svc *user.Service, _ string, _ time.Time) {
+		// An enabled admin stays: the last one cannot be disabled.
+		mustRegister(t, svc, "keeper@example.org", user.RoleAdmin)
 		for i := range n {
 			email := fmt.Sprintf("admin%d@example.org", i)
 			mustRegister(t, svc, email, user.RoleAdmin)
