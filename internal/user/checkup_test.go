@@ -126,7 +126,9 @@ func TestCheckupListsAccountsLockedUntilUnlock(t *testing.T) {
 			t.Errorf("Count(status %d) = %d, %v; want %d", tt.status, n, err, tt.want)
 		}
 	}
-	// A disabled admin is named.
+	// A disabled admin is named. Another admin stays enabled: the last
+	// enabled one cannot be disabled.
+	mustRegister(t, svc, "dee@example.org", user.RoleAdmin)
 	if _, _, err := svc.SetDisabled(context.Background(), "ana@example.org", true); err != nil {
 		t.Fatal(err)
 	}
