@@ -354,7 +354,7 @@ func keepAnAdmin(ctx context.Context, tx Tx, u User) error {
 		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: %s is the only one; make another user an admin first ('ctitui user set-role EMAIL --role admin')", ErrLastAdmin, u.Email)
+		return fmt.Errorf("%w: %s is the only one; make another user an admin first ('ctitui user set-role EMAIL --role admin') or enable a disabled admin ('ctitui user enable EMAIL')", ErrLastAdmin, u.Email)
 	}
 	return nil
 }
