@@ -29,8 +29,9 @@ email search index; the users' rowid order, which fast searches rely on; the
 permissions of the database, its -wal, -shm and .lock files, its directory and
 its backups, and symbolic links planted among them; the seeded roles; and the
 audit chain. Then the accounts: password hashes that are outdated, missing,
-unreadable or beyond the cost limits; disabled admins; accounts locked by
-failed logins, for a time or until an admin unlocks them.
+unreadable or beyond the cost limits; users without an enabled admin among
+them; disabled admins; accounts locked by failed logins, for a time or until
+an admin unlocks them.
 
 It only reads: the file is opened read-only and left as it was. With --fix it
 writes a backup, then makes only safe repairs (tighten permissions, remove

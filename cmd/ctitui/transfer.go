@@ -80,7 +80,8 @@ With --on-conflict update, an existing user gets only what the file gives:
 the spelling of the email, roles, password, disabled state. A file without a
 password or disabled column keeps them; id and times never change. A record
 that changes nothing is counted as skipped, and the audit entry of an update
-names every field it changed.
+names every field it changed. Updates that would disable or demote every
+enabled admin are refused, as they are by hand.
 
 Every record is checked before anything is written; all invalid ones are
 listed with their line numbers, and nothing is written unless --skip-invalid.

@@ -272,8 +272,10 @@ func (a *app) userShowCommand() *cobra.Command {
 func (a *app) userSetRoleCommand() *cobra.Command {
 	var roles []string
 	cmd := &cobra.Command{
-		Use:     "set-role EMAIL --role ROLE...",
-		Short:   "Replace a user's roles",
+		Use:   "set-role EMAIL --role ROLE...",
+		Short: "Replace a user's roles",
+		Long: `set-role replaces a user's roles with those given. The last enabled admin
+cannot lose the admin role: make another user an admin first.`,
 		Example: `  ctitui user set-role alice@example.org --role admin --role analyst`,
 		Args:    cobra.ExactArgs(1),
 	}
@@ -340,9 +342,14 @@ func (a *app) userDisableCommand(disable bool) *cobra.Command {
 		verb, done, already = "disable", "disabled", "already disabled"
 		short = "Stop a user from logging in, keeping the account"
 	}
+	long := ""
+	if disable {
+		long = "disable stops a user from logging in, keeping the account and its roles.\nThe last enabled admin cannot be disabled: make another user an admin first."
+	}
 	return &cobra.Command{
 		Use:     verb + " EMAIL",
 		Short:   short,
+		Long:    long,
 		Example: "  ctitui user " + verb + " alice@example.org",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -369,6 +376,8 @@ func (a *app) userDeleteCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete EMAIL [--yes]",
 		Short: "Delete a user and its roles (the audit log keeps a record)",
+		Long: `delete removes a user and its roles; the audit log keeps a record. The last
+enabled admin cannot be deleted: make another user an admin first.`,
 		Example: `  ctitui user delete alice@example.org
   ctitui user delete alice@example.org --yes`,
 		Args: cobra.ExactArgs(1),

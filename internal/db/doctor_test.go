@@ -419,13 +419,14 @@ func TestDoctorInfoIsNotAProblem(t *testing.T) {
 	if _, err := svc.Register(ctx, "older@example.org", bkPassword, []user.Role{user.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
+	// current is an admin too: the last enabled admin cannot be disabled.
+	if _, err := newService(s).Register(ctx, "current@example.org", bkPassword, []user.Role{user.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := svc.SetDisabled(ctx, "older@example.org", true); err != nil {
 		t.Fatal(err)
 	}
 	svc = newService(s)
-	if _, err := svc.Register(ctx, "current@example.org", bkPassword, nil); err != nil {
-		t.Fatal(err)
-	}
 
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {

@@ -620,6 +620,10 @@ func TestOtherTablesPointingAtUsers(t *testing.T) {
 		t.Errorf("doctor:%s\nwant healthy, with a note that table pins points at users", all)
 	}
 	svc := user.NewService(s, user.WithHasher(passwordtest.Hasher()))
+	// Another admin, so that ana is not the last enabled one.
+	if _, err := svc.Register(ctx, "dee@example.org", bkPassword, []user.Role{user.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
 	// pins refuses at once, notes when the transaction commits.
 	for _, email := range []string{"ana@example.org", "cy@example.org"} {
 		_, err = svc.Delete(ctx, email)

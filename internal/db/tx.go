@@ -150,6 +150,15 @@ func newStoreTx(tx *sql.Tx) *storeTx {
 
 var _ user.Tx = (*storeTx)(nil)
 
+// EnabledAdminsBesides implements user.Tx.
+func (t *storeTx) EnabledAdminsBesides(ctx context.Context, id string) (int, error) {
+	var n int
+	err := t.stmts.QueryRowContext(ctx, `SELECT count(*) FROM users u
+		JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
+		WHERE r.name = 'admin' AND u.disabled_at IS NULL AND u.id <> ?`, id).Scan(&n)
+	return n, translate(err)
+}
+
 // UserByID implements user.Tx.
 func (t *storeTx) UserByID(ctx context.Context, id string) (user.User, error) {
 	return userByID(ctx, t.stmts, id)

@@ -111,7 +111,7 @@ func (m *Model) rolesView() string {
 	}
 	if r.err != "" {
 		// The error can quote an email read back from the database.
-		b.WriteString("\n" + s.Error.Render(inline(r.err, m.width)))
+		b.WriteString("\n" + s.Error.Render(paragraph(r.err, m.width)))
 	} else if r.busy {
 		b.WriteString("\n" + s.Subtle.Render("saving…"))
 	}
@@ -219,7 +219,7 @@ func (m *Model) confirmView() string {
 	}
 	if c.err != "" {
 		// The error can quote an email read back from the database.
-		b.WriteString("\n\n" + s.Error.Render(inline(c.err, m.width)))
+		b.WriteString("\n\n" + s.Error.Render(paragraph(c.err, m.width)))
 	}
 	if c.busy {
 		b.WriteString("\n\n" + s.Subtle.Render("working…"))

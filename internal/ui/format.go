@@ -105,6 +105,32 @@ func inline(s string, width int) string {
 	return fit(textsafe.Line(s), width)
 }
 
+// paragraph makes database text safe and wraps it at spaces to width
+// columns, for a message that must be read whole: an error that says what
+// to do next would lose its advice to a cut. Only spaces break a line
+// (ansi's wrappers break at hyphens too, and "--role" split in two is no
+// longer a flag); a word wider than the line is cut across lines.
+func paragraph(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(textsafe.Line(s)) {
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	lines = append(lines, line)
+	return ansi.Hardwrap(strings.Join(lines, "\n"), width, true)
+}
+
 // fit truncates an already safe line to width columns without padding.
 func fit(s string, width int) string {
 	if width <= 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ctitui/ctitui/internal/password"
 )
@@ -142,11 +143,13 @@ func (s *Service) checkHashes(ctx context.Context) ([]Finding, error) {
 	return out, nil
 }
 
-// checkAccounts lists the disabled admins and counts the accounts locked by
-// failed logins, as the listing's filters count them: those only an admin
-// can open apart from those a time opens. Locked accounts are information,
-// not a problem: anyone can lock an account by guessing, and the exit
-// status of a health check judges the database, not its users.
+// checkAccounts says when users exist but no enabled admin does, lists the
+// disabled admins and counts the accounts locked by failed logins, as the
+// listing's filters count them: those only an admin can open apart from
+// those a time opens. These are information, not problems: anyone can lock
+// an account by guessing, a first user added without the admin role makes
+// a database with no admin, and the exit status of a health check judges
+// the database, not its users.
 func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
 	now := s.stamp()
 	names := func(f Filter, limit int) ([]string, error) {
@@ -156,6 +159,10 @@ func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
 			return nil
 		})
 		return out, err
+	}
+	noAdmin, err := s.noEnabledAdmin(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("check accounts: %w", err)
 	}
 	disabled, err := names(Filter{Role: RoleAdmin, Status: Disabled, Now: now}, namesShown+1)
 	if err != nil {
@@ -175,6 +182,10 @@ func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
 	}
 	const check = "accounts"
 	var out []Finding
+	if noAdmin {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo,
+			Message: "no enabled admin: no user can manage the platform's accounts; make one an admin ('ctitui user set-role EMAIL --role admin') or enable a disabled admin ('ctitui user enable EMAIL')"})
+	}
 	if len(disabled) > 0 {
 		out = append(out, Finding{Check: check, Severity: SeverityInfo, Message: "disabled admins: " + listSome(disabled, len(disabled))})
 	}
@@ -191,4 +202,26 @@ func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
 		return []Finding{{Check: check, Message: "no disabled admins, no locked users"}}, nil
 	}
 	return out, nil
+}
+
+// noEnabledAdmin reports whether users exist and none of them is an enabled
+// admin.
+func (s *Service) noEnabledAdmin(ctx context.Context, now time.Time) (bool, error) {
+	admins, err := s.enabledAdmins(ctx)
+	if err != nil || admins > 0 {
+		return false, err
+	}
+	users, err := s.store.CountUsers(ctx, Filter{Now: now})
+	return users > 0, err
+}
+
+// enabledAdmins counts the admins whose accounts are not disabled, locked
+// or not: a lock ends with time or 'ctitui user unlock'.
+func (s *Service) enabledAdmins(ctx context.Context) (int, error) {
+	admins, err := s.store.CountUsers(ctx, Filter{Role: RoleAdmin})
+	if err != nil {
+		return 0, err
+	}
+	disabled, err := s.store.CountUsers(ctx, Filter{Role: RoleAdmin, Status: Disabled})
+	return admins - disabled, err
 }

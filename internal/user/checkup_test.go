@@ -126,7 +126,9 @@ func TestCheckupListsAccountsLockedUntilUnlock(t *testing.T) {
 			t.Errorf("Count(status %d) = %d, %v; want %d", tt.status, n, err, tt.want)
 		}
 	}
-	// A disabled admin is named.
+	// A disabled admin is named. Another admin stays enabled: the last
+	// enabled one cannot be disabled.
+	mustRegister(t, svc, "dee@example.org", user.RoleAdmin)
 	if _, _, err := svc.SetDisabled(context.Background(), "ana@example.org", true); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,9 @@ func TestCheckupAccountsAtTheirEdges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, store, c := newService(t)
-			mustRegister(t, svc, "bo@example.org")
+			// bo is an enabled admin: without one the checkup says so, and
+			// the last one cannot be disabled.
+			mustRegister(t, svc, "bo@example.org", user.RoleAdmin)
 			tt.breaks(t, svc, store.Path(), c.now)
 			got, err := svc.Checkup(context.Background())
 			if err != nil {
@@ -201,5 +205,79 @@ func disabledAdmins(n int) func(t *testing.T, svc *user.Service, path string, no
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestCheckupWarnsWithoutAnEnabledAdmin: users without an enabled admin
+// among them cannot be managed on the platform. ctitui refuses to remove
+// the last enabled admin, but a database can get there otherwise (only
+// analysts added, an import, an adopted file, the sqlite3 shell): the
+// checkup says so, with both ways out. An empty database and one with an
+// enabled admin, locked or not, say nothing of it.
+func TestCheckupWarnsWithoutAnEnabledAdmin(t *testing.T) {
+	const warning = "no enabled admin"
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, svc *user.Service, path string)
+		warns bool
+	}{
+		{"no users", func(*testing.T, *user.Service, string) {}, false},
+		{"only analysts and viewers", func(t *testing.T, svc *user.Service, _ string) {
+			mustRegister(t, svc, "ana@example.org")
+			mustRegister(t, svc, "vi@example.org", user.RoleViewer)
+		}, true},
+		{"the only admin disabled outside ctitui", func(t *testing.T, svc *user.Service, path string) {
+			mustRegister(t, svc, "root@example.org", user.RoleAdmin, user.RoleAnalyst)
+			mustRegister(t, svc, "ana@example.org")
+			checkupRaw(t, path, `UPDATE users SET disabled_at = '2026-01-02T03:04:05.678Z' WHERE email = 'root@example.org'`)
+		}, true},
+		{"the only admin's role removed outside ctitui", func(t *testing.T, svc *user.Service, path string) {
+			mustRegister(t, svc, "root@example.org", user.RoleAdmin, user.RoleAnalyst)
+			checkupRaw(t, path, `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`)
+		}, true},
+		{"an enabled admin", func(t *testing.T, svc *user.Service, _ string) {
+			mustRegister(t, svc, "root@example.org", user.RoleAdmin)
+			mustRegister(t, svc, "ana@example.org")
+		}, false},
+		{"an enabled admin beside a disabled one", func(t *testing.T, svc *user.Service, _ string) {
+			mustRegister(t, svc, "root@example.org", user.RoleAdmin)
+			mustRegister(t, svc, "old@example.org", user.RoleAdmin)
+			if _, _, err := svc.SetDisabled(context.Background(), "old@example.org", true); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"the only admin locked until unlocked", func(t *testing.T, svc *user.Service, path string) {
+			// A lock is not a removal: the CLI unlocks, and anyone can
+			// lock an account by guessing.
+			mustRegister(t, svc, "root@example.org", user.RoleAdmin)
+			checkupRaw(t, path, `UPDATE users SET failed_logins = 100 WHERE email = 'root@example.org'`)
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, store, _ := newService(t)
+			tt.setup(t, svc, store.Path())
+			got, err := svc.Checkup(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := hasFinding(got, "accounts", user.SeverityInfo, warning,
+				"'ctitui user set-role EMAIL --role admin'", "'ctitui user enable EMAIL'")
+			if warned != tt.warns {
+				t.Errorf("Checkup warns of no enabled admin: %v; want %v:%s", warned, tt.warns, dumpFindings(got))
+			}
+			// Said once, and only as information: the exit status of a
+			// health check judges the database, and a first user added
+			// without the admin role is a database ctitui made.
+			n := 0
+			for _, f := range got {
+				if strings.Contains(f.Message, warning) {
+					n++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.warns]; n != want || !user.Healthy(got) {
+				t.Errorf("findings saying %q: %d, healthy %v; want %d, healthy:%s", warning, n, user.Healthy(got), want, dumpFindings(got))
+			}
+		})
 	}
 }

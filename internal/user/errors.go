@@ -17,6 +17,9 @@ var (
 	// ErrReferenced reports a user that rows of a table ctitui did not
 	// create point at with a foreign key, which refuses the delete.
 	ErrReferenced = errors.New("other records in the database point at this user")
+	// ErrLastAdmin refuses to delete, disable or demote the last enabled
+	// admin: nobody would be left to manage the platform's accounts.
+	ErrLastAdmin = errors.New("the last enabled admin cannot be deleted, disabled or demoted")
 )
 
 // ExistsError reports a duplicate email. It matches ErrAlreadyExists with

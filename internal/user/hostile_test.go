@@ -282,7 +282,9 @@ func TestRegisterHostileInput(t *testing.T) {
 func TestHostileRoles(t *testing.T) {
 	ctx := context.Background()
 	svc, store, _ := newService(t)
-	mustRegister(t, svc, "alice@example.org")
+	// alice is an admin, so that deleting case@, an admin too, is not
+	// refused as the last enabled admin's.
+	mustRegister(t, svc, "alice@example.org", user.RoleAdmin)
 	for _, roles := range [][]user.Role{
 		{"root"},
 		{"admin'; DROP TABLE roles; --"},

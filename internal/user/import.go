@@ -192,6 +192,40 @@ type importRun struct {
 	plain  int    // records to write whose password is given in plaintext
 	seed   maphash.Seed
 	digest uint64 // of every record, to recognise the same file later
+	admins adminTally
+}
+
+// adminTally follows what an import does to the enabled admins: like a
+// delete, disable or demotion by hand, an update must not remove the last
+// one (see keepAnAdmin).
+type adminTally struct {
+	removed int      // enabled admins the import disables or demotes
+	names   []string // the first few of them, to name
+	added   int      // users the import makes enabled admins: added, promoted or enabled
+}
+
+// note counts what d does to the enabled admins.
+func (a *adminTally) note(d decision) {
+	was := d.plan == planUpdate && isEnabledAdmin(d.before)
+	switch is := isEnabledAdmin(d.user); {
+	case (d.plan != planAdd && d.plan != planUpdate) || was == is:
+	case was:
+		if a.removed++; a.removed <= namesShown {
+			a.names = append(a.names, d.before.Email)
+		}
+	default:
+		a.added++
+	}
+}
+
+// keepsAnAdmin refuses an import that removes enabled admins and leaves
+// none; enabled counts the enabled admins after it.
+func (a *adminTally) keepsAnAdmin(enabled int) error {
+	if a.removed == 0 || enabled > 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: the import disables or demotes %s and leaves no other; keep one an admin in the file, make another user an admin first ('ctitui user set-role EMAIL --role admin') or enable a disabled admin ('ctitui user enable EMAIL')",
+		ErrLastAdmin, listSome(a.names, a.removed))
 }
 
 // Import adds the users of src (and with ConflictUpdate changes existing
@@ -224,6 +258,17 @@ func (s *Service) Import(ctx context.Context, src ImportSource, opts ImportOptio
 	if rep.Invalid > 0 && !opts.SkipInvalid {
 		return rep, ErrInvalidRecords
 	}
+	// Refused before the hashing, and in a dry run too; the write checks
+	// again in its transaction.
+	if run.admins.removed > 0 {
+		enabled, err := s.enabledAdmins(ctx)
+		if err != nil {
+			return rep, err
+		}
+		if err := run.admins.keepsAnAdmin(enabled - run.admins.removed + run.admins.added); err != nil {
+			return rep, err
+		}
+	}
 	if opts.DryRun || rep.Added+rep.Updated == 0 {
 		return rep, nil
 	}
@@ -249,7 +294,7 @@ func (s *Service) validateImport(ctx context.Context, src ImportSource, run *imp
 	err := src.Records(ctx, func(r ImportRecord) error {
 		addDigest(&d, r)
 		rep.Read++
-		p, err := s.validateRecord(ctx, r, run.opts, seen, seenID, now)
+		p, err := s.validateRecord(ctx, r, run.opts, seen, seenID, now, &run.admins)
 		if err != nil {
 			var rowErr RowError
 			if !errors.As(err, &rowErr) {
@@ -277,7 +322,7 @@ func (s *Service) validateImport(ctx context.Context, src ImportSource, run *imp
 	return err
 }
 
-func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts ImportOptions, seen, seenID map[string]int, now time.Time) (plan, error) {
+func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts ImportOptions, seen, seenID map[string]int, now time.Time, admins *adminTally) (plan, error) {
 	if err := s.checkRecord(r); err != nil {
 		return planInvalid, RowError{Line: r.Line, Err: err}
 	}
@@ -302,6 +347,7 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 	if err != nil {
 		return planInvalid, err
 	}
+	admins.note(d)
 	return d.plan, nil
 }
 
@@ -359,6 +405,7 @@ type decision struct {
 	plan    plan
 	user    User     // the user to insert, or the existing user as changed
 	changes []string // for an update: what it changes, for the audit entry
+	before  User     // for an update: the existing user as it was
 }
 
 // decide checks r against the users f holds (the Store when validating,
@@ -392,7 +439,7 @@ func (s *Service) decide(ctx context.Context, f finder, r ImportRecord, hash str
 			if len(changes) == 0 {
 				return decision{plan: planSkip}, nil
 			}
-			return decision{plan: planUpdate, user: u, changes: changes}, nil
+			return decision{plan: planUpdate, user: u, changes: changes, before: existing}, nil
 		}
 		return invalid(&ExistsError{Email: email})
 	}
@@ -684,6 +731,7 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, run *import
 	}
 	err := s.store.WithBulkTx(ctx, func(tx Tx) error {
 		rep = ImportReport{}
+		var admins adminTally
 		var d maphash.Hash
 		d.SetSeed(run.seed)
 		i, k, n := 0, 0, 0
@@ -710,7 +758,7 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, run *import
 				hash = hashes[k]
 				k++
 			}
-			if err := s.writeRecord(ctx, tx, r, hash, run.opts, &rep); err != nil {
+			if err := s.writeRecord(ctx, tx, r, hash, run.opts, &rep, &admins); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err() // cancelled: the record is not the story
 				}
@@ -731,6 +779,16 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, run *import
 		if i != len(run.plans) || k != len(hashes) || d.Sum64() != run.digest {
 			return errSourceChanged
 		}
+		if admins.removed > 0 {
+			// Counted after the writes, in their transaction: exact, even
+			// if admins changed while the import hashed. No user has the
+			// empty id, so none is left out.
+			enabled, err := tx.EnabledAdminsBesides(ctx, "")
+			if err != nil {
+				return err
+			}
+			return admins.keepsAnAdmin(enabled)
+		}
 		return nil
 	})
 	if errors.Is(err, errSourceChanged) {
@@ -744,7 +802,7 @@ func (s *Service) writeImport(ctx context.Context, src ImportSource, run *import
 // repeated: the digest of the records, compared before the commit, proves
 // that they are the records validation checked, and a difference rolls
 // everything back.
-func (s *Service) writeRecord(ctx context.Context, tx Tx, r ImportRecord, hash string, opts ImportOptions, rep *ImportReport) error {
+func (s *Service) writeRecord(ctx context.Context, tx Tx, r ImportRecord, hash string, opts ImportOptions, rep *ImportReport, admins *adminTally) error {
 	now := s.stamp()
 	d, err := s.decide(ctx, tx, r, hash, opts, now)
 	var rowErr RowError
@@ -754,6 +812,7 @@ func (s *Service) writeRecord(ctx context.Context, tx Tx, r ImportRecord, hash s
 	if err != nil {
 		return err
 	}
+	admins.note(d)
 	switch d.plan {
 	case planSkip:
 		rep.Skipped++

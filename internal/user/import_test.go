@@ -379,6 +379,9 @@ func TestImportDryRun(t *testing.T) {
 	svc, store, c := newService(t)
 	alice := mustRegister(t, svc, "alice@example.org", user.RoleAdmin)
 	mustRegister(t, svc, "bob@example.org")
+	// Another admin, so that the update's demotion of alice is not refused
+	// as the last enabled admin's.
+	mustRegister(t, svc, "erin@example.org", user.RoleAdmin)
 	c.Advance(time.Hour)
 	src := lined(
 		user.ImportRecord{Email: "alice@example.org", Roles: []string{"viewer"}, Password: "a brand new passphrase"},
@@ -518,6 +521,9 @@ func TestImportConflictUpdate(t *testing.T) {
 	ctx := context.Background()
 	f := newConflictFixture(t)
 	now := f.clock.now
+	// Another admin, so that the update's demotion of alice is not refused
+	// as the last enabled admin's.
+	mustRegister(t, f.svc, "erin@example.org", user.RoleAdmin)
 	before := countRows(t, f.store)
 	rep := mustImport(t, f.svc, f.src, user.ImportOptions{OnConflict: user.ConflictUpdate})
 	if got, want := reportCounts(rep), "read 4, invalid 0, added 1, updated 3, skipped 0"; got != want {

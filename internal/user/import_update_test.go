@@ -150,7 +150,8 @@ func TestImportUpdateOnlyGivenFields(t *testing.T) {
 		{name: "disabled false enables", file: "email,disabled\nBob@Example.org,false\n", email: "bob@example.org",
 			want:  func(u *user.User, now time.Time, _ string) { u.DisabledAt, u.UpdatedAt = time.Time{}, now },
 			audit: []string{"enabled"}, notInAudit: []string{"roles", "password"}, updated: 1, verifies: goodPassword},
-		{name: "disabled true disables now", file: "email,disabled\nalice@example.org,true\n", email: "alice@example.org",
+		// dave, not alice: she is the only enabled admin, whom no update may disable.
+		{name: "disabled true disables now", file: "email,disabled\ndave@example.org,true\n", email: "dave@example.org",
 			want:  func(u *user.User, now time.Time, _ string) { u.DisabledAt, u.UpdatedAt = now, now },
 			audit: []string{"disabled"}, notInAudit: []string{"roles", "password"}, updated: 1},
 		{name: "disabled true on a disabled account keeps its time", file: "email,disabled\nBob@Example.org,true\n", email: "bob@example.org",

@@ -105,10 +105,12 @@ func TestCheckupDoesNotStopAtUnreadableRows(t *testing.T) {
 	ctx := context.Background()
 	svc, store, _ := newService(t)
 	mustRegister(t, svc, "root@example.org", user.RoleAdmin)
+	// keeper stays enabled: the last enabled admin cannot be disabled.
+	mustRegister(t, svc, "keeper@example.org", user.RoleAdmin)
 	if _, _, err := svc.SetDisabled(ctx, "root@example.org", true); err != nil {
 		t.Fatal(err)
 	}
-	checkupRaw(t, store.Path(), `UPDATE users SET disabled_at = 'garbage'`)
+	checkupRaw(t, store.Path(), `UPDATE users SET disabled_at = 'garbage' WHERE email = 'root@example.org'`)
 	findings, err := svc.Checkup(ctx)
 	if err != nil {
 		t.Fatalf("Checkup = %v; want findings", err)

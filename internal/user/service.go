@@ -314,10 +314,16 @@ func (s *Service) update(ctx context.Context, emailOrID string, change func(u *U
 			return err
 		}
 		now := s.stamp()
+		before := u
 		entry, ok, err := change(&u, now)
 		if err != nil || !ok {
 			result = u
 			return err
+		}
+		if isEnabledAdmin(before) && !isEnabledAdmin(u) {
+			if err := keepAnAdmin(ctx, tx, before); err != nil {
+				return err
+			}
 		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
@@ -334,6 +340,23 @@ func (s *Service) update(ctx context.Context, emailOrID string, change func(u *U
 		return User{}, false, err
 	}
 	return result, changed, nil
+}
+
+// isEnabledAdmin reports whether u can manage the platform's accounts.
+func isEnabledAdmin(u User) bool { return u.HasRole(RoleAdmin) && !u.Disabled() }
+
+// keepAnAdmin refuses, inside tx, a change that would leave no enabled
+// admin once u is no longer one. Checked in the transaction that makes the
+// change, two admins demoting each other at once cannot both succeed.
+func keepAnAdmin(ctx context.Context, tx Tx, u User) error {
+	n, err := tx.EnabledAdminsBesides(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %s is the only one; make another user an admin first ('ctitui user set-role EMAIL --role admin') or enable a disabled admin ('ctitui user enable EMAIL')", ErrLastAdmin, u.Email)
+	}
+	return nil
 }
 
 // SetRoles replaces the roles of the user emailOrID names (see Get). Setting
@@ -417,6 +440,11 @@ func (s *Service) Delete(ctx context.Context, emailOrID string) (User, error) {
 		u, err := find(ctx, tx, emailOrID)
 		if err != nil {
 			return err
+		}
+		if isEnabledAdmin(u) {
+			if err := keepAnAdmin(ctx, tx, u); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteUser(ctx, u.ID); err != nil {
 			return err

@@ -94,6 +94,8 @@ func TestChangesMoveUpdatedAt(t *testing.T) {
 	ctx := context.Background()
 	svc, _, c := newService(t)
 	created := mustRegister(t, svc, "alice@example.org")
+	// bo is an admin too, so that alice, once made one, can be disabled.
+	mustRegister(t, svc, "bo@example.org", user.RoleAdmin)
 
 	steps := []struct {
 		name   string
@@ -246,6 +248,8 @@ func TestDelete(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
 	u := mustRegister(t, svc, "alice@example.org", user.RoleAdmin)
+	// bo is an admin too: the last enabled admin cannot be deleted.
+	mustRegister(t, svc, "bo@example.org", user.RoleAdmin)
 	if _, err := svc.Delete(ctx, "alice@example.org"); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}

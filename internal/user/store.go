@@ -61,6 +61,9 @@ type Tx interface {
 	SetLockoutPolicy(ctx context.Context, p LockoutPolicy, at time.Time) error
 	// DeleteUser removes the user with id and its roles.
 	DeleteUser(ctx context.Context, id string) error
+	// EnabledAdminsBesides counts the admins other than the user with id
+	// whose accounts are not disabled, inside the transaction.
+	EnabledAdminsBesides(ctx context.Context, id string) (int, error)
 	// AppendAudit records e.
 	AppendAudit(ctx context.Context, e AuditEntry) error
 }
