@@ -23,7 +23,7 @@ func (a *app) auditCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.auditListCommand(), a.auditVerifyCommand())
+	cmd.AddCommand(a.auditListCommand(), a.auditVerifyCommand(), a.auditRestartCommand())
 	return cmd
 }
 
@@ -257,5 +257,92 @@ wholesale rewrite of the chain would not.`,
 	}
 	cmd.Flags().StringVar(&anchor, "anchor", "", "an ID:HASH printed by an earlier verify, to check the chain still holds it")
 	getFormat = formatFlag(cmd, reportFormats)
+	return cmd
+}
+
+// restartJSON is what audit restart --format json prints.
+type restartJSON struct {
+	ID            int64  `json:"id"`
+	Hash          string `json:"hash"`
+	Anchor        string `json:"anchor"`
+	Found         string `json:"found"`
+	EntriesSealed int    `json:"entries_sealed"`
+	Backup        string `json:"backup"`
+}
+
+func (a *app) auditRestartCommand() *cobra.Command {
+	var (
+		reason string
+		yes    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "restart --reason TEXT [--yes] [--format table|json]",
+		Short: "After a break a person has looked at, record it and start a new chain segment",
+		Long: `restart is for a broken audit chain, after a person has looked at the break
+(see "If the audit chain breaks" in the README). It keeps a copy of the
+database as it was found (.pre-restart-chain-*.bak, the evidence), then
+appends one entry that records the reason, what 'audit verify' found, the
+head record and the id counter, and begins a new segment of the chain. The
+entries before it are never changed: they are sealed into the restart entry
+as they were found, so changing, removing or adding one later breaks the
+chain again. 'audit verify' and 'doctor' pass again, and keep naming the
+restart. A whole chain is not restarted.`,
+		Example: `  ctitui audit verify
+  ctitui audit restart --reason "INC-2041: audit rows removed by a restore script"`,
+		Args: cobra.NoArgs,
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, in one line: an incident or ticket number (recorded in the log)")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	getFormat := formatFlag(cmd, reportFormats)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := getFormat()
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(reason) == "" {
+			return usagef("--reason is required: say why, in one line (an incident or ticket number)")
+		}
+		store, err := a.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		found, err := store.VerifyAuditChain(cmd.Context())
+		if err != nil {
+			return err
+		}
+		if found.OK() {
+			return fmt.Errorf("%w (%s)", db.ErrChainWhole, found)
+		}
+		if !yes {
+			if _, ok := a.terminalFd(); !ok {
+				return usagef("refusing to restart the audit chain without --yes when stdin is not a terminal")
+			}
+			tellf(a.stderr, "%s\n", textsafe.Line(found.String()))
+			answer, err := a.confirmLine("Record this break and start a new chain segment? Type restart to confirm: ")
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(answer) != "restart" {
+				return errors.New("not restarted: type restart to confirm")
+			}
+		}
+		res, err := store.RestartAuditChain(cmd.Context(), db.RestartOptions{Actor: user.CurrentOSUser(), Reason: reason})
+		if err != nil {
+			if errors.Is(err, db.ErrRestartReason) {
+				return usageError{err}
+			}
+			return err
+		}
+		anchor := fmt.Sprintf("%d:%s", res.ID, res.Hash)
+		if f == formatJSON {
+			return writeJSON(a.stdout, restartJSON{ID: res.ID, Hash: res.Hash, Anchor: anchor, Found: res.Found.String(),
+				EntriesSealed: res.Found.Rows, Backup: res.Backup})
+		}
+		a.stdout.printf("audit chain restarted at entry #%d; the %d entries before it are kept as found\n", res.ID, res.Found.Rows)
+		a.stdout.printf("found: %s\n", textsafe.Line(res.Found.String()))
+		a.stdout.printf("the database as found: %s (keep it as evidence)\n", textsafe.Line(res.Backup))
+		a.stdout.printf("new anchor: %s (note it outside the database)\n", anchor)
+		return nil
+	}
 	return cmd
 }

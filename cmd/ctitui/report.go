@@ -84,6 +84,16 @@ type chainJSON struct {
 	EndProblem    string      `json:"end_problem"`
 	Message       string      `json:"message"`
 	Anchor        *anchorJSON `json:"anchor"` // null without --anchor
+	// Restarts are the restart entries that hold, oldest first; never null.
+	Restarts []restartEntryJSON `json:"restarts"`
+}
+
+// restartEntryJSON is a restart of the chain as audit verify reports it.
+type restartEntryJSON struct {
+	ID      int64  `json:"id"`
+	At      string `json:"at"`
+	Actor   string `json:"actor"`
+	Details string `json:"details"`
 }
 
 type anchorJSON struct {
@@ -97,7 +107,10 @@ type anchorJSON struct {
 // verify exit 1 when either failed.
 func (a *app) writeChainJSON(rep db.ChainReport, anchor string, anchorErr error) error {
 	out := chainJSON{OK: rep.OK() && anchorErr == nil, Entries: rep.Rows, BrokenEntries: rep.Broken, Problem: rep.Problem,
-		EndProblem: rep.EndProblem, Message: rep.String()}
+		EndProblem: rep.EndProblem, Message: rep.String(), Restarts: []restartEntryJSON{}}
+	for _, r := range rep.Restarts {
+		out.Restarts = append(out.Restarts, restartEntryJSON{ID: r.ID, At: r.At, Actor: r.Actor, Details: r.Details})
+	}
 	if rep.Rows > 0 {
 		out.HeadID, out.Head = &rep.HeadID, rep.HeadHash
 	}

@@ -242,7 +242,9 @@ type ChainReport struct {
 	HeadID   int64  // id of the newest row
 	HeadHash string // its hash: note it down to anchor the chain
 	// BrokenAt is the id of the first row that was changed, deleted
-	// around, inserted or never sealed; 0 when the chain is whole.
+	// around, inserted or never sealed; 0 when the chain is whole. Breaks
+	// before a restart that still holds are not counted: the restart
+	// recorded them.
 	BrokenAt int64
 	Problem  string // what is wrong at BrokenAt
 	Broken   int    // how many rows fail a check
@@ -250,23 +252,47 @@ type ChainReport struct {
 	// recorded of it (the head record, the seal record): the newest
 	// entries, or all of them, were removed; "" when they agree.
 	EndProblem string
+	// Restarts are the restart entries that still hold, oldest first: each
+	// recorded a break a person looked at, and began a new segment.
+	Restarts []ChainRestart
+
+	seal string // the segment seal of every row walked (see segmentSeal)
+}
+
+// ChainRestart is a restart entry of the audit chain (see
+// Store.RestartAuditChain).
+type ChainRestart struct {
+	ID      int64
+	At      string // as stored
+	Actor   string
+	Details string // the reason, and what verify found when it was made
 }
 
 // OK reports whether the chain is whole.
 func (r ChainReport) OK() bool { return r.BrokenAt == 0 && r.EndProblem == "" }
 
 func (r ChainReport) String() string {
+	var msg string
 	switch {
 	case r.OK() && r.Rows == 0:
 		return "audit chain: empty"
 	case r.OK():
-		return fmt.Sprintf("audit chain: ok, %d entries, head %d:%s", r.Rows, r.HeadID, r.HeadHash)
+		msg = fmt.Sprintf("audit chain: ok, %d entries, head %d:%s", r.Rows, r.HeadID, r.HeadHash)
 	case r.BrokenAt == 0:
 		return "audit chain: " + r.EndProblem
+	default:
+		msg = fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %d entries fail)", r.BrokenAt, r.Problem, r.Broken, r.Rows)
+		if r.EndProblem != "" {
+			msg += "; " + r.EndProblem
+		}
+		return msg
 	}
-	msg := fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %d entries fail)", r.BrokenAt, r.Problem, r.Broken, r.Rows)
-	if r.EndProblem != "" {
-		msg += "; " + r.EndProblem
+	if n := len(r.Restarts); n > 0 {
+		last := r.Restarts[n-1]
+		msg += fmt.Sprintf("; restarted at entry #%d by %s at %s after a break (ctitui audit list --search %s)", last.ID, last.Actor, last.At, user.ActionRestartChain)
+		if n > 1 {
+			msg += fmt.Sprintf(", %d restarts in all", n)
+		}
 	}
 	return msg
 }
@@ -275,9 +301,17 @@ func (r ChainReport) String() string {
 // row that breaks the chain. It streams the rows: memory does not grow with
 // the length of the log.
 func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
-	rows, err := s.db.QueryContext(ctx, auditRowsQuery)
+	rep, err := verifyAuditChain(ctx, s.db)
 	if err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit chain: %w", translate(err))
+		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+	}
+	return rep, nil
+}
+
+func verifyAuditChain(ctx context.Context, q queryer) (ChainReport, error) {
+	rows, err := q.QueryContext(ctx, auditRowsQuery)
+	if err != nil {
+		return ChainReport{}, translate(err)
 	}
 	defer rows.Close()
 	var rep ChainReport
@@ -286,52 +320,65 @@ func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
 	// when rows were written after it from outside (see chainWriter.load).
 	var prev, lastGood string
 	anyChained, brokenSinceGood := false, false
+	seal := newSegmentSeal()
 	for rows.Next() {
 		r, err := scanAuditRow(rows)
 		if err != nil {
-			return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+			return ChainReport{}, err
 		}
 		anyChained = anyChained || r.hash.Valid || r.prevHash.Valid
 		rep.Rows++
 		rep.HeadID, rep.HeadHash = r.id, r.hash.String
-		follows := r.prevHash.String == prev || (brokenSinceGood && r.prevHash.String == lastGood)
+		content := r.computeHash(r.prevHash.String)
+		restart := r.action == string(user.ActionRestartChain)
 		var problem string
 		switch {
 		case !r.hash.Valid || !r.prevHash.Valid:
 			problem = "it is not sealed into the chain (written outside ctitui?)"
-		case !follows:
+		case restart && r.prevHash.String != seal.sum():
+			problem = "it restarts the chain, but the entries before it were changed, removed or added since"
+		case !restart && r.prevHash.String != prev && (!brokenSinceGood || r.prevHash.String != lastGood):
 			problem = "it does not follow the entry before it (an entry was deleted or inserted here)"
-		case r.computeHash(r.prevHash.String) != r.hash.String:
+		case content != r.hash.String:
 			problem = "its content was changed after it was written"
 		}
-		if problem != "" {
+		switch {
+		case problem != "":
 			rep.Broken++
 			brokenSinceGood = true
 			if rep.BrokenAt == 0 {
 				rep.BrokenAt, rep.Problem = r.id, problem
 			}
-		} else {
+		case restart:
+			// The breaks before it were recorded by a person, and the
+			// entries as they were then are sealed into it.
+			rep.BrokenAt, rep.Problem, rep.Broken = 0, "", 0
+			rep.Restarts = append(rep.Restarts, ChainRestart{ID: r.id, At: r.at, Actor: r.actor, Details: r.details})
+			lastGood, brokenSinceGood = r.hash.String, false
+		default:
 			lastGood, brokenSinceGood = r.hash.String, false
 		}
 		// Walk on from what this row claims, so one bad row is reported
 		// once rather than breaking every row after it.
 		prev = r.hash.String
+		seal.add(r, content)
 	}
 	if err := rows.Err(); err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit chain: %w", translate(err))
+		return ChainReport{}, translate(err)
 	}
 	rows.Close()
-	if rep.EndProblem, err = s.checkChainEnd(ctx, rep, anyChained); err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+	rep.seal = seal.sum()
+	if rep.EndProblem, err = checkChainEnd(ctx, q, rep, anyChained); err != nil {
+		return ChainReport{}, err
 	}
 	return rep, nil
 }
 
 // checkChainEnd compares the end of the log with what the database
 // recorded of it: the seal record, the head record and the id counter.
-func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained bool) (string, error) {
+func checkChainEnd(ctx context.Context, q queryer, rep ChainReport, anyChained bool) (string, error) {
 	var sealed bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
 		return "", translate(err)
 	}
 	if !sealed {
@@ -341,11 +388,11 @@ func (s *Store) checkChainEnd(ctx context.Context, rep ChainReport, anyChained b
 		}
 		return "the record that the log was sealed is gone, and no entry is sealed: its hashes were removed outside ctitui", nil
 	}
-	head, found, err := readChainHead(ctx, s.db)
+	head, found, err := readChainHead(ctx, q)
 	if err != nil {
 		return "", err
 	}
-	seq, err := readSequence(ctx, s.db, "audit_log")
+	seq, err := readSequence(ctx, q, "audit_log")
 	if err != nil {
 		return "", err
 	}

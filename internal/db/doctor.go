@@ -758,7 +758,12 @@ func (s *Store) checkChain(ctx context.Context, _ DoctorOptions) ([]finding, err
 	if err != nil {
 		return nil, err
 	}
-	if rep.OK() {
+	switch {
+	case rep.OK() && len(rep.Restarts) > 0:
+		// Whole, but someone restarted it after a break: that stays worth
+		// knowing for as long as the log exists.
+		return []finding{{Check: "audit chain", Severity: user.SeverityInfo, Message: rep.String()}}, nil
+	case rep.OK():
 		return okFinding("audit chain", rep.String()), nil
 	}
 	return []finding{{Check: "audit chain", Severity: user.SeverityProblem, Message: rep.String()}}, nil

@@ -178,6 +178,9 @@ const (
 	ActionRestore     Action = "restore-database"
 	ActionRepair      Action = "repair-database"
 	ActionImport      Action = "import"
+	// ActionRestartChain starts a new segment of the audit chain after a
+	// break a person has looked at (ctitui audit restart).
+	ActionRestartChain Action = "restart-audit-chain"
 )
 
 // LockoutPolicy locks an account for Duration at every Threshold consecutive
