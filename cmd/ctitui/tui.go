@@ -29,12 +29,16 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 		SchemaVersion: a.store.SchemaVersion(),
 		DataVersion:   a.store.DataVersion,
 		Notice:        strings.Join(notices, " · "),
-		AuditChain: func(ctx context.Context) (entries int, problem string, err error) {
+		AuditChain: func(ctx context.Context) (ui.ChainState, error) {
 			rep, err := a.store.VerifyAuditChain(ctx)
-			if !rep.OK() {
-				problem = rep.String()
+			state := ui.ChainState{Entries: rep.Rows}
+			switch {
+			case !rep.OK():
+				state.Problem = rep.String()
+			case len(rep.Restarts) > 0:
+				state.RestartedAt = rep.Restarts[len(rep.Restarts)-1].ID
 			}
-			return rep.Rows, problem, err
+			return state, err
 		},
 		Output: out, // y copies an email with OSC 52, written here
 	})

@@ -48,11 +48,19 @@ type auditState struct {
 	entryView viewport.Model
 }
 
+// ChainState is the state of the audit log's hash chain.
+type ChainState struct {
+	Entries int    // how many it holds
+	Problem string // where and how it is broken; "" when it is whole
+	// RestartedAt is the newest restart entry of a whole chain (someone
+	// recorded a break and started a new segment); 0 when none.
+	RestartedAt int64
+}
+
 // chainMsg carries the state of the audit log's hash chain.
 type chainMsg struct {
-	entries int
-	problem string
-	err     error
+	state ChainState
+	err   error
 }
 
 // checkChain asks for the hash chain's state, off the update path: it reads
@@ -63,8 +71,8 @@ func (m *Model) checkChain() tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		entries, problem, err := check(context.Background())
-		return chainMsg{entries, problem, err}
+		state, err := check(context.Background())
+		return chainMsg{state, err}
 	}
 }
 

@@ -70,15 +70,15 @@ func TestAuditScreenShowsChain(t *testing.T) {
 	e := newEnv(t)
 	e.fixtures(t)
 	for _, tt := range []struct {
-		entries int
-		problem string
-		want    string
+		state ChainState
+		want  string
 	}{
-		{1234, "", "chain ok, 1,234 entries"},
-		{31, "audit chain: broken at entry #7", "broken at entry #7"},
+		{ChainState{Entries: 1234}, "chain ok, 1,234 entries"},
+		{ChainState{Entries: 31, Problem: "audit chain: broken at entry #7"}, "broken at entry #7"},
+		{ChainState{Entries: 12, RestartedAt: 9}, "chain ok, 12 entries, restarted at #9 after a break"},
 	} {
 		h := newHarness(t, e, 120, 40)
-		h.m.opts.AuditChain = func(context.Context) (int, string, error) { return tt.entries, tt.problem, nil }
+		h.m.opts.AuditChain = func(context.Context) (ChainState, error) { return tt.state, nil }
 		h.press("a")
 		if title := strings.Split(h.view(), "\n")[0]; !strings.Contains(title, tt.want) {
 			t.Errorf("audit title = %q; want it to show %q", title, tt.want)
@@ -94,9 +94,9 @@ func TestAuditChainCheckedOnOpenAndReload(t *testing.T) {
 	e.fixtures(t)
 	h := newHarness(t, e, 80, 24)
 	var checks atomic.Int32
-	h.m.opts.AuditChain = func(context.Context) (int, string, error) {
+	h.m.opts.AuditChain = func(context.Context) (ChainState, error) {
 		checks.Add(1)
-		return 1, "", nil
+		return ChainState{Entries: 1}, nil
 	}
 	want := func(what string, n int32) {
 		t.Helper()

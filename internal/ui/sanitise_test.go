@@ -165,8 +165,8 @@ func TestErrorTextIsSanitised(t *testing.T) {
 		h.requireScreen(screenList)
 	}
 
-	h.m.opts.AuditChain = func(context.Context) (int, string, error) {
-		return 0, "audit chain: entry #7 by mallory\x1b[2J\x07 was changed", nil
+	h.m.opts.AuditChain = func(context.Context) (ChainState, error) {
+		return ChainState{Problem: "audit chain: entry #7 by mallory\x1b[2J\x07 was changed"}, nil
 	}
 	h.press("a")
 	requireSafe(t, "audit chain problem", h.view(), width)

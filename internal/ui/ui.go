@@ -43,9 +43,8 @@ type Options struct {
 	// Notice is shown in the status line at start, e.g. what opening the
 	// database did.
 	Notice string
-	// AuditChain checks the audit log's hash chain: how many entries it
-	// holds and, when it is broken, where and how. Nil hides the check.
-	AuditChain func(ctx context.Context) (entries int, problem string, err error)
+	// AuditChain checks the audit log's hash chain. Nil hides the check.
+	AuditChain func(ctx context.Context) (ChainState, error)
 	// StatusTimeout is how long a status message that is not an error
 	// shows before it is cleared (default 10s). Negative keeps every
 	// message until the next one replaces it. Errors always stay.
@@ -280,10 +279,15 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		switch {
 		case msg.err != nil:
 			a.chain, a.chainOK = "chain not checked: "+oneLine(msg.err.Error()), false
-		case msg.problem != "":
-			a.chain, a.chainOK = msg.problem, false
+		case msg.state.Problem != "":
+			a.chain, a.chainOK = msg.state.Problem, false
 		default:
-			a.chain, a.chainOK = fmt.Sprintf("chain ok, %s entries", thousands(msg.entries)), true
+			a.chain, a.chainOK = fmt.Sprintf("chain ok, %s entries", thousands(msg.state.Entries)), true
+			if msg.state.RestartedAt > 0 {
+				// A restart is whole but never unremarkable (see
+				// ctitui audit restart).
+				a.chain += fmt.Sprintf(", restarted at #%d after a break", msg.state.RestartedAt)
+			}
 		}
 		return nil
 	case tea.KeyMsg:
