@@ -251,7 +251,7 @@ wholesale rewrite of the chain would not.`,
 				}
 				a.stdout.printf("anchor %s: ok\n", anchor)
 			}
-			a.stdout.printf("%s\n", rep.String())
+			a.stdout.printf("%s\n", textsafe.Line(rep.String()))
 			return nil
 		},
 	}

@@ -255,8 +255,25 @@ type ChainReport struct {
 	// Restarts are the restart entries that still hold, oldest first: each
 	// recorded a break a person looked at, and began a new segment.
 	Restarts []ChainRestart
+	// RestartEntries counts every restart entry in the log, those that no
+	// longer hold too: someone who forges a restart over a changed log
+	// cannot make the one before it disappear.
+	RestartEntries int
 
 	seal string // the segment seal of every row walked (see segmentSeal)
+	// watched is what the walk saw of the entry verifyAuditChain was asked
+	// to watch (see CheckAuditAnchor).
+	watched watchedEntry
+}
+
+// watchedEntry is an entry as the chain walk saw it.
+type watchedEntry struct {
+	found bool
+	hash  string
+	// covered reports that its hash commits to every entry before it: each
+	// entry of its segment, from the log's first or a restart that holds,
+	// verifies and names the one before it as its prev_hash.
+	covered bool
 }
 
 // ChainRestart is a restart entry of the audit chain (see
@@ -289,10 +306,11 @@ func (r ChainReport) String() string {
 	}
 	if n := len(r.Restarts); n > 0 {
 		last := r.Restarts[n-1]
-		msg += fmt.Sprintf("; restarted at entry #%d by %s at %s after a break (ctitui audit list --search %s)", last.ID, last.Actor, last.At, user.ActionRestartChain)
-		if n > 1 {
-			msg += fmt.Sprintf(", %d restarts in all", n)
+		msg += fmt.Sprintf("; restarted at entry #%d by %s at %s after a break", last.ID, last.Actor, last.At)
+		if r.RestartEntries > 1 {
+			msg += fmt.Sprintf("; the log holds %d restart entries", r.RestartEntries)
 		}
+		msg += fmt.Sprintf(" (ctitui audit list --search %s)", user.ActionRestartChain)
 	}
 	return msg
 }
@@ -301,14 +319,16 @@ func (r ChainReport) String() string {
 // row that breaks the chain. It streams the rows: memory does not grow with
 // the length of the log.
 func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
-	rep, err := verifyAuditChain(ctx, s.db)
+	rep, err := verifyAuditChain(ctx, s.db, 0)
 	if err != nil {
 		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
 	}
 	return rep, nil
 }
 
-func verifyAuditChain(ctx context.Context, q queryer) (ChainReport, error) {
+// verifyAuditChain walks the chain; with watch > 0 it also notes what it
+// saw of that entry in rep.watched.
+func verifyAuditChain(ctx context.Context, q queryer, watch int64) (ChainReport, error) {
 	rows, err := q.QueryContext(ctx, auditRowsQuery)
 	if err != nil {
 		return ChainReport{}, translate(err)
@@ -321,6 +341,7 @@ func verifyAuditChain(ctx context.Context, q queryer) (ChainReport, error) {
 	var prev, lastGood string
 	anyChained, brokenSinceGood := false, false
 	seal := newSegmentSeal()
+	covered := true // every entry so far is committed to by the newest
 	for rows.Next() {
 		r, err := scanAuditRow(rows)
 		if err != nil {
@@ -341,6 +362,20 @@ func verifyAuditChain(ctx context.Context, q queryer) (ChainReport, error) {
 			problem = "it does not follow the entry before it (an entry was deleted or inserted here)"
 		case content != r.hash.String:
 			problem = "its content was changed after it was written"
+		}
+		if restart {
+			rep.RestartEntries++
+		}
+		// A good entry names the one before it (or, after a break, the last
+		// good one, in which case covered is already false).
+		switch {
+		case problem != "":
+			covered = false
+		case restart:
+			covered = true // its seal commits to every entry before it
+		}
+		if r.id == watch {
+			rep.watched = watchedEntry{found: true, hash: r.hash.String, covered: covered}
 		}
 		switch {
 		case problem != "":
@@ -393,6 +428,10 @@ func checkChainEnd(ctx context.Context, q queryer, rep ChainReport, anyChained b
 		return "", err
 	}
 	seq, err := readSequence(ctx, q, "audit_log")
+	var bad *badCounterError
+	if errors.As(err, &bad) {
+		return bad.Error() + "; ctitui writes no entry after it", nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -419,23 +458,26 @@ func checkChainEnd(ctx context.Context, q queryer, rep ChainReport, anyChained b
 
 // CheckAuditAnchor checks an anchor noted from an earlier verify, "ID:HASH":
 // the entry must still exist with that hash, which a rewrite of the chain
-// from that entry on would change.
+// from that entry on would change, and every entry before it must still
+// verify up to it, which a changed entry sealed under a later restart would
+// not.
 func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
 	idText, want, found := strings.Cut(anchor, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if !found || err != nil || id < 1 || !isHash(want) {
 		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", ErrBadAnchor, anchor)
 	}
-	var got sql.NullString
-	err = s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, id).Scan(&got)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit chain: anchored entry #%d no longer exists: the log was rewritten", id)
-	}
+	rep, err := verifyAuditChain(ctx, s.db, id)
 	if err != nil {
-		return fmt.Errorf("audit chain: read entry #%d: %w", id, translate(err))
+		return fmt.Errorf("audit chain: check anchor #%d: %w", id, err)
 	}
-	if got.String != want {
+	switch w := rep.watched; {
+	case !w.found:
+		return fmt.Errorf("audit chain: anchored entry #%d no longer exists: the log was rewritten", id)
+	case w.hash != want:
 		return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
+	case !w.covered:
+		return fmt.Errorf("audit chain: entry #%d still has the anchored hash, but the entries before it no longer verify up to it: the log was rewritten", id)
 	}
 	return nil
 }

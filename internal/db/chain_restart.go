@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,14 @@ type RestartResult struct {
 // ErrChainWhole reports a restart asked of a chain that is not broken.
 var ErrChainWhole = errors.New("the audit chain is whole: there is nothing to restart")
 
+// errLogMoved reports a log that changed between the evidence copy and the
+// restart.
+var errLogMoved = errors.New("the audit log changed while the restart was being prepared")
+
+// testHookAfterRestartBackup, when set by a test, runs between the
+// evidence copy and the restart's transaction.
+var testHookAfterRestartBackup func()
+
 // ErrRestartReason reports a restart reason that is missing or not one
 // line of text.
 var ErrRestartReason = errors.New("the reason must be one line of text, 1 to 1000 characters (an incident or ticket number, say)")
@@ -123,15 +132,18 @@ func (s *Store) RestartAuditChain(ctx context.Context, opts RestartOptions) (Res
 	if err != nil {
 		return res, fmt.Errorf("restart audit chain: %w", err)
 	}
+	if testHookAfterRestartBackup != nil {
+		testHookAfterRestartBackup()
+	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		// Walked again under the write lock: the copy above is what was
-		// found, this is what the restart seals.
-		rep, err := verifyAuditChain(ctx, tx)
+		// found, and the restart must seal exactly that.
+		rep, err := verifyAuditChain(ctx, tx, 0)
 		if err != nil {
 			return err
 		}
-		if rep.OK() {
-			return ErrChainWhole
+		if rep.seal != found.seal || rep.String() != found.String() {
+			return fmt.Errorf("%w; nothing was written, run the restart again (%s is not the log it would seal)", errLogMoved, res.Backup)
 		}
 		if err := s.restartable(ctx, tx); err != nil {
 			return err
@@ -158,10 +170,13 @@ func (s *Store) restartable(ctx context.Context, q queryer) error {
 		return translate(err)
 	}
 	seq, err := readSequence(ctx, q, "audit_log")
-	if err != nil {
+	var bad *badCounterError
+	if err != nil && !errors.As(err, &bad) { // the restart sets a bad counter anew
 		return err
 	}
-	if idsCannotGoOn(head.id, max(maxID, seq.Int64)) || minID < 0 || seq.Int64 < 0 {
+	// The restart takes the id after every one given, which must not be
+	// the largest either: no entry could follow it.
+	if newest := max(head.id, maxID, seq.Int64); newest >= math.MaxInt64-1 || head.id < 0 || minID < 0 || seq.Int64 < 0 {
 		return fmt.Errorf("%w: ids reach the largest SQLite allows, or run below 0; keep this file as evidence and restore a backup", errChainIDs)
 	}
 	return nil
@@ -175,7 +190,8 @@ func writeRestart(ctx context.Context, tx *sql.Tx, rep ChainReport, e user.Audit
 		return err
 	}
 	seq, err := readSequence(ctx, tx, "audit_log")
-	if err != nil {
+	var bad *badCounterError
+	if err != nil && !errors.As(err, &bad) {
 		return err
 	}
 	headText := "missing"
@@ -183,13 +199,17 @@ func writeRestart(ctx context.Context, tx *sql.Tx, rep ChainReport, e user.Audit
 		headText = fmt.Sprintf("#%d:%s", head.id, head.hash)
 	}
 	counterText := "missing"
-	if seq.Valid {
+	switch {
+	case bad != nil:
+		counterText = fmt.Sprintf("%q, not a number", bad.value)
+	case seq.Valid:
 		counterText = "#" + strconv.FormatInt(seq.Int64, 10)
 	}
 	// After every id ever given, so that none is reused and a cut stays
 	// visible as a gap before the restart.
 	id := max(rep.HeadID, head.id, seq.Int64) + 1
-	e.Details = fmt.Sprintf("reason: %s; found: %s; head record: %s; id counter: %s; the %d entries before this one are sealed as found and a new chain segment starts here",
+	// The reason is quoted, so that it cannot pass for the fields after it.
+	e.Details = fmt.Sprintf("reason: %q; found: %s; head record: %s; id counter: %s; the %d entries before this one are sealed as found and a new chain segment starts here",
 		reason, rep.String(), headText, counterText, rep.Rows)
 	row := entryRow(id, rep.seal, e)
 	h := row.computeHash(rep.seal)
@@ -198,13 +218,15 @@ func writeRestart(ctx context.Context, tx *sql.Tx, rep ChainReport, e user.Audit
 		row.id, row.at, row.actor, row.action, row.userID, row.userEmail, row.details, row.prevHash, h); err != nil {
 		return fmt.Errorf("write the restart entry: %w", translate(err))
 	}
+	// SQLite's insert sets the counter to id: every one below it, one
+	// that holds no number (read as 0) and a missing one.
 	if err := restoreChainRecords(ctx, tx, e.At); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)`, id, h); err != nil {
 		return fmt.Errorf("write audit head: %w", translate(err))
 	}
-	after, err := verifyAuditChain(ctx, tx)
+	after, err := verifyAuditChain(ctx, tx, 0)
 	if err != nil {
 		return err
 	}

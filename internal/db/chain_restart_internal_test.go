@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestWriteRestartChecksTheChainItLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		rep, err := verifyAuditChain(ctx, tx)
+		rep, err := verifyAuditChain(ctx, tx, 0)
 		if err != nil {
 			return err
 		}
@@ -42,5 +43,68 @@ func TestWriteRestartChecksTheChainItLeaves(t *testing.T) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE action = ?`, user.ActionRestartChain).Scan(&n); err != nil || n != 0 {
 		t.Errorf("restart entries = %d (%v); want none written", n, err)
+	}
+}
+
+// TestRestartSealsWhatItKept: an entry written between the evidence copy
+// and the restart's transaction would be sealed without being in the copy,
+// so the restart gives up and says to run it again.
+func TestRestartSealsWhatItKept(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	write := func(q string) {
+		t.Helper()
+		if err := s.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`DELETE FROM audit_head`)
+	testHookAfterRestartBackup = func() {
+		write(`INSERT INTO audit_log (at, actor, action, user_email, details) VALUES ('2026-01-01T00:00:00.000Z', 'mallory', 'register', 'm@example.org', '')`)
+	}
+	defer func() { testHookAfterRestartBackup = nil }()
+	_, err = s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
+	if !errors.Is(err, errLogMoved) {
+		t.Errorf("RestartAuditChain with an entry written meanwhile = %v; want %v", err, errLogMoved)
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE action = ?`, user.ActionRestartChain).Scan(&n); err != nil || n != 0 {
+		t.Errorf("restart entries = %d (%v); want none written", n, err)
+	}
+}
+
+// TestRestartSealsWhatItKeptEvenWhenTheReportIsTheSame: an entry changed
+// again meanwhile, in a way verify reports just as before, still stops the
+// restart: it compares the entries, not the report.
+func TestRestartSealsWhatItKeptEvenWhenTheReportIsTheSame(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	write := func(q string) {
+		t.Helper()
+		if err := s.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, email := range []string{"a@example.org", "b@example.org"} {
+		if err := s.writeTx(ctx, func(tx *sql.Tx) error {
+			return appendAudit(ctx, tx, user.AuditEntry{At: time.Now(), Actor: "tester", Action: user.ActionRegister, UserEmail: email})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`UPDATE audit_log SET details = 'forged' WHERE id = 1`)
+	testHookAfterRestartBackup = func() { write(`UPDATE audit_log SET details = 'forged again' WHERE id = 1`) }
+	defer func() { testHookAfterRestartBackup = nil }()
+	_, err = s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
+	if !errors.Is(err, errLogMoved) {
+		t.Errorf("RestartAuditChain with an entry changed meanwhile = %v; want %v", err, errLogMoved)
 	}
 }

@@ -2,8 +2,11 @@ package db_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,7 +84,7 @@ func TestRestartAuditChainAfterEachBreak(t *testing.T) {
 				t.Fatalf("restarts = %+v, head #%d; want one restart, entry #%d, at the head", rep.Restarts, rep.HeadID, res.ID)
 			}
 			got := rep.Restarts[0]
-			for _, want := range []string{"incident 42: laptop left unlocked", tt.found} {
+			for _, want := range []string{`reason: "incident 42: laptop left unlocked"; found: `, tt.found} {
 				if !strings.Contains(got.Details, want) {
 					t.Errorf("restart details = %q; want them to say %q", got.Details, want)
 				}
@@ -122,6 +125,10 @@ func TestRestartAuditChainLeavesOldEntriesAsFound(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	writeChain(t, newService(s))
 	raw := openRawSQLite(t, s.Path(), false)
+	var headBefore string
+	if err := raw.QueryRow(`SELECT hash FROM audit_log WHERE id = 6`).Scan(&headBefore); err != nil {
+		t.Fatal(err)
+	}
 	exec(`UPDATE audit_log SET details = 'forged' WHERE id = 3`, `DELETE FROM audit_log WHERE id = 5`)(t, raw)
 	before := auditDump(t, raw, 1<<62)
 	res, err := s.RestartAuditChain(context.Background(), restartOpts("incident 7"))
@@ -136,6 +143,11 @@ func TestRestartAuditChainLeavesOldEntriesAsFound(t *testing.T) {
 	}
 	if n := queryInt(t, raw, `SELECT count(*) FROM audit_log`); n != int64(len(before)+1) {
 		t.Errorf("%d entries; want %d: the old ones and the restart", n, len(before)+1)
+	}
+	// The restart records the break; it does not hide it from an anchor
+	// noted before it.
+	if err := s.CheckAuditAnchor(context.Background(), "6:"+headBefore); err == nil || !strings.Contains(err.Error(), "rewritten") {
+		t.Errorf("CheckAuditAnchor of the head noted before the break = %v; want it to fail", err)
 	}
 }
 
@@ -217,6 +229,8 @@ func TestRestartAuditChainRefuses(t *testing.T) {
 		{"a reason with an escape", exec(`DELETE FROM audit_log WHERE id = 3`), "x\x1b[2Jy", db.ErrRestartReason, ""},
 		{"a reason too long", exec(`DELETE FROM audit_log WHERE id = 3`), strings.Repeat("x", 1001), db.ErrRestartReason, ""},
 		{"ids at the end", exec(`UPDATE audit_log SET id = 9223372036854775807 WHERE id = 6`), "incident", nil, "largest"},
+		{"a head one below the end", exec(`DELETE FROM audit_log WHERE id = 3`, `UPDATE audit_head SET last_id = 9223372036854775806`), "incident", nil, "largest"},
+		{"a counter one below the end", exec(`DELETE FROM audit_log WHERE id = 3`, `UPDATE sqlite_sequence SET seq = 9223372036854775806 WHERE name = 'audit_log'`), "incident", nil, "largest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,5 +295,137 @@ func TestRestartAuditChainTwice(t *testing.T) {
 	rep := verifyChain(t, s)
 	if !rep.OK() || len(rep.Restarts) != 2 || rep.Restarts[0].ID != first.ID || rep.Restarts[1].ID != second.ID {
 		t.Errorf("report = %+v; want a whole chain with restarts #%d and #%d", rep, first.ID, second.ID)
+	}
+}
+
+// forgeRestart appends, as someone with write access and the public
+// format could, a restart entry sealing the log as it now is, and points
+// the head record at it.
+func forgeRestart(t *testing.T, raw *sql.DB, at, actor, details string) {
+	t.Helper()
+	rows, err := raw.Query(`SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s\n", len(s), s) }
+	null := func(s sql.NullString) {
+		if !s.Valid {
+			fmt.Fprint(h, "-1:\n")
+			return
+		}
+		field(s.String)
+	}
+	field("ctitui-audit-segment-v1")
+	var last int64
+	for rows.Next() {
+		var (
+			id                                int64
+			at, actor, action, email, details string
+			userID, prevHash, hash            sql.NullString
+		)
+		if err := rows.Scan(&id, &at, &actor, &action, &userID, &email, &details, &prevHash, &hash); err != nil {
+			t.Fatal(err)
+		}
+		field(fmt.Sprint(id))
+		field(chainHash(prevHash.String, id, at, actor, action, userID, email, details))
+		null(prevHash)
+		null(hash)
+		last = id
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	seal := hex.EncodeToString(h.Sum(nil))
+	id := last + 1
+	sum := chainHash(seal, id, at, actor, "restart-audit-chain", sql.NullString{}, "", details)
+	if _, err := raw.Exec(`INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash) VALUES (?, ?, ?, 'restart-audit-chain', NULL, '', ?, ?, ?)`,
+		id, at, actor, details, seal, sum); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE audit_head SET last_id = ?, last_hash = ?`, id, sum); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAnchorCatchesAForgedRestart: anyone who can write the file can seal
+// a changed log under a restart entry of their own, as they could
+// recompute the chain; an anchor noted before, on a restart or on any
+// entry, then fails, because the entries before it no longer verify up to
+// it. The forged restart cannot hide that there is more than one.
+func TestAnchorCatchesAForgedRestart(t *testing.T) {
+	ctx := context.Background()
+	for _, anchorOn := range []string{"the restart", "an entry after it"} {
+		t.Run(anchorOn, func(t *testing.T) {
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
+			writeChain(t, newService(s))
+			raw := openRawSQLite(t, s.Path(), false)
+			exec(`UPDATE audit_log SET details = 'forged' WHERE id = 2`)(t, raw)
+			res, err := s.RestartAuditChain(ctx, restartOpts("incident 1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := newService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil); err != nil {
+				t.Fatal(err)
+			}
+			id := res.ID
+			if anchorOn == "an entry after it" {
+				id++
+			}
+			var hash string
+			if err := raw.QueryRow(`SELECT hash FROM audit_log WHERE id = ?`, id).Scan(&hash); err != nil {
+				t.Fatal(err)
+			}
+			anchor := fmt.Sprintf("%d:%s", id, hash)
+			if err := s.CheckAuditAnchor(ctx, anchor); err != nil {
+				t.Fatalf("CheckAuditAnchor(%s) before the forgery = %v; want it to hold", anchorOn, err)
+			}
+
+			exec(`UPDATE audit_log SET details = 'roles=admin' WHERE id = 4`)(t, raw)
+			forgeRestart(t, raw, "2026-12-03T12:00:00.000Z", "tester", "reason: incident 1")
+			rep := verifyChain(t, s)
+			if !rep.OK() {
+				t.Fatalf("after the forgery: %+v; want it to verify (the documented limit: only an anchor catches it)", rep)
+			}
+			if rep.RestartEntries != 2 || !strings.Contains(rep.String(), "2 restart entries") {
+				t.Errorf("report = %+v, %q; want both restart entries counted and named", rep, rep.String())
+			}
+			err = s.CheckAuditAnchor(ctx, anchor)
+			if err == nil || !strings.Contains(err.Error(), "rewritten") {
+				t.Errorf("CheckAuditAnchor(%s) after the forgery = %v; want it to fail: the log before it was rewritten", anchorOn, err)
+			}
+		})
+	}
+}
+
+// TestRestartAfterAnIDCounterThatIsNotANumber: a counter set to text is
+// reported in one line, writes stay refused, and a restart recovers.
+func TestRestartAfterAnIDCounterThatIsNotANumber(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
+	writeChain(t, newService(s))
+	raw := openRawSQLite(t, s.Path(), false)
+	exec(`UPDATE sqlite_sequence SET seq = 'abc' WHERE name = 'audit_log'`)(t, raw)
+	rep := verifyChain(t, s)
+	if rep.OK() || !strings.Contains(rep.EndProblem, "id counter") || !strings.Contains(rep.EndProblem, `"abc"`) {
+		t.Fatalf("report = %+v; want the counter named as not a number", rep)
+	}
+	_, err := newService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil)
+	if err == nil || !strings.Contains(err.Error(), "id counter") || strings.Contains(err.Error(), "Scan error") {
+		t.Errorf("Register = %v; want a one-line refusal naming the id counter", err)
+	}
+	res, err := s.RestartAuditChain(ctx, restartOpts("incident 3"))
+	if err != nil {
+		t.Fatalf("RestartAuditChain: %v", err)
+	}
+	if after := verifyChain(t, s); !after.OK() {
+		t.Errorf("after the restart: %+v; want a whole chain", after)
+	}
+	if seq := queryInt(t, raw, `SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'`); seq != res.ID {
+		t.Errorf("id counter = %d; want %d, the restart entry", seq, res.ID)
+	}
+	if _, err := newService(s).Register(ctx, "carol@example.org", "correct horse battery staple", nil); err != nil {
+		t.Errorf("Register after the restart: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -812,15 +813,36 @@ func rebuildTable(ctx context.Context, tx *sql.Tx, want schemaRow, schema []sche
 }
 
 // readSequence reads the AUTOINCREMENT counter of table: the highest id it
-// has given; not valid when it has given none.
+// has given; not valid when it has given none. A counter that holds
+// something other than an integer (set outside ctitui) is a
+// *badCounterError.
 func readSequence(ctx context.Context, q queryer, table string) (sql.NullInt64, error) {
-	var seq sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT (SELECT seq FROM main.sqlite_sequence WHERE name = ?)
-		WHERE EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence')`, table).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
+	var kind, text sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT (SELECT typeof(seq) FROM main.sqlite_sequence WHERE name = ?1),
+			(SELECT CAST(seq AS TEXT) FROM main.sqlite_sequence WHERE name = ?1)
+		WHERE EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence')`, table).Scan(&kind, &text)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return sql.NullInt64{}, nil
+	case err != nil:
+		return sql.NullInt64{}, translate(err)
+	case !kind.Valid || kind.String == "null":
 		return sql.NullInt64{}, nil
 	}
-	return seq, translate(err)
+	// SQLite reads a counter by its value: text that spells an integer
+	// counts as that integer; anything else does not.
+	n, err := strconv.ParseInt(text.String, 10, 64)
+	if err != nil {
+		return sql.NullInt64{}, &badCounterError{table: table, value: text.String}
+	}
+	return sql.NullInt64{Int64: n, Valid: true}, nil
+}
+
+// badCounterError reports an AUTOINCREMENT counter that holds no integer.
+type badCounterError struct{ table, value string }
+
+func (e *badCounterError) Error() string {
+	return fmt.Sprintf("the id counter of table %s (in sqlite_sequence) holds %q, not a number: it was set outside ctitui", e.table, e.value)
 }
 
 // lexOrNil returns the tokens of stmt, or none when it does not lex.
