@@ -307,6 +307,7 @@ func forgeRestart(t *testing.T, raw *sql.DB, at, actor, details string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	h := sha256.New()
 	field := func(s string) { fmt.Fprintf(h, "%d:%s\n", len(s), s) }
 	null := func(s sql.NullString) {
@@ -336,7 +337,6 @@ func forgeRestart(t *testing.T, raw *sql.DB, at, actor, details string) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	rows.Close()
 	seal := hex.EncodeToString(h.Sum(nil))
 	id := last + 1
 	sum := chainHash(seal, id, at, actor, "restart-audit-chain", sql.NullString{}, "", details)
