@@ -1,0 +1,91 @@
+package password
+
+import (
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+)
+
+// heapFreeMetric is the Go heap's memory that is free and still backed by
+// physical memory (not yet returned to the operating system).
+const heapFreeMetric = "/memory/classes/heap/free:bytes"
+
+var (
+	// warmMu serialises prepareMemory: two callers faulting in memory at
+	// once would each allocate their own.
+	warmMu sync.Mutex
+	// hashing counts the argon2id computations under way.
+	hashing atomic.Int32
+	// pageSize is the stride at which prepareMemory touches memory.
+	pageSize = os.Getpagesize()
+)
+
+// withArgon2Memory runs derive, an argon2id computation over n bytes of
+// memory, after making sure the Go heap holds n free bytes already backed by
+// physical memory, for argon2's block array to land on.
+//
+// Why: argon2.IDKey allocates its blocks afresh on every call. In a new
+// process (every 'ctitui user verify') that memory comes straight from the
+// operating system and is faulted in page by page, twice per page because
+// argon2 reads each fresh block before it writes it: with DefaultParams
+// about 9,900 faults, which made a cold hash cost about 1.8x a warm one.
+// Touching the pages first by writing costs one fault each; dropping them
+// and collecting lets argon2's allocation reuse them. In a process that
+// hashes one password after another (user verify --batch) the previous
+// hash's blocks are garbage but not yet collected when the next one
+// allocates, so without the collection here the second hash faulted in
+// fresh memory as well.
+//
+// When another computation is under way (an import hashing on every core),
+// the heap is warm already and a forced collection per hash would only
+// cost, so derive runs as it is. The alternatives measured (huge pages by
+// madvise, MADV_POPULATE_WRITE, a forked argon2 with a reused buffer) are
+// described in BENCHMARKS.md and scripts/bench.sh's logins section.
+func withArgon2Memory[T any](n uint64, derive func() T) T {
+	if hashing.Add(1) == 1 {
+		prepareMemory(n)
+	}
+	defer hashing.Add(-1)
+	return derive()
+}
+
+// prepareMemory leaves at least n bytes of free, resident memory in the Go
+// heap, unless it holds them already.
+func prepareMemory(n uint64) {
+	warmMu.Lock()
+	defer warmMu.Unlock()
+	if heapFree() >= n {
+		return
+	}
+	// The last hash's blocks, if any, are garbage: collecting them is
+	// cheaper than faulting in as much again.
+	runtime.GC()
+	if heapFree() >= n {
+		return
+	}
+	touch(n)
+	runtime.GC()
+}
+
+// touch allocates n bytes and writes one byte per page, so that the kernel
+// maps each page once, for writing. The memory is garbage on return.
+//
+//go:noinline
+func touch(n uint64) {
+	b := make([]byte, n)
+	for i := 0; i < len(b); i += pageSize {
+		b[i] = 1
+	}
+}
+
+// heapFree returns the Go heap's free and resident bytes.
+func heapFree() uint64 {
+	s := []metrics.Sample{{Name: heapFreeMetric}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
