@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -108,5 +110,42 @@ func TestVerifyBatchUsage(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("ctitui %s: exit %d, %q; want exit %d and a message with %q", strings.Join(tt.args, " "), code, stderr.String(), exitUsage, tt.want)
 		}
+	}
+}
+
+// Every answer has only the keys docs/json.md documents for it, each of its
+// documented type, and the request's keys are what ParseVerifyLine reads.
+func TestVerifyBatchDocumented(t *testing.T) {
+	tables := docSections(t)["Login checks"]
+	if len(tables) != 2 {
+		t.Fatalf("docs/json.md, Login checks: %d tables; want the request's and the answer's", len(tables))
+	}
+	if want := (docTable{"email": "string", "password": "string"}); !maps.Equal(tables[0], want) {
+		t.Errorf("docs/json.md, Login checks: request keys %v; want %v", tables[0], want)
+	}
+	path := filepath.Join(t.TempDir(), "ctitui.db")
+	const pw = "correct-horse-battery-1"
+	if code := runIn(t, path, strings.NewReader(pw+"\n"), io.Discard, io.Discard, "user", "add", "--email", "alice@example.org", "--password-stdin"); code != exitOK {
+		t.Fatalf("user add: exit %d", code)
+	}
+	in := fmt.Sprintf("{\"email\":\"alice@example.org\",\"password\":%q}\nnot json\n{\"email\":\"alice@example.org\",\"password\":\"wrong\"}\n", pw)
+	var stdout bytes.Buffer
+	runIn(t, path, strings.NewReader(in), &stdout, io.Discard, "user", "verify", "--batch")
+	sc := bufio.NewScanner(&stdout)
+	n := 0
+	for sc.Scan() {
+		n++
+		var obj map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
+			t.Fatalf("answer %d: %v: %s", n, err, sc.Text())
+		}
+		for k, v := range obj {
+			if doc, ok := tables[1][k]; !ok || !typeMatches(doc, v) {
+				t.Errorf("answer %d: %q is %T %v; docs/json.md says %q", n, k, v, v, doc)
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d answers; want 3", n)
 	}
 }

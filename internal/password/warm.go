@@ -40,9 +40,19 @@ var (
 //
 // When another computation is under way (an import hashing on every core),
 // the heap is warm already and a forced collection per hash would only
-// cost, so derive runs as it is. The alternatives measured (huge pages by
-// madvise, MADV_POPULATE_WRITE, a forked argon2 with a reused buffer) are
-// described in BENCHMARKS.md and scripts/bench.sh's logins section.
+// cost, so derive runs as it is.
+//
+// Measured in a new process hashing once with DefaultParams (medians of 30,
+// load average about 1): as it was 55.5 ms; pages touched first 41.1 ms;
+// MADV_POPULATE_WRITE instead of touching 42.8 ms (no better, and Linux
+// only); MADV_HUGEPAGE on the region 48.5 ms, with huge pages and populate
+// 37.8 ms, but runs up to 104 ms and 63 ms when the kernel compacts memory
+// for a huge page, and only where transparent huge pages are "madvise" or
+// "always". No GODEBUG setting helps: since Go 1.21.1 the runtime asks for
+// no huge pages on the heap, and disablethp/madvdontneed only give memory
+// back differently. A copy of x/crypto's argon2 with a buffer kept across
+// calls would save the zeroing of the reused memory and the collection
+// (a few ms) at the price of carrying a fork of crypto code.
 func withArgon2Memory[T any](n uint64, derive func() T) T {
 	if hashing.Add(1) == 1 {
 		prepareMemory(n)
