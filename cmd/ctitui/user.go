@@ -407,7 +407,7 @@ func (a *app) userDeleteCommand() *cobra.Command {
 func (a *app) userVerifyCommand() *cobra.Command {
 	var fromStdin, batch bool
 	cmd := &cobra.Command{
-		Use:   "verify {EMAIL [--password-stdin] | --batch}",
+		Use:   "verify EMAIL [--password-stdin]",
 		Short: "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
 		Long: fmt.Sprintf(`verify checks a password: exit 0 if it matches an enabled, unlocked user,
 1 otherwise. Every failure gives the same message and takes the same time
