@@ -18,6 +18,9 @@ var (
 	warmMu sync.Mutex
 	// hashing counts the argon2id computations under way.
 	hashing atomic.Int32
+	// hashed is set once an argon2id computation has run in this process:
+	// before that there are no blocks to collect.
+	hashed atomic.Bool
 	// pageSize is the stride at which prepareMemory touches memory.
 	pageSize = os.Getpagesize()
 )
@@ -58,6 +61,7 @@ func withArgon2Memory[T any](n uint64, derive func() T) T {
 		prepareMemory(n)
 	}
 	defer hashing.Add(-1)
+	defer hashed.Store(true)
 	return derive()
 }
 
@@ -69,11 +73,14 @@ func prepareMemory(n uint64) {
 	if heapFree() >= n {
 		return
 	}
-	// The last hash's blocks, if any, are garbage: collecting them is
-	// cheaper than faulting in as much again.
-	runtime.GC()
-	if heapFree() >= n {
-		return
+	// The last hash's blocks are garbage: collecting them is cheaper than
+	// faulting in as much again. In a new process there are none, and a
+	// collection there cost more than a millisecond of CPU for nothing.
+	if hashed.Load() {
+		runtime.GC()
+		if heapFree() >= n {
+			return
+		}
 	}
 	touch(n)
 	runtime.GC()
