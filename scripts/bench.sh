@@ -21,6 +21,12 @@
 #   BENCH_DB           reuse this database (built by cmd/benchdb with N users)
 #   BENCH_KEEP=1       keep the temporary directory (the database, the logs)
 #   BENCH_COMPARE_FTS=1  also build the database with -fts rebuild, to compare
+#   BENCH_ONLY         comma-separated sections to run (base, logins); with
+#                      BENCH_ONLY set and no "base", the rows are printed and
+#                      BENCHMARKS.md is left alone
+#   BENCH_LOGINS       logins a batch holds in the logins section (default 50)
+#   BENCH_BEFORE_REF   the commit whose ctitui is the "before" of the cold
+#                      verify (default a379bb2, main before issue 12)
 #
 # A section of BENCHMARKS.md from the line
 #   <!-- analysis: kept by scripts/bench.sh -->
@@ -143,6 +149,74 @@ gobench_metric() {
 verdict() { # verdict VALUE OP LIMIT: "met" or "missed"
 	if awk "BEGIN {exit !($1 $2 $3)}"; then echo met; else echo "**missed**"; fi
 }
+
+# section_on NAME: whether BENCH_ONLY (unset: every section) asks for NAME.
+section_on() { [[ -z ${BENCH_ONLY:-} || ,$BENCH_ONLY, == *,$1,* ]]; }
+
+# --- logins (issue 12, section 2) ------------------------------------------------
+# Rows of the results table, added by bench_logins.
+LOGIN_ROWS=()
+
+# bench_logins measures a login checked by a separate `user verify` process
+# against one line of `user verify --batch`, and the cold `user verify`
+# before and after argon2id's memory is faulted in ahead (BENCH_BEFORE_REF's
+# ctitui against this one). Its own small database: the cost is the hash and
+# one write, not the size of the file. Every login succeeds (a failure waits
+# out the 3 s floor in both).
+bench_logins() {
+	local k=${BENCH_LOGINS:-50} ldb=$WORK/logins.db pw=logins-benchmark-correct-horse-staple i
+	log "logins: a database with one user, $k logins a batch"
+	printf '%s\n' "$pw" | "$CTITUI" --db "$ldb" user add --email alice@example.org --password-stdin >/dev/null 2>&1
+	printf '%s\n' "$pw" >"$WORK/login-one.txt"
+	: >"$WORK/login-batch.jsonl"
+	for ((i = 0; i < k; i++)); do
+		printf '{"email": "alice@example.org", "password": "%s"}\n' "$pw" >>"$WORK/login-batch.jsonl"
+	done
+	# Both through sh -c, for the redirection (hyperfine 1.15 has no --input).
+	measure login_single "$((RUNS * 4))" 2 "" "sh -c 'exec $CTITUI --db $ldb user verify alice@example.org --password-stdin <$WORK/login-one.txt'"
+	measure login_batch "$RUNS" 1 "" "sh -c 'exec $CTITUI --db $ldb user verify --batch <$WORK/login-batch.jsonl'"
+	local got
+	got=$("$CTITUI" --db "$ldb" user verify --batch <"$WORK/login-batch.jsonl" | grep -c '"ok":true' || true)
+	((got == k)) || { log "logins: the batch logged in $got of $k"; return 1; }
+	local single batch per ratio cpu_single cpu_per rc=n/a
+	single=$(med_of login_single)
+	batch=$(med_of login_batch)
+	per=$(calc '%.6f' "$batch / $k")
+	ratio=$(calc '%.2f' "$per / $single")
+	cpu_single=$(cpu_of login_single)
+	if [[ $cpu_single != nan ]]; then
+		cpu_per=$(calc '%.6f' "$(cpu_of login_batch) / $k")
+		rc=$(calc '%.2f' "$cpu_per / $cpu_single")
+	fi
+	LOGIN_ROWS+=("| per-login time, \`user verify --batch\` ($k logins a process) vs a \`user verify\` process each | ≤ 0.5× separate processes | $(ms "$per") ms vs $(ms "$single") ms | **${ratio}×** (CPU ${rc}×) | $(verdict "$ratio" '<=' 0.5) |")
+
+	local ref=${BENCH_BEFORE_REF:-a379bb2}
+	if git rev-parse --verify -q "$ref^{commit}" >/dev/null; then
+		log "logins: building ctitui at $ref for the cold verify before"
+		git worktree add -q --detach "$WORK/before-src" "$ref" >/dev/null 2>&1
+		(cd "$WORK/before-src" && CGO_ENABLED=0 go build -o "$WORK/ctitui-before" ./cmd/ctitui)
+		git worktree remove --force "$WORK/before-src"
+		measure login_cold_before "$((RUNS * 4))" 2 "" "sh -c 'exec $WORK/ctitui-before --db $ldb user verify alice@example.org --password-stdin <$WORK/login-one.txt'"
+		# Measured again right after, so that both see the same load.
+		measure login_cold_after "$((RUNS * 4))" 2 "" "sh -c 'exec $CTITUI --db $ldb user verify alice@example.org --password-stdin <$WORK/login-one.txt'"
+		local before after
+		before=$(med_of login_cold_before)
+		after=$(med_of login_cold_after)
+		LOGIN_ROWS+=("| cold \`user verify\` (a new process, right password), after vs before ($ref) | smaller | $(ms "$after") ms (CPU $(ms "$(cpu_of login_cold_after)") ms) vs $(ms "$before") ms (CPU $(ms "$(cpu_of login_cold_before)") ms) | **$(calc '%.2f' "$after / $before")×** | |")
+	else
+		LOGIN_ROWS+=("| cold \`user verify\`, before vs after | smaller | not measured: $ref is not in this clone | | |")
+	fi
+}
+
+if [[ -n ${BENCH_ONLY:-} ]] && ! section_on base; then
+	if section_on logins; then bench_logins; fi
+	echo "| measurement | target | measured | ratio | |"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${LOGIN_ROWS[@]}"
+	echo "load average: start $LOAD_START; end $(loadavg)"
+	exit 0
+fi
+if section_on logins; then bench_logins; fi
 
 # --- the database ------------------------------------------------------------
 DB=${BENCH_DB:-}
@@ -317,6 +391,7 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	echo "|---|---|---|---|---|"
 	row_ratio "\`user list --format json\`, all users" list_json_ctitui list_json_sqlite 1.25
 	row_ratio "\`user list --format csv\`, all users" list_csv_ctitui list_csv_sqlite 1.25
+	((${#LOGIN_ROWS[@]} > 0)) && printf '%s\n' "${LOGIN_ROWS[@]}"
 	for i in "${!SEARCH_NAMES[@]}"; do
 		n=${SEARCH_NAMES[$i]}
 		cli=$(med_of "search_$n")

@@ -414,7 +414,7 @@ enabled admin cannot be deleted: make another user an admin first.`,
 }
 
 func (a *app) userVerifyCommand() *cobra.Command {
-	var fromStdin bool
+	var fromStdin, batch bool
 	cmd := &cobra.Command{
 		Use:   "verify EMAIL [--password-stdin]",
 		Short: "Check a password: exit 0 if it matches an enabled user, 1 otherwise",
@@ -423,12 +423,18 @@ func (a *app) userVerifyCommand() *cobra.Command {
 (%s), whatever failed, so that neither tells whether the account exists, is
 locked, or what kind of hash it has. Failures count towards the lockout
 ('ctitui settings'); %d in a row lock the account until an admin runs
-'ctitui user unlock'.`, personDuration(user.DefaultFailureFloor), user.MaxConsecutiveFailures),
-		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok`,
-		Args:    cobra.ExactArgs(1),
+'ctitui user unlock'.`, personDuration(user.DefaultFailureFloor), user.MaxConsecutiveFailures) + verifyBatchHelp,
+		Example: `  printf '%s\n' "$PASSWORD" | ctitui user verify alice@example.org --password-stdin && echo ok
+  printf '{"email": "alice@example.org", "password": "%s"}\n' "$PASSWORD" | ctitui user verify --batch`,
+		Args: verifyArgs(&batch),
 	}
 	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
+	cmd.Flags().BoolVar(&batch, "batch", false, "check many logins: JSON Lines on stdin, one answer a line on stdout")
+	cmd.MarkFlagsMutuallyExclusive("password-stdin", "batch")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if batch {
+			return a.verifyBatch(cmd)
+		}
 		plain, err := a.readPassword(fromStdin, false)
 		if err != nil {
 			return err

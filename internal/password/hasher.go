@@ -134,9 +134,12 @@ func (h *Hasher) DummyVerify(plain string) {
 	_ = verifyArgon2id(plain, h.dummy)
 }
 
-// deriveKey is argon2id of plain, normalised to NFC.
+// deriveKey is argon2id of plain, normalised to NFC. Its memory is
+// faulted in beforehand (see withArgon2Memory).
 func deriveKey(plain string, salt []byte, p Params) []byte {
-	return argon2.IDKey([]byte(norm.NFC.String(plain)), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return withArgon2Memory(uint64(p.Memory)<<10, func() []byte {
+		return argon2.IDKey([]byte(norm.NFC.String(plain)), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	})
 }
 
 // verifyArgon2id reports, in constant time over the key, whether plain
