@@ -21,6 +21,8 @@
 #   BENCH_DB           reuse this database (built by cmd/benchdb with N users)
 #   BENCH_KEEP=1       keep the temporary directory (the database, the logs)
 #   BENCH_COMPARE_FTS=1  also build the database with -fts rebuild, to compare
+#   BENCH_ONLY         comma-separated sections to run (roles, ...); their
+#                      result rows go to stdout and BENCHMARKS.md is left alone
 #
 # A section of BENCHMARKS.md from the line
 #   <!-- analysis: kept by scripts/bench.sh -->
@@ -144,6 +146,9 @@ verdict() { # verdict VALUE OP LIMIT: "met" or "missed"
 	if awk "BEGIN {exit !($1 $2 $3)}"; then echo met; else echo "**missed**"; fi
 }
 
+# want SECTION: whether BENCH_ONLY asks for SECTION (everything when unset).
+want() { [[ -z ${BENCH_ONLY:-} || ,${BENCH_ONLY}, == *,$1,* ]]; }
+
 # --- the database ------------------------------------------------------------
 DB=${BENCH_DB:-}
 if [[ -n $DB ]]; then
@@ -166,18 +171,68 @@ fi
 USERS=$(sqlite3 "$DB" 'SELECT count(*) FROM users')
 DB_MIB=$(($(stat -c %s "$DB") / 1048576))
 
+# --- section roles: full listings against the normalised statement ------------
+# The anchor is the statement a person would write for the same listing:
+# users joined with user_roles and roles, grouped per user, newest first.
+NORM_SQL="SELECT u.id, u.email, group_concat(r.name, ',') AS roles, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.updated_at, u.last_login_at, u.disabled_at, u.failed_logins, u.locked_until FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id GROUP BY u.id ORDER BY u.created_at DESC, u.id DESC"
 # The statement ctitui's ListUsers runs for `user list` (internal/db/list.go:
-# userWithoutHashColumns FROM users u, ORDER BY u.created_at DESC, u.id DESC).
-LIST_SQL="SELECT u.id, u.email, '', u.created_at, u.updated_at, u.disabled_at, u.last_login_at, u.failed_logins, u.locked_until, COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '') FROM users u ORDER BY u.created_at DESC, u.id DESC"
+# listWithoutHashColumns FROM users u, in rowid order while users_order
+# holds, else ORDER BY u.created_at DESC, u.id DESC): the shell running it
+# shows what is left between the two SQLite engines.
+LIST_ORDER="u.created_at DESC, u.id DESC"
+[[ $(sqlite3 "$DB" 'SELECT in_order FROM users_order' 2>/dev/null) == 1 ]] && LIST_ORDER="u.rowid DESC"
+LIST_SQL="SELECT u.id, u.email, '', u.created_at, u.updated_at, u.disabled_at, u.last_login_at, u.failed_logins, u.locked_until, u.role_names FROM users u ORDER BY $LIST_ORDER"
+ROLES_ROWS=$WORK/rows-roles.md
+: >"$ROLES_ROWS"
 
-# --- full listings -------------------------------------------------------------
-measure list_json_ctitui "$LIST_RUNS" 1 "" "$CTITUI --db $DB user list --format json"
-measure list_json_sqlite "$LIST_RUNS" 1 "" "sqlite3 -json $DB \"$LIST_SQL\""
-measure list_csv_ctitui "$LIST_RUNS" 1 "" "$CTITUI --db $DB user list --format csv"
-measure list_csv_sqlite "$LIST_RUNS" 1 "" "sqlite3 -csv $DB \"$LIST_SQL\""
-# Same row count both ways?
-JSON_ROWS=$("$CTITUI" --db "$DB" user list --format json | grep -c '"id":' || true)
-SQLITE_ROWS=$(sqlite3 -json "$DB" "$LIST_SQL" | grep -c '"id":' || true)
+# roles_row LABEL CTITUI ANCHOR LIMIT ANCHOR_NAME: a results row, ratio of medians and of CPU.
+roles_row() {
+	local a b ra rc ca cb
+	a=$(med_of "$2")
+	b=$(med_of "$3")
+	ra=$(calc '%.2f' "$a / $b")
+	ca=$(cpu_of "$2")
+	cb=$(cpu_of "$3")
+	rc=n/a
+	[[ $ca != nan ]] && rc=$(calc '%.2f' "$ca / $cb")
+	if [[ -n $4 ]]; then
+		echo "| $1 | ≤ $4× $5 | $(ms "$a") ms vs $(ms "$b") ms | **${ra}×** (CPU ${rc}×) | $(verdict "$ra" '<=' "$4") |"
+	else
+		echo "| $1 | (no target) | $(ms "$a") ms vs $(ms "$b") ms | ${ra}× (CPU ${rc}×) | |"
+	fi
+}
+
+section_roles() {
+	local f
+	for f in json csv; do
+		measure "list_${f}_ctitui" "$LIST_RUNS" 1 "" "$CTITUI --db $DB user list --format $f"
+		measure "list_${f}_norm" "$LIST_RUNS" 1 "" "sqlite3 -$f $DB \"$NORM_SQL\""
+		measure "list_${f}_own" "$LIST_RUNS" 1 "" "sqlite3 -$f $DB \"$LIST_SQL\""
+	done
+	# Same row count both ways?
+	JSON_ROWS=$("$CTITUI" --db "$DB" user list --format json | grep -c '"id":' || true)
+	SQLITE_ROWS=$(sqlite3 -json "$DB" "$NORM_SQL" | grep -c '"id":' || true)
+	{
+		for f in json csv; do
+			roles_row "\`user list --format $f\`, all users ($JSON_ROWS rows; the shell $SQLITE_ROWS)" "list_${f}_ctitui" "list_${f}_norm" 0.8 "sqlite3, normalised statement"
+		done
+		for f in json csv; do
+			roles_row "\`user list --format $f\` against the shell running ctitui's own statement (the engines' gap)" "list_${f}_ctitui" "list_${f}_own" "" ""
+		done
+		for f in json csv; do
+			roles_row "sqlite3 -$f: ctitui's own statement against the normalised one" "list_${f}_own" "list_${f}_norm" "" ""
+		done
+	} >"$ROLES_ROWS"
+}
+
+want roles && section_roles
+if [[ -n ${BENCH_ONLY:-} ]]; then
+	log "BENCH_ONLY=$BENCH_ONLY: rows below; BENCHMARKS.md left as it is (load average start $LOAD_START, end $(loadavg))"
+	echo "| measurement | target | measured | ratio | |"
+	echo "|---|---|---|---|---|"
+	cat "$WORK"/rows-*.md
+	exit 0
+fi
 
 # --- search --------------------------------------------------------------------
 MID_EMAIL=$(sqlite3 "$DB" 'SELECT email FROM users ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM users)')
@@ -295,8 +350,9 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	echo "  to /dev/null, $RUNS runs after a warm-up (full listings $LIST_RUNS; start-up $((RUNS * 2)) after two; imports"
 	echo "  $IMPORT_RUNS and $BULK_RUNS, no warm-up, each into a new file). The file stays in the page cache throughout: warm"
 	echo "  reads for both tools."
-	echo "- sqlite3 runs the statement ctitui's \`ListUsers\` runs (\`internal/db/list.go\`), roles subquery included:"
-	echo "  \`$LIST_SQL\`."
+	echo "- Full listings: the anchor is the sqlite3 shell running the statement a person would write, users joined"
+	echo "  with user_roles and roles: \`$NORM_SQL\`. The shell also runs the statement ctitui's \`ListUsers\` runs"
+	echo "  (\`internal/db/list.go\`; roles from \`users.role_names\`, migration 11): \`$LIST_SQL\`."
 	echo "  Rows written: ctitui $JSON_ROWS, sqlite3 $SQLITE_ROWS."
 	echo "- Search terms: the middle user's number \`$RARE\` (one match), a surname, a non-ASCII domain part (~0.2%),"
 	echo "  a domain part (~1.4%), \`example\` (everyone), two characters, \`+12\` (thousands of matches, all among"
@@ -315,8 +371,7 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	echo
 	echo "| measurement | target | measured | ratio | |"
 	echo "|---|---|---|---|---|"
-	row_ratio "\`user list --format json\`, all users" list_json_ctitui list_json_sqlite 1.25
-	row_ratio "\`user list --format csv\`, all users" list_csv_ctitui list_csv_sqlite 1.25
+	cat "$ROLES_ROWS"
 	for i in "${!SEARCH_NAMES[@]}"; do
 		n=${SEARCH_NAMES[$i]}
 		cli=$(med_of "search_$n")

@@ -204,6 +204,9 @@ func TestWrongRoleNamesDecideNothing(t *testing.T) {
 		var got []string
 		err = s.ListUsers(ctx, user.ListOptions{LinkedRoles: true, WithHashes: hashes}, func(u user.User) error {
 			got = append(got, u.Email+"="+user.JoinRoles(u.Roles))
+			if (u.PasswordHash != "") != hashes {
+				t.Errorf("ListUsers(LinkedRoles, WithHashes %v): %s's hash %q", hashes, u.Email, u.PasswordHash)
+			}
 			return nil
 		})
 		if err != nil {
