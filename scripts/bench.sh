@@ -21,9 +21,9 @@
 #   BENCH_DB           reuse this database (built by cmd/benchdb with N users)
 #   BENCH_KEEP=1       keep the temporary directory (the database, the logs)
 #   BENCH_COMPARE_FTS=1  also build the database with -fts rebuild, to compare
-#   BENCH_ONLY         comma-separated sections to run (base, logins); with
-#                      BENCH_ONLY set and no "base", the rows are printed and
-#                      BENCHMARKS.md is left alone
+#   BENCH_ONLY         comma-separated sections to run (base, roles, logins);
+#                      with BENCH_ONLY set and no "base", the sections' rows
+#                      are printed and BENCHMARKS.md is left alone
 #   BENCH_LOGINS       logins a batch holds in the logins section (default 50)
 #   BENCH_BEFORE_REF   the commit whose ctitui is the "before" of the cold
 #                      verify (default a379bb2, main before issue 12)
@@ -154,8 +154,7 @@ verdict() { # verdict VALUE OP LIMIT: "met" or "missed"
 section_on() { [[ -z ${BENCH_ONLY:-} || ,$BENCH_ONLY, == *,$1,* ]]; }
 
 # --- logins (issue 12, section 2) ------------------------------------------------
-# Rows of the results table, added by bench_logins.
-LOGIN_ROWS=()
+# Each section writes its rows of the results table to $WORK/rows-NAME.md.
 
 # bench_logins measures a login checked by a separate `user verify` process
 # against one line of `user verify --batch`, and the cold `user verify`
@@ -164,6 +163,10 @@ LOGIN_ROWS=()
 # one write, not the size of the file. Every login succeeds (a failure waits
 # out the 3 s floor in both).
 bench_logins() {
+	bench_logins_rows >"$WORK/rows-logins.md"
+}
+
+bench_logins_rows() {
 	local k=${BENCH_LOGINS:-50} ldb=$WORK/logins.db pw=logins-benchmark-correct-horse-staple i
 	log "logins: a database with one user, $k logins a batch"
 	printf '%s\n' "$pw" | "$CTITUI" --db "$ldb" user add --email alice@example.org --password-stdin >/dev/null 2>&1
@@ -188,7 +191,7 @@ bench_logins() {
 		cpu_per=$(calc '%.6f' "$(cpu_of login_batch) / $k")
 		rc=$(calc '%.2f' "$cpu_per / $cpu_single")
 	fi
-	LOGIN_ROWS+=("| per-login time, \`user verify --batch\` ($k logins a process) vs a \`user verify\` process each | ≤ 0.5× separate processes | $(ms "$per") ms vs $(ms "$single") ms | **${ratio}×** (CPU ${rc}×) | $(verdict "$ratio" '<=' 0.5) |")
+	echo "| per-login time, \`user verify --batch\` ($k logins a process) vs a \`user verify\` process each | ≤ 0.5× separate processes | $(ms "$per") ms vs $(ms "$single") ms | **${ratio}×** (CPU ${rc}×) | $(verdict "$ratio" '<=' 0.5) |"
 
 	local ref=${BENCH_BEFORE_REF:-a379bb2}
 	if git rev-parse --verify -q "$ref^{commit}" >/dev/null; then
@@ -202,21 +205,26 @@ bench_logins() {
 		local before after
 		before=$(med_of login_cold_before)
 		after=$(med_of login_cold_after)
-		LOGIN_ROWS+=("| cold \`user verify\` (a new process, right password), after vs before ($ref) | smaller | $(ms "$after") ms (CPU $(ms "$(cpu_of login_cold_after)") ms) vs $(ms "$before") ms (CPU $(ms "$(cpu_of login_cold_before)") ms) | **$(calc '%.2f' "$after / $before")×** | |")
+		echo "| cold \`user verify\` (a new process, right password), after vs before ($ref) | smaller | $(ms "$after") ms (CPU $(ms "$(cpu_of login_cold_after)") ms) vs $(ms "$before") ms (CPU $(ms "$(cpu_of login_cold_before)") ms) | **$(calc '%.2f' "$after / $before")×** | |"
 	else
-		LOGIN_ROWS+=("| cold \`user verify\`, before vs after | smaller | not measured: $ref is not in this clone | | |")
+		echo "| cold \`user verify\`, before vs after | smaller | not measured: $ref is not in this clone | | |"
 	fi
 }
 
-if [[ -n ${BENCH_ONLY:-} ]] && ! section_on base; then
-	if section_on logins; then bench_logins; fi
+# only_rows: with BENCH_ONLY set and no "base", print the rows of the
+# sections run so far and end.
+only_rows() {
+	[[ -n ${BENCH_ONLY:-} ]] && ! section_on base || return 0
+	log "BENCH_ONLY=$BENCH_ONLY: rows below; BENCHMARKS.md left as it is (load average start $LOAD_START, end $(loadavg))"
 	echo "| measurement | target | measured | ratio | |"
 	echo "|---|---|---|---|---|"
-	printf '%s\n' "${LOGIN_ROWS[@]}"
-	echo "load average: start $LOAD_START; end $(loadavg)"
+	cat "$WORK"/rows-*.md 2>/dev/null || true
 	exit 0
-fi
+}
+
 if section_on logins; then bench_logins; fi
+# The sections below need the database.
+if [[ -n ${BENCH_ONLY:-} ]] && ! section_on base && ! section_on roles; then only_rows; fi
 
 # --- the database ------------------------------------------------------------
 DB=${BENCH_DB:-}
@@ -240,18 +248,62 @@ fi
 USERS=$(sqlite3 "$DB" 'SELECT count(*) FROM users')
 DB_MIB=$(($(stat -c %s "$DB") / 1048576))
 
+# --- section roles: full listings against the normalised statement ------------
+# The anchor is the statement a person would write for the same listing:
+# users joined with user_roles and roles, grouped per user, newest first.
+NORM_SQL="SELECT u.id, u.email, group_concat(r.name, ',') AS roles, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.updated_at, u.last_login_at, u.disabled_at, u.failed_logins, u.locked_until FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id GROUP BY u.id ORDER BY u.created_at DESC, u.id DESC"
 # The statement ctitui's ListUsers runs for `user list` (internal/db/list.go:
-# userWithoutHashColumns FROM users u, ORDER BY u.created_at DESC, u.id DESC).
-LIST_SQL="SELECT u.id, u.email, '', u.created_at, u.updated_at, u.disabled_at, u.last_login_at, u.failed_logins, u.locked_until, COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '') FROM users u ORDER BY u.created_at DESC, u.id DESC"
+# listWithoutHashColumns FROM users u, in rowid order while users_order
+# holds, else ORDER BY u.created_at DESC, u.id DESC): the shell running it
+# shows what is left between the two SQLite engines.
+LIST_ORDER="u.created_at DESC, u.id DESC"
+[[ $(sqlite3 "$DB" 'SELECT in_order FROM users_order' 2>/dev/null) == 1 ]] && LIST_ORDER="u.rowid DESC"
+LIST_SQL="SELECT u.id, u.email, '', u.created_at, u.updated_at, u.disabled_at, u.last_login_at, u.failed_logins, u.locked_until, u.role_names FROM users u ORDER BY $LIST_ORDER"
+ROLES_ROWS=$WORK/rows-roles.md
+: >"$ROLES_ROWS"
 
-# --- full listings -------------------------------------------------------------
-measure list_json_ctitui "$LIST_RUNS" 1 "" "$CTITUI --db $DB user list --format json"
-measure list_json_sqlite "$LIST_RUNS" 1 "" "sqlite3 -json $DB \"$LIST_SQL\""
-measure list_csv_ctitui "$LIST_RUNS" 1 "" "$CTITUI --db $DB user list --format csv"
-measure list_csv_sqlite "$LIST_RUNS" 1 "" "sqlite3 -csv $DB \"$LIST_SQL\""
-# Same row count both ways?
-JSON_ROWS=$("$CTITUI" --db "$DB" user list --format json | grep -c '"id":' || true)
-SQLITE_ROWS=$(sqlite3 -json "$DB" "$LIST_SQL" | grep -c '"id":' || true)
+# roles_row LABEL CTITUI ANCHOR LIMIT ANCHOR_NAME: a results row, ratio of medians and of CPU.
+roles_row() {
+	local a b ra rc ca cb
+	a=$(med_of "$2")
+	b=$(med_of "$3")
+	ra=$(calc '%.2f' "$a / $b")
+	ca=$(cpu_of "$2")
+	cb=$(cpu_of "$3")
+	rc=n/a
+	[[ $ca != nan ]] && rc=$(calc '%.2f' "$ca / $cb")
+	if [[ -n $4 ]]; then
+		echo "| $1 | ≤ $4× $5 | $(ms "$a") ms vs $(ms "$b") ms | **${ra}×** (CPU ${rc}×) | $(verdict "$ra" '<=' "$4") |"
+	else
+		echo "| $1 | (no target) | $(ms "$a") ms vs $(ms "$b") ms | ${ra}× (CPU ${rc}×) | |"
+	fi
+}
+
+section_roles() {
+	local f
+	for f in json csv; do
+		measure "list_${f}_ctitui" "$LIST_RUNS" 1 "" "$CTITUI --db $DB user list --format $f"
+		measure "list_${f}_norm" "$LIST_RUNS" 1 "" "sqlite3 -$f $DB \"$NORM_SQL\""
+		measure "list_${f}_own" "$LIST_RUNS" 1 "" "sqlite3 -$f $DB \"$LIST_SQL\""
+	done
+	# Same row count both ways?
+	JSON_ROWS=$("$CTITUI" --db "$DB" user list --format json | grep -c '"id":' || true)
+	SQLITE_ROWS=$(sqlite3 -json "$DB" "$NORM_SQL" | grep -c '"id":' || true)
+	{
+		for f in json csv; do
+			roles_row "\`user list --format $f\`, all users ($JSON_ROWS rows; the shell $SQLITE_ROWS)" "list_${f}_ctitui" "list_${f}_norm" 0.8 "sqlite3, normalised statement"
+		done
+		for f in json csv; do
+			roles_row "\`user list --format $f\` against the shell running ctitui's own statement (the engines' gap)" "list_${f}_ctitui" "list_${f}_own" "" ""
+		done
+		for f in json csv; do
+			roles_row "sqlite3 -$f: ctitui's own statement against the normalised one" "list_${f}_own" "list_${f}_norm" "" ""
+		done
+	} >"$ROLES_ROWS"
+}
+
+if section_on roles; then section_roles; fi
+only_rows
 
 # --- search --------------------------------------------------------------------
 MID_EMAIL=$(sqlite3 "$DB" 'SELECT email FROM users ORDER BY rowid LIMIT 1 OFFSET (SELECT count(*) / 2 FROM users)')
@@ -325,18 +377,6 @@ MEM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 SQLITE_VERSION=$(sqlite3 --version | cut -d' ' -f1-2)
 HYPERFINE_VERSION=$(hyperfine --version 2>/dev/null || echo "none (timed loops)")
 
-row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
-	local a b ra ca cb rc
-	a=$(med_of "$2")
-	b=$(med_of "$3")
-	ra=$(calc '%.2f' "$a / $b")
-	ca=$(cpu_of "$2")
-	cb=$(cpu_of "$3")
-	rc=n/a
-	[[ $ca != nan ]] && rc=$(calc '%.2f' "$ca / $cb")
-	echo "| $1 | ≤ $4× sqlite3 | $(ms "$a") ms vs $(ms "$b") ms | **${ra}×** (CPU ${rc}×) | $(verdict "$ra" '<=' "$4") |"
-}
-
 {
 	echo "# Benchmarks"
 	echo
@@ -369,8 +409,9 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	echo "  to /dev/null, $RUNS runs after a warm-up (full listings $LIST_RUNS; start-up $((RUNS * 2)) after two; imports"
 	echo "  $IMPORT_RUNS and $BULK_RUNS, no warm-up, each into a new file). The file stays in the page cache throughout: warm"
 	echo "  reads for both tools."
-	echo "- sqlite3 runs the statement ctitui's \`ListUsers\` runs (\`internal/db/list.go\`), roles subquery included:"
-	echo "  \`$LIST_SQL\`."
+	echo "- Full listings: the anchor is the sqlite3 shell running the statement a person would write, users joined"
+	echo "  with user_roles and roles: \`$NORM_SQL\`. The shell also runs the statement ctitui's \`ListUsers\` runs"
+	echo "  (\`internal/db/list.go\`; roles from \`users.role_names\`, migration 11): \`$LIST_SQL\`."
 	echo "  Rows written: ctitui $JSON_ROWS, sqlite3 $SQLITE_ROWS."
 	echo "- Search terms: the middle user's number \`$RARE\` (one match), a surname, a non-ASCII domain part (~0.2%),"
 	echo "  a domain part (~1.4%), \`example\` (everyone), two characters, \`+12\` (thousands of matches, all among"
@@ -389,9 +430,8 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	echo
 	echo "| measurement | target | measured | ratio | |"
 	echo "|---|---|---|---|---|"
-	row_ratio "\`user list --format json\`, all users" list_json_ctitui list_json_sqlite 1.25
-	row_ratio "\`user list --format csv\`, all users" list_csv_ctitui list_csv_sqlite 1.25
-	((${#LOGIN_ROWS[@]} > 0)) && printf '%s\n' "${LOGIN_ROWS[@]}"
+	cat "$ROLES_ROWS"
+	[[ -f $WORK/rows-logins.md ]] && cat "$WORK/rows-logins.md"
 	for i in "${!SEARCH_NAMES[@]}"; do
 		n=${SEARCH_NAMES[$i]}
 		cli=$(med_of "search_$n")

@@ -10,9 +10,13 @@
 // database at the current schema; the users are then written in one
 // transaction through plain SQL on a second connection, roles before each
 // user (the user_roles foreign key is deferred), so updated_at stays as
-// written. user_roles_touch_on_insert, which would find no user to touch,
-// is dropped for the load and put back from its own SQL before the commit,
-// as are the secondary indexes, built once from sorted data.
+// written. Each user's role_names (migration 11) is written with the row,
+// as the schema's triggers would compute it. user_roles_touch_on_insert and
+// user_roles_names_insert, which would find no user to update, and
+// users_role_names_insert, which would only confirm the names written, are
+// dropped for the load and put back from their own SQL before the commit,
+// as are the secondary indexes, built once from sorted data; verify then
+// compares every user's role_names with user_roles.
 //
 // The users are deterministic for a given -seed: user i (counting from 1, in
 // created_at order, which is also rowid order) has a local part that ends in
@@ -322,7 +326,7 @@ func newWriter(ctx context.Context, raw *sql.DB, c config, hash string) (*writer
 	// user_roles_touch_on_insert would find no user to touch (roles go in
 	// first) but makes every roles statement keep a statement journal, and
 	// with -fts rebuild the search triggers give way to one rebuild.
-	drop := `name = 'user_roles_touch_on_insert'`
+	drop := `name IN ('user_roles_touch_on_insert', 'user_roles_names_insert', 'users_role_names_insert')`
 	if c.fts == "rebuild" {
 		drop += ` OR name LIKE 'users\_email\_search\_%' ESCAPE '\'`
 	}
@@ -331,7 +335,7 @@ func newWriter(ctx context.Context, raw *sql.DB, c config, hash string) (*writer
 		return nil, err
 	}
 	w.triggers = texts
-	if want := map[string]int{"rebuild": 4, "trigger": 1}[c.fts]; len(names) != want {
+	if want := map[string]int{"rebuild": 6, "trigger": 3}[c.fts]; len(names) != want {
 		return nil, fmt.Errorf("found triggers %v; want %d", names, want)
 	}
 	for _, name := range names {
@@ -407,14 +411,14 @@ func schemaObjects(ctx context.Context, tx *sql.Tx, query string) (names, texts 
 	return names, texts, rows.Err()
 }
 
-const userColumns = 12
+const userColumns = 13
 
 func (w *writer) userStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if s, ok := w.userStmts[n]; ok {
 		return s, nil
 	}
 	// Only "?" placeholders are added to the SQL.
-	q := `INSERT OR ROLLBACK INTO users (rowid, id, email, email_normalized, email_skeleton, hashed_password, created_at, updated_at, disabled_at, last_login_at, failed_logins, locked_until) VALUES ` + //nolint:gosec // G202: see above
+	q := `INSERT OR ROLLBACK INTO users (rowid, id, email, email_normalized, email_skeleton, hashed_password, created_at, updated_at, disabled_at, last_login_at, failed_logins, locked_until, role_names) VALUES ` + //nolint:gosec // G202: see above
 		placeholders(n, userColumns)
 	s, err := w.tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -464,7 +468,7 @@ func (w *writer) writeAll(ctx context.Context, progress func(done int)) error {
 				roleArgs = append(roleArgs, u.id, w.roleIDs[r])
 			}
 			userArgs = append(userArgs, u.rowid, u.id, u.email, u.normalized, u.skeleton, w.hash, u.created, u.updated,
-				nullString(u.disabled), nullString(u.lastLogin), u.failedLogins, nil)
+				nullString(u.disabled), nullString(u.lastLogin), u.failedLogins, nil, user.JoinRoles(user.SortRoles(u.roles)))
 		}
 		// Roles first: see the package comment. The statements are kept for
 		// the next batch of the same size, and closed with w.tx, on which
@@ -586,11 +590,18 @@ func verify(ctx context.Context, raw *sql.DB, c config) error {
 	if _, err := raw.ExecContext(ctx, `INSERT INTO users_email_search (users_email_search, rank) VALUES ('integrity-check', 1)`); err != nil {
 		return fmt.Errorf("verify: search index does not match users: %w", err)
 	}
-	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE 'users_email_search_%' OR name = 'user_roles_touch_on_insert')`).Scan(&triggers); err != nil {
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE 'users_email_search_%' OR name IN ('user_roles_touch_on_insert', 'user_roles_names_insert', 'users_role_names_insert'))`).Scan(&triggers); err != nil {
 		return err
 	}
-	if triggers != 4 {
-		return fmt.Errorf("verify: %d of the 4 triggers dropped for the load are back", triggers)
+	if triggers != 6 {
+		return fmt.Errorf("verify: %d of the 6 triggers dropped for the load are back", triggers)
+	}
+	wrong, err := db.CountWrongRoleNames(ctx, raw)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if wrong != 0 {
+		return fmt.Errorf("verify: %d users' role_names differ from user_roles", wrong)
 	}
 	var inOrder bool
 	if err := raw.QueryRowContext(ctx, `SELECT in_order FROM users_order`).Scan(&inOrder); err != nil {

@@ -292,7 +292,7 @@ func exportTo(ctx context.Context, svc *user.Service, w io.Writer, format transf
 	}
 	n := 0
 	// Oldest first: the order an import recreates them in.
-	opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes}
+	opts := user.ListOptions{Sort: user.ByCreated, Reverse: true, WithHashes: hashes, LinkedRoles: true}
 	err = svc.List(ctx, opts, func(u user.User) error {
 		n++
 		return tw.Write(u)

@@ -139,7 +139,7 @@ func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]finding, er
 	}{
 		{"integrity", s.checkIntegrity}, {"foreign keys", s.checkForeignKeys}, {"schema", s.checkSchema}, {"emails", s.checkEmails},
 		{"look-alikes", s.checkLookAlikes}, {"search index", s.checkSearchIndex}, {"users order", s.checkUsersOrder},
-		{"permissions", s.checkPermissions}, {"roles", s.checkRoles}, {"user values", s.checkUserValues}, {"settings", s.checkSettings},
+		{"permissions", s.checkPermissions}, {"roles", s.checkRoles}, {"role names", s.checkRoleNames}, {"user values", s.checkUserValues}, {"settings", s.checkSettings},
 		{"audit chain", s.checkChain},
 	} {
 		found, err := check.run(ctx, opts)

@@ -334,7 +334,7 @@ func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
 // tests that define the table anew around them.
 const usersColumns = `id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL, email_normalized TEXT NOT NULL, hashed_password TEXT NOT NULL,
 	created_at TEXT NOT NULL, updated_at TEXT NOT NULL, disabled_at TEXT, last_login_at TEXT,
-	failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT, email_skeleton TEXT`
+	failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT, email_skeleton TEXT, role_names TEXT NOT NULL DEFAULT ''`
 
 // auditColumns is ctitui's definition of the audit log's columns.
 const auditColumns = `id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -354,7 +354,7 @@ var hostileRules = []struct {
 	plant func(t *testing.T, path string)
 }{
 	{name: "a CHECK added to the users table", stmts: []string{`PRAGMA writable_schema = ON`,
-		`UPDATE sqlite_schema SET sql = replace(sql, 'email_skeleton TEXT)', 'email_skeleton TEXT, CHECK (failed_logins = 0 OR email <> ''ana@example.org''))') WHERE name = 'users'`}},
+		`UPDATE sqlite_schema SET sql = replace(sql, 'role_names TEXT NOT NULL DEFAULT '''')', 'role_names TEXT NOT NULL DEFAULT '''', CHECK (failed_logins = 0 OR email <> ''ana@example.org''))') WHERE name = 'users'`}},
 	{name: "ctitui's column given a CHECK", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'failed_logins INTEGER NOT NULL DEFAULT 0', 'failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins < 1)') WHERE name = 'users'`}},
 	{name: "a generated column that fails for one account", stmts: []string{
@@ -413,7 +413,7 @@ var hostileRules = []struct {
 		`CREATE TABLE teams (id INTEGER PRIMARY KEY)`, `ALTER TABLE users ADD COLUMN team_id INTEGER REFERENCES teams (id) ON DELETE SET NULL`}},
 	// A column named rowid hides the row id ctitui's searches read.
 	{name: "a column named like the row id", stmts: []string{`PRAGMA writable_schema = ON`,
-		`UPDATE sqlite_schema SET sql = replace(sql, 'email_skeleton TEXT)', 'email_skeleton TEXT, rowid INTEGER)') WHERE name = 'users'`},
+		`UPDATE sqlite_schema SET sql = replace(sql, 'role_names TEXT NOT NULL DEFAULT '''')', 'role_names TEXT NOT NULL DEFAULT '''', rowid INTEGER)') WHERE name = 'users'`},
 		plant: func(t *testing.T, path string) { writeSQLite(t, path, `UPDATE users SET rowid = _rowid_`) }},
 	{name: "a search index reading another table", stmts: []string{`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'content = ''users''', 'content = ''users_order''') WHERE name = 'users_email_search'`}},

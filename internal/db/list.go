@@ -23,8 +23,9 @@ func (s *Store) ListUsers(ctx context.Context, opts user.ListOptions, fn func(us
 		return fmt.Errorf("list users: %w", translate(err))
 	}
 	defer rows.Close()
+	scan := newUserScanner()
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scan.scan(rows)
 		if err != nil {
 			return fmt.Errorf("list users: %w", err)
 		}
@@ -58,11 +59,29 @@ func (s *Store) listQuery(ctx context.Context, opts user.ListOptions) (string, [
 		cmp += "="
 	}
 	from, order := "FROM users u", fmt.Sprintf("%s %s, u.id %s", col, dir, dir)
-	if opts.After != nil {
+	term := user.NormalizeEmail(opts.Filter.Search)
+	byRowid := false
+	if opts.Sort == user.ByCreated && term == "" {
+		var err error
+		if byRowid, err = usersInOrder(ctx, s.stmts); err != nil {
+			return "", nil, err
+		}
+	}
+	switch {
+	case byRowid:
+		// While users_order holds, rowid order is (created_at, id) order:
+		// the table itself is walked, with no index to consult for each row.
+		order = "u.rowid " + dir
+		if opts.After != nil {
+			bound, boundArgs := rowidBound("u", descending, opts.Inclusive, opts.After)
+			conds = append(conds, bound)
+			args = append(args, boundArgs...)
+		}
+	case opts.After != nil:
 		conds = append(conds, fmt.Sprintf("(%s, u.id) %s (?, ?)", col, cmp))
 		args = append(args, opts.After.Key, opts.After.ID)
 	}
-	if term := user.NormalizeEmail(opts.Filter.Search); term != "" {
+	if term != "" {
 		ordered, err := s.canListSearch(ctx, opts.Sort, term)
 		if err != nil {
 			return "", nil, err
@@ -72,7 +91,7 @@ func (s *Store) listQuery(ctx context.Context, opts user.ListOptions) (string, [
 			conds = append(conds, `s.users_email_search MATCH ?`, `u.rowid = s.rowid`, searchLike)
 			args = append(args, searchMatch(term), searchPattern(term))
 			if opts.After != nil {
-				bound, boundArgs := rowidBound(descending, opts.Inclusive, opts.After)
+				bound, boundArgs := rowidBound("s", descending, opts.Inclusive, opts.After)
 				conds = append(conds, bound)
 				args = append(args, boundArgs...)
 			}
@@ -85,9 +104,16 @@ func (s *Store) listQuery(ctx context.Context, opts user.ListOptions) (string, [
 			args = append(args, searchArgs...)
 		}
 	}
-	columns := userWithoutHashColumns
-	if opts.WithHashes {
+	// People are shown role_names; an export, which another database
+	// imports as roles to grant, reads user_roles (see userSelectColumns).
+	columns := listWithoutHashColumns
+	switch {
+	case opts.LinkedRoles && opts.WithHashes:
 		columns = userWithHashColumns
+	case opts.LinkedRoles:
+		columns = userWithoutHashColumns
+	case opts.WithHashes:
+		columns = listWithHashColumns
 	}
 	query := columns + " " + from
 	if len(conds) > 0 {
@@ -228,22 +254,22 @@ func (s *Store) canListSearch(ctx context.Context, key user.SortKey, term string
 	return usersInOrder(ctx, s.stmts)
 }
 
-// rowidBound turns a listing's keyset cursor into a bound on the search
-// index's rowids, which the index can seek to: the first row past the
-// cursor in the listing's order is the rowid to stop at. (The row-value
-// condition on (created_at, id) stays too; this only lets the index start
-// there instead of at its end.)
-func rowidBound(descending, inclusive bool, after *user.Cursor) (string, []any) {
+// rowidBound turns a listing's keyset cursor into a bound on the rowids of
+// table t (users, or the search index, whose rowids are users'), which can
+// be sought to: the first row past the cursor in the listing's order is the
+// rowid to stop at. A search keeps the row-value condition on (created_at,
+// id) too; this only lets the index start there instead of at its end.
+func rowidBound(t string, descending, inclusive bool, after *user.Cursor) (string, []any) {
 	args := []any{after.Key, after.ID}
 	switch {
 	case descending && !inclusive:
-		return `s.rowid < COALESCE((SELECT rowid FROM users WHERE (created_at, id) >= (?, ?) ORDER BY created_at, id LIMIT 1), 9223372036854775807)`, args
+		return t + `.rowid < COALESCE((SELECT rowid FROM users WHERE (created_at, id) >= (?, ?) ORDER BY created_at, id LIMIT 1), 9223372036854775807)`, args
 	case descending:
-		return `s.rowid < COALESCE((SELECT rowid FROM users WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 1), 9223372036854775807)`, args
+		return t + `.rowid < COALESCE((SELECT rowid FROM users WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 1), 9223372036854775807)`, args
 	case !inclusive:
-		return `s.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) <= (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
+		return t + `.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) <= (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
 	default:
-		return `s.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
+		return t + `.rowid > COALESCE((SELECT rowid FROM users WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1), -9223372036854775808)`, args
 	}
 }
 

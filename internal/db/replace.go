@@ -194,6 +194,9 @@ func (r replacement) build(ctx context.Context, q queryer, from, tmp string) (ap
 	if err := s.refreshEmailKeys(ctx, r.opts); err != nil {
 		return nil, err
 	}
+	if err := s.refreshRoleNames(ctx); err != nil { // the source's column is not to be trusted
+		return nil, err
+	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		w := chainWriter{tx: tx, stmts: newStmtCache(tx)}
 		for _, e := range r.audit() {

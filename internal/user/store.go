@@ -151,6 +151,10 @@ type ListOptions struct {
 	// WithHashes fills User.PasswordHash, which listings leave empty
 	// unless an export asks for it.
 	WithHashes bool
+	// LinkedRoles reads each user's roles from user_roles, the source of
+	// truth, rather than the copy listings show: for output that grants
+	// roles elsewhere (an export another database imports).
+	LinkedRoles bool
 }
 
 // AuditFilter selects audit entries.

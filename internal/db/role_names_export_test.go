@@ -1,0 +1,4 @@
+package db
+
+// RoleNamesOf exposes roleNamesOf to the external tests.
+const RoleNamesOf = roleNamesOf
