@@ -87,7 +87,7 @@ check in full, so that it finds what it repairs.`,
 		default:
 			// The storage, then the accounts: the accounts are judged as
 			// they are after any repair.
-			prog := a.doctorProgress()
+			prog := a.doctorProgress().begin()
 			rep, err = a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Full: full, Now: time.Now(), Actor: user.CurrentOSUser(), Progress: prog.show})
 			if err != nil {
 				prog.stop()
@@ -223,6 +223,7 @@ const doctorProgressAfter = time.Second
 type doctorProgress struct {
 	w       io.Writer
 	start   time.Time
+	after   time.Duration // doctorProgressAfter, but in tests
 	mu      sync.Mutex
 	current string
 	drawn   bool
@@ -231,12 +232,19 @@ type doctorProgress struct {
 }
 
 func (a *app) doctorProgress() *doctorProgress {
-	p := &doctorProgress{w: a.stderr, start: time.Now()}
+	p := &doctorProgress{w: a.stderr, start: time.Now(), after: doctorProgressAfter}
 	if f, ok := a.stderr.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
 		return p
 	}
 	p.done, p.stopped = make(chan struct{}), make(chan struct{})
-	go p.run()
+	return p
+}
+
+// begin starts drawing, when stderr is a terminal.
+func (p *doctorProgress) begin() *doctorProgress {
+	if p.done != nil {
+		go p.run()
+	}
 	return p
 }
 
@@ -258,7 +266,7 @@ func (p *doctorProgress) run() {
 		case <-tick.C:
 		}
 		elapsed := time.Since(p.start)
-		if elapsed < doctorProgressAfter {
+		if elapsed < p.after {
 			continue
 		}
 		p.mu.Lock()
