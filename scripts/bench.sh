@@ -21,6 +21,10 @@
 #   BENCH_DB           reuse this database (built by cmd/benchdb with N users)
 #   BENCH_KEEP=1       keep the temporary directory (the database, the logs)
 #   BENCH_COMPARE_FTS=1  also build the database with -fts rebuild, to compare
+#   BENCH_DOCTOR_FULL_RUNS  runs of doctor --full (default 2)
+#   BENCH_ONLY         a comma-separated list of sections (doctor, startup) to run
+#                      alone: their rows are printed to stdout and BENCHMARKS.md is
+#                      left as it is
 #
 # A section of BENCHMARKS.md from the line
 #   <!-- analysis: kept by scripts/bench.sh -->
@@ -91,6 +95,8 @@ json_field() { # json_field KEY FILE: the first numeric "KEY": value of a hyperf
 	awk -v key="\"$1\":" '$1 == key {gsub(/,/, "", $2); print $2; exit}' "$2"
 }
 
+HYPERFINE_EXTRA=() # more arguments for hyperfine in measure (--input)
+
 # measure NAME RUNS WARMUP PREPARE COMMAND: times COMMAND (run without a
 # shell by hyperfine, or through eval by the fallback loop), its output
 # discarded, RUNS times after WARMUP untimed runs, PREPARE (may be "") before
@@ -102,6 +108,7 @@ measure() {
 	if have hyperfine; then
 		local args=(-N --style basic --runs "$runs" --warmup "$warmup" --export-json "$WORK/$name.json")
 		[[ -n $prepare ]] && args+=(--prepare "$prepare")
+		args+=("${HYPERFINE_EXTRA[@]}")
 		if ! hyperfine "${args[@]}" "$cmd" >"$WORK/$name.log" 2>&1; then
 			cat "$WORK/$name.log" >&2
 			return 1
@@ -166,6 +173,88 @@ fi
 USERS=$(sqlite3 "$DB" 'SELECT count(*) FROM users')
 DB_MIB=$(($(stat -c %s "$DB") / 1048576))
 
+# --- sections: doctor, start-up -------------------------------------------------
+# Each section measures into $WORK and prints its rows of the results table
+# (report_NAME). BENCH_ONLY runs some of them alone.
+
+section() { [[ -z ${BENCH_ONLY:-} || ,$BENCH_ONLY, == *,$1,* ]]; }
+
+# doctor: the default quick look (target < 5 s at 1,000,000 users) and
+# --full, every check in full, which is what doctor did before.
+bench_doctor() {
+	measure doctor_quick "$RUNS" 1 "" "$CTITUI --db $DB doctor"
+	measure doctor_full "${BENCH_DOCTOR_FULL_RUNS:-2}" 0 "" "$CTITUI --db $DB doctor --full"
+}
+report_doctor() {
+	local q f
+	q=$(med_of doctor_quick)
+	f=$(med_of doctor_full)
+	echo "| \`doctor\` (quick look, the default), $USERS users | < 5 s at 1,000,000 users | $(calc '%.2f' "$q") s (CPU $(calc '%.2f' "$(cpu_of doctor_quick)") s) | $(calc '%.2f' "$q / $f")× \`doctor --full\` | $(verdict "$q" '<' 5) |"
+	echo "| \`doctor --full\` (every check; what \`doctor\` did before), $USERS users | | $(calc '%.1f' "$f") s (CPU $(calc '%.1f' "$(cpu_of doctor_full)") s) | | |"
+}
+
+# startup: migrate status against the shell's `select 1` on the same file
+# (target ≤ 2×), and user add without its hash against migrate status
+# (target ≤ 2×). "Without its hash": the same code in the test binary,
+# which runs as ctitui (testscript's TestMain) with passwordtest's cheap
+# argon2id parameters, the only difference; its testing packages make it
+# start a little slower, so the figure errs high. Each add goes into the
+# benchmark file; the untimed prepare deletes the user again.
+bench_startup() {
+	local email=bench-startup-user@example.org cheap=$WORK/cheap/ctitui
+	log "building the test binary (ctitui with cheap hashes)"
+	CGO_ENABLED=0 go test -c -o "$WORK/ctitui.test" ./cmd/ctitui
+	mkdir -p "$WORK/cheap"
+	ln -sf ../ctitui.test "$cheap"
+	printf '%s\n' 'startup-benchmark granite harbor lantern' >"$WORK/startup-pw.txt"
+	"$cheap" --db "$DB" user add --email "$email" --password-stdin <"$WORK/startup-pw.txt" >/dev/null
+	measure startup_status "$((RUNS * 4))" 3 "" "$CTITUI --db $DB migrate status"
+	measure startup_select1 "$((RUNS * 4))" 3 "" "sqlite3 $DB \"select 1\""
+	measure startup_version "$((RUNS * 4))" 3 "" "$CTITUI version"
+	# hyperfine feeds stdin from --input only when asked; the fallback loop
+	# reads the file through eval.
+	local add="$cheap --db $DB user add --email $email --password-stdin"
+	if have hyperfine; then
+		HYPERFINE_EXTRA=(--input "$WORK/startup-pw.txt")
+		measure startup_add_nohash "$((RUNS * 4))" 1 "$cheap --db $DB user delete $email --yes" "$add"
+		measure startup_add "$RUNS" 1 "$CTITUI --db $DB user delete $email --yes" "$CTITUI --db $DB user add --email $email --password-stdin"
+		HYPERFINE_EXTRA=()
+	else
+		measure startup_add_nohash "$((RUNS * 4))" 1 "$cheap --db $DB user delete $email --yes" "$add <$WORK/startup-pw.txt"
+		measure startup_add "$RUNS" 1 "$CTITUI --db $DB user delete $email --yes" "$CTITUI --db $DB user add --email $email --password-stdin <$WORK/startup-pw.txt"
+	fi
+	"$CTITUI" --db "$DB" user delete "$email" --yes >/dev/null
+}
+report_startup() {
+	local st s1 an r1 r2
+	st=$(med_of startup_status)
+	s1=$(med_of startup_select1)
+	an=$(med_of startup_add_nohash)
+	r1=$(calc '%.2f' "$st / $s1")
+	r2=$(calc '%.2f' "$an / $st")
+	echo "| \`migrate status\` start-up | ≤ 2× sqlite3 \`select 1\` | $(ms "$st") ms (CPU $(ms "$(cpu_of startup_status)") ms) vs $(ms "$s1") ms (CPU $(ms "$(cpu_of startup_select1)") ms); \`ctitui version\` (no database) $(ms "$(med_of startup_version)") ms | **${r1}×** | $(verdict "$r1" '<=' 2) |"
+	echo "| \`user add\` without its hash | ≤ 2× \`migrate status\` | $(ms "$an") ms (CPU $(ms "$(cpu_of startup_add_nohash)") ms) vs $(ms "$st") ms; with its hash (the binary): $(ms "$(med_of startup_add)") ms | **${r2}×** | $(verdict "$r2" '<=' 2) |"
+}
+
+if [[ -n ${BENCH_ONLY:-} ]]; then
+	USERS=$(sqlite3 "$DB" 'SELECT count(*) FROM users')
+	rows=()
+	for name in ${BENCH_ONLY//,/ }; do
+		if ! declare -F "bench_$name" >/dev/null; then
+			log "BENCH_ONLY: no section $name (there are: doctor, startup)"
+			exit 2
+		fi
+		"bench_$name"
+		rows+=("$("report_$name")")
+	done
+	echo "| measurement | target | measured | ratio | |"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${rows[@]}"
+	echo
+	echo "load average: start $LOAD_START; end $(loadavg); $(nproc) cores"
+	exit 0
+fi
+
 # The statement ctitui's ListUsers runs for `user list` (internal/db/list.go:
 # userWithoutHashColumns FROM users u, ORDER BY u.created_at DESC, u.id DESC).
 LIST_SQL="SELECT u.id, u.email, '', u.created_at, u.updated_at, u.disabled_at, u.last_login_at, u.failed_logins, u.locked_until, COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '') FROM users u ORDER BY u.created_at DESC, u.id DESC"
@@ -190,6 +279,8 @@ SEARCH_TERMS=("$RARE" lindqvist "équipe-3." team-7.example example ma +12 qxzqx
 for i in "${!SEARCH_NAMES[@]}"; do
 	measure "search_${SEARCH_NAMES[$i]}" "$RUNS" 1 "" "$CTITUI --db $DB user list --search ${SEARCH_TERMS[$i]} --limit 200"
 done
+bench_doctor
+bench_startup
 measure startup_ctitui "$((RUNS * 2))" 2 "" "$CTITUI --db $DB migrate status"
 measure startup_sqlite "$((RUNS * 2))" 2 "" "sqlite3 $DB \"select 1\""
 measure version_ctitui "$((RUNS * 2))" 2 "" "$CTITUI version"
@@ -327,6 +418,8 @@ row_ratio() { # row_ratio LABEL NAME_CTITUI NAME_SQLITE LIMIT
 	done
 	su=$(med_of startup_ctitui)
 	echo "| \`migrate status\` start-up | < 30 ms | $(ms "$su") ms (CPU $(ms "$(cpu_of startup_ctitui)") ms); sqlite3 \`select 1\`: $(ms "$(med_of startup_sqlite)") ms (CPU $(ms "$(cpu_of startup_sqlite)") ms); \`ctitui version\` (no database): $(ms "$(med_of version_ctitui)") ms (CPU $(ms "$(cpu_of version_ctitui)") ms) | $(calc '%.1f' "$su / $(med_of startup_sqlite)")× sqlite3 | $(verdict "$(ms "$su")" '<' 30) |"
+	report_doctor
+	report_startup
 	if ((IMPORT_OK)); then
 		imp=$(med_of import_plain)
 		hashes=$(calc '%.3f' "$HASH10K * $IMPORT_USERS / 10000")

@@ -67,3 +67,35 @@ func TestMigrationsAsGooseSees(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenKeepsWALMode: Open opens a file with nothing to do through one
+// pool that sets no journal mode; a current file taken out of WAL mode
+// (by the sqlite3 shell, say) must still come back to it, as every
+// connection's synchronous=NORMAL and the concurrent writers rely on.
+func TestOpenKeepsWALMode(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ctitui.db")
+	for i, mode := range []string{"", "DELETE", "TRUNCATE"} {
+		if mode != "" {
+			writeSQLite(t, path, `PRAGMA journal_mode = `+mode)
+		}
+		s, err := db.Open(ctx, path, db.Options{})
+		if err != nil {
+			t.Fatalf("Open #%d = %v", i, err)
+		}
+		// Connections are made at the first statement.
+		if _, err := s.Migrations(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		raw := openRawSQLite(t, path, true)
+		var got string
+		if err := raw.QueryRow(`PRAGMA journal_mode`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		if got != "wal" {
+			t.Errorf("journal mode after Open of a current file in %q mode = %q; want wal", mode, got)
+		}
+	}
+}
