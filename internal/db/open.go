@@ -179,6 +179,15 @@ func openCurrent(ctx context.Context, path string, opts Options) (_ *Store, ok b
 	if err == nil && mode == "wal" {
 		state, err = probeDB(ctx, db, path)
 	}
+	if errors.Is(translate(err), ErrLocked) || errors.Is(err, ErrLocked) {
+		// The busy timeout has run out: the careful way would only wait
+		// as long again.
+		db.Close() //nolint:errcheck // err is the failure to report
+		if !errors.Is(err, ErrLocked) {
+			err = fmt.Errorf("read %s: %w", path, translate(err))
+		}
+		return nil, true, err
+	}
 	if err != nil || mode != "wal" || state.kind != managedFile || state.needsWork() || len(state.foreign()) > 0 {
 		db.Close() //nolint:errcheck // only read: the careful way opens it again
 		return nil, false, nil
