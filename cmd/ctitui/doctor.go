@@ -39,10 +39,11 @@ failed logins, for a time or until an admin unlocks them.
 By default the look is quick (seconds at a million users): SQLite's
 quick_check of every table and index instead of its full integrity_check,
 the search index counted rather than compared with the users, the recorded
-look-alike keys trusted, the normalised emails not recomputed. --full runs
-every check in full; the report says which kind ran, and a quick "healthy"
-says "quick checks". On a terminal, a check that takes over a second shows
-which one runs on stderr.
+look-alike keys trusted; the normalised emails, each user's counts and
+times, the password hashes and the accounts are left out. --full runs every
+check in full. The report says which kind ran and names what was left out,
+and a quick "healthy" says "quick checks". On a terminal, a look that takes
+over a second says on stderr which check it is running.
 
 It only reads: the file is opened read-only and left as it was. With --fix it
 writes a backup, then makes only safe repairs (tighten permissions, remove
@@ -60,7 +61,7 @@ check in full, so that it finds what it repairs.`,
 	}
 	getFormat := formatFlag(cmd, reportFormats)
 	cmd.Flags().BoolVar(&fix, "fix", false, "make the safe repairs, after a backup (runs every check in full)")
-	cmd.Flags().BoolVar(&full, "full", false, "run every check in full: SQLite's integrity_check, the search index's contents, the email columns recomputed")
+	cmd.Flags().BoolVar(&full, "full", false, "run every check in full: SQLite's integrity_check, the search index's contents, every user's derived columns, values, hash and account")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := getFormat()
 		if err != nil {
