@@ -171,7 +171,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 func openCurrent(ctx context.Context, path string, opts Options) (_ *Store, ok bool, _ error) {
 	db, err := sql.Open("sqlite", currentFileDSN(path))
 	if err != nil {
-		return nil, false, nil
+		return nil, true, fmt.Errorf("open database: %w", err)
 	}
 	var mode string
 	err = db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode)
@@ -189,8 +189,8 @@ func openCurrent(ctx context.Context, path string, opts Options) (_ *Store, ok b
 		return nil, true, err
 	}
 	if err != nil || mode != "wal" || state.kind != managedFile || state.needsWork() || len(state.foreign()) > 0 {
-		db.Close() //nolint:errcheck // only read: the careful way opens it again
-		return nil, false, nil
+		db.Close()             //nolint:errcheck // only read: the careful way opens it again
+		return nil, false, nil //nolint:nilerr // the careful way looks again, and reports what it finds
 	}
 	s := &Store{db: db, path: path, stmts: newStmtCache(db), version: state.version()}
 	if err := s.refreshEmailKeys(ctx, opts); err != nil {
