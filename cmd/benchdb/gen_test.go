@@ -62,7 +62,7 @@ func TestBuiltFileIsACtituiFile(t *testing.T) {
 			if ok, err := s.UsersInOrder(ctx); err != nil || !ok {
 				t.Errorf("UsersInOrder = %v, %v; want true", ok, err)
 			}
-			rep, err := s.Doctor(ctx, db.DoctorOptions{})
+			rep, err := s.Doctor(ctx, db.DoctorOptions{Full: true})
 			if err != nil {
 				t.Fatal(err)
 			}

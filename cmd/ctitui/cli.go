@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -192,15 +193,18 @@ func editDistance(a, b string) int {
 }
 
 // exclusiveGroup matches cobra's error for flags that exclude each other
-// (MarkFlagsMutuallyExclusive): the group, and those given.
-var exclusiveGroup = regexp.MustCompile(`^if any flags in the group \[([a-z0-9 -]+)\] are set none of the others can be; \[([a-z0-9 -]+)\] were all set$`)
+// (MarkFlagsMutuallyExclusive): the group, and those given. Compiled when
+// first needed: at every start, it was a third of package main's init.
+var exclusiveGroup = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^if any flags in the group \[([a-z0-9 -]+)\] are set none of the others can be; \[([a-z0-9 -]+)\] were all set$`)
+})
 
 // flagGroupError words cobra's error about a group of flags, such as
 // "--disabled and --locked cannot be used together; give at most one of
 // --disabled, --active or --locked". An error it does not know is kept as it
 // is.
 func flagGroupError(err error) error {
-	m := exclusiveGroup.FindStringSubmatch(err.Error())
+	m := exclusiveGroup().FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
@@ -222,15 +226,18 @@ func flagGroupError(err error) error {
 	return errors.New(msg)
 }
 
-// The errors of cobra's argument checks that count: ExactArgs, MaximumNArgs,
-// MinimumNArgs, RangeArgs and, for a command without subcommands, NoArgs.
-var (
-	exactArgs   = regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`)
-	atMostArgs  = regexp.MustCompile(`^accepts at most (\d+) arg\(s\), received (\d+)$`)
-	atLeastArgs = regexp.MustCompile(`^requires at least (\d+) arg\(s\), only received (\d+)$`)
-	rangeArgs   = regexp.MustCompile(`^accepts between (\d+) and (\d+) arg\(s\), received (\d+)$`)
-	noArgs      = regexp.MustCompile(`^unknown command ".*" for ".*"$`)
-)
+// argsErrors are the errors of cobra's argument checks that count:
+// ExactArgs, MaximumNArgs, MinimumNArgs, RangeArgs and, for a command
+// without subcommands, NoArgs. Compiled when first needed, as
+// exclusiveGroup.
+var argsErrors = sync.OnceValue(func() (e struct{ exact, atMost, atLeast, rang, none *regexp.Regexp }) {
+	e.exact = regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`)
+	e.atMost = regexp.MustCompile(`^accepts at most (\d+) arg\(s\), received (\d+)$`)
+	e.atLeast = regexp.MustCompile(`^requires at least (\d+) arg\(s\), only received (\d+)$`)
+	e.rang = regexp.MustCompile(`^accepts between (\d+) and (\d+) arg\(s\), received (\d+)$`)
+	e.none = regexp.MustCompile(`^unknown command ".*" for ".*"$`)
+	return e
+})
 
 // argsError words the failure of cmd's argument check, err: which argument
 // is missing or which one is too many, in place of cobra's "accepts 1
@@ -247,6 +254,8 @@ func argsError(cmd *cobra.Command, args []string, err error) error {
 		n, _ := strconv.Atoi(s) // \d+ matched; a count too large for int is 0, and the error stays worded
 		return n
 	}
+	re := argsErrors()
+	exactArgs, atMostArgs, atLeastArgs, rangeArgs, noArgs := re.exact, re.atMost, re.atLeast, re.rang, re.none
 	switch m := (*regexp.Regexp).FindStringSubmatch; {
 	case m(exactArgs, msg) != nil:
 		if want := number(m(exactArgs, msg)[1]); len(args) > want {

@@ -18,7 +18,7 @@ import (
 var docNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 func docOptions(fix bool) db.DoctorOptions {
-	return db.DoctorOptions{Fix: fix, Now: docNow, Actor: "tester"}
+	return db.DoctorOptions{Fix: fix, Full: true, Now: docNow, Actor: "tester"}
 }
 
 // docDB makes a ctitui database in a private directory named ctitui (as

@@ -143,7 +143,11 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 		return fileState{}, fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
+	return probeDB(ctx, db, path)
+}
 
+// probeDB is probe's look at path through db, which only reads.
+func probeDB(ctx context.Context, db *sql.DB, path string) (fileState, error) {
 	st := fileState{path: path}
 	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
 	if isHotJournal(err) {

@@ -10,3 +10,7 @@ func IsCommon(plain string) bool { return isCommonFolded(fold(norm.NFC.String(pl
 
 // Generate is GenerateFor under the default policy, with no email.
 func Generate() (string, error) { return GenerateFor(Policy{}, "") }
+
+// IsCommonFolded is isCommonFolded: whether folded, already normalised and
+// case-folded, is one of the common passwords.
+func IsCommonFolded(folded string) bool { return isCommonFolded(folded) }
