@@ -183,8 +183,7 @@ func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
 	const check = "accounts"
 	var out []Finding
 	if noAdmin {
-		out = append(out, Finding{Check: check, Severity: SeverityInfo,
-			Message: "no enabled admin: no user can manage the platform's accounts; make one an admin ('ctitui user set-role EMAIL --role admin') or enable a disabled admin ('ctitui user enable EMAIL')"})
+		out = append(out, noEnabledAdminFinding)
 	}
 	if len(disabled) > 0 {
 		out = append(out, Finding{Check: check, Severity: SeverityInfo, Message: "disabled admins: " + listSome(disabled, len(disabled))})
@@ -204,24 +203,41 @@ func (s *Service) checkAccounts(ctx context.Context) ([]Finding, error) {
 	return out, nil
 }
 
+// noEnabledAdminFinding says that users exist but none can manage them.
+var noEnabledAdminFinding = Finding{Check: "accounts", Severity: SeverityInfo,
+	Message: "no enabled admin: no user can manage the platform's accounts; make one an admin ('ctitui user set-role EMAIL --role admin') or enable a disabled admin ('ctitui user enable EMAIL')"}
+
+// QuickCheckup is the accounts check of a quick look: whether users exist
+// but none of them is an enabled admin, which reads only the admins. The
+// disabled admins and the locked users, which read every user, are
+// Checkup's.
+func (s *Service) QuickCheckup(ctx context.Context) ([]Finding, error) {
+	const later = " (doctor --full also looks for disabled admins and locked users)"
+	admins, err := s.store.EnabledAdmins(ctx)
+	users := 0
+	if err == nil && admins == 0 {
+		users, err = s.store.CountUsers(ctx, Filter{Now: s.stamp()})
+	}
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return nil, err
+	case err != nil:
+		return []Finding{{Check: "accounts", Severity: SeverityProblem, Message: fmt.Sprintf("the check could not run: %v", err)}}, nil
+	case admins > 0:
+		return []Finding{{Check: "accounts", Message: "an enabled admin exists" + later}}, nil
+	case users > 0:
+		return []Finding{noEnabledAdminFinding}, nil
+	}
+	return []Finding{{Check: "accounts", Message: "no users yet"}}, nil
+}
+
 // noEnabledAdmin reports whether users exist and none of them is an enabled
 // admin.
 func (s *Service) noEnabledAdmin(ctx context.Context, now time.Time) (bool, error) {
-	admins, err := s.enabledAdmins(ctx)
+	admins, err := s.store.EnabledAdmins(ctx)
 	if err != nil || admins > 0 {
 		return false, err
 	}
 	users, err := s.store.CountUsers(ctx, Filter{Now: now})
 	return users > 0, err
-}
-
-// enabledAdmins counts the admins whose accounts are not disabled, locked
-// or not: a lock ends with time or 'ctitui user unlock'.
-func (s *Service) enabledAdmins(ctx context.Context) (int, error) {
-	admins, err := s.store.CountUsers(ctx, Filter{Role: RoleAdmin})
-	if err != nil {
-		return 0, err
-	}
-	disabled, err := s.store.CountUsers(ctx, Filter{Role: RoleAdmin, Status: Disabled})
-	return admins - disabled, err
 }

@@ -257,26 +257,35 @@ func TestCheckupWarnsWithoutAnEnabledAdmin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, store, _ := newService(t)
 			tt.setup(t, svc, store.Path())
-			got, err := svc.Checkup(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			warned := hasFinding(got, "accounts", user.SeverityInfo, warning,
-				"'ctitui user set-role EMAIL --role admin'", "'ctitui user enable EMAIL'")
-			if warned != tt.warns {
-				t.Errorf("Checkup warns of no enabled admin: %v; want %v:%s", warned, tt.warns, dumpFindings(got))
-			}
-			// Said once, and only as information: the exit status of a
-			// health check judges the database, and a first user added
-			// without the admin role is a database ctitui made.
-			n := 0
-			for _, f := range got {
-				if strings.Contains(f.Message, warning) {
-					n++
+			// A quick look (doctor's default) says it as the full one does.
+			for _, look := range []struct {
+				name string
+				run  func(context.Context) ([]user.Finding, error)
+			}{{"Checkup", svc.Checkup}, {"QuickCheckup", svc.QuickCheckup}} {
+				got, err := look.run(context.Background())
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if want := map[bool]int{true: 1, false: 0}[tt.warns]; n != want || !user.Healthy(got) {
-				t.Errorf("findings saying %q: %d, healthy %v; want %d, healthy:%s", warning, n, user.Healthy(got), want, dumpFindings(got))
+				warned := hasFinding(got, "accounts", user.SeverityInfo, warning,
+					"'ctitui user set-role EMAIL --role admin'", "'ctitui user enable EMAIL'")
+				if warned != tt.warns {
+					t.Errorf("%s warns of no enabled admin: %v; want %v:%s", look.name, warned, tt.warns, dumpFindings(got))
+				}
+				// Said once, and only as information: the exit status of a
+				// health check judges the database, and a first user added
+				// without the admin role is a database ctitui made.
+				n := 0
+				for _, f := range got {
+					if strings.Contains(f.Message, warning) {
+						n++
+					}
+				}
+				if want := map[bool]int{true: 1, false: 0}[tt.warns]; n != want || !user.Healthy(got) {
+					t.Errorf("%s: findings saying %q: %d, healthy %v; want %d, healthy:%s", look.name, warning, n, user.Healthy(got), want, dumpFindings(got))
+				}
+				if look.name == "QuickCheckup" && !tt.warns && tt.name != "no users" && !hasFinding(got, "accounts", user.SeverityOK, "an enabled admin exists") {
+					t.Errorf("QuickCheckup:%s; want it to say an enabled admin exists", dumpFindings(got))
+				}
 			}
 		})
 	}

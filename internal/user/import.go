@@ -261,7 +261,7 @@ func (s *Service) Import(ctx context.Context, src ImportSource, opts ImportOptio
 	// Refused before the hashing, and in a dry run too; the write checks
 	// again in its transaction.
 	if run.admins.removed > 0 {
-		enabled, err := s.enabledAdmins(ctx)
+		enabled, err := s.store.EnabledAdmins(ctx)
 		if err != nil {
 			return rep, err
 		}

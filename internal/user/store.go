@@ -24,6 +24,10 @@ type Store interface {
 	ListUsers(ctx context.Context, opts ListOptions, fn func(User) error) error
 	// CountUsers counts the users matching f.
 	CountUsers(ctx context.Context, f Filter) (int, error)
+	// EnabledAdmins counts the admins whose accounts are not disabled
+	// (locked or not: a lock ends with time or 'ctitui user unlock'), from
+	// user_roles.
+	EnabledAdmins(ctx context.Context) (int, error)
 	// EachPasswordHash calls fn with the email and stored password hash of
 	// every user, streaming; an error from fn stops it and is returned.
 	EachPasswordHash(ctx context.Context, fn func(email, hash string) error) error
