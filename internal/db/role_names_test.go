@@ -3,7 +3,7 @@ package db_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"fmt"
 	osexec "os/exec"
 	"path/filepath"
 	"slices"
@@ -327,8 +327,7 @@ func TestListingInRowidOrderMatchesKeyOrder(t *testing.T) {
 			return us
 		}
 		full := all(user.ListOptions{})
-		enc, _ := json.Marshal(full)
-		b.Write(enc)
+		fmt.Fprintf(&b, "%+v", full)
 		for _, u := range full {
 			cur := &user.Cursor{Key: user.FormatTime(u.CreatedAt), ID: u.ID}
 			for _, opts := range []user.ListOptions{
