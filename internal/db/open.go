@@ -70,8 +70,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if created {
 		// A mistyped --db would otherwise pass for an empty database.
 		opts.Notify("created a new database at " + path)
-	} else if s, ok, err := openCurrent(ctx, path, opts); ok || err != nil {
-		return s, err
 	}
 	state, err := probe(ctx, path)
 	if err != nil {
@@ -154,50 +152,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// openCurrent opens path through a single pool of read-write connections
-// when there is nothing to do: a file in WAL mode whose probe, run on that
-// pool before anything else, finds every migration applied and nothing
-// ctitui did not create. It saves the probe's own open, a millisecond of
-// every command. ok is false, and nothing is left open, when there is work
-// or anything to report: Open then takes the careful way, which looks
-// again through a read-only connection and says why.
-//
-// The file is not changed on the way: the connections set no journal mode
-// (a file already in WAL mode stays in it; PRAGMA journal_mode only reads
-// it), the probe only reads, and the schema's triggers run only on writes,
-// which come after the probe, under the same trusted_schema=OFF.
-func openCurrent(ctx context.Context, path string, opts Options) (_ *Store, ok bool, _ error) {
-	db, err := sql.Open("sqlite", currentFileDSN(path))
-	if err != nil {
-		return nil, true, fmt.Errorf("open database: %w", err)
-	}
-	var mode string
-	err = db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode)
-	var state fileState
-	if err == nil && mode == "wal" {
-		state, err = probeDB(ctx, db, path)
-	}
-	if errors.Is(translate(err), ErrLocked) || errors.Is(err, ErrLocked) {
-		// The busy timeout has run out: the careful way would only wait
-		// as long again.
-		db.Close() //nolint:errcheck // err is the failure to report
-		if !errors.Is(err, ErrLocked) {
-			err = fmt.Errorf("read %s: %w", path, translate(err))
-		}
-		return nil, true, err
-	}
-	if err != nil || mode != "wal" || state.kind != managedFile || state.needsWork() || len(state.foreign()) > 0 {
-		db.Close()             //nolint:errcheck // only read: the careful way opens it again
-		return nil, false, nil //nolint:nilerr // the careful way looks again, and reports what it finds
-	}
-	s := &Store{db: db, path: path, stmts: newStmtCache(db), version: state.version()}
-	if err := s.refreshEmailKeys(ctx, opts); err != nil {
-		db.Close() //nolint:errcheck // err is the failure to report
-		return nil, true, err
-	}
-	return s, true, nil
 }
 
 // dropForeignCode removes foreign, what the schema of the ctitui database
@@ -520,13 +474,6 @@ func prepareFile(path string) (created bool, err error) {
 func readWriteDSN(path string) string {
 	return fileURI(path) + fmt.Sprintf("?mode=rw&_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate",
 		busyTimeout.Milliseconds()) + hardening
-}
-
-// currentFileDSN is readWriteDSN without the switch to WAL, for a file
-// that is in WAL mode already (openCurrent): the mode is the file's, kept
-// in its header, and every connection opened later uses it.
-func currentFileDSN(path string) string {
-	return strings.Replace(readWriteDSN(path), "&_pragma=journal_mode(WAL)", "", 1)
 }
 
 // readOnlyDSN opens path without changing it: no journal-mode switch, which

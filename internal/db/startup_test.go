@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -97,5 +98,49 @@ func TestOpenKeepsWALMode(t *testing.T) {
 		if got != "wal" {
 			t.Errorf("journal mode after Open of a current file in %q mode = %q; want wal", mode, got)
 		}
+	}
+}
+
+// TestOpenLeavesAHostileWALFileAsItWas: a file in WAL mode whose foreign
+// trigger sits in its -wal, not yet checkpointed, is refused by Open, and
+// both files are left byte for byte: nothing may be checkpointed or
+// deleted before ctitui has judged what the file holds.
+func TestOpenLeavesAHostileWALFileAsItWas(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	s := openStore(t, src, db.Options{})
+	s.Close()
+	raw := openRawSQLite(t, src, false)
+	raw.SetMaxOpenConns(1)
+	for _, q := range []string{`PRAGMA wal_autocheckpoint = 0`,
+		`CREATE TRIGGER planted AFTER UPDATE ON users BEGIN UPDATE users SET failed_logins = 0; END`} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A copy of both files while the connection holds the -wal.
+	path := filepath.Join(dir, "hostile.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(src + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	before := fileSHA256(t, path) + fileSHA256(t, path+"-wal")
+
+	if s, err := db.Open(ctx, path, db.Options{}); err == nil {
+		s.Close()
+		t.Fatalf("Open of a file with a planted trigger in its -wal = nil; want a refusal")
+	}
+	if _, err := os.Stat(path + "-wal"); err != nil {
+		t.Fatalf("the -wal is gone after the refusal: %v", err)
+	}
+	if after := fileSHA256(t, path) + fileSHA256(t, path+"-wal"); after != before {
+		t.Errorf("the file or its -wal changed although Open refused it")
 	}
 }
