@@ -71,6 +71,10 @@ func ParseVerifyLine(line []byte) (VerifyRequest, error) {
 	if !utf8.Valid(line) {
 		return bad("not valid UTF-8")
 	}
+	// So would an escape of half of a UTF-16 pair (\ud800 alone).
+	if loneSurrogateEscape(line) {
+		return bad(`an escape of half of a UTF-16 pair (\ud800-\udfff without its other half)`)
+	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return bad(`not a JSON object: want {"email": "...", "password": "..."}`)
@@ -261,4 +265,52 @@ func (s *Service) answer(ctx context.Context, n int, l batchLine) (VerifyAnswer,
 		a.Error = err.Error()
 	}
 	return a, nil
+}
+
+// loneSurrogateEscape reports whether line holds a \u escape of a UTF-16
+// surrogate that is not a high one (D800-DBFF) directly followed by an
+// escape of a low one (DC00-DFFF): encoding/json decodes it as U+FFFD.
+func loneSurrogateEscape(line []byte) bool {
+	hex4 := func(i int) (rune, bool) { // the four hex digits of a \u escape at line[i]
+		if i+6 > len(line) || line[i] != '\\' || line[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range line[i+2 : i+6] {
+			switch {
+			case '0' <= c && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case 'a' <= c && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(line); i++ {
+		if line[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // an escaped character, perhaps a backslash: not the start of another escape
+			continue
+		}
+		switch {
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return true
+		case 0xD800 <= r && r <= 0xDBFF:
+			low, ok := hex4(i + 6)
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
 }

@@ -28,6 +28,10 @@ func TestParseVerifyLine(t *testing.T) {
 		{`{"email":"\u00e9@example.org","password":"caf\u00e9 \"q\" \\ \/"}`, "é@example.org", `café "q" \ /`},
 		{`{"email":"a@example.org","password":"` + long + `"}`, "a@example.org", long},
 		{`{"email":"not an email","password":" "}`, "not an email", " "},
+		// A whole UTF-16 pair is one character; an escaped backslash
+		// before "ud800" is no escape of it.
+		{`{"email":"a@example.org","password":"x\ud83d\ude00y"}`, "a@example.org", "x\U0001F600y"},
+		{`{"email":"a@example.org","password":"\\ud800"}`, "a@example.org", `\ud800`},
 	}
 	for _, tt := range ok {
 		got, err := user.ParseVerifyLine([]byte(tt.line))
@@ -64,6 +68,11 @@ func TestParseVerifyLine(t *testing.T) {
 		{`{"email":"a@example.org" "password":"hunter2"}`, "not valid JSON"},
 		{`{"email":"a@example.org","password":"hunter2",}`, "not valid JSON"},
 		{"{\"email\":\"a@example.org\",\"password\":\"hunter2\xff\"}", "not valid UTF-8"},
+		{`{"email":"a@example.org","password":"hunter2\ud800"}`, "half of a UTF-16 pair"},
+		{`{"email":"a@example.org","password":"hunter2\udfff-x"}`, "half of a UTF-16 pair"},
+		{`{"email":"a@example.org","password":"hunter2\ud800\u0041"}`, "half of a UTF-16 pair"},
+		{`{"email":"a@example.org\uDC00","password":"hunter2"}`, "half of a UTF-16 pair"},
+		{`{"email":"a@example.org","password":"hunter2\uDBFF"}`, "half of a UTF-16 pair"},
 		{`{"email":"a@example.org","password":"` + long + `x"}`, fmt.Sprintf("password longer than %d bytes", password.MaxPasswordBytes)},
 	}
 	for _, tt := range bad {
@@ -109,6 +118,12 @@ func FuzzParseVerifyLine(f *testing.F) {
 		}
 		if len(m) != 2 || m["email"] != req.Email || m["password"] != req.Password {
 			t.Fatalf("ParseVerifyLine(%q) = %+v; json.Unmarshal reads %v", line, req, m)
+		}
+		// U+FFFD comes only from the line itself, never from a decoding
+		// that replaced what was sent.
+		sent := strings.Contains(string(line), "\uFFFD") || strings.Contains(strings.ToLower(string(line)), `\ufffd`)
+		if !sent && (strings.ContainsRune(req.Email, '\uFFFD') || strings.ContainsRune(req.Password, '\uFFFD')) {
+			t.Fatalf("ParseVerifyLine(%q) = %+q: a replacement character the line did not send", line, req)
 		}
 	})
 }
