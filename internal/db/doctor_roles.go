@@ -11,9 +11,10 @@ import (
 
 // roleNamesOf is the SQL expression of the role names user_roles gives the
 // user whose id is %s, as users.role_names holds them (migration 11): most
-// privileged first, joined by commas, empty for none. The migration's triggers
+// privileged first, joined by commas, empty for none. Only plain names
+// count (see userSelectColumns). The migration's triggers
 // repeat it word for word (a test holds them to that).
-const roleNamesOf = `COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = %s ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')`
+const roleNamesOf = `COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = %s AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')`
 
 // wrongRoleNames is the condition on users u whose role_names differs from
 // what user_roles says.

@@ -355,3 +355,61 @@ func TestListingInRowidOrderMatchesKeyOrder(t *testing.T) {
 		t.Errorf("pages in key order:\n%s\nwant 4 pages for each of 9 users", byKey)
 	}
 }
+
+// TestUnknownRoleNamesGrantNothing: a role name ctitui does not know, put
+// in the roles table by another tool, is never read as one it does: not
+// one with a comma that splits into "admin" where roles are joined, nor a
+// case or space variant that an import would fold into "admin". ctitui
+// leaves such links out of every read (shown, exported, counted) and doctor
+// names them.
+func TestUnknownRoleNamesGrantNothing(t *testing.T) {
+	ctx := context.Background()
+	path := docDB(t)
+	s := openStore(t, path, db.Options{})
+	if _, err := newService(s).Register(ctx, "carol@example.org", bkPassword, []user.Role{user.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	raw := openRawSQLite(t, path, false)
+	for _, name := range []string{"viewer,admin", "admin,", "ADMIN", " admin", "admin\x00"} {
+		if _, err := raw.ExecContext(ctx, `INSERT INTO roles (name) VALUES (?)`, name); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.ExecContext(ctx, `INSERT INTO user_roles (user_id, role_id)
+			SELECT u.id, r.id FROM users u, roles r WHERE u.email = 'carol@example.org' AND r.name = ?`, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []user.Role{user.RoleViewer}
+	u, err := s.UserByEmail(ctx, "carol@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(u.Roles, want) {
+		t.Errorf("UserByEmail roles = %q; want %q", u.Roles, want)
+	}
+	for _, opts := range []user.ListOptions{{}, {LinkedRoles: true}, {LinkedRoles: true, WithHashes: true}} {
+		err := s.ListUsers(ctx, opts, func(u user.User) error {
+			if u.Email == "carol@example.org" && !slices.Equal(u.Roles, want) {
+				t.Errorf("ListUsers(%+v) roles = %q; want %q", opts, u.Roles, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.EnabledAdmins(ctx); err != nil || n != 1 {
+		t.Errorf("EnabledAdmins = %d, %v; want 1 (docDB's admin only)", n, err)
+	}
+	rep, err := s.Doctor(ctx, db.DoctorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingOf(rep, "roles")
+	if f.Severity != user.SeverityProblem || !strings.Contains(f.Message, `"viewer,admin"`) || !strings.Contains(f.Message, `"ADMIN"`) {
+		t.Errorf("doctor's roles finding = %+v; want a problem naming the unknown roles", f)
+	}
+	if got := queryInt(t, raw, `SELECT count(*) FROM users u WHERE `+db.WrongRoleNames); got != 0 {
+		t.Errorf("%d users' role_names differ from what ctitui reads; want 0", got)
+	}
+}

@@ -50,10 +50,16 @@ type scanner interface{ Scan(dest ...any) error }
 // listing stays one streaming statement: every read that decides anything
 // (a login, a role change, the last-admin rule, an export another database
 // imports) reads them so. Listings shown to people read users.role_names
-// instead (listColumns), which the schema keeps equal to this.
+// instead (listColumns), which the schema keeps equal to this. Only plain
+// role names are read (lower-case letters, digits, - and _): a name another
+// tool put in the roles table (a NUL ends text for SQLite's GLOB, hence
+// the length test) could hold the comma the names are joined
+// with ("viewer,admin" would split into admin), or be a case or space
+// variant that an import folds into a role (" ADMIN"). Links to other names
+// grant nothing in ctitui, and doctor names them (unknownRoles).
 const userSelectColumns = `SELECT u.id, u.email, %s, u.created_at, u.updated_at, u.disabled_at, u.last_login_at,
 	u.failed_logins, u.locked_until,
-	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id), '')`
+	COALESCE((SELECT group_concat(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name)), '')`
 
 // listColumns is userSelectColumns with the roles read from users.role_names
 // (migration 11), what a listing for people shows: at 200,000 users the

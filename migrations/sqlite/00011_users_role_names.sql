@@ -6,7 +6,7 @@
 --
 --   COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name
 --       FROM user_roles ur JOIN roles r ON r.id = ur.role_id
---       WHERE ur.user_id = <id> ORDER BY CASE r.name WHEN 'admin' THEN 0
+--       WHERE ur.user_id = <id> AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0
 --       WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
 --
 -- user_roles stays the source of truth: the triggers below recompute the
@@ -22,12 +22,12 @@
 -- +goose Up
 ALTER TABLE users ADD COLUMN role_names TEXT NOT NULL DEFAULT '';
 
-UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '');
+UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '');
 
 -- +goose StatementBegin
 CREATE TRIGGER user_roles_names_insert AFTER INSERT ON user_roles
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE id = NEW.user_id;
 END;
 -- +goose StatementEnd
@@ -35,7 +35,7 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER user_roles_names_delete AFTER DELETE ON user_roles
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE id = OLD.user_id;
 END;
 -- +goose StatementEnd
@@ -43,7 +43,7 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER user_roles_names_update AFTER UPDATE ON user_roles
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE id IN (OLD.user_id, NEW.user_id);
 END;
 -- +goose StatementEnd
@@ -54,9 +54,9 @@ END;
 -- the column.
 -- +goose StatementBegin
 CREATE TRIGGER users_role_names_insert AFTER INSERT ON users
-WHEN NEW.role_names IS NOT COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = NEW.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+WHEN NEW.role_names IS NOT COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = NEW.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE rowid = NEW.rowid;
 END;
 -- +goose StatementEnd
@@ -65,9 +65,9 @@ END;
 -- roles, is put right at once.
 -- +goose StatementBegin
 CREATE TRIGGER users_role_names_update AFTER UPDATE OF id, role_names ON users
-WHEN NEW.role_names IS NOT COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = NEW.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+WHEN NEW.role_names IS NOT COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = NEW.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE rowid = NEW.rowid;
 END;
 -- +goose StatementEnd
@@ -78,7 +78,7 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER roles_names_insert AFTER INSERT ON roles
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE id IN (SELECT user_id FROM user_roles WHERE role_id = NEW.id);
 END;
 -- +goose StatementEnd
@@ -87,7 +87,7 @@ END;
 CREATE TRIGGER roles_names_update AFTER UPDATE OF id, name ON roles
 WHEN NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE id IN (SELECT user_id FROM user_roles WHERE role_id IN (OLD.id, NEW.id));
 END;
 -- +goose StatementEnd
@@ -95,7 +95,7 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER roles_names_delete AFTER DELETE ON roles
 BEGIN
-    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
+    UPDATE users SET role_names = COALESCE((SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = users.id AND r.name <> '' AND r.name NOT GLOB '*[^a-z0-9_-]*' AND length(CAST(r.name AS BLOB)) = length(r.name) ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name)), '')
     WHERE id IN (SELECT user_id FROM user_roles WHERE role_id = OLD.id);
 END;
 -- +goose StatementEnd
