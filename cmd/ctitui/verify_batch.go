@@ -17,8 +17,9 @@ JSON object a line on stdin,
 and one a line on stdout, in the same order, each written as soon as known:
   {"line": 1, "email": "alice@example.org", "ok": true}
 A refused login is "ok": false, with the same lockout, audit entry and
-failure time as the single command; it holds up the answers after it as
-long. A line that is not such an object (or is longer than %d bytes) gets
+failure time as the single command; the lines after it are checked
+meanwhile (two per core at once; one after another for the same account),
+but their answers keep the order of the lines. A line that is not such an object (or is longer than %d bytes) gets
 {"line": N, "ok": false, "error": "..."} and counts towards no account; the
 lines after it are read as usual. verify ends when stdin ends: exit 0 if
 every line logged in, 1 otherwise (and with no lines). docs/json.md has the

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"unicode/utf8"
 
 	"github.com/ctitui/ctitui/internal/password"
@@ -192,11 +193,16 @@ func readBatchLines(ctx context.Context, r io.Reader, lines chan<- batchLine) {
 
 // VerifyBatch answers login checks read from r, one JSON object a line (see
 // ParseVerifyLine), with one VerifyAnswer a line written to w, in the order
-// of the lines, each in a single Write as soon as it is known. Each request
-// is one Verify, with its lockout, audit and failure floor: a failed login
-// is answered no sooner than the floor after its check began, and holds up
-// the lines after it as long. A line that is not a request (or is longer
-// than MaxBatchLine) is answered with an Error and counts towards no
+// of the lines, each in a single Write as soon as it and every answer before
+// it are known. Each request is one Verify, with its lockout, audit and
+// failure floor. Up to batchWorkers lines are checked at once, so that a
+// stream of logins uses every core and a failed login (answered no sooner
+// than the floor after its check began) does not stop the checks after it;
+// it still holds up their answers, which keep the order of the lines. Lines
+// for the same account are checked one after another, in order, exactly as
+// separate 'user verify' runs one after another would be: the lockout sees
+// each failure before the next attempt. A line that is not a request (or is
+// longer than MaxBatchLine) is answered with an Error and counts towards no
 // account; the lines after it are read as usual.
 //
 // VerifyBatch returns when r ends, with a nil error whatever the answers
@@ -208,35 +214,104 @@ func (s *Service) VerifyBatch(ctx context.Context, r io.Reader, w io.Writer) (Ba
 	defer cancel()
 	lines := make(chan batchLine)
 	go readBatchLines(ctx, r, lines)
-	for {
+
+	// pending holds, in line order, where each line's answer will arrive;
+	// its capacity bounds the lines in flight (and so the argon2id memory).
+	pending := make(chan chan batchResult, batchWorkers)
+	dispatchErr := make(chan error, 1)
+	go func() {
+		defer close(pending)
+		dispatchErr <- s.dispatchBatch(ctx, lines, pending)
+	}()
+	for res := range pending {
+		var a batchResult
+		select {
+		case a = <-res:
+		case <-ctx.Done():
+			return sum, fmt.Errorf("verify batch: %w", ctx.Err())
+		}
+		if a.err != nil {
+			return sum, a.err
+		}
+		out, err := json.Marshal(a.answer)
+		if err != nil {
+			return sum, fmt.Errorf("verify batch: line %d: %w", a.answer.Line, err)
+		}
+		if _, err := w.Write(append(out, '\n')); err != nil {
+			return sum, fmt.Errorf("verify batch: write answer %d: %w", a.answer.Line, err)
+		}
+		sum.Lines++
+		if a.answer.OK {
+			sum.OK++
+		}
+	}
+	if err := <-dispatchErr; err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// batchWorkers bounds the lines VerifyBatch checks at once: two per core,
+// so that the cores stay busy while some checks wait out the failure
+// floor, each holding argon2id's memory (19 MiB by default) while it hashes.
+var batchWorkers = 2 * runtime.GOMAXPROCS(0)
+
+// batchResult is the answer to one line, or the error that ends the batch.
+type batchResult struct {
+	answer VerifyAnswer
+	err    error
+}
+
+// dispatchBatch starts a check for each line read, in order, queueing where
+// its answer will arrive on pending (which blocks while batchWorkers lines
+// are in flight). A line for an account waits for the line before it for
+// the same account to be answered.
+func (s *Service) dispatchBatch(ctx context.Context, lines <-chan batchLine, pending chan<- chan batchResult) error {
+	last := map[string]chan batchResult{} // by normalised email: the newest line's answer
+	for n := 1; ; n++ {
 		var l batchLine
 		var more bool
 		select {
 		case l, more = <-lines:
 		case <-ctx.Done():
-			return sum, fmt.Errorf("verify batch: %w", ctx.Err())
+			return fmt.Errorf("verify batch: %w", ctx.Err())
 		}
 		if !more {
-			return sum, nil
+			return nil
 		}
 		if l.err != nil {
-			return sum, fmt.Errorf("verify batch: read line %d: %w", sum.Lines+1, l.err)
+			return fmt.Errorf("verify batch: read line %d: %w", n, l.err)
 		}
-		a, err := s.answer(ctx, sum.Lines+1, l)
-		if err != nil {
-			return sum, err
+		res := make(chan batchResult, 1)
+		select {
+		case pending <- res:
+		case <-ctx.Done():
+			return fmt.Errorf("verify batch: %w", ctx.Err())
 		}
-		out, err := json.Marshal(a)
-		if err != nil {
-			return sum, fmt.Errorf("verify batch: line %d: %w", a.Line, err)
+		// The account is known before the check starts, so that the next
+		// line for it can wait for this one. A line that is not a request
+		// names none.
+		var before chan batchResult
+		key := ""
+		if req, err := ParseVerifyLine(l.text); err == nil && !l.tooLong {
+			key = NormalizeEmail(req.Email)
+			before = last[key]
 		}
-		if _, err := w.Write(append(out, '\n')); err != nil {
-			return sum, fmt.Errorf("verify batch: write answer %d: %w", a.Line, err)
+		done := make(chan batchResult, 1)
+		if key != "" {
+			last[key] = done
 		}
-		sum.Lines++
-		if a.OK {
-			sum.OK++
-		}
+		go func() {
+			if before != nil {
+				select {
+				case <-before:
+				case <-ctx.Done():
+				}
+			}
+			a, err := s.answer(ctx, n, l)
+			done <- batchResult{a, err}
+			res <- batchResult{a, err}
+		}()
 	}
 }
 

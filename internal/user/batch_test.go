@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,11 +145,23 @@ func batchInput(pw string) string {
 }
 
 // writes records each Write as one string.
-type writes struct{ got []string }
+// writes records each Write; safe for a reader while VerifyBatch writes.
+type writes struct {
+	mu  sync.Mutex
+	got []string
+}
 
 func (w *writes) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.got = append(w.got, string(p))
 	return len(p), nil
+}
+
+func (w *writes) snapshot() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.got)
 }
 
 func TestVerifyBatch(t *testing.T) {
@@ -327,5 +340,62 @@ func TestVerifyBatchLineLength(t *testing.T) {
 		if !slices.Equal(out.got, want) {
 			t.Errorf("VerifyBatch(a line of %d bytes, then %d more) = %q; want %q", len(tt.line), len(in)-len(tt.line), out.got, want)
 		}
+	}
+}
+
+// TestVerifyBatchChecksWhileAFailureWaits: while a failed login waits out
+// the floor, the lines after it for other accounts are checked (their
+// answers still wait, in order); a line for the same account is not
+// checked until the failure before it has been counted, as a second
+// 'user verify' run after the first would not be.
+func TestVerifyBatchChecksWhileAFailureWaits(t *testing.T) {
+	release := make(chan struct{})
+	sleep := func(ctx context.Context, _ time.Duration) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return ctx.Err()
+	}
+	svc, _, _ := newService(t, user.WithFailureFloor(3*time.Second), user.WithSleep(sleep))
+	mustRegister(t, svc, "alice@example.org")
+	mustRegister(t, svc, "bob@example.org")
+	input := strings.Join([]string{
+		`{"email":"bob@example.org","password":"wrong password"}`,
+		`{"email":"alice@example.org","password":"` + goodPassword + `"}`,
+		`{"email":"BOB@example.org","password":"` + goodPassword + `"}`,
+	}, "\n") + "\n"
+	var out writes
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.VerifyBatch(context.Background(), strings.NewReader(input), &out)
+		done <- err
+	}()
+	// Alice logs in while bob's failure waits.
+	deadline := time.Now().Add(10 * time.Second)
+	for mustGet(t, svc, "alice@example.org").LastLoginAt.IsZero() {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatal("alice's line was not checked while bob's failure waited out the floor")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(out.snapshot()); n != 0 {
+		t.Errorf("%d answers written while line 1 waits; want none: answers keep the order of the lines", n)
+	}
+	if u := mustGet(t, svc, "bob@example.org"); !u.LastLoginAt.IsZero() {
+		t.Errorf("bob's second line was checked before his first had been answered")
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"line":1,"email":"bob@example.org","ok":false}` + "\n",
+		`{"line":2,"email":"alice@example.org","ok":true}` + "\n",
+		`{"line":3,"email":"BOB@example.org","ok":true}` + "\n",
+	}
+	if got := out.snapshot(); !slices.Equal(got, want) {
+		t.Errorf("answers = %q; want %q", got, want)
 	}
 }
