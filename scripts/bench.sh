@@ -159,7 +159,7 @@ section_on() { [[ -z ${BENCH_ONLY:-} || ,$BENCH_ONLY, == *,$1,* ]]; }
 # Each section writes its rows of the results table to $WORK/rows-NAME.md.
 
 # bench_logins measures a login checked by a separate `user verify` process
-# against one line of `user verify --batch`, and the cold `user verify`
+# against one line of `user verify --batch` (logins spread over 8 accounts), and the cold `user verify`
 # before and after argon2id's memory is faulted in ahead (BENCH_BEFORE_REF's
 # ctitui against this one). Its own small database: the cost is the hash and
 # one write, not the size of the file. Every login succeeds (a failure waits
@@ -170,12 +170,19 @@ bench_logins() {
 
 bench_logins_rows() {
 	local k=${BENCH_LOGINS:-50} ldb=$WORK/logins.db pw=logins-benchmark-correct-horse-staple i
-	log "logins: a database with one user, $k logins a batch"
+	# The batch's logins go to 8 accounts in turn, as a service's would: a
+	# batch checks one account's lines one after another, others at once.
+	log "logins: a database with 8 users, $k logins a batch"
 	printf '%s\n' "$pw" | "$CTITUI" --db "$ldb" user add --email alice@example.org --password-stdin >/dev/null 2>&1
+	for ((i = 1; i < 8; i++)); do
+		printf '%s\n' "$pw" | "$CTITUI" --db "$ldb" user add --email "user$i@example.org" --password-stdin >/dev/null 2>&1
+	done
 	printf '%s\n' "$pw" >"$WORK/login-one.txt"
 	: >"$WORK/login-batch.jsonl"
 	for ((i = 0; i < k; i++)); do
-		printf '{"email": "alice@example.org", "password": "%s"}\n' "$pw" >>"$WORK/login-batch.jsonl"
+		local email=alice@example.org
+		((i % 8)) && email=user$((i % 8))@example.org
+		printf '{"email": "%s", "password": "%s"}\n' "$email" "$pw" >>"$WORK/login-batch.jsonl"
 	done
 	# Both through sh -c, for the redirection (hyperfine 1.15 has no --input).
 	measure login_single "$((RUNS * 4))" 2 "" "sh -c 'exec $CTITUI --db $ldb user verify alice@example.org --password-stdin <$WORK/login-one.txt'"
