@@ -338,7 +338,7 @@ restart. A whole chain is not restarted.`,
 			return writeJSON(a.stdout, restartJSON{ID: res.ID, Hash: res.Hash, Anchor: anchor, Found: res.Found.String(),
 				EntriesSealed: res.Found.Rows, Backup: res.Backup})
 		}
-		a.stdout.printf("audit chain restarted at entry #%d; the %d entries before it are kept as found\n", res.ID, res.Found.Rows)
+		a.stdout.printf("audit chain restarted at entry #%d; the entries before it (%d) are kept as found\n", res.ID, res.Found.Rows)
 		a.stdout.printf("found: %s\n", textsafe.Line(res.Found.String()))
 		a.stdout.printf("the database as found: %s (keep it as evidence)\n", textsafe.Line(res.Backup))
 		a.stdout.printf("new anchor: %s (note it outside the database)\n", anchor)

@@ -294,11 +294,15 @@ func (r ChainReport) String() string {
 	case r.OK() && r.Rows == 0:
 		return "audit chain: empty"
 	case r.OK():
-		msg = fmt.Sprintf("audit chain: ok, %d entries, head %d:%s", r.Rows, r.HeadID, r.HeadHash)
+		msg = fmt.Sprintf("audit chain: ok, %s, head %d:%s", plural(r.Rows, "entry", "entries"), r.HeadID, r.HeadHash)
 	case r.BrokenAt == 0:
 		return "audit chain: " + r.EndProblem
 	default:
-		msg = fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %d entries fail)", r.BrokenAt, r.Problem, r.Broken, r.Rows)
+		verb := "fail"
+		if r.Broken == 1 {
+			verb = "fails"
+		}
+		msg = fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %s %s a check)", r.BrokenAt, r.Problem, r.Broken, plural(r.Rows, "entry", "entries"), verb)
 		if r.EndProblem != "" {
 			msg += "; " + r.EndProblem
 		}

@@ -209,7 +209,7 @@ func writeRestart(ctx context.Context, tx *sql.Tx, rep ChainReport, e user.Audit
 	// visible as a gap before the restart.
 	id := max(rep.HeadID, head.id, seq.Int64) + 1
 	// The reason is quoted, so that it cannot pass for the fields after it.
-	e.Details = fmt.Sprintf("reason: %q; found: %s; head record: %s; id counter: %s; the %d entries before this one are sealed as found and a new chain segment starts here",
+	e.Details = fmt.Sprintf("reason: %q; found: %s; head record: %s; id counter: %s; the entries before this one (%d) are sealed as found and a new chain segment starts here",
 		reason, rep.String(), headText, counterText, rep.Rows)
 	row := entryRow(id, rep.seal, e)
 	h := row.computeHash(rep.seal)
