@@ -125,6 +125,17 @@ func autoBackup(ctx context.Context, conn *sql.Conn, path, label string, now tim
 	return name, nil
 }
 
+// safetyBackup writes a safety backup of the store's file (see the function
+// safetyBackup) through one connection of its pool.
+func (s *Store) safetyBackup(ctx context.Context, label string, now time.Time) (string, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return "", translate(err)
+	}
+	defer conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
+	return safetyBackup(ctx, conn, s.path, label, now)
+}
+
 // safetyBackup is autoBackup for a step that repairs or replaces a database
 // that may be damaged or hostile: when SQLite cannot make a copy of it that
 // passes its own integrity check (a damaged file, or a schema built to

@@ -123,12 +123,7 @@ func (s *Store) RestartAuditChain(ctx context.Context, opts RestartOptions) (Res
 	if err := s.restartable(ctx, s.db); err != nil {
 		return res, fmt.Errorf("restart audit chain: %w", err)
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return res, fmt.Errorf("restart audit chain: %w", translate(err))
-	}
-	res.Backup, err = safetyBackup(ctx, conn, s.path, "pre-restart-chain", opts.Now)
-	conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
+	res.Backup, err = s.safetyBackup(ctx, "pre-restart-chain", opts.Now)
 	if err != nil {
 		return res, fmt.Errorf("restart audit chain: %w", err)
 	}

@@ -17,18 +17,9 @@ import (
 // back rather than recorded as a success.
 func TestWriteRestartChecksTheChainItLeaves(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM audit_head`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	s, write := restartStore(t)
+	write(`DELETE FROM audit_head`)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		rep, err := verifyAuditChain(ctx, tx, 0)
 		if err != nil {
 			return err
@@ -51,23 +42,13 @@ func TestWriteRestartChecksTheChainItLeaves(t *testing.T) {
 // so the restart gives up and says to run it again.
 func TestRestartSealsWhatItKept(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	write := func(q string) {
-		t.Helper()
-		if err := s.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, write := restartStore(t)
 	write(`DELETE FROM audit_head`)
 	testHookAfterRestartBackup = func() {
 		write(`INSERT INTO audit_log (at, actor, action, user_email, details) VALUES ('2026-01-01T00:00:00.000Z', 'mallory', 'register', 'm@example.org', '')`)
 	}
 	defer func() { testHookAfterRestartBackup = nil }()
-	_, err = s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
+	_, err := s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
 	if !errors.Is(err, errLogMoved) {
 		t.Errorf("RestartAuditChain with an entry written meanwhile = %v; want %v", err, errLogMoved)
 	}
@@ -82,17 +63,7 @@ func TestRestartSealsWhatItKept(t *testing.T) {
 // restart: it compares the entries, not the report.
 func TestRestartSealsWhatItKeptEvenWhenTheReportIsTheSame(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	write := func(q string) {
-		t.Helper()
-		if err := s.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, write := restartStore(t)
 	for _, email := range []string{"a@example.org", "b@example.org"} {
 		if err := s.writeTx(ctx, func(tx *sql.Tx) error {
 			return appendAudit(ctx, tx, user.AuditEntry{At: time.Now(), Actor: "tester", Action: user.ActionRegister, UserEmail: email})
@@ -103,8 +74,26 @@ func TestRestartSealsWhatItKeptEvenWhenTheReportIsTheSame(t *testing.T) {
 	write(`UPDATE audit_log SET details = 'forged' WHERE id = 1`)
 	testHookAfterRestartBackup = func() { write(`UPDATE audit_log SET details = 'forged again' WHERE id = 1`) }
 	defer func() { testHookAfterRestartBackup = nil }()
-	_, err = s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
+	_, err := s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
 	if !errors.Is(err, errLogMoved) {
 		t.Errorf("RestartAuditChain with an entry changed meanwhile = %v; want %v", err, errLogMoved)
+	}
+}
+
+// restartStore opens a new store, and write runs one statement in a write
+// transaction of it.
+func restartStore(t *testing.T) (s *Store, write func(q string)) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, func(q string) {
+		t.Helper()
+		if err := s.writeTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -122,12 +122,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 	if len(repairs) == 0 {
 		return DoctorReport{Findings: reported(findings), Full: true}, nil
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("doctor: %w", translate(err))
-	}
-	rep.Backup, err = safetyBackup(ctx, conn, s.path, "pre-repair", opts.Now)
-	conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
+	rep.Backup, err = s.safetyBackup(ctx, "pre-repair", opts.Now)
 	if err != nil {
 		return rep, fmt.Errorf("doctor: %w", err)
 	}
