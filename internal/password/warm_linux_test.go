@@ -27,6 +27,9 @@ func minorFaults(t *testing.T) int64 {
 // reuses the memory of the one before. Not parallel: the count is the
 // whole process's.
 func TestHashMemoryFaults(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector faults in shadow pages of its own: page counts say nothing under -race")
+	}
 	h := password.NewHasher(password.DefaultParams)
 	pages := int64(password.DefaultParams.Memory) << 10 / int64(os.Getpagesize())
 	hash := func() int64 {
