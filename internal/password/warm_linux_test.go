@@ -47,7 +47,10 @@ func TestHashMemoryFaults(t *testing.T) {
 		t.Errorf("cold Hash: %d page faults; want at most %d (%d pages of argon2 memory, faulted once each)", got, limit, pages)
 	}
 	hash()
-	if got, limit := hash(), pages/10; got > limit {
+	// Reused memory faults next to nothing (about 30 at idle); the bound
+	// leaves room for what the rest of the process faults meanwhile (817
+	// seen under load), far below a fresh block array's pages.
+	if got, limit := hash(), pages/2; got > limit {
 		t.Errorf("Hash after a Hash: %d page faults; want at most %d (the previous hash's memory reused)", got, limit)
 	}
 	// What a failed verify leaves behind (user.Service.Verify frees the
