@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
@@ -54,7 +54,7 @@ type app struct {
 	minLength int
 	policy    password.Policy // from minLength, once the flags are checked
 
-	store   *db.Store
+	store   *sqlite.Store
 	svc     *user.Service
 	notices []string // what opening the database did, for people
 	// dropUnknown is the person's consent (--drop-unknown-objects) to remove
@@ -204,7 +204,7 @@ var createsDatabase = map[string]bool{
 	"ctitui user add":    true,
 	"ctitui user import": true,
 	"ctitui migrate up":  true,
-	"ctitui restore":     true, // through db.Restore
+	"ctitui restore":     true, // through sqlite.Restore
 }
 
 // requireDatabase refuses a path where no database file is, naming it and
@@ -213,7 +213,7 @@ func requireDatabase(path string) error {
 	// Stat, not Lstat: a link to nowhere is no database either.
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w at %s (check --db and $CTITUI_DB; 'ctitui user add', 'user import', 'migrate up' or 'restore' make one)",
-			db.ErrNoDatabase, path)
+			sqlite.ErrNoDatabase, path)
 	}
 	return nil
 }
@@ -263,7 +263,7 @@ func (a *app) readService(ctx context.Context) (*user.Service, error) {
 }
 
 // userService returns the user service over store, built once.
-func (a *app) userService(store *db.Store, err error) (*user.Service, error) {
+func (a *app) userService(store *sqlite.Store, err error) (*user.Service, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -276,16 +276,16 @@ func (a *app) userService(store *db.Store, err error) (*user.Service, error) {
 
 // open opens the database (once) for reading and writing, creating,
 // adopting and migrating it as needed.
-func (a *app) open(ctx context.Context) (*db.Store, error) { return a.openWith(ctx, db.Open) }
+func (a *app) open(ctx context.Context) (*sqlite.Store, error) { return a.openWith(ctx, sqlite.Open) }
 
 // openReadOnly opens the database (once) only to read it: a missing file is
 // an error, nothing is migrated and the file is never changed, so that a
 // copy kept as evidence, or one on read-only media, stays as it is.
-func (a *app) openReadOnly(ctx context.Context) (*db.Store, error) {
-	return a.openWith(ctx, db.OpenReadOnly)
+func (a *app) openReadOnly(ctx context.Context) (*sqlite.Store, error) {
+	return a.openWith(ctx, sqlite.OpenReadOnly)
 }
 
-func (a *app) openWith(ctx context.Context, open func(context.Context, string, db.Options) (*db.Store, error)) (*db.Store, error) {
+func (a *app) openWith(ctx context.Context, open func(context.Context, string, sqlite.Options) (*sqlite.Store, error)) (*sqlite.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -307,8 +307,8 @@ func (a *app) openWith(ctx context.Context, open func(context.Context, string, d
 }
 
 // dbOptions are the options of every open of the database, and of restore.
-func (a *app) dbOptions() db.Options {
-	return db.Options{Actor: user.CurrentOSUser(), Notify: a.notify, DropUnknownObjects: a.dropUnknown}
+func (a *app) dbOptions() sqlite.Options {
+	return sqlite.Options{Actor: user.CurrentOSUser(), Notify: a.notify, DropUnknownObjects: a.dropUnknown}
 }
 
 // notify tells the person running ctitui what opening the database did.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -98,7 +98,7 @@ func TestAdminsRemovingEachOtherAtOnce(t *testing.T) {
 		mustRegister(t, svc, "ana@example.org", user.RoleAdmin)
 		mustRegister(t, svc, "bo@example.org", user.RoleAdmin)
 		// A second Store on the same file, as another process would be.
-		other, err := db.Open(ctx, store.Path(), db.Options{})
+		other, err := sqlite.Open(ctx, store.Path(), sqlite.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -738,7 +738,7 @@ func TestSetLockoutStoresWhatItAudits(t *testing.T) {
 // scripts/timing.sh measures the same through the real binary.
 func BenchmarkVerifyFailure(b *testing.B) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(b.TempDir(), "ctitui.db"), db.Options{})
+	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "ctitui.db"), sqlite.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
