@@ -59,6 +59,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
@@ -178,7 +179,7 @@ func build(ctx context.Context, c config, stdout io.Writer) error {
 
 	// A real ctitui file: created, migrated and sealed by the product.
 	start := time.Now()
-	store, err := sqlite.Open(ctx, c.out, sqlite.Options{Actor: "benchdb"})
+	store, err := sqlite.Open(ctx, c.out, db.Options{Actor: "benchdb"})
 	if err != nil {
 		return err
 	}
@@ -520,7 +521,7 @@ func (w *writer) appendAudit(ctx context.Context, u synthUser) error {
 	if e.At, err = time.Parse(user.TimeLayout, u.created); err != nil {
 		return err
 	}
-	sum := sqlite.AuditEntryHash(w.auditPrev, w.auditID, e)
+	sum := db.AuditEntryHash(w.auditPrev, w.auditID, e)
 	if _, err := w.auditStmt.ExecContext(ctx, w.auditID, u.created, e.Actor, string(e.Action), u.id, u.email, e.Details, w.auditPrev, sum); err != nil {
 		return fmt.Errorf("insert audit entry: %w", err)
 	}

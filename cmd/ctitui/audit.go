@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -232,7 +232,7 @@ wholesale rewrite of the chain would not.`,
 				var anchorErr error
 				if anchor != "" {
 					anchorErr = store.CheckAuditAnchor(cmd.Context(), anchor)
-					if errors.Is(anchorErr, sqlite.ErrBadAnchor) {
+					if errors.Is(anchorErr, db.ErrBadAnchor) {
 						return usageError{anchorErr}
 					}
 				}
@@ -243,7 +243,7 @@ wholesale rewrite of the chain would not.`,
 			}
 			if anchor != "" {
 				err := store.CheckAuditAnchor(cmd.Context(), anchor)
-				if errors.Is(err, sqlite.ErrBadAnchor) {
+				if errors.Is(err, db.ErrBadAnchor) {
 					return usageError{err}
 				}
 				if err != nil {
@@ -311,7 +311,7 @@ restart. A whole chain is not restarted.`,
 			return err
 		}
 		if found.OK() {
-			return fmt.Errorf("%w (%s)", sqlite.ErrChainWhole, found)
+			return fmt.Errorf("%w (%s)", db.ErrChainWhole, found)
 		}
 		if !yes {
 			if _, ok := a.terminalFd(); !ok {
@@ -326,9 +326,9 @@ restart. A whole chain is not restarted.`,
 				return errors.New("not restarted: type restart to confirm")
 			}
 		}
-		res, err := store.RestartAuditChain(cmd.Context(), sqlite.RestartOptions{Actor: user.CurrentOSUser(), Reason: reason})
+		res, err := store.RestartAuditChain(cmd.Context(), db.RestartOptions{Actor: user.CurrentOSUser(), Reason: reason})
 		if err != nil {
-			if errors.Is(err, sqlite.ErrRestartReason) {
+			if errors.Is(err, db.ErrRestartReason) {
 				return usageError{err}
 			}
 			return err

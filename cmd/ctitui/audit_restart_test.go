@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -19,7 +20,7 @@ import (
 func TestVerifyEscapesTheRestartsActor(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestVerifyEscapesTheRestartsActor(t *testing.T) {
 		t.Fatal(err)
 	}
 	const hostile = "evil\x1b[31mRED\nfake: audit chain ok\r"
-	if _, err := s.RestartAuditChain(ctx, sqlite.RestartOptions{Actor: hostile, Reason: "incident"}); err != nil {
+	if _, err := s.RestartAuditChain(ctx, db.RestartOptions{Actor: hostile, Reason: "incident"}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

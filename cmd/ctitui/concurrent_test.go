@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -99,7 +100,7 @@ func TestConcurrentAddsOnNewFile(t *testing.T) {
 	})
 	checkMigratedOnce(t, path)
 
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	store, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

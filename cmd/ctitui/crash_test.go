@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
@@ -511,7 +512,7 @@ var crashHash = sync.OnceValue(func() string {
 // named prefix..., closed cleanly (no -wal beside it).
 func crashCurrentDB(t *testing.T, path, prefix string, n int) {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1106,7 +1107,7 @@ func TestCrashDuringConcurrentWrites(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	store, err := sqlite.Open(ctx, path, sqlite.Options{})
+	store, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -71,7 +71,7 @@ check in full, so that it finds what it repairs.`,
 		// A look is read-only, so that a copy kept as evidence stays as it
 		// is; --fix opens to write, which first removes (after a backup) the
 		// triggers and views ctitui did not create.
-		var rep sqlite.DoctorReport
+		var rep db.DoctorReport
 		var svc *user.Service
 		if fix {
 			a.dropUnknown = true
@@ -80,7 +80,7 @@ check in full, so that it finds what it repairs.`,
 			svc, err = a.readService(cmd.Context())
 		}
 		switch {
-		case errors.Is(err, sqlite.ErrSchemaTooOld) || errors.Is(err, sqlite.ErrCannotAdopt):
+		case errors.Is(err, db.ErrSchemaTooOld) || errors.Is(err, db.ErrCannotAdopt):
 			// Nothing else can be checked before the file is migrated.
 			rep.Findings = []user.Finding{{Check: "schema", Severity: user.SeverityProblem, Message: err.Error()}}
 			rep.Full = full || fix
@@ -90,7 +90,7 @@ check in full, so that it finds what it repairs.`,
 			// The storage, then the accounts: the accounts are judged as
 			// they are after any repair.
 			prog := a.doctorProgress().begin()
-			rep, err = a.store.Doctor(cmd.Context(), sqlite.DoctorOptions{Fix: fix, Full: full, Now: time.Now(), Actor: user.CurrentOSUser(), Progress: prog.show})
+			rep, err = a.store.Doctor(cmd.Context(), db.DoctorOptions{Fix: fix, Full: full, Now: time.Now(), Actor: user.CurrentOSUser(), Progress: prog.show})
 			if err != nil {
 				prog.stop()
 				return err
@@ -147,7 +147,7 @@ type findingJSON struct {
 	Fixed   bool   `json:"fixed"`
 }
 
-func writeDoctorJSON(a *app, rep sqlite.DoctorReport) error {
+func writeDoctorJSON(a *app, rep db.DoctorReport) error {
 	path, err := a.databasePath()
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func writeDoctorJSON(a *app, rep sqlite.DoctorReport) error {
 	return writeJSON(a.stdout, out)
 }
 
-func writeDoctorTable(a *app, rep sqlite.DoctorReport) error {
+func writeDoctorTable(a *app, rep db.DoctorReport) error {
 	if rep.Backup != "" {
 		a.stdout.printf("backup before repairs: %s\n", rep.Backup)
 	}
@@ -212,7 +212,7 @@ func writeDoctorTable(a *app, rep sqlite.DoctorReport) error {
 }
 
 // checksKind names, for programs, the kind of look a report is from.
-func checksKind(rep sqlite.DoctorReport) string {
+func checksKind(rep db.DoctorReport) string {
 	if rep.Full {
 		return "full"
 	}

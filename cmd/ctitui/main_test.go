@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -208,7 +209,7 @@ func TestDefaultHashParams(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run = %d; stderr %s", code, stderr.String())
 	}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	store, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

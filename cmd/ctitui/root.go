@@ -13,7 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/engine"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
@@ -54,7 +55,7 @@ type app struct {
 	minLength int
 	policy    password.Policy // from minLength, once the flags are checked
 
-	store   *sqlite.Store
+	store   db.Store
 	svc     *user.Service
 	notices []string // what opening the database did, for people
 	// dropUnknown is the person's consent (--drop-unknown-objects) to remove
@@ -213,7 +214,7 @@ func requireDatabase(path string) error {
 	// Stat, not Lstat: a link to nowhere is no database either.
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w at %s (check --db and $CTITUI_DB; 'ctitui user add', 'user import', 'migrate up' or 'restore' make one)",
-			sqlite.ErrNoDatabase, path)
+			db.ErrNoDatabase, path)
 	}
 	return nil
 }
@@ -263,7 +264,7 @@ func (a *app) readService(ctx context.Context) (*user.Service, error) {
 }
 
 // userService returns the user service over store, built once.
-func (a *app) userService(store *sqlite.Store, err error) (*user.Service, error) {
+func (a *app) userService(store db.Store, err error) (*user.Service, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -276,16 +277,16 @@ func (a *app) userService(store *sqlite.Store, err error) (*user.Service, error)
 
 // open opens the database (once) for reading and writing, creating,
 // adopting and migrating it as needed.
-func (a *app) open(ctx context.Context) (*sqlite.Store, error) { return a.openWith(ctx, sqlite.Open) }
+func (a *app) open(ctx context.Context) (db.Store, error) { return a.openWith(ctx, engine.Open) }
 
 // openReadOnly opens the database (once) only to read it: a missing file is
 // an error, nothing is migrated and the file is never changed, so that a
 // copy kept as evidence, or one on read-only media, stays as it is.
-func (a *app) openReadOnly(ctx context.Context) (*sqlite.Store, error) {
-	return a.openWith(ctx, sqlite.OpenReadOnly)
+func (a *app) openReadOnly(ctx context.Context) (db.Store, error) {
+	return a.openWith(ctx, engine.OpenReadOnly)
 }
 
-func (a *app) openWith(ctx context.Context, open func(context.Context, string, sqlite.Options) (*sqlite.Store, error)) (*sqlite.Store, error) {
+func (a *app) openWith(ctx context.Context, open func(context.Context, string, db.Options) (db.Store, error)) (db.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -307,8 +308,8 @@ func (a *app) openWith(ctx context.Context, open func(context.Context, string, s
 }
 
 // dbOptions are the options of every open of the database, and of restore.
-func (a *app) dbOptions() sqlite.Options {
-	return sqlite.Options{Actor: user.CurrentOSUser(), Notify: a.notify, DropUnknownObjects: a.dropUnknown}
+func (a *app) dbOptions() db.Options {
+	return db.Options{Actor: user.CurrentOSUser(), Notify: a.notify, DropUnknownObjects: a.dropUnknown}
 }
 
 // notify tells the person running ctitui what opening the database did.

@@ -16,6 +16,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/ui"
 	"github.com/ctitui/ctitui/internal/user"
@@ -90,7 +91,7 @@ func TestStressConcurrentAddsWithTUIOpen(t *testing.T) {
 
 	// The TUI: its own sqlite.Open of the file, a service over it, the real
 	// program with no terminal, polling the data version every 100ms.
-	store, err := sqlite.Open(ctx, path, sqlite.Options{})
+	store, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

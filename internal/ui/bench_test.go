@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -49,7 +50,7 @@ func benchStore(b *testing.B) (*sqlite.Store, string) {
 	if path == "" {
 		b.Skip("CTITUI_BENCH_DB is unset: build a database with `go run ./cmd/benchdb -n 1000000 -o FILE` and point CTITUI_BENCH_DB at it")
 	}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{Actor: "bench"})
+	store, err := sqlite.Open(context.Background(), path, db.Options{Actor: "bench"})
 	if err != nil {
 		b.Fatalf("sqlite.Open(%s): %v", path, err)
 	}

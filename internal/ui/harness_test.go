@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	_ "modernc.org/sqlite" // the driver rawDB opens the file with
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -67,7 +68,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	clock := &testClock{now: epoch}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: clock.Now, Actor: "tester"})
+	store, err := sqlite.Open(context.Background(), path, db.Options{Now: clock.Now, Actor: "tester"})
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}

@@ -150,11 +150,7 @@ func TestVerifyFailuresWaitOutTheFloor(t *testing.T) {
 // about a second; see BenchmarkVerifyCost).
 func TestVerifyDefaultFloor(t *testing.T) {
 	w := &waits{}
-	store, err := sqlite.Open(context.Background(), t.TempDir()+"/ctitui.db", sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t, "")
 	svc := user.NewService(store, user.WithHasher(passwordtest.Hasher()), user.WithSleep(w.sleep))
 	if _, err := svc.Verify(context.Background(), "nobody@example.org", goodPassword); err != user.ErrInvalidCredentials {
 		t.Fatalf("Verify = %v", err)

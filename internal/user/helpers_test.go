@@ -12,6 +12,7 @@ import (
 
 	_ "modernc.org/sqlite" // the driver rawDB and shellDB open the file with
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -36,16 +37,30 @@ func serviceOptions(c *clock) []user.Option {
 	return []user.Option{user.WithHasher(passwordtest.Hasher()), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}
 }
 
-// newService opens a new database in a temp dir and returns a Service over
+// openStore opens a store for a test and closes it when the test ends: on
+// location when one is given (a second store on the same database, as
+// another process would open it), else on a new database in a temp dir.
+// Every test of this package opens its stores here, so that this one
+// function decides which engine they run on.
+func openStore(tb testing.TB, location string) *sqlite.Store {
+	tb.Helper()
+	if location == "" {
+		location = filepath.Join(tb.TempDir(), "ctitui.db")
+	}
+	store, err := sqlite.Open(context.Background(), location, db.Options{})
+	if err != nil {
+		tb.Fatalf("open store %s: %v", location, err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store
+}
+
+// newService opens a new database (openStore) and returns a Service over
 // it with serviceOptions, then opts; the Store is closed at the end of the
 // test.
 func newService(t *testing.T, opts ...user.Option) (*user.Service, *sqlite.Store, *clock) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t, "")
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
 	return user.NewService(store, append(serviceOptions(c), opts...)...), store, c
 }

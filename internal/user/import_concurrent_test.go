@@ -17,11 +17,7 @@ import (
 // ctitui process would: its own connections and its own write queue.
 func otherProcess(t *testing.T, store *sqlite.Store) *user.Service {
 	t.Helper()
-	other, err := sqlite.Open(context.Background(), store.Path(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
+	other := openStore(t, store.Location())
 	return user.NewService(other, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 }
 

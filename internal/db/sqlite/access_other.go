@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // noFollow is 0 where open has no flag to refuse symbolic links: there the
@@ -16,7 +18,7 @@ const noFollow = 0
 // report the rest when SQLite opens the file.
 func checkAccess(path string, info fs.FileInfo) error {
 	if info.Mode().Perm()&0o200 == 0 {
-		return fmt.Errorf("%w: %s is read-only", ErrReadOnly, path)
+		return fmt.Errorf("%w: %s is read-only", db.ErrReadOnly, path)
 	}
 	return nil
 }

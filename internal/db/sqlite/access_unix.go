@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // noFollow makes open(2) fail on a symbolic link instead of following it.
@@ -19,17 +21,17 @@ const noFollow = unix.O_NOFOLLOW
 // possibly half way through a command.
 func checkAccess(path string, info fs.FileInfo) error {
 	if err := unix.Access(path, unix.R_OK); err != nil {
-		return fmt.Errorf("%w: %s is not readable", ErrNotAccessible, path)
+		return fmt.Errorf("%w: %s is not readable", db.ErrNotAccessible, path)
 	}
 	// Root passes access(2) on a 0444 file; the missing write bit still says
 	// the owner meant it to stay unchanged.
 	if err := unix.Access(path, unix.W_OK); err != nil || info.Mode().Perm()&0o200 == 0 {
-		return fmt.Errorf("%w: %s is read-only", ErrReadOnly, path)
+		return fmt.Errorf("%w: %s is read-only", db.ErrReadOnly, path)
 	}
 	dir := filepath.Dir(path)
 	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
 		// SQLite needs to create the -wal and -shm files beside the database.
-		return fmt.Errorf("%w: directory %s is read-only", ErrReadOnly, dir)
+		return fmt.Errorf("%w: directory %s is read-only", db.ErrReadOnly, dir)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 	"github.com/ctitui/ctitui/migrations"
@@ -227,10 +228,10 @@ var adoptedTables = []string{"users", "roles", "user_roles"}
 // step fails the file is left as it was, and the backup is removed with the
 // copy. foreign lists the file's triggers and views: the caller has the
 // person's consent to drop them.
-func adopt(ctx context.Context, path string, state fileState, foreign []foreignItem, opts Options) (*adoptReport, error) {
+func adopt(ctx context.Context, path string, state fileState, foreign []foreignItem, opts db.Options) (*adoptReport, error) {
 	held, err := holdExclusively(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", db.ErrCannotAdopt, path, err)
 	}
 	defer held.release(ctx)
 	conn, err := held.conn(ctx)
@@ -241,7 +242,7 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 
 	plan, err := inspectLegacy(ctx, conn, state)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrCannotAdopt, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", db.ErrCannotAdopt, path, err)
 	}
 	report := &adoptReport{users: len(plan.rows), dropped: foreign, costly: plan.costly}
 	if len(plan.rows) >= 10_000 {
@@ -256,7 +257,7 @@ func adopt(ctx context.Context, path string, state fileState, foreign []foreignI
 		// The file itself is as it was, so its backup goes; one that stays
 		// behind is a spare copy, and automatic backups are pruned.
 		os.Remove(report.backup) //nolint:errcheck // see above
-		return nil, fmt.Errorf("%w: %s: %w (file left unchanged)", ErrCannotAdopt, path, err)
+		return nil, fmt.Errorf("%w: %s: %w (file left unchanged)", db.ErrCannotAdopt, path, err)
 	}
 	r := replacement{
 		opts: opts,

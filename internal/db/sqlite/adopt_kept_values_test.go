@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -38,7 +38,7 @@ func TestAdoptionReadsLegacyValuesAsTheyWereMeant(t *testing.T) {
 	}
 	stmts = append(stmts, `INSERT INTO users VALUES ('early', 'early@example.org', 'h', '2024-10-01 12:00:00', '2024-09-30 23:59:59', 1)`)
 	writeSQLite(t, path, stmts...)
-	s := openStore(t, path, sqlite.Options{Now: func() time.Time { return adoptNow }})
+	s := openStore(t, path, db.Options{Now: func() time.Time { return adoptNow }})
 	users := allUsers(t, s)
 	for i, f := range flags {
 		email := "user" + string(rune('a'+i)) + "@example.org"
@@ -76,7 +76,7 @@ func TestAdoptionDisablesAnAccountEitherColumnSaysIsDisabled(t *testing.T) {
 			('u5', 'stamped@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 1, '2024-09-02 00:00:00'),
 			('u6', 'active@example.org', 'h', '2024-10-01 12:00:00', '2024-10-02 08:00:00', 'yes', NULL)`)
 	var told notes
-	s := openStore(t, path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
 	users := allUsers(t, s)
 	for _, tt := range []struct {
 		email      string
@@ -132,7 +132,7 @@ func TestAdoptionKeepsRulesOnTheirOwnColumnsOnly(t *testing.T) {
 		`INSERT INTO users (id, email, hashed_password, created_at, owner) VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'p1')`,
 	)
 	var told notes
-	openStore(t, path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+	openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
 	report := strings.Join(told.all(), "\n")
 	for _, want := range []string{
 		"users.note CHECK (note IS NULL OR email <> note) (a CHECK runs with ctitui's writes and could refuse them)",

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
@@ -126,13 +127,13 @@ func TestAdoptionRefusesWhatItCannotKeep(t *testing.T) {
 			path := filepath.Join(dir, "cti.db")
 			writeSQLite(t, path, tt.stmts...)
 			before := fileSHA256(t, path)
-			s, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: func() time.Time { return adoptNow }})
+			s, err := sqlite.Open(context.Background(), path, db.Options{Now: func() time.Time { return adoptNow }})
 			if err == nil {
 				s.Close()
-				t.Fatalf("Open = nil error; want %v saying %q", sqlite.ErrCannotAdopt, tt.want)
+				t.Fatalf("Open = nil error; want %v saying %q", db.ErrCannotAdopt, tt.want)
 			}
-			if !errors.Is(err, sqlite.ErrCannotAdopt) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Open = %v; want %v saying %q", err, sqlite.ErrCannotAdopt, tt.want)
+			if !errors.Is(err, db.ErrCannotAdopt) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Open = %v; want %v saying %q", err, db.ErrCannotAdopt, tt.want)
 			}
 			if after := fileSHA256(t, path); after != before {
 				t.Errorf("file changed by a refused adoption")

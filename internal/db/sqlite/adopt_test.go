@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -94,7 +95,7 @@ func TestOpenAdoptsMinimalLegacyDatabase(t *testing.T) {
 	original := readRows(t, path, rowsQuery)
 
 	var told notes
-	s := openStore(t, path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }, Actor: "tester"})
+	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }, Actor: "tester"})
 
 	if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 		t.Errorf("SchemaVersion() = %d; want %d", got, want)
@@ -142,7 +143,7 @@ func TestOpenAdoptsMinimalLegacyDatabase(t *testing.T) {
 
 	// The rebuilt tables have exactly the shape a fresh database has.
 	fresh := filepath.Join(dir, "fresh.db")
-	openStore(t, fresh, sqlite.Options{}).Close()
+	openStore(t, fresh, db.Options{}).Close()
 	for _, table := range []string{"users", "roles", "user_roles", "audit_log"} {
 		if got, want := tableShape(t, path, table), tableShape(t, fresh, table); !slices.Equal(got, want) {
 			t.Errorf("adopted %s shape:\n  %s\nwant (fresh database):\n  %s", table, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
@@ -179,7 +180,7 @@ func TestOpenAdoptsMinimalLegacyDatabase(t *testing.T) {
 	// A second Open of the adopted file changes nothing.
 	s.Close()
 	var again notes
-	s2 := openStore(t, path, sqlite.Options{Notify: again.notify, Now: func() time.Time { return adoptNow.Add(time.Hour) }})
+	s2 := openStore(t, path, db.Options{Notify: again.notify, Now: func() time.Time { return adoptNow.Add(time.Hour) }})
 	if got := again.all(); len(got) != 0 {
 		t.Errorf("second Open notified %q; want nothing", got)
 	}
@@ -253,7 +254,7 @@ func TestOpenAdoptsSQLAlchemyDatabaseWithRoles(t *testing.T) {
 	)
 
 	var told notes
-	s := openStore(t, path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }, Actor: "tester"})
+	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }, Actor: "tester"})
 	if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 		t.Errorf("SchemaVersion() = %d; want %d", got, want)
 	}
@@ -381,10 +382,10 @@ func TestOpenAdoptsIntegerIDsRoleNamesAndForeignObjects(t *testing.T) {
 
 	// The legacy trigger is code ctitui did not write: adopted only with
 	// consent, and then left out (the backup keeps it).
-	if _, err := sqlite.Open(ctx, path, sqlite.Options{Now: func() time.Time { return adoptNow }}); !errors.Is(err, sqlite.ErrUnknownSchema) {
-		t.Fatalf("Open without consent = %v; want %v", err, sqlite.ErrUnknownSchema)
+	if _, err := sqlite.Open(ctx, path, db.Options{Now: func() time.Time { return adoptNow }}); !errors.Is(err, db.ErrUnknownSchema) {
+		t.Fatalf("Open without consent = %v; want %v", err, db.ErrUnknownSchema)
 	}
-	s := openStore(t, path, sqlite.Options{Now: func() time.Time { return adoptNow }, DropUnknownObjects: true})
+	s := openStore(t, path, db.Options{Now: func() time.Time { return adoptNow }, DropUnknownObjects: true})
 	if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 		t.Errorf("SchemaVersion() = %d; want %d", got, want)
 	}
@@ -494,7 +495,7 @@ func TestOpenAdoptsLegacyDatabaseWhoseOtherObjectsNameUsers(t *testing.T) {
 				`INSERT INTO sessions VALUES ('tok-ana', 'u1')`,
 				tt.object,
 			)
-			s, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: func() time.Time { return adoptNow }, DropUnknownObjects: true})
+			s, err := sqlite.Open(context.Background(), path, db.Options{Now: func() time.Time { return adoptNow }, DropUnknownObjects: true})
 			if err != nil {
 				t.Fatalf("Open = %v; want the file adopted without its %s", err, tt.name)
 			}
@@ -546,7 +547,7 @@ func TestOpenAdoptsLegacyDatabaseGooseLookedAt(t *testing.T) {
 				`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h1', '2024-10-01 12:00:00', 1), ('u2', 'ben@example.org', 'h2', '2024-10-01 12:00:00', 0)`,
 				gooseTableSQL}, tt.rows...)...)
 			var told notes
-			s := openStore(t, path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+			s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
 			if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 				t.Errorf("SchemaVersion() = %d; want %d", got, want)
 			}
@@ -672,13 +673,13 @@ func TestOpenRefusesLegacyDatabaseItCannotAdopt(t *testing.T) {
 			before := fileSHA256(t, path)
 			var told notes
 
-			s, err := sqlite.Open(context.Background(), path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+			s, err := sqlite.Open(context.Background(), path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
 			if err == nil {
 				s.Close()
-				t.Fatalf("Open = nil error; want %v", sqlite.ErrCannotAdopt)
+				t.Fatalf("Open = nil error; want %v", db.ErrCannotAdopt)
 			}
-			if !errors.Is(err, sqlite.ErrCannotAdopt) {
-				t.Errorf("Open = %v; want %v", err, sqlite.ErrCannotAdopt)
+			if !errors.Is(err, db.ErrCannotAdopt) {
+				t.Errorf("Open = %v; want %v", err, db.ErrCannotAdopt)
 			}
 			// Without the path: the temp directory is named after the test.
 			msg := strings.ReplaceAll(err.Error(), path, "<path>")
@@ -728,7 +729,7 @@ func TestOpenConcurrentAdoptionHappensOnce(t *testing.T) {
 			<-start
 			// The real clock: two adoptions would leave two backups (or
 			// fail on the second's name), never hide one behind the other.
-			stores[i], errs[i] = sqlite.Open(ctx, path, sqlite.Options{Notify: func(string) { notified.Add(1) }})
+			stores[i], errs[i] = sqlite.Open(ctx, path, db.Options{Notify: func(string) { notified.Add(1) }})
 		})
 	}
 	close(start)
@@ -814,7 +815,7 @@ func TestOpenKeepsUniqueConstraintsOfExtraColumns(t *testing.T) {
 		`INSERT INTO users VALUES ('u1', 'a@x.org', '$2b$04$abcdefghijklmnopqrstuu', 'ann', 'red', 1, '2024-01-01 00:00:00')`,
 		`INSERT INTO users VALUES ('u2', 'b@x.org', '$2b$04$abcdefghijklmnopqrstuu', 'bob', 'red', 2, '2024-01-01 00:00:00')`,
 	)
-	openStore(t, path, sqlite.Options{}).Close()
+	openStore(t, path, db.Options{}).Close()
 
 	raw := openRawSQLite(t, path, false)
 	for _, stmt := range []string{
@@ -867,7 +868,7 @@ func TestOpenAdoptionIsNotInjectedThroughColumnTypes(t *testing.T) {
 			nickname "x); DROP TABLE victim; /*", badge "INT x); DROP TABLE victim; --")`,
 		`INSERT INTO users VALUES ('u1', 'a@x.org', '$2b$04$abcdefghijklmnopqrstuu', '2024-01-01 00:00:00', 'ann', 7)`,
 	)
-	openStore(t, path, sqlite.Options{}).Close()
+	openStore(t, path, db.Options{}).Close()
 	raw := openRawSQLite(t, path, true)
 	if got := queryStrings(t, raw, `SELECT x FROM victim`); !slices.Equal(got, []string{"still here"}) {
 		t.Errorf("victim table = %q; want it untouched", got)
@@ -906,7 +907,7 @@ func TestOpenAdoptionKeepsOrNamesColumnRules(t *testing.T) {
 			VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00', 'Ann', 50, 1, 'x')`,
 	)
 	var told notes
-	s := openStore(t, path, sqlite.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
+	s := openStore(t, path, db.Options{Notify: told.notify, Now: func() time.Time { return adoptNow }})
 	report := strings.Join(told.all(), "\n")
 	for _, want := range []string{"users.email COLLATE NOCASE", "users.email CHECK (length(email) > 3)",
 		"users.legacy_flag NOT NULL", "users CHECK (hashed_password <> '')", "users.domain GENERATED ALWAYS AS",
@@ -957,7 +958,7 @@ func TestOpenAdoptionKeepsNoRuleThatReadsCtituisColumns(t *testing.T) {
 		`INSERT INTO users (id, email, hashed_password, created_at) VALUES ('u1', 'alice@example.org', 'h', '2024-10-01 12:00:00')`,
 	)
 	var told notes
-	s := openStore(t, path, sqlite.Options{Notify: told.notify})
+	s := openStore(t, path, db.Options{Notify: told.notify})
 	if msg := strings.Join(told.all(), "\n"); !strings.Contains(msg, "users.note GENERATED") || !strings.Contains(msg, "runs with ctitui's writes") {
 		t.Errorf("adoption report %q does not name the generation rule it left out", msg)
 	}
@@ -981,7 +982,7 @@ func TestOpenAdoptionNamesCostlyHashes(t *testing.T) {
 			('u2', 'bo@example.org', '$2b$12$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', '2024-10-01 12:00:00')`,
 	)
 	var told notes
-	openStore(t, path, sqlite.Options{Notify: told.notify})
+	openStore(t, path, db.Options{Notify: told.notify})
 	if msg := strings.Join(told.all(), "\n"); !strings.Contains(msg, "1 user has password hashes beyond ctitui's cost limits") {
 		t.Errorf("adoption report %q does not say that one user's hash is beyond the limits", msg)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -17,7 +17,7 @@ import (
 // Other users' entries, entries about no one, and a user removed without a
 // delete entry (by another tool) stay out.
 func TestListAuditByEmail(t *testing.T) {
-	s := openStore(t, t.TempDir()+"/audit.db", sqlite.Options{})
+	s := openStore(t, t.TempDir()+"/audit.db", db.Options{})
 	ctx := context.Background()
 	insertInOrderTest(t, s, orderUser{id: "id-new", created: "2026-01-02T00:00:00.000Z", email: "gen@example.org"})
 	insertInOrderTest(t, s, orderUser{id: "id-quiet", created: "2026-01-02T00:00:00.000Z", email: "quiet@example.org"})

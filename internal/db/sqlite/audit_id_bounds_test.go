@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // TestAuditChainRefusesIdsItCannotGoOnFrom: a head record or a newest entry
@@ -76,7 +76,7 @@ func TestAuditChainRefusesIdsItCannotGoOnFrom(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
 			rep := verifyChain(t, s)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -15,7 +15,7 @@ import (
 // alone or together, with UserID and Search; OldestFirst turns the order,
 // so that Limit keeps the entries nearest AfterID.
 func TestListAuditBeforeAndAfter(t *testing.T) {
-	s := openStore(t, t.TempDir()+"/audit.db", sqlite.Options{})
+	s := openStore(t, t.TempDir()+"/audit.db", db.Options{})
 	ctx := context.Background()
 	// Entries 1 to 10: odd ones about alice, even ones about bob.
 	err := s.WithTx(ctx, func(tx user.Tx) error {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -80,17 +81,17 @@ func syncFile(path string) error {
 // checkCopy opens a written copy read-only and runs SQLite's integrity check
 // on it, so that a backup is known good before anyone relies on it.
 func checkCopy(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&immutable=1")
+	sqldb, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&immutable=1")
 	if err != nil {
 		return err
 	}
-	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
+	defer sqldb.Close() //nolint:errcheck // only read: a failed close loses nothing
 	var result string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
+	if err := sqldb.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
 		return translate(err)
 	}
 	if result != "ok" {
-		return fmt.Errorf("%w: integrity check of %s: %s", ErrCorrupt, path, result)
+		return fmt.Errorf("%w: integrity check of %s: %s", db.ErrCorrupt, path, result)
 	}
 	return nil
 }
@@ -325,8 +326,8 @@ type RestoreReport struct {
 // current file and swaps the new one in. If any step fails the database is
 // left as it was. It refuses to run while another process has the database
 // open. The returned Store is open on the restored file.
-func Restore(ctx context.Context, path, src string, opts Options) (*Store, RestoreReport, error) {
-	opts = opts.withDefaults()
+func Restore(ctx context.Context, path, src string, opts db.Options) (*Store, RestoreReport, error) {
+	opts = withDefaults(opts)
 	// One time for the whole restore: the backup is named before it is
 	// written (see restoreLocked).
 	now := opts.Now()
@@ -372,9 +373,9 @@ func Restore(ctx context.Context, path, src string, opts Options) (*Store, Resto
 }
 
 // restoreLocked is Restore once the migration lock on path is held.
-func restoreLocked(ctx context.Context, path, src string, srcState fileState, foreign []foreignItem, opts Options, rep *RestoreReport) error {
+func restoreLocked(ctx context.Context, path, src string, srcState fileState, foreign []foreignItem, opts db.Options, rep *RestoreReport) error {
 	_, probeErr := probe(ctx, path)
-	damaged := errors.Is(probeErr, ErrNotDatabase) || errors.Is(probeErr, ErrCorrupt)
+	damaged := errors.Is(probeErr, ErrNotDatabase) || errors.Is(probeErr, db.ErrCorrupt)
 	if probeErr != nil && !damaged {
 		return probeErr
 	}
@@ -388,7 +389,7 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 		// Restoring over a damaged file is what restore is for. SQLite
 		// cannot lock it, so look for the companions a user would have.
 		if !closedCleanly(path) {
-			return fmt.Errorf("restore: %w: %s has -wal, -shm or -journal files beside it; close every ctitui using it and try again", ErrLocked, path)
+			return fmt.Errorf("restore: %w: %s has -wal, -shm or -journal files beside it; close every ctitui using it and try again", db.ErrLocked, path)
 		}
 	} else {
 		// Hold the current file exclusively from before its backup until
@@ -479,19 +480,19 @@ func restoreLocked(ctx context.Context, path, src string, srcState fileState, fo
 // adoptSource inspects src, a database made before migrations handed to
 // restore, and returns the preparation that adopts its copy.
 func adoptSource(ctx context.Context, src string, srcState fileState, foreign []foreignItem) (*adoptReport, func(context.Context, *sql.Tx) error, error) {
-	db, err := sql.Open("sqlite", sourceDSN(src))
+	sqldb, err := sql.Open("sqlite", sourceDSN(src))
 	if err != nil {
 		return nil, nil, err
 	}
-	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
-	conn, err := db.Conn(ctx)
+	defer sqldb.Close() //nolint:errcheck // only read: a failed close loses nothing
+	conn, err := sqldb.Conn(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("restore from %s: %w", src, translate(err))
 	}
 	defer conn.Close() //nolint:errcheck // a sql.Conn's Close only hands the connection back to the pool
 	plan, err := inspectLegacy(ctx, conn, srcState)
 	if err != nil {
-		return nil, nil, fmt.Errorf("restore from %s: %w: %w", src, ErrCannotAdopt, err)
+		return nil, nil, fmt.Errorf("restore from %s: %w: %w", src, db.ErrCannotAdopt, err)
 	}
 	report := &adoptReport{users: len(plan.rows), dropped: foreign}
 	return report, func(ctx context.Context, tx *sql.Tx) error {
@@ -538,19 +539,19 @@ func checkRestoreSource(ctx context.Context, src string) (fileState, error) {
 		return fileState{}, fmt.Errorf("restore from %s: %w", src, err)
 	}
 	if state.kind == emptyFile {
-		return fileState{}, fmt.Errorf("restore from %s: %w: it holds no tables", src, ErrNotCtitui)
+		return fileState{}, fmt.Errorf("restore from %s: %w: it holds no tables", src, db.ErrNotCtitui)
 	}
-	db, err := sql.Open("sqlite", sourceDSN(src))
+	sqldb, err := sql.Open("sqlite", sourceDSN(src))
 	if err != nil {
 		return fileState{}, err
 	}
-	defer db.Close() //nolint:errcheck // only read: a failed close loses nothing
+	defer sqldb.Close() //nolint:errcheck // only read: a failed close loses nothing
 	var result string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
+	if err := sqldb.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
 		return fileState{}, fmt.Errorf("restore from %s: %w", src, translate(err))
 	}
 	if result != "ok" {
-		return fileState{}, fmt.Errorf("restore from %s: %w: integrity check says %s", src, ErrCorrupt, result)
+		return fileState{}, fmt.Errorf("restore from %s: %w: integrity check says %s", src, db.ErrCorrupt, result)
 	}
 	return state, nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // TestCheckCopyRejectsADamagedCopy: a backup is checked before anyone relies
@@ -44,7 +46,7 @@ func TestCheckCopyRejectsADamagedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if err := checkCopy(ctx, path); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("checkCopy of a damaged copy = %v; want %v", err, ErrCorrupt)
+	if err := checkCopy(ctx, path); !errors.Is(err, db.ErrCorrupt) {
+		t.Errorf("checkCopy of a damaged copy = %v; want %v", err, db.ErrCorrupt)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -38,7 +39,7 @@ func bkRegister(t *testing.T, s *sqlite.Store, prefix string, n int) {
 // each registered through the service (with its audit entry), and closes it.
 func bkDB(t *testing.T, path, prefix string, n int) {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatalf("sqlite.Open(%q) = %v", path, err)
 	}
@@ -90,12 +91,12 @@ func TestBackupWhileAnotherConnectionWrites(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	bkRegister(t, s, "first", 200)
 
 	// Another Store on the same file, as another ctitui process would be,
 	// registers users for as long as the backup runs.
-	writer := openStore(t, path, sqlite.Options{})
+	writer := openStore(t, path, db.Options{})
 	svc := newService(writer)
 	stop := make(chan struct{})
 	var written atomic.Int64
@@ -152,7 +153,7 @@ func TestBackupWhileAnotherConnectionWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, copyPath, b, 0o600)
-	cp := openStore(t, copyPath, sqlite.Options{})
+	cp := openStore(t, copyPath, db.Options{})
 	n, err := cp.CountUsers(ctx, user.Filter{})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestBackupDefaultNameAndMode(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	bkRegister(t, s, "u", 3)
 
 	got, err := s.Backup(ctx, "", bkNow)
@@ -206,7 +207,7 @@ func TestBackupDefaultNameAndMode(t *testing.T) {
 func TestBackupRefusesExistingFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s := openStore(t, filepath.Join(dir, "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(dir, "ctitui.db"), db.Options{})
 	bkRegister(t, s, "u", 1)
 	for _, content := range []string{"precious\n", ""} {
 		dst := filepath.Join(dir, "exists.bak")
@@ -245,15 +246,15 @@ func TestBackupRefusesACopyThatFailsItsIntegrityCheck(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	s.Close()
 	breakNotNull(t, path)
-	s = openStore(t, path, sqlite.Options{})
+	s = openStore(t, path, db.Options{})
 
 	dst := filepath.Join(dir, "copy.bak")
 	name, err := s.Backup(ctx, dst, time.Now())
-	if !errors.Is(err, sqlite.ErrCorrupt) {
-		t.Errorf("Backup of a database with a NULL in a NOT NULL column = %q, %v; want %v", name, err, sqlite.ErrCorrupt)
+	if !errors.Is(err, db.ErrCorrupt) {
+		t.Errorf("Backup of a database with a NULL in a NOT NULL column = %q, %v; want %v", name, err, db.ErrCorrupt)
 	}
 	for _, left := range []string{dst, dst + ".partial"} {
 		if _, err := os.Lstat(left); !errors.Is(err, os.ErrNotExist) {
@@ -296,12 +297,12 @@ func TestRestoreRefusesBadSourcesUntouched(t *testing.T) {
 		{
 			name:  "empty SQLite file",
 			setup: func(t *testing.T, src string) { writeFile(t, src, nil, 0o600) },
-			want:  sqlite.ErrNotCtitui,
+			want:  db.ErrNotCtitui,
 		},
 		{
 			name:  "another program's database",
 			setup: func(t *testing.T, src string) { writeSQLite(t, src, `CREATE TABLE inventory (sku TEXT, qty INTEGER)`) },
-			want:  sqlite.ErrNotCtitui,
+			want:  db.ErrNotCtitui,
 		},
 		{
 			name: "newer schema",
@@ -309,7 +310,7 @@ func TestRestoreRefusesBadSourcesUntouched(t *testing.T) {
 				bkDB(t, src, "future", 2)
 				writeSQLite(t, src, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)`)
 			},
-			want: sqlite.ErrSchemaTooNew,
+			want: db.ErrSchemaTooNew,
 		},
 		{
 			name: "schema of the next release",
@@ -317,7 +318,7 @@ func TestRestoreRefusesBadSourcesUntouched(t *testing.T) {
 				bkDB(t, src, "future", 2)
 				writeSQLite(t, src, fmt.Sprintf(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, 1)`, sqlite.LatestVersion()+1))
 			},
-			want: sqlite.ErrSchemaTooNew,
+			want: db.ErrSchemaTooNew,
 		},
 		{
 			name: "corrupt database",
@@ -325,7 +326,7 @@ func TestRestoreRefusesBadSourcesUntouched(t *testing.T) {
 				bkDB(t, src, "broken", 50)
 				bkCorrupt(t, src)
 			},
-			want: sqlite.ErrCorrupt,
+			want: db.ErrCorrupt,
 		},
 		{
 			name:  "directory",
@@ -353,7 +354,7 @@ func TestRestoreRefusesBadSourcesUntouched(t *testing.T) {
 			}
 			files := bkFiles(t, dir)
 
-			s, _, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }, Actor: "tester"})
+			s, _, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }, Actor: "tester"})
 			if err == nil {
 				s.Close()
 				t.Fatalf("Restore(%s) = nil; want an error", tc.name)
@@ -387,7 +388,7 @@ func TestRestoreReplacesGoodDatabase(t *testing.T) {
 	bkDB(t, src, "restored", 5)
 	srcSum := fileSHA256(t, src)
 
-	s, rep, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }, Actor: "tester"})
+	s, rep, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }, Actor: "tester"})
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
@@ -433,7 +434,7 @@ func TestRestoreReplacesGoodDatabase(t *testing.T) {
 	}
 	// The restored database is the database: reopening shows the same.
 	s.Close()
-	s2 := openStore(t, path, sqlite.Options{})
+	s2 := openStore(t, path, db.Options{})
 	if got := allUsers(t, s2); len(got) != 5 {
 		t.Errorf("reopened after Restore: %d users; want 5", len(got))
 	}
@@ -466,7 +467,7 @@ func TestRestoreOverDamagedDatabase(t *testing.T) {
 			src := filepath.Join(t.TempDir(), "good.bak")
 			bkDB(t, src, "restored", 2)
 
-			s, rep, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+			s, rep, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})
 			if err != nil {
 				t.Fatalf("Restore over a %s = %v; want it to work: restoring a damaged database is what restore is for", tc.name, err)
 			}
@@ -510,12 +511,12 @@ func TestRestoreOverADamagedFileInUse(t *testing.T) {
 			writeFile(t, path+companion, []byte("in use"), 0o600)
 			src := filepath.Join(t.TempDir(), "good.bak")
 			bkDB(t, src, "restored", 2)
-			s, _, err := sqlite.Restore(context.Background(), path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+			s, _, err := sqlite.Restore(context.Background(), path, src, db.Options{Now: func() time.Time { return bkNow }})
 			if err == nil {
 				s.Close()
 			}
-			if !errors.Is(err, sqlite.ErrLocked) || !strings.Contains(err.Error(), "-wal, -shm or -journal") {
-				t.Errorf("Restore over a damaged file with %s beside it = %v; want %v naming the companions", companion, err, sqlite.ErrLocked)
+			if !errors.Is(err, db.ErrLocked) || !strings.Contains(err.Error(), "-wal, -shm or -journal") {
+				t.Errorf("Restore over a damaged file with %s beside it = %v; want %v naming the companions", companion, err, db.ErrLocked)
 			}
 			if b, err := os.ReadFile(path); err != nil || string(b) != strings.Repeat("garbage ", 1000) {
 				t.Errorf("the damaged file changed (%v)", err)
@@ -536,7 +537,7 @@ func TestRestoreMigratesOlderBackup(t *testing.T) {
 	bkVersion5(t, src, 4)
 	srcSum := fileSHA256(t, src)
 
-	s, rep, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+	s, rep, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})
 	if err != nil {
 		t.Fatalf("Restore of a version-5 backup = %v", err)
 	}
@@ -602,20 +603,20 @@ func TestRestoreRefusesWhileDatabaseIsOpen(t *testing.T) {
 	bkDB(t, src, "restored", 2)
 
 	// Another user of the file: a Store, as another ctitui would hold it.
-	other, err := sqlite.Open(ctx, path, sqlite.Options{})
+	other, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := allUsers(t, other); len(got) != 3 {
 		t.Fatalf("other sees %d users", len(got))
 	}
-	_, _, err = sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+	_, _, err = sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})
 	if err == nil {
 		other.Close()
 		t.Fatal("Restore while another connection has the database open = nil; want a refusal")
 	}
 	t.Logf("Restore while open = %v", err)
-	if !errors.Is(err, sqlite.ErrLocked) || !strings.Contains(err.Error(), "another process") {
+	if !errors.Is(err, db.ErrLocked) || !strings.Contains(err.Error(), "another process") {
 		t.Errorf("Restore while open = %v; want ErrLocked saying another process has it open", err)
 	}
 	// Nothing changed under the other user, who goes on working.
@@ -630,7 +631,7 @@ func TestRestoreRefusesWhileDatabaseIsOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, _, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow.Add(time.Second) }})
+	s, _, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow.Add(time.Second) }})
 	if err != nil {
 		t.Fatalf("Restore after the other user closed = %v", err)
 	}
@@ -653,7 +654,7 @@ func TestRestoreRefusesItsOwnDatabaseAsSource(t *testing.T) {
 	}
 	before := fileSHA256(t, path)
 	for _, src := range []string{path, link} {
-		s, _, err := sqlite.Restore(context.Background(), path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+		s, _, err := sqlite.Restore(context.Background(), path, src, db.Options{Now: func() time.Time { return bkNow }})
 		if err == nil {
 			s.Close()
 		}
@@ -675,7 +676,7 @@ func TestOpenBacksUpBeforeMigrating(t *testing.T) {
 	bkVersion5(t, path, 3)
 	sum := fileSHA256(t, path)
 	var notes []string
-	s := openStore(t, path, sqlite.Options{Now: func() time.Time { return bkNow }, Notify: func(m string) { notes = append(notes, m) }})
+	s := openStore(t, path, db.Options{Now: func() time.Time { return bkNow }, Notify: func(m string) { notes = append(notes, m) }})
 	if s.SchemaVersion() != sqlite.LatestVersion() {
 		t.Fatalf("SchemaVersion = %d", s.SchemaVersion())
 	}
@@ -702,7 +703,7 @@ func TestOpenBacksUpBeforeMigrating(t *testing.T) {
 
 	// Opening again migrates nothing and writes no other backup.
 	s.Close()
-	openStore(t, path, sqlite.Options{Now: func() time.Time { return bkNow.Add(time.Hour) }})
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow.Add(time.Hour) }})
 	if got := bakFilesIn(t, dir); len(got) != 1 {
 		t.Errorf("after a second open, backups = %v; want still one", got)
 	}
@@ -712,7 +713,7 @@ func TestOpenWritesNoBackupOfEmptyDatabase(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ctitui.db")
 	bkVersion5(t, path, 0)
-	openStore(t, path, sqlite.Options{Now: func() time.Time { return bkNow }})
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow }})
 	if got := bakFilesIn(t, dir); len(got) != 0 {
 		t.Errorf("migrating a database without data wrote backups %v; want none", got)
 	}
@@ -739,7 +740,7 @@ func TestOpenKeepsFiveNewestPreMigrateBackups(t *testing.T) {
 		writeFile(t, name, []byte("keep me"), 0o600)
 	}
 
-	openStore(t, path, sqlite.Options{Now: func() time.Time { return bkNow }})
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow }})
 	got, err := filepath.Glob(path + ".pre-migrate-*.bak")
 	if err != nil {
 		t.Fatal(err)
@@ -787,7 +788,7 @@ func TestOpenNeverPrunesTheBackupItWrote(t *testing.T) {
 	writeFile(t, odd[2], []byte("not ours"), 0o600)
 
 	var told notes
-	openStore(t, path, sqlite.Options{Now: func() time.Time { return bkNow }, Notify: told.notify})
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow }, Notify: told.notify})
 	written := path + ".pre-migrate-20250102T030405.000Z.bak"
 	if msgs := strings.Join(told.all(), "\n"); !strings.Contains(msgs, written) {
 		t.Fatalf("Open reported %q; want the backup %s", msgs, written)
@@ -813,7 +814,7 @@ func TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing(t *testing.T) {
 	writeSQLite(t, src, `CREATE TABLE settings (k TEXT)`)
 	before := docContent(t, path)
 
-	_, _, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+	_, _, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})
 	if err == nil || !strings.Contains(err.Error(), "not changed") {
 		t.Fatalf("Restore = %v; want the failed migration reported, the database not changed", err)
 	}
@@ -825,7 +826,7 @@ func TestRestoreOfAnOlderBackupWhoseMigrationFailsChangesNothing(t *testing.T) {
 			t.Errorf("the failed restore left %s", name)
 		}
 	}
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	if got := len(allUsers(t, s)); got != 3 {
 		t.Errorf("users after the failed restore: %d; want 3", got)
 	}
@@ -847,7 +848,7 @@ func TestPruneCountsOnlyBackups(t *testing.T) {
 	for i := range 5 {
 		writeFile(t, fmt.Sprintf("%s.pre-migrate-2025010%dT000000.000Z.bak", path, i+1), []byte("junk, not a database"), 0o600)
 	}
-	openStore(t, path, sqlite.Options{Now: func() time.Time { return bkNow.AddDate(0, 1, 0) }})
+	openStore(t, path, db.Options{Now: func() time.Time { return bkNow.AddDate(0, 1, 0) }})
 	for _, name := range real {
 		if _, err := os.Stat(name); err != nil {
 			t.Errorf("real backup %s: %v; want it kept (the junk does not count)", filepath.Base(name), err)

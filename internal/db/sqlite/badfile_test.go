@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
@@ -19,7 +20,7 @@ import (
 // closes it, so that its file is complete: no -wal left behind.
 func newCtituiDB(t *testing.T, path string, n int) {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatalf("sqlite.Open(%q) = %v", path, err)
 	}
@@ -93,7 +94,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 				}
 				writeFile(t, path, b[:len(b)/2], 0o600)
 			},
-			want: []error{sqlite.ErrCorrupt, sqlite.ErrNotDatabase},
+			want: []error{db.ErrCorrupt, sqlite.ErrNotDatabase},
 		},
 		{
 			name: "schema newer than this binary",
@@ -102,7 +103,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 				writeSQLite(t, path, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)`)
 				assertNoWAL(t, path)
 			},
-			want: []error{sqlite.ErrSchemaTooNew},
+			want: []error{db.ErrSchemaTooNew},
 			msg:  []string{"99", strconv.FormatInt(sqlite.LatestVersion(), 10)},
 		},
 		{
@@ -113,7 +114,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 				writeSQLite(t, path, fmt.Sprintf(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (%d, 1)`, sqlite.LatestVersion()+1))
 				assertNoWAL(t, path)
 			},
-			want: []error{sqlite.ErrSchemaTooNew},
+			want: []error{db.ErrSchemaTooNew},
 			msg:  []string{strconv.FormatInt(sqlite.LatestVersion()+1, 10)},
 		},
 		{
@@ -123,7 +124,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 					`CREATE TABLE foo (id INTEGER PRIMARY KEY, bar TEXT)`,
 					`INSERT INTO foo (bar) VALUES ('baz'), ('qux')`)
 			},
-			want: []error{sqlite.ErrNotCtitui},
+			want: []error{db.ErrNotCtitui},
 			msg:  []string{"foo"},
 		},
 		{
@@ -134,7 +135,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 				newCtituiDB(t, path, 2)
 				chmod(t, path, 0o444)
 			},
-			want: []error{sqlite.ErrReadOnly},
+			want: []error{db.ErrReadOnly},
 		},
 		{
 			name: "read-only legacy file",
@@ -144,7 +145,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 					`INSERT INTO users VALUES ('u1', 'ana@example.org', 'h', '2024-10-01 12:00:00')`)
 				chmod(t, path, 0o444)
 			},
-			want: []error{sqlite.ErrReadOnly},
+			want: []error{db.ErrReadOnly},
 		},
 	}
 	for _, tt := range tests {
@@ -154,7 +155,7 @@ func TestOpenRefusesBadFilesUntouched(t *testing.T) {
 			tt.setup(t, path)
 			before := fileSHA256(t, path)
 
-			s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			s, err := sqlite.Open(context.Background(), path, db.Options{})
 			if err == nil {
 				s.Close()
 				t.Fatalf("Open = nil error; want %v", tt.want)
@@ -202,13 +203,13 @@ func TestOpenRefusesDirectory(t *testing.T) {
 	if err := os.Mkdir(path, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err == nil {
 		s.Close()
-		t.Fatalf("Open(directory) = nil error; want %v", sqlite.ErrNotAccessible)
+		t.Fatalf("Open(directory) = nil error; want %v", db.ErrNotAccessible)
 	}
-	if !errors.Is(err, sqlite.ErrNotAccessible) {
-		t.Errorf("Open(directory) = %v; want %v", err, sqlite.ErrNotAccessible)
+	if !errors.Is(err, db.ErrNotAccessible) {
+		t.Errorf("Open(directory) = %v; want %v", err, db.ErrNotAccessible)
 	}
 	if entries, _ := os.ReadDir(path); len(entries) != 0 {
 		t.Errorf("directory holds %v after Open; want nothing created inside", entries)
@@ -221,7 +222,7 @@ func TestOpenRefusesDirectory(t *testing.T) {
 func TestOpenZeroByteFileIsNewDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cti.db")
 	writeFile(t, path, nil, 0o600)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 		t.Errorf("SchemaVersion() = %d; want %d", got, want)
 	}
@@ -238,7 +239,7 @@ func TestOpenCreatesMissingDirectoriesPrivately(t *testing.T) {
 	base := t.TempDir()
 	path := filepath.Join(base, "a", "b", "cti.db")
 	var told notes
-	s := openStore(t, path, sqlite.Options{Notify: told.notify})
+	s := openStore(t, path, db.Options{Notify: told.notify})
 	if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 		t.Errorf("SchemaVersion() = %d; want %d", got, want)
 	}
@@ -272,13 +273,13 @@ func TestOpenRefusesReadOnlyDirectory(t *testing.T) {
 	before := fileSHA256(t, path)
 	chmod(t, dir, 0o500)
 
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err == nil {
 		s.Close()
-		t.Fatalf("Open in a read-only directory = nil error; want %v", sqlite.ErrReadOnly)
+		t.Fatalf("Open in a read-only directory = nil error; want %v", db.ErrReadOnly)
 	}
-	if !errors.Is(err, sqlite.ErrReadOnly) {
-		t.Errorf("Open in a read-only directory = %v; want %v", err, sqlite.ErrReadOnly)
+	if !errors.Is(err, db.ErrReadOnly) {
+		t.Errorf("Open in a read-only directory = %v; want %v", err, db.ErrReadOnly)
 	}
 	if after := fileSHA256(t, path); after != before {
 		t.Errorf("file sha256 after refusal = %s; want %s (unchanged)", after, before)
@@ -294,13 +295,13 @@ func TestOpenRefusesUnreadableFile(t *testing.T) {
 	before := fileSHA256(t, path)
 	chmod(t, path, 0)
 
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err == nil {
 		s.Close()
-		t.Fatalf("Open(mode 000) = nil error; want %v", sqlite.ErrNotAccessible)
+		t.Fatalf("Open(mode 000) = nil error; want %v", db.ErrNotAccessible)
 	}
-	if !errors.Is(err, sqlite.ErrNotAccessible) {
-		t.Errorf("Open(mode 000) = %v; want %v", err, sqlite.ErrNotAccessible)
+	if !errors.Is(err, db.ErrNotAccessible) {
+		t.Errorf("Open(mode 000) = %v; want %v", err, db.ErrNotAccessible)
 	}
 	chmod(t, path, 0o600)
 	if after := fileSHA256(t, path); after != before {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
@@ -95,7 +96,7 @@ func benchSearchTerms(b *testing.B, path string) []benchSearchTerm {
 
 func benchOpen(b *testing.B, path string) *sqlite.Store {
 	b.Helper()
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{Actor: "bench"})
+	s, err := sqlite.Open(context.Background(), path, db.Options{Actor: "bench"})
 	if err != nil {
 		b.Fatalf("sqlite.Open(%s): %v", path, err)
 	}
@@ -171,7 +172,7 @@ func BenchmarkOpen(b *testing.B) {
 	path := benchDBPath(b)
 	ctx := context.Background()
 	for b.Loop() {
-		s, err := sqlite.Open(ctx, path, sqlite.Options{Actor: "bench"})
+		s, err := sqlite.Open(ctx, path, db.Options{Actor: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,58 +4,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// The audit log is a hash chain: every row stores prev_hash, the hash of the
-// row before it ("" for the first), and hash, the SHA-256 of chainVersion,
-// prev_hash and the row's stored columns, each written as its length, a
-// colon, its bytes and a newline (NULL as length -1), so that no two rows
-// encode alike. Changing a row changes its hash; deleting or inserting one
-// breaks the next row's prev_hash. Anyone who can write the file can also
-// recompute the chain, so it proves that no tool edited the log unnoticed,
-// not that nobody did: note the head hash `ctitui audit verify` prints to
-// anchor it outside the file.
-const chainVersion = "ctitui-audit-chain-v1"
-
-// auditRow is an audit_log row as stored, the input of its hash.
-type auditRow struct {
-	id                                    int64
-	at, actor, action, userEmail, details string
-	userID                                sql.NullString
-	prevHash, hash                        sql.NullString
-}
-
-func (r auditRow) computeHash(prev string) string {
-	h := sha256.New()
-	field := func(s string) { fmt.Fprintf(h, "%d:%s\n", len(s), s) } //nolint:errcheck // a hash.Hash never fails a write
-	field(chainVersion)
-	field(prev)
-	field(strconv.FormatInt(r.id, 10))
-	field(r.at)
-	field(r.actor)
-	field(r.action)
-	nullField(h, r.userID)
-	field(r.userEmail)
-	field(r.details)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func nullField(h hash.Hash, s sql.NullString) {
-	if !s.Valid {
-		fmt.Fprint(h, "-1:\n") //nolint:errcheck // a hash.Hash never fails a write
-		return
-	}
-	fmt.Fprintf(h, "%d:%s\n", len(s.String), s.String) //nolint:errcheck // a hash.Hash never fails a write
-}
+// auditRow is an audit_log row as stored, the input of its hash. The
+// hashing is package db's, so that every engine writes and verifies the
+// same chain.
+type auditRow = db.AuditRow
 
 // appendAudit adds e at the head of the chain. It must run inside a write
 // transaction, so that no other row can slip in between reading the head
@@ -144,40 +106,21 @@ func (w *chainWriter) load(ctx context.Context) error {
 	return nil
 }
 
-// entryRow is the row the chain stores for e with id after the entry
-// whose hash is prev.
-func entryRow(id int64, prev string, e user.AuditEntry) auditRow {
-	return auditRow{
-		id: id, at: user.FormatTime(e.At), actor: e.Actor, action: string(e.Action),
-		userEmail: e.UserEmail, details: e.Details,
-		userID:   sql.NullString{String: e.UserID, Valid: e.UserID != ""},
-		prevHash: sql.NullString{String: prev, Valid: true},
-	}
-}
-
-// AuditEntryHash is the hash the chain stores for e written as entry id
-// after the entry whose hash is prev ("" for the first). Tools that write
-// a ctitui file in bulk (cmd/benchdb) seal their entries with it, and then
-// record the newest in the audit_head table.
-func AuditEntryHash(prev string, id int64, e user.AuditEntry) string {
-	return entryRow(id, prev, e).computeHash(prev)
-}
-
 func (w *chainWriter) append(ctx context.Context, e user.AuditEntry) error {
 	if !w.loaded {
 		if err := w.load(ctx); err != nil {
 			return fmt.Errorf("write audit entry: %w", err)
 		}
 	}
-	row := entryRow(w.next, w.head, e)
-	h := row.computeHash(w.head)
+	row := db.EntryRow(w.next, w.head, e)
+	h := row.ContentHash(w.head)
 	_, err := w.stmts.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.id, row.at, row.actor, row.action, row.userID, row.userEmail, row.details, row.prevHash, h)
+		row.ID, row.At, row.Actor, row.Action, row.UserID, row.UserEmail, row.Details, row.PrevHash, h)
 	if err != nil {
 		return fmt.Errorf("write audit entry: %w", translate(err))
 	}
-	w.head, w.headID, w.next, w.dirty = h, row.id, w.next+1, true
+	w.head, w.headID, w.next, w.dirty = h, row.ID, w.next+1, true
 	return nil
 }
 
@@ -232,35 +175,15 @@ const auditRowsQuery = `SELECT id, at, actor, action, user_id, user_email, detai
 
 func scanAuditRow(rows *sql.Rows) (auditRow, error) {
 	var r auditRow
-	err := rows.Scan(&r.id, &r.at, &r.actor, &r.action, &r.userID, &r.userEmail, &r.details, &r.prevHash, &r.hash)
+	err := rows.Scan(&r.ID, &r.At, &r.Actor, &r.Action, &r.UserID, &r.UserEmail, &r.Details, &r.PrevHash, &r.Hash)
 	return r, translate(err)
 }
 
-// ChainReport is the result of walking the audit chain.
-type ChainReport struct {
-	Rows     int    // rows checked
-	HeadID   int64  // id of the newest row
-	HeadHash string // its hash: note it down to anchor the chain
-	// BrokenAt is the id of the first row that was changed, deleted
-	// around, inserted or never sealed; 0 when the chain is whole. Breaks
-	// before a restart that still holds are not counted: the restart
-	// recorded them.
-	BrokenAt int64
-	Problem  string // what is wrong at BrokenAt
-	Broken   int    // how many rows fail a check
-	// EndProblem says how the log's end disagrees with what the database
-	// recorded of it (the head record, the seal record): the newest
-	// entries, or all of them, were removed; "" when they agree.
-	EndProblem string
-	// Restarts are the restart entries that still hold, oldest first: each
-	// recorded a break a person looked at, and began a new segment.
-	Restarts []ChainRestart
-	// RestartEntries counts every restart entry in the log, those that no
-	// longer hold too: someone who forges a restart over a changed log
-	// cannot make the one before it disappear.
-	RestartEntries int
-
-	seal string // the segment seal of every row walked (see segmentSeal)
+// chainWalk is what walking the audit chain found: the report, and what the
+// walk keeps for this engine's own use.
+type chainWalk struct {
+	db.ChainReport
+	seal string // the segment seal of every row walked (see db.SegmentSeal)
 	// watched is what the walk saw of the entry verifyAuditChain was asked
 	// to watch (see CheckAuditAnchor).
 	watched watchedEntry
@@ -276,95 +199,52 @@ type watchedEntry struct {
 	covered bool
 }
 
-// ChainRestart is a restart entry of the audit chain (see
-// Store.RestartAuditChain).
-type ChainRestart struct {
-	ID      int64
-	At      string // as stored
-	Actor   string
-	Details string // the reason, and what verify found when it was made
-}
-
-// OK reports whether the chain is whole.
-func (r ChainReport) OK() bool { return r.BrokenAt == 0 && r.EndProblem == "" }
-
-func (r ChainReport) String() string {
-	var msg string
-	switch {
-	case r.OK() && r.Rows == 0:
-		return "audit chain: empty"
-	case r.OK():
-		msg = fmt.Sprintf("audit chain: ok, %s, head %d:%s", plural(r.Rows, "entry", "entries"), r.HeadID, r.HeadHash)
-	case r.BrokenAt == 0:
-		return "audit chain: " + r.EndProblem
-	default:
-		verb := "fail"
-		if r.Broken == 1 {
-			verb = "fails"
-		}
-		msg = fmt.Sprintf("audit chain: broken at entry #%d: %s (%d of %s %s a check)", r.BrokenAt, r.Problem, r.Broken, plural(r.Rows, "entry", "entries"), verb)
-		if r.EndProblem != "" {
-			msg += "; " + r.EndProblem
-		}
-		return msg
-	}
-	if n := len(r.Restarts); n > 0 {
-		last := r.Restarts[n-1]
-		msg += fmt.Sprintf("; restarted at entry #%d by %s at %s after a break", last.ID, last.Actor, last.At)
-		if r.RestartEntries > 1 {
-			msg += fmt.Sprintf("; the log holds %d restart entries", r.RestartEntries)
-		}
-		msg += fmt.Sprintf(" (ctitui audit list --search %s)", user.ActionRestartChain)
-	}
-	return msg
-}
-
 // VerifyAuditChain walks the audit log oldest first and reports the first
 // row that breaks the chain. It streams the rows: memory does not grow with
 // the length of the log.
-func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
+func (s *Store) VerifyAuditChain(ctx context.Context) (db.ChainReport, error) {
 	rep, err := verifyAuditChain(ctx, s.db, 0)
 	if err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+		return db.ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
 	}
-	return rep, nil
+	return rep.ChainReport, nil
 }
 
 // verifyAuditChain walks the chain; with watch > 0 it also notes what it
 // saw of that entry in rep.watched.
-func verifyAuditChain(ctx context.Context, q queryer, watch int64) (ChainReport, error) {
+func verifyAuditChain(ctx context.Context, q queryer, watch int64) (chainWalk, error) {
 	rows, err := q.QueryContext(ctx, auditRowsQuery)
 	if err != nil {
-		return ChainReport{}, translate(err)
+		return chainWalk{}, translate(err)
 	}
 	defer rows.Close()
-	var rep ChainReport
+	var rep chainWalk
 	// prev is what the row before claims as its hash; lastGood is the hash
 	// of the newest row that verified, which ctitui's next entry follows
 	// when rows were written after it from outside (see chainWriter.load).
 	var prev, lastGood string
 	anyChained, brokenSinceGood := false, false
-	seal := newSegmentSeal()
+	seal := db.NewSegmentSeal()
 	covered := true // every entry so far is committed to by the newest
 	for rows.Next() {
 		r, err := scanAuditRow(rows)
 		if err != nil {
-			return ChainReport{}, err
+			return chainWalk{}, err
 		}
-		anyChained = anyChained || r.hash.Valid || r.prevHash.Valid
+		anyChained = anyChained || r.Hash.Valid || r.PrevHash.Valid
 		rep.Rows++
-		rep.HeadID, rep.HeadHash = r.id, r.hash.String
-		content := r.computeHash(r.prevHash.String)
-		restart := r.action == string(user.ActionRestartChain)
+		rep.HeadID, rep.HeadHash = r.ID, r.Hash.String
+		content := r.ContentHash(r.PrevHash.String)
+		restart := r.Action == string(user.ActionRestartChain)
 		var problem string
 		switch {
-		case !r.hash.Valid || !r.prevHash.Valid:
+		case !r.Hash.Valid || !r.PrevHash.Valid:
 			problem = "it is not sealed into the chain (written outside ctitui?)"
-		case restart && r.prevHash.String != seal.sum():
+		case restart && r.PrevHash.String != seal.Sum():
 			problem = "it restarts the chain, but the entries before it were changed, removed or added since"
-		case !restart && r.prevHash.String != prev && (!brokenSinceGood || r.prevHash.String != lastGood):
+		case !restart && r.PrevHash.String != prev && (!brokenSinceGood || r.PrevHash.String != lastGood):
 			problem = "it does not follow the entry before it (an entry was deleted or inserted here)"
-		case content != r.hash.String:
+		case content != r.Hash.String:
 			problem = "its content was changed after it was written"
 		}
 		if restart {
@@ -378,44 +258,44 @@ func verifyAuditChain(ctx context.Context, q queryer, watch int64) (ChainReport,
 		case restart:
 			covered = true // its seal commits to every entry before it
 		}
-		if r.id == watch {
-			rep.watched = watchedEntry{found: true, hash: r.hash.String, covered: covered}
+		if r.ID == watch {
+			rep.watched = watchedEntry{found: true, hash: r.Hash.String, covered: covered}
 		}
 		switch {
 		case problem != "":
 			rep.Broken++
 			brokenSinceGood = true
 			if rep.BrokenAt == 0 {
-				rep.BrokenAt, rep.Problem = r.id, problem
+				rep.BrokenAt, rep.Problem = r.ID, problem
 			}
 		case restart:
 			// The breaks before it were recorded by a person, and the
 			// entries as they were then are sealed into it.
 			rep.BrokenAt, rep.Problem, rep.Broken = 0, "", 0
-			rep.Restarts = append(rep.Restarts, ChainRestart{ID: r.id, At: r.at, Actor: r.actor, Details: r.details})
-			lastGood, brokenSinceGood = r.hash.String, false
+			rep.Restarts = append(rep.Restarts, db.ChainRestart{ID: r.ID, At: r.At, Actor: r.Actor, Details: r.Details})
+			lastGood, brokenSinceGood = r.Hash.String, false
 		default:
-			lastGood, brokenSinceGood = r.hash.String, false
+			lastGood, brokenSinceGood = r.Hash.String, false
 		}
 		// Walk on from what this row claims, so one bad row is reported
 		// once rather than breaking every row after it.
-		prev = r.hash.String
-		seal.add(r, content)
+		prev = r.Hash.String
+		seal.Add(r, content)
 	}
 	if err := rows.Err(); err != nil {
-		return ChainReport{}, translate(err)
+		return chainWalk{}, translate(err)
 	}
 	rows.Close()
-	rep.seal = seal.sum()
+	rep.seal = seal.Sum()
 	if rep.EndProblem, err = checkChainEnd(ctx, q, rep, anyChained); err != nil {
-		return ChainReport{}, err
+		return chainWalk{}, err
 	}
 	return rep, nil
 }
 
 // checkChainEnd compares the end of the log with what the database
 // recorded of it: the seal record, the head record and the id counter.
-func checkChainEnd(ctx context.Context, q queryer, rep ChainReport, anyChained bool) (string, error) {
+func checkChainEnd(ctx context.Context, q queryer, rep chainWalk, anyChained bool) (string, error) {
 	var sealed bool
 	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
 		return "", translate(err)
@@ -469,7 +349,7 @@ func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
 	idText, want, found := strings.Cut(anchor, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if !found || err != nil || id < 1 || !isHash(want) {
-		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", ErrBadAnchor, anchor)
+		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", db.ErrBadAnchor, anchor)
 	}
 	rep, err := verifyAuditChain(ctx, s.db, id)
 	if err != nil {
@@ -499,6 +379,3 @@ func isHash(s string) bool {
 	}
 	return true
 }
-
-// ErrBadAnchor reports an anchor that is not of the form ID:HASH.
-var ErrBadAnchor = errors.New("invalid audit anchor")

@@ -2,12 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"math"
 	"strconv"
 	"strings"
@@ -15,63 +12,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
-
-// Once the chain is broken, every verify and doctor fails, rightly, for
-// good: nothing ctitui writes can mend a log someone else changed. A person
-// who has looked at the break (and kept the file as evidence) can restart
-// the chain: ctitui appends one restart entry that records what verify
-// found and the reason given, and begins a new segment. Its prev_hash is
-// not the hash of the entry before it but the segment seal: a SHA-256 over
-// every entry before it as stored, hashes included. Verify accepts the
-// breaks before a restart only while that seal holds, so the old entries
-// are kept exactly as they were found, never rewritten; changing, removing
-// or adding one afterwards breaks the chain again, at the restart, and
-// every break it recorded counts again. A restart is never made by itself,
-// and verify and doctor name the newest one for as long as the log exists.
-
-const segmentSealVersion = "ctitui-audit-segment-v1"
-
-// segmentSeal hashes audit rows, in id order, as stored.
-type segmentSeal struct{ h hash.Hash }
-
-func newSegmentSeal() segmentSeal {
-	s := segmentSeal{h: sha256.New()}
-	fmt.Fprintf(s.h, "%d:%s\n", len(segmentSealVersion), segmentSealVersion) //nolint:errcheck // a hash.Hash never fails a write
-	return s
-}
-
-// add seals r, whose content hash (computeHash over its stored prev_hash)
-// is content: that covers every column but the two hashes as stored, which
-// are added beside it.
-func (s segmentSeal) add(r auditRow, content string) {
-	id := strconv.FormatInt(r.id, 10)
-	fmt.Fprintf(s.h, "%d:%s\n%d:%s\n", len(id), id, len(content), content) //nolint:errcheck // a hash.Hash never fails a write
-	nullField(s.h, r.prevHash)
-	nullField(s.h, r.hash)
-}
-
-// sum is the seal of the rows added so far.
-func (s segmentSeal) sum() string { return hex.EncodeToString(s.h.Sum(nil)) }
-
-// RestartOptions are the inputs of RestartAuditChain.
-type RestartOptions struct {
-	Actor  string    // who restarts it (recorded)
-	Reason string    // why: an incident number, a ticket (recorded)
-	Now    time.Time // the restart's time; time.Now when zero
-}
-
-// RestartResult says what RestartAuditChain did.
-type RestartResult struct {
-	ID     int64       // the restart entry
-	Hash   string      // its hash: the anchor of the new segment
-	Found  ChainReport // what verify found before the restart
-	Backup string      // the copy of the file as it was found
-}
-
-// ErrChainWhole reports a restart asked of a chain that is not broken.
-var ErrChainWhole = errors.New("the audit chain is whole: there is nothing to restart")
 
 // errLogMoved reports a log that changed between the evidence copy and the
 // restart.
@@ -80,10 +23,6 @@ var errLogMoved = errors.New("the audit log changed while the restart was being 
 // testHookAfterRestartBackup, when set by a test, runs between the
 // evidence copy and the restart's transaction.
 var testHookAfterRestartBackup func()
-
-// ErrRestartReason reports a restart reason that is missing or not one
-// line of text.
-var ErrRestartReason = errors.New("the reason must be one line of text, 1 to 1000 characters (an incident or ticket number, say)")
 
 const maxRestartReason = 1000
 
@@ -97,28 +36,28 @@ func validRestartReason(reason string) bool {
 }
 
 // RestartAuditChain records the break in a broken audit chain and begins
-// a new segment after it (see segmentSeal). It first keeps a copy of the
+// a new segment after it (see db.SegmentSeal). It first keeps a copy of the
 // file as it was found (a .pre-restart-chain-*.bak backup, the evidence),
 // then, in one write transaction, walks the chain again, writes the
 // restart entry after every id ever given, points the head record at it
 // (recreating the head table or the seal record if they were removed), and
 // walks the chain once more, committing only if it is whole. A whole
-// chain is refused with ErrChainWhole; nothing is written then.
-func (s *Store) RestartAuditChain(ctx context.Context, opts RestartOptions) (RestartResult, error) {
-	var res RestartResult
+// chain is refused with db.ErrChainWhole; nothing is written then.
+func (s *Store) RestartAuditChain(ctx context.Context, opts db.RestartOptions) (db.RestartResult, error) {
+	var res db.RestartResult
 	reason := strings.TrimSpace(opts.Reason)
 	if !validRestartReason(reason) {
-		return res, fmt.Errorf("restart audit chain: %w", ErrRestartReason)
+		return res, fmt.Errorf("restart audit chain: %w", db.ErrRestartReason)
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	found, err := s.VerifyAuditChain(ctx)
+	found, err := verifyAuditChain(ctx, s.db, 0)
 	if err != nil {
-		return res, fmt.Errorf("restart audit chain: %w", err)
+		return res, fmt.Errorf("restart audit chain: verify audit chain: %w", err)
 	}
 	if found.OK() {
-		return res, fmt.Errorf("restart audit chain: %w", ErrChainWhole)
+		return res, fmt.Errorf("restart audit chain: %w", db.ErrChainWhole)
 	}
 	if err := s.restartable(ctx, s.db); err != nil {
 		return res, fmt.Errorf("restart audit chain: %w", err)
@@ -143,7 +82,7 @@ func (s *Store) RestartAuditChain(ctx context.Context, opts RestartOptions) (Res
 		if err := s.restartable(ctx, tx); err != nil {
 			return err
 		}
-		res.Found = rep
+		res.Found = rep.ChainReport
 		return writeRestart(ctx, tx, rep, user.AuditEntry{At: opts.Now.UTC(), Actor: opts.Actor, Action: user.ActionRestartChain},
 			reason, &res)
 	})
@@ -179,7 +118,7 @@ func (s *Store) restartable(ctx context.Context, q queryer) error {
 
 // writeRestart appends the restart entry after the log rep walked, points
 // the head record at it, and checks that the chain is whole.
-func writeRestart(ctx context.Context, tx *sql.Tx, rep ChainReport, e user.AuditEntry, reason string, res *RestartResult) error {
+func writeRestart(ctx context.Context, tx *sql.Tx, rep chainWalk, e user.AuditEntry, reason string, res *db.RestartResult) error {
 	head, headFound, err := readChainHead(ctx, tx)
 	if err != nil {
 		return err
@@ -206,11 +145,11 @@ func writeRestart(ctx context.Context, tx *sql.Tx, rep ChainReport, e user.Audit
 	// The reason is quoted, so that it cannot pass for the fields after it.
 	e.Details = fmt.Sprintf("reason: %q; found: %s; head record: %s; id counter: %s; the entries before this one (%d) are sealed as found and a new chain segment starts here",
 		reason, rep.String(), headText, counterText, rep.Rows)
-	row := entryRow(id, rep.seal, e)
-	h := row.computeHash(rep.seal)
+	row := db.EntryRow(id, rep.seal, e)
+	h := row.ContentHash(rep.seal)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.id, row.at, row.actor, row.action, row.userID, row.userEmail, row.details, row.prevHash, h); err != nil {
+		row.ID, row.At, row.Actor, row.Action, row.UserID, row.UserEmail, row.Details, row.PrevHash, h); err != nil {
 		return fmt.Errorf("write the restart entry: %w", translate(err))
 	}
 	// SQLite's insert sets the counter to id: every one below it, one

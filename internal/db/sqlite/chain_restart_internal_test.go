@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -25,7 +26,7 @@ func TestWriteRestartChecksTheChainItLeaves(t *testing.T) {
 			return err
 		}
 		rep.seal = strings.Repeat("0", 64)
-		var res RestartResult
+		var res db.RestartResult
 		return writeRestart(ctx, tx, rep, user.AuditEntry{At: time.Now(), Actor: "tester", Action: user.ActionRestartChain}, "test", &res)
 	})
 	if err == nil || !strings.Contains(err.Error(), "still broken") {
@@ -48,7 +49,7 @@ func TestRestartSealsWhatItKept(t *testing.T) {
 		write(`INSERT INTO audit_log (at, actor, action, user_email, details) VALUES ('2026-01-01T00:00:00.000Z', 'mallory', 'register', 'm@example.org', '')`)
 	}
 	defer func() { testHookAfterRestartBackup = nil }()
-	_, err := s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
+	_, err := s.RestartAuditChain(ctx, db.RestartOptions{Actor: "tester", Reason: "incident"})
 	if !errors.Is(err, errLogMoved) {
 		t.Errorf("RestartAuditChain with an entry written meanwhile = %v; want %v", err, errLogMoved)
 	}
@@ -74,7 +75,7 @@ func TestRestartSealsWhatItKeptEvenWhenTheReportIsTheSame(t *testing.T) {
 	write(`UPDATE audit_log SET details = 'forged' WHERE id = 1`)
 	testHookAfterRestartBackup = func() { write(`UPDATE audit_log SET details = 'forged again' WHERE id = 1`) }
 	defer func() { testHookAfterRestartBackup = nil }()
-	_, err := s.RestartAuditChain(ctx, RestartOptions{Actor: "tester", Reason: "incident"})
+	_, err := s.RestartAuditChain(ctx, db.RestartOptions{Actor: "tester", Reason: "incident"})
 	if !errors.Is(err, errLogMoved) {
 		t.Errorf("RestartAuditChain with an entry changed meanwhile = %v; want %v", err, errLogMoved)
 	}
@@ -85,7 +86,7 @@ func TestRestartSealsWhatItKeptEvenWhenTheReportIsTheSame(t *testing.T) {
 func restartStore(t *testing.T) (s *Store, write func(q string)) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), Options{})
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -24,8 +24,8 @@ func auditDump(t *testing.T, raw *sql.DB, below int64) []string {
 		user_email || '|' || details || '|' || quote(prev_hash) || '|' || quote(hash) FROM audit_log WHERE id < ? ORDER BY id`, below)
 }
 
-func restartOpts(reason string) sqlite.RestartOptions {
-	return sqlite.RestartOptions{Actor: "tester", Reason: reason, Now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
+func restartOpts(reason string) db.RestartOptions {
+	return db.RestartOptions{Actor: "tester", Reason: reason, Now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
 }
 
 // TestRestartAuditChainAfterEachBreak: whatever broke the chain, an
@@ -57,7 +57,7 @@ func TestRestartAuditChainAfterEachBreak(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			raw := openRawSQLite(t, s.Path(), false)
 			tt.tamper(t, raw)
@@ -107,7 +107,7 @@ func TestRestartAuditChainAfterEachBreak(t *testing.T) {
 			if after := verifyChain(t, s); !after.OK() || after.HeadID != res.ID+1 {
 				t.Errorf("after one more entry: %+v; want a whole chain ending at #%d", after, res.ID+1)
 			}
-			drep, err := s.Doctor(ctx, sqlite.DoctorOptions{})
+			drep, err := s.Doctor(ctx, db.DoctorOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestRestartAuditChainAfterEachBreak(t *testing.T) {
 // entry and nothing else into the log: the entries before it, broken ones
 // included, are byte for byte what they were.
 func TestRestartAuditChainLeavesOldEntriesAsFound(t *testing.T) {
-	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	writeChain(t, newService(s))
 	raw := openRawSQLite(t, s.Path(), false)
 	var headBefore string
@@ -178,7 +178,7 @@ func TestRestartedChainStillCatchesChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			raw := openRawSQLite(t, s.Path(), false)
 			var original string
@@ -222,12 +222,12 @@ func TestRestartAuditChainRefuses(t *testing.T) {
 		want   error  // errors.Is, or nil to match text
 		text   string // in the error
 	}{
-		{"a whole chain", nil, "just because", sqlite.ErrChainWhole, ""},
-		{"no reason", exec(`DELETE FROM audit_log WHERE id = 3`), "", sqlite.ErrRestartReason, ""},
-		{"a blank reason", exec(`DELETE FROM audit_log WHERE id = 3`), " \t ", sqlite.ErrRestartReason, ""},
-		{"a reason of two lines", exec(`DELETE FROM audit_log WHERE id = 3`), "one\ntwo", sqlite.ErrRestartReason, ""},
-		{"a reason with an escape", exec(`DELETE FROM audit_log WHERE id = 3`), "x\x1b[2Jy", sqlite.ErrRestartReason, ""},
-		{"a reason too long", exec(`DELETE FROM audit_log WHERE id = 3`), strings.Repeat("x", 1001), sqlite.ErrRestartReason, ""},
+		{"a whole chain", nil, "just because", db.ErrChainWhole, ""},
+		{"no reason", exec(`DELETE FROM audit_log WHERE id = 3`), "", db.ErrRestartReason, ""},
+		{"a blank reason", exec(`DELETE FROM audit_log WHERE id = 3`), " \t ", db.ErrRestartReason, ""},
+		{"a reason of two lines", exec(`DELETE FROM audit_log WHERE id = 3`), "one\ntwo", db.ErrRestartReason, ""},
+		{"a reason with an escape", exec(`DELETE FROM audit_log WHERE id = 3`), "x\x1b[2Jy", db.ErrRestartReason, ""},
+		{"a reason too long", exec(`DELETE FROM audit_log WHERE id = 3`), strings.Repeat("x", 1001), db.ErrRestartReason, ""},
 		{"ids at the end", exec(`UPDATE audit_log SET id = 9223372036854775807 WHERE id = 6`), "incident", nil, "largest"},
 		{"a head one below the end", exec(`DELETE FROM audit_log WHERE id = 3`, `UPDATE audit_head SET last_id = 9223372036854775806`), "incident", nil, "largest"},
 		{"a counter one below the end", exec(`DELETE FROM audit_log WHERE id = 3`, `UPDATE sqlite_sequence SET seq = 9223372036854775806 WHERE name = 'audit_log'`), "incident", nil, "largest"},
@@ -235,7 +235,7 @@ func TestRestartAuditChainRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 			writeChain(t, newService(s))
 			if tt.tamper != nil {
 				raw := openRawSQLite(t, path, false)
@@ -269,7 +269,7 @@ func TestRestartAuditChainRefuses(t *testing.T) {
 // restarted in turn; the report lists both restarts.
 func TestRestartAuditChainTwice(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	writeChain(t, newService(s))
 	raw := openRawSQLite(t, s.Path(), false)
 	exec(`DELETE FROM audit_log WHERE id = 2`)(t, raw)
@@ -358,7 +358,7 @@ func TestAnchorCatchesAForgedRestart(t *testing.T) {
 	ctx := context.Background()
 	for _, anchorOn := range []string{"the restart", "an entry after it"} {
 		t.Run(anchorOn, func(t *testing.T) {
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			raw := openRawSQLite(t, s.Path(), false)
 			exec(`UPDATE audit_log SET details = 'forged' WHERE id = 2`)(t, raw)
@@ -403,7 +403,7 @@ func TestAnchorCatchesAForgedRestart(t *testing.T) {
 // reported in one line, writes stay refused, and a restart recovers.
 func TestRestartAfterAnIDCounterThatIsNotANumber(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	writeChain(t, newService(s))
 	raw := openRawSQLite(t, s.Path(), false)
 	exec(`UPDATE sqlite_sequence SET seq = 'abc' WHERE name = 'audit_log'`)(t, raw)

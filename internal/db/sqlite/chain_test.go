@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -48,7 +49,7 @@ func writeChain(t *testing.T, svc *user.Service) {
 	}
 }
 
-func verifyChain(t *testing.T, s *sqlite.Store) sqlite.ChainReport {
+func verifyChain(t *testing.T, s *sqlite.Store) db.ChainReport {
 	t.Helper()
 	rep, err := s.VerifyAuditChain(context.Background())
 	if err != nil {
@@ -124,7 +125,7 @@ func reseal(t *testing.T, raw *sql.DB, from, to int64) {
 
 func TestAuditChainOfServiceWritesVerifies(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	if rep := verifyChain(t, s); !rep.OK() || rep.Rows != 0 || rep.String() != "audit chain: empty" {
 		t.Errorf("empty log: %+v %q", rep, rep)
 	}
@@ -238,7 +239,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			before := verifyChain(t, s)
 			if !before.OK() || before.Rows != 6 {
@@ -304,7 +305,7 @@ func TestAuditChainDetectsACutLog(t *testing.T) {
 			`DELETE FROM sqlite_sequence WHERE name = 'audit_log'`), 4, "id counter", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
 			rep := verifyChain(t, s)
@@ -385,7 +386,7 @@ func TestAuditChainEndSaysWhatHappened(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			if tt.entries == 1 {
 				if _, err := newService(s).Register(context.Background(), "alice@example.org", "correct horse battery staple", nil); err != nil {
 					t.Fatal(err)
@@ -407,7 +408,7 @@ func TestAuditChainEndSaysWhatHappened(t *testing.T) {
 
 func TestAuditChainRefusesToGoOnWithoutItsHead(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	writeChain(t, newService(s))
 	exec(`DELETE FROM audit_head`)(t, openRawSQLite(t, s.Path(), false))
 	if rep := verifyChain(t, s); rep.OK() || !strings.Contains(rep.EndProblem, "head record") {
@@ -434,17 +435,17 @@ func TestAuditChainRefusesToGoOnWithoutItsHead(t *testing.T) {
 func TestOpenWithoutTheAuditHeadTable(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	s.Close()
 	exec(`DROP TABLE audit_head`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`)(t, openRawSQLite(t, path, false))
 	before := fileSHA256(t, path)
 
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatalf("Open of a file without audit_head = %v; want it opened for doctor", err)
 	}
 	defer s.Close()
-	rep, err := s.Doctor(ctx, sqlite.DoctorOptions{})
+	rep, err := s.Doctor(ctx, db.DoctorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,14 +465,14 @@ func TestOpenWithoutTheAuditHeadTable(t *testing.T) {
 // evidence; ctitui never hashes over it again.
 func TestAuditChainIsSealedOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	writeChain(t, newService(s))
 	s.Close()
 	raw := openRawSQLite(t, path, false)
 	exec(`UPDATE audit_log SET details = 'forged' WHERE id = 2`, `DELETE FROM settings WHERE key = 'audit_chain_sealed_at'`)(t, raw)
 	hashes := strings.Join(queryStrings(t, raw, `SELECT id || ':' || prev_hash || ':' || hash FROM audit_log ORDER BY id`), "\n")
 
-	s2 := openStore(t, path, sqlite.Options{})
+	s2 := openStore(t, path, db.Options{})
 	if got := strings.Join(queryStrings(t, raw, `SELECT id || ':' || prev_hash || ':' || hash FROM audit_log ORDER BY id`), "\n"); got != hashes {
 		t.Errorf("Open re-hashed the chained log:\n%s\nwant unchanged:\n%s", got, hashes)
 	}
@@ -505,7 +506,7 @@ func TestAuditChainLimits(t *testing.T) {
 		}, 6},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+			s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 			writeChain(t, newService(s))
 			anchor := verifyChain(t, s)
 			tt.tamper(t, openRawSQLite(t, s.Path(), false))
@@ -548,7 +549,7 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	preChainDB(t, path, "roles=admin", "", "roles=analyst,viewer")
 
-	s, err := sqlite.Open(ctx, path, sqlite.Options{Now: func() time.Time { return time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC) }})
+	s, err := sqlite.Open(ctx, path, db.Options{Now: func() time.Time { return time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC) }})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -589,7 +590,7 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		s2 := openStore(t, path, sqlite.Options{})
+		s2 := openStore(t, path, db.Options{})
 		rep := verifyChain(t, s2)
 		if rep.BrokenAt != 5 || !strings.Contains(rep.Problem, "not sealed") {
 			t.Errorf("after reopening: %+v; want still broken at #5, not sealed", rep)
@@ -612,14 +613,14 @@ func TestAuditChainSealsPreChainRows(t *testing.T) {
 func TestAuditChainSealsEmptyPreChainLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	preChainDB(t, path)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	if rep := verifyChain(t, s); !rep.OK() || rep.Rows != 0 {
 		t.Errorf("empty pre-chain log: %+v", rep)
 	}
 	// Sealed once: a row inserted without a hash later is not adopted.
 	exec(`INSERT INTO audit_log (at, actor, action) VALUES ('2026-01-01T00:00:00.000Z', 'x', 'register')`)(t, openRawSQLite(t, path, false))
 	s.Close()
-	s2 := openStore(t, path, sqlite.Options{})
+	s2 := openStore(t, path, db.Options{})
 	if rep := verifyChain(t, s2); rep.BrokenAt != 1 || !strings.Contains(rep.Problem, "not sealed") {
 		t.Errorf("unsealed first row after reopening: %+v", rep)
 	}
@@ -631,8 +632,8 @@ func TestAuditChainSealsEmptyPreChainLog(t *testing.T) {
 func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
-	other := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
+	other := openStore(t, path, db.Options{})
 	const goroutines, each = 4, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines*each)
@@ -691,12 +692,12 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 			writeChain(t, newService(s))
 			s.Close()
 			exec(tt.tamper...)(t, openRawSQLite(t, path, false))
 			for range 2 {
-				s2, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+				s2, err := sqlite.Open(context.Background(), path, db.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -720,7 +721,7 @@ func TestAuditChainIsNotResealedAfterStripping(t *testing.T) {
 // as such rather than compared.
 func TestCheckAuditAnchor(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
 	writeChain(t, newService(s))
 	rep := verifyChain(t, s)
 	head := fmt.Sprintf("%d:%s", rep.HeadID, rep.HeadHash)
@@ -746,15 +747,15 @@ func TestCheckAuditAnchor(t *testing.T) {
 		err := s.CheckAuditAnchor(ctx, tt.anchor)
 		switch {
 		case tt.badForm:
-			if !errors.Is(err, sqlite.ErrBadAnchor) {
-				t.Errorf("CheckAuditAnchor(%q) = %v; want %v", tt.anchor, err, sqlite.ErrBadAnchor)
+			if !errors.Is(err, db.ErrBadAnchor) {
+				t.Errorf("CheckAuditAnchor(%q) = %v; want %v", tt.anchor, err, db.ErrBadAnchor)
 			}
 		case tt.want == "":
 			if err != nil {
 				t.Errorf("CheckAuditAnchor(%q) = %v; want nil", tt.anchor, err)
 			}
 		default:
-			if err == nil || errors.Is(err, sqlite.ErrBadAnchor) || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || errors.Is(err, db.ErrBadAnchor) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("CheckAuditAnchor(%q) = %v; want an error saying %q", tt.anchor, err, tt.want)
 			}
 		}
@@ -772,12 +773,12 @@ func otherHexDigit(c byte) string {
 // TestChainReportInPeoplesWords: one entry is "1 entry", not "1 entries".
 func TestChainReportInPeoplesWords(t *testing.T) {
 	for _, tt := range []struct {
-		rep  sqlite.ChainReport
+		rep  db.ChainReport
 		want string
 	}{
-		{sqlite.ChainReport{Rows: 1, HeadID: 1, HeadHash: "h"}, "audit chain: ok, 1 entry, head 1:h"},
-		{sqlite.ChainReport{Rows: 2, HeadID: 2, HeadHash: "h"}, "audit chain: ok, 2 entries, head 2:h"},
-		{sqlite.ChainReport{Rows: 1, HeadID: 1, BrokenAt: 1, Problem: "p", Broken: 1}, "audit chain: broken at entry #1: p (1 of 1 entry fails a check)"},
+		{db.ChainReport{Rows: 1, HeadID: 1, HeadHash: "h"}, "audit chain: ok, 1 entry, head 1:h"},
+		{db.ChainReport{Rows: 2, HeadID: 2, HeadHash: "h"}, "audit chain: ok, 2 entries, head 2:h"},
+		{db.ChainReport{Rows: 1, HeadID: 1, BrokenAt: 1, Problem: "p", Broken: 1}, "audit chain: broken at entry #1: p (1 of 1 entry fails a check)"},
 	} {
 		if got := tt.rep.String(); got != tt.want {
 			t.Errorf("String() = %q; want %q", got, tt.want)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -24,7 +24,7 @@ import (
 // by id.
 func TestListWindowsAreExactAtEveryBoundary(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t, filepath.Join(t.TempDir(), "cursor.db"), sqlite.Options{})
+	s := openStore(t, filepath.Join(t.TempDir(), "cursor.db"), db.Options{})
 	type row struct{ id, email, created, updated string }
 	var rows []row
 	base := time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC)

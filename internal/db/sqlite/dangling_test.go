@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
@@ -23,7 +24,7 @@ func TestOpenRefusesALinkToNowhere(t *testing.T) {
 	if err := os.Symlink(target, path); err != nil {
 		t.Skip("no symbolic links here:", err)
 	}
-	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	store, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err == nil {
 		store.Close()
 	}

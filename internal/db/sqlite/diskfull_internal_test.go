@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -34,7 +35,7 @@ func (r records) Records(ctx context.Context, fn func(user.ImportRecord) error) 
 // journal of its own.
 func openFull(t *testing.T) (*Store, func(pages int)) {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "full.db"), Options{})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "full.db"), db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +93,8 @@ func TestImportOnAFullDisk(t *testing.T) {
 			break
 		}
 		fulls++
-		if !errors.Is(err, ErrDiskFull) || strings.Contains(err.Error(), "transaction") {
-			t.Errorf("import with %d pages of room = %v; want %v", pages, err, ErrDiskFull)
+		if !errors.Is(err, db.ErrDiskFull) || strings.Contains(err.Error(), "transaction") {
+			t.Errorf("import with %d pages of room = %v; want %v", pages, err, db.ErrDiskFull)
 		}
 		if strings.HasPrefix(err.Error(), "line ") {
 			t.Errorf("import with %d pages of room = %q; a full disk is not a line's fault", pages, err)
@@ -130,8 +131,8 @@ func TestRegisterOnAFullDisk(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(err, ErrDiskFull) || strings.Contains(err.Error(), "transaction") {
-		t.Errorf("Register on a full disk = %v; want %v", err, ErrDiskFull)
+	if !errors.Is(err, db.ErrDiskFull) || strings.Contains(err.Error(), "transaction") {
+		t.Errorf("Register on a full disk = %v; want %v", err, db.ErrDiskFull)
 	}
 	var roles int
 	if err := s.db.QueryRow(`SELECT count(*) FROM user_roles`).Scan(&roles); err != nil {

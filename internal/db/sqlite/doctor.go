@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -31,35 +32,6 @@ func reported(findings []finding) []user.Finding {
 		out[i] = user.Finding{Check: f.Check, Severity: f.Severity, Message: f.Message, Repair: f.Repair}
 	}
 	return out
-}
-
-// DoctorReport is everything doctor found, after any repairs.
-type DoctorReport struct {
-	Findings []user.Finding
-	Backup   string   // the backup written before repairing
-	Repairs  []string // the repairs made
-	// Full says that every check ran in full (DoctorOptions.Full); when it
-	// is false, Skipped names the checks that only a full run makes, and
-	// a healthy report claims only what the quick checks can see.
-	Full    bool
-	Skipped []string
-}
-
-// Healthy reports whether no finding is a problem.
-func (r DoctorReport) Healthy() bool { return user.Healthy(r.Findings) }
-
-// DoctorOptions tune Doctor.
-type DoctorOptions struct {
-	Fix bool // make the safe repairs, after a backup; implies Full
-	// Full runs every check in full: SQLite's integrity_check instead of
-	// its quick_check of each table, the search index's contents, and the
-	// email columns recomputed from every address. Without it doctor costs
-	// a fraction (1M users: seconds, not half a minute).
-	Full  bool
-	Now   time.Time // stamps the backup and the audit entry
-	Actor string    // recorded in the audit entry of a repair
-	// Progress, when set, is called as each check starts, with its name.
-	Progress func(check string)
 }
 
 // fullOnly names the checks that a quick run leaves out, in the order
@@ -87,14 +59,14 @@ const fullIntegrity = "integrity in full (index entries against their rows)"
 // (permissions, missing indexes, triggers and columns, the derived
 // columns, the search index, the rowid order, the roles), audited, and
 // checks again. Foreign triggers and views it only reports: Open removes
-// them, after a backup, when Options.DropUnknownObjects asks it to.
+// them, after a backup, when db.Options.DropUnknownObjects asks it to.
 //
 // Without opts.Full (or Fix) the look is quick: SQLite's quick_check of
 // each table instead of integrity_check, the search index counted instead
 // of compared, recorded look-alike keys trusted, and the normalised emails
-// and each row's counts and times not judged (DoctorReport.Skipped names
+// and each row's counts and times not judged (db.DoctorReport.Skipped names
 // what was left out).
-func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, error) {
+func (s *Store) Doctor(ctx context.Context, opts db.DoctorOptions) (db.DoctorReport, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
@@ -110,9 +82,9 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 	}
 	findings, err := s.diagnose(ctx, opts)
 	if err != nil || !opts.Fix {
-		return DoctorReport{Findings: reported(findings), Full: opts.Full, Skipped: skipped}, err
+		return db.DoctorReport{Findings: reported(findings), Full: opts.Full, Skipped: skipped}, err
 	}
-	rep := DoctorReport{Full: true}
+	rep := db.DoctorReport{Full: true}
 	var repairs []finding
 	for _, f := range findings {
 		if f.fix != nil || f.fs != nil {
@@ -120,7 +92,7 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 		}
 	}
 	if len(repairs) == 0 {
-		return DoctorReport{Findings: reported(findings), Full: true}, nil
+		return db.DoctorReport{Findings: reported(findings), Full: true}, nil
 	}
 	rep.Backup, err = s.safetyBackup(ctx, "pre-repair", opts.Now)
 	if err != nil {
@@ -167,11 +139,11 @@ func (s *Store) Doctor(ctx context.Context, opts DoctorOptions) (DoctorReport, e
 	return rep, nil
 }
 
-func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+func (s *Store) diagnose(ctx context.Context, opts db.DoctorOptions) ([]finding, error) {
 	var out []finding
 	for _, check := range []struct {
 		name string
-		run  func(context.Context, DoctorOptions) ([]finding, error)
+		run  func(context.Context, db.DoctorOptions) ([]finding, error)
 	}{
 		{"integrity", s.checkIntegrity}, {"foreign keys", s.checkForeignKeys}, {"schema", s.checkSchema}, {"emails", s.checkEmails},
 		{"look-alikes", s.checkLookAlikes}, {"search index", s.checkSearchIndex}, {"users order", s.checkUsersOrder},
@@ -186,9 +158,9 @@ func (s *Store) diagnose(ctx context.Context, opts DoctorOptions) ([]finding, er
 		}
 		found, err := check.run(ctx, opts)
 		switch {
-		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrLocked):
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, db.ErrLocked):
 			return nil, fmt.Errorf("doctor: %w", err)
-		case errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotDatabase):
+		case errors.Is(err, db.ErrCorrupt) || errors.Is(err, ErrNotDatabase):
 			// A damaged file is what doctor is for: say which checks its
 			// damage stopped, and go on with the rest.
 			found = []finding{{Check: "integrity", Severity: user.SeverityProblem,
@@ -208,7 +180,7 @@ func okFinding(check, msg string) []finding { return []finding{{Check: check, Me
 // maxIntegrityErrors bounds the messages SQLite's checks return.
 const maxIntegrityErrors = 20
 
-func (s *Store) checkIntegrity(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+func (s *Store) checkIntegrity(ctx context.Context, opts db.DoctorOptions) ([]finding, error) {
 	if !opts.Full {
 		return s.quickIntegrity(ctx)
 	}
@@ -249,7 +221,7 @@ func (s *Store) quickIntegrity(ctx context.Context) ([]finding, error) {
 		// (It takes a table or a limit, not both: maxIntegrityErrors
 		// bounds the messages kept.)
 		got, err := s.quickCheck(ctx, t)
-		if errors.Is(err, ErrCorrupt) {
+		if errors.Is(err, db.ErrCorrupt) {
 			// Damage SQLite stops at rather than describes: name the
 			// table, and look at the others.
 			got = []string{fmt.Sprintf("table %s: %v", t, err)}
@@ -283,7 +255,7 @@ func (s *Store) quickCheck(ctx context.Context, table string) ([]string, error) 
 // quoteLiteral quotes s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkForeignKeys(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_check`).Scan(&n); err != nil {
 		return nil, translate(err)
@@ -298,7 +270,7 @@ func (s *Store) checkForeignKeys(ctx context.Context, _ DoctorOptions) ([]findin
 // checkSchema compares the file's schema with the embedded migrations'
 // (compareSchema), and reports other tables' foreign keys into ctitui's
 // and a schema version other than the latest.
-func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkSchema(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	want := latestSchema()
 	have, err := readSchemaRows(ctx, s.db)
 	if err != nil {
@@ -334,7 +306,7 @@ func (s *Store) checkSchema(ctx context.Context, _ DoctorOptions) ([]finding, er
 
 // compareSchema compares have, the file's schema, with want, what the
 // embedded migrations create. What ctitui did not create and would run
-// with its writes is a problem, removed at open (Options.DropUnknownObjects);
+// with its writes is a problem, removed at open (db.Options.DropUnknownObjects);
 // a missing object or column is a problem, which a repair recreates where
 // SQLite can (never a missing table); tables, indexes and columns ctitui
 // does not use are data, reported and never touched.
@@ -353,7 +325,7 @@ func compareSchema(have, want []schemaRow) []finding {
 		}
 	}
 	// What would run with ctitui's writes, or refuse them. --fix removes it
-	// as it opens the file (Options.DropUnknownObjects): a table's rules go
+	// as it opens the file (db.Options.DropUnknownObjects): a table's rules go
 	// only with a rebuild of the table, which needs foreign keys off.
 	foreign := findForeign(have, want)
 	for _, f := range foreign {
@@ -464,7 +436,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // checkEmails finds users whose email_normalized is not what ctitui would
 // compute from their email: the sign of an edit in another tool, such as
 // the sqlite3 shell. Such a user cannot be found by its address.
-func (s *Store) checkEmails(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkEmails(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, email, email_normalized FROM users`)
 	if err != nil {
 		return nil, translate(err)
@@ -561,7 +533,7 @@ func (s *Store) checkSearchIndexCount(ctx context.Context) ([]finding, error) {
 	return []finding{searchIndexMismatch(fmt.Sprintf(": %d users, %d entries", users, indexed))}, nil
 }
 
-func (s *Store) checkSearchIndex(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+func (s *Store) checkSearchIndex(ctx context.Context, opts db.DoctorOptions) ([]finding, error) {
 	var stmt string
 	err := s.db.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'users_email_search'`).Scan(&stmt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -601,7 +573,7 @@ const usersOutOfOrderQuery = `SELECT EXISTS (
 	SELECT 1 FROM users u
 	WHERE (u.created_at, u.id) > (SELECT n.created_at, n.id FROM users n WHERE n.rowid > u.rowid ORDER BY n.rowid LIMIT 1))`
 
-func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkUsersOrder(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	var exists bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'users_order')`).Scan(&exists); err != nil {
 		return nil, translate(err)
@@ -651,7 +623,7 @@ func (s *Store) checkUsersOrder(ctx context.Context, _ DoctorOptions) ([]finding
 	}
 }
 
-func (s *Store) checkRoles(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkRoles(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name FROM roles`)
 	if err != nil {
 		return nil, translate(err)
@@ -753,7 +725,7 @@ var userTimeColumns = []struct {
 // scan of the table in rowid order (ordered by email, SQLite walked that
 // index and fetched every row from it: twice the time), judged in SQL (see
 // rowcheck.go).
-func (s *Store) checkUserValues(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkUserValues(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	cols := []string{"id", "email", "email_normalized", "failed_logins", "locked_until"}
 	for _, c := range userTimeColumns {
 		cols = append(cols, c.name)
@@ -870,7 +842,7 @@ func someNames(names []string, total int) string {
 // make no valid policy), so that a broken setting never unlocks everyone;
 // but the default may be a weaker lockout than the one the admin set, and
 // that must not pass in silence.
-func (s *Store) checkSettings(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+func (s *Store) checkSettings(ctx context.Context, opts db.DoctorOptions) ([]finding, error) {
 	if ok, err := s.hasColumns(ctx, "settings", "key", "value", "updated_at"); err != nil || !ok {
 		return nil, err // a missing table or column is the schema check's
 	}
@@ -931,7 +903,7 @@ func (s *Store) checkSettings(ctx context.Context, opts DoctorOptions) ([]findin
 		}}}, nil
 }
 
-func (s *Store) checkChain(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkChain(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	rep, err := s.VerifyAuditChain(ctx)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/spoof"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -26,10 +27,10 @@ type lookAlikeMember struct{ id, email, normalized string }
 // are found by SQL over their index, and only the users whose skeleton is
 // missing or wrong are held in Go.
 //
-// A quick look (not DoctorOptions.Full) trusts the recorded skeletons and
+// A quick look (not db.DoctorOptions.Full) trusts the recorded skeletons and
 // computes only the missing ones: a skeleton edited to hide a look-alike is
 // found by a full run, which recomputes every one.
-func (s *Store) checkLookAlikes(ctx context.Context, opts DoctorOptions) ([]finding, error) {
+func (s *Store) checkLookAlikes(ctx context.Context, opts db.DoctorOptions) ([]finding, error) {
 	cols, err := tableColumns(ctx, s.db, "users")
 	if err != nil {
 		return nil, err

@@ -6,18 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // quickOptions are doctor's defaults: a quick look, no repairs.
-func quickOptions() sqlite.DoctorOptions { return sqlite.DoctorOptions{Now: docNow, Actor: "tester"} }
+func quickOptions() db.DoctorOptions { return db.DoctorOptions{Now: docNow, Actor: "tester"} }
 
 // quickDoctor runs a quick, read-only doctor on the database at path.
-func quickDoctor(t *testing.T, path string) sqlite.DoctorReport {
+func quickDoctor(t *testing.T, path string) db.DoctorReport {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+	s, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestDoctorQuickSaysWhatItLeftOut(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	s, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+	s, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestDoctorFixLooksInFull(t *testing.T) {
 		t.Fatalf("quick look:%s\nwant healthy: it does not recompute the emails", all)
 	}
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -46,7 +47,7 @@ func CountWrongRoleNames(ctx context.Context, q rowQueryer) (int, error) {
 // roles the user does not have, or miss ones it has. Nothing that decides
 // reads the column (see userSelectColumns), so it is a problem of what
 // people are shown, which --fix recomputes from user_roles.
-func (s *Store) checkRoleNames(ctx context.Context, _ DoctorOptions) ([]finding, error) {
+func (s *Store) checkRoleNames(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	cols, err := tableColumns(ctx, s.db, "users")
 	if err != nil {
 		return nil, err

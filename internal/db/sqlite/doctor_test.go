@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
@@ -17,8 +18,8 @@ import (
 
 var docNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
-func docOptions(fix bool) sqlite.DoctorOptions {
-	return sqlite.DoctorOptions{Fix: fix, Full: true, Now: docNow, Actor: "tester"}
+func docOptions(fix bool) db.DoctorOptions {
+	return db.DoctorOptions{Fix: fix, Full: true, Now: docNow, Actor: "tester"}
 }
 
 // docDB makes a ctitui database in a private directory named ctitui (as
@@ -31,7 +32,7 @@ func docDB(t *testing.T) (path string) {
 		t.Fatal(err)
 	}
 	path = filepath.Join(dir, "ctitui.db")
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func docSchema(t *testing.T, path string) string {
 
 // docFindings returns the findings of rep in check, and a readable dump of
 // them all for failure messages.
-func docFindings(rep sqlite.DoctorReport, check string) ([]user.Finding, string) {
+func docFindings(rep db.DoctorReport, check string) ([]user.Finding, string) {
 	var in []user.Finding
 	var all strings.Builder
 	for _, f := range rep.Findings {
@@ -99,7 +100,7 @@ func docFindings(rep sqlite.DoctorReport, check string) ([]user.Finding, string)
 
 // findingOf returns the first finding of rep in check, or one that says
 // there is none.
-func findingOf(rep sqlite.DoctorReport, check string) user.Finding {
+func findingOf(rep db.DoctorReport, check string) user.Finding {
 	if found, _ := docFindings(rep, check); len(found) > 0 {
 		return found[0]
 	}
@@ -108,7 +109,7 @@ func findingOf(rep sqlite.DoctorReport, check string) user.Finding {
 
 // hasFinding reports whether rep holds a finding of check with severity
 // whose message contains every one of parts.
-func hasFinding(rep sqlite.DoctorReport, check string, severity user.Severity, parts ...string) bool {
+func hasFinding(rep db.DoctorReport, check string, severity user.Severity, parts ...string) bool {
 	found, _ := docFindings(rep, check)
 	return slices.ContainsFunc(found, func(f user.Finding) bool {
 		if f.Severity != severity {
@@ -124,7 +125,7 @@ func hasFinding(rep sqlite.DoctorReport, check string, severity user.Severity, p
 }
 
 func TestDoctorFreshDatabaseIsHealthy(t *testing.T) {
-	s := openStore(t, docDB(t), sqlite.Options{})
+	s := openStore(t, docDB(t), db.Options{})
 	rep, err := s.Doctor(context.Background(), docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +247,7 @@ func TestDoctorFixesSafeRepairs(t *testing.T) {
 			tc.breaks(t, path)
 			before := docContent(t, path)
 			brokenSchema := docSchema(t, path)
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 
 			rep, err := s.Doctor(ctx, docOptions(false))
 			if err != nil {
@@ -368,7 +369,7 @@ func TestDoctorReportsWhatItMustNotRepair(t *testing.T) {
 			path := docDB(t)
 			writeSQLite(t, path, tc.breaks...)
 			before := docContent(t, path)
-			s, err := sqlite.Open(ctx, path, sqlite.Options{})
+			s, err := sqlite.Open(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatalf("sqlite.Open after %s = %v", tc.name, err)
 			}
@@ -414,7 +415,7 @@ func TestDoctorInfoIsNotAProblem(t *testing.T) {
 			('u1', 'old@example.org', '$2b$12$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', '2024-10-01 12:00:00', 'intel')`,
 	)
 	chmod(t, path, 0o600) // SQLite made it with the umask's 0644
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 128, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})), user.WithActor("tester"))
 	if _, err := svc.Register(ctx, "older@example.org", bkPassword, []user.Role{user.RoleAdmin}); err != nil {
 		t.Fatal(err)
@@ -541,7 +542,7 @@ func TestDoctorFindsEachDriftAtItsEdge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := docDB(t)
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 			if rep, err := s.Doctor(context.Background(), docOptions(false)); err != nil || !rep.Healthy() {
 				_, all := docFindings(rep, "")
 				t.Fatalf("doctor before the drift: %v%s; want healthy", err, all)

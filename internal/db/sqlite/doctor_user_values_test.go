@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -48,7 +48,7 @@ func TestDoctorReportsUserValuesCtituiNeverWrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := docDB(t)
 			writeSQLite(t, path, tt.stmts...)
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 			rep, err := s.Doctor(context.Background(), docOptions(false))
 			if err != nil {
 				t.Fatalf("Doctor = %v; want a report", err)
@@ -64,7 +64,7 @@ func TestDoctorReportsUserValuesCtituiNeverWrites(t *testing.T) {
 // the first five, as other findings do, then an ellipsis from the sixth.
 func TestDoctorUserValuesListsFive(t *testing.T) {
 	path := docDB(t)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	svc := newService(s)
 	for i := range 5 {
 		if _, err := svc.Register(context.Background(), fmt.Sprintf("u%d@example.org", i), "correct horse battery staple", nil); err != nil {
@@ -94,7 +94,7 @@ func TestDoctorUserValuesListsFive(t *testing.T) {
 // included, has nothing to report.
 func TestDoctorUserValuesClean(t *testing.T) {
 	path := docDB(t)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	svc := newService(s)
 	ctx := context.Background()
 	for range 5 {
@@ -146,7 +146,7 @@ func TestDoctorReportsLockoutSettingsCtituiIgnores(t *testing.T) {
 			ctx := context.Background()
 			path := docDB(t)
 			writeSQLite(t, path, tt.stmts...)
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 			applied, err := s.LockoutPolicy(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -181,7 +181,7 @@ func TestDoctorReportsLockoutSettingsCtituiIgnores(t *testing.T) {
 func TestDoctorLockoutSettingsSetByCtitui(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	for _, p := range []*user.LockoutPolicy{nil, {Threshold: 3, Duration: 20 * 60e9}, {Threshold: 1000, Duration: 43200 * 60e9}} {
 		if p != nil {
 			if err := newService(s).SetLockout(ctx, *p); err != nil {

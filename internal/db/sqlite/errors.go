@@ -8,22 +8,15 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// Errors that Open and the Store return for problems with the file itself.
-var (
-	ErrNotDatabase   = errors.New("not a SQLite database")
-	ErrSchemaTooNew  = errors.New("database schema is newer than this ctitui")
-	ErrNotCtitui     = errors.New("not a ctitui database")
-	ErrCannotAdopt   = errors.New("cannot adopt database made before migrations")
-	ErrLocked        = errors.New("database is locked by another process")
-	ErrReadOnly      = errors.New("database is read-only")
-	ErrCorrupt       = errors.New("database file is corrupt")
-	ErrDiskFull      = errors.New("disk is full")
-	ErrNotAccessible = errors.New("database is not accessible")
-)
+// ErrNotDatabase reports a file that is not a SQLite database. The other
+// errors that Open and the Store return for problems with the file itself
+// are package db's, shared by every engine (db.ErrLocked, ...).
+var ErrNotDatabase = errors.New("not a SQLite database")
 
 // translate turns a driver error into one of the sentinels above or of the
 // user package, so that no caller sees a SQLite result code. Errors it does
@@ -45,17 +38,17 @@ func translate(err error) error {
 	}
 	switch code & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return fmt.Errorf("%w (gave up after waiting %v)", ErrLocked, busyTimeout)
+		return fmt.Errorf("%w (gave up after waiting %v)", db.ErrLocked, busyTimeout)
 	case sqlite3.SQLITE_READONLY:
-		return ErrReadOnly
+		return db.ErrReadOnly
 	case sqlite3.SQLITE_NOTADB:
 		return ErrNotDatabase
 	case sqlite3.SQLITE_CORRUPT:
-		return ErrCorrupt
+		return db.ErrCorrupt
 	case sqlite3.SQLITE_FULL:
-		return ErrDiskFull
+		return db.ErrDiskFull
 	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH:
-		return fmt.Errorf("%w: %s", ErrNotAccessible, cleanMessage(se))
+		return fmt.Errorf("%w: %s", db.ErrNotAccessible, cleanMessage(se))
 	case sqlite3.SQLITE_INTERRUPT:
 		return context.Canceled
 	}

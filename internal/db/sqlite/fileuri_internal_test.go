@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // TestFileURI: the path SQLite opens is the one given. A path that starts
@@ -30,7 +32,7 @@ func TestOpenPathWithTwoLeadingSlashes(t *testing.T) {
 	if !strings.HasPrefix(path, "//") {
 		t.Fatalf("path %q does not start with //", path)
 	}
-	s, err := Open(context.Background(), path, Options{})
+	s, err := Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatalf("Open(%q) = %v", path, err)
 	}

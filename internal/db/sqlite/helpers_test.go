@@ -11,6 +11,7 @@ import (
 
 	_ "modernc.org/sqlite" // the driver the earlier service's files are read and written with
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -136,7 +137,7 @@ func newService(s *sqlite.Store) *user.Service {
 }
 
 // openStore opens path with sqlite.Open and closes the Store at the end of the test.
-func openStore(t *testing.T, path string, opts sqlite.Options) *sqlite.Store {
+func openStore(t *testing.T, path string, opts db.Options) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path, opts)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -62,13 +63,13 @@ func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
 			plantHostile(t, path, h.stmts)
 			before := fileSHA256(t, path)
 
-			s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			s, err := sqlite.Open(context.Background(), path, db.Options{})
 			if err == nil {
 				s.Close()
-				t.Fatalf("Open = nil error; want %v", sqlite.ErrUnknownSchema)
+				t.Fatalf("Open = nil error; want %v", db.ErrUnknownSchema)
 			}
-			if !errors.Is(err, sqlite.ErrUnknownSchema) {
-				t.Fatalf("Open = %v; want %v", err, sqlite.ErrUnknownSchema)
+			if !errors.Is(err, db.ErrUnknownSchema) {
+				t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
 			}
 			if !strings.Contains(err.Error(), "doctor --fix") {
 				t.Errorf("Open error %q does not say how to go on (doctor --fix)", err)
@@ -80,7 +81,7 @@ func TestOpenRefusesForeignTriggersAndViews(t *testing.T) {
 			// With consent the objects go, after a backup that keeps them, and
 			// the drop is audited; ctitui's own trigger comes back.
 			var told notes
-			s = openStore(t, path, sqlite.Options{DropUnknownObjects: true, Notify: told.notify, Actor: "tester", Now: func() time.Time { return docNow }})
+			s = openStore(t, path, db.Options{DropUnknownObjects: true, Notify: told.notify, Actor: "tester", Now: func() time.Time { return docNow }})
 			code := readRows(t, path, `SELECT type || ' ' || name || ': ' || sql FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name`)
 			for _, c := range code {
 				if strings.Contains(c, "fired") {
@@ -134,9 +135,9 @@ func TestRestoreNeverCarriesForeignCode(t *testing.T) {
 			liveBefore := docContent(t, live)
 			srcBefore := fileSHA256(t, src)
 
-			_, _, err := sqlite.Restore(ctx, live, src, sqlite.Options{Now: func() time.Time { return bkNow }})
-			if !errors.Is(err, sqlite.ErrUnknownSchema) {
-				t.Fatalf("Restore = %v; want %v", err, sqlite.ErrUnknownSchema)
+			_, _, err := sqlite.Restore(ctx, live, src, db.Options{Now: func() time.Time { return bkNow }})
+			if !errors.Is(err, db.ErrUnknownSchema) {
+				t.Fatalf("Restore = %v; want %v", err, db.ErrUnknownSchema)
 			}
 			if !strings.Contains(err.Error(), "--drop-unknown-objects") {
 				t.Errorf("Restore error %q does not name --drop-unknown-objects", err)
@@ -148,7 +149,7 @@ func TestRestoreNeverCarriesForeignCode(t *testing.T) {
 				t.Errorf("refused restore left backups %q", got)
 			}
 
-			s, rep, err := sqlite.Restore(ctx, live, src, sqlite.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return bkNow }})
+			s, rep, err := sqlite.Restore(ctx, live, src, db.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return bkNow }})
 			if err != nil {
 				t.Fatalf("Restore with DropUnknownObjects = %v", err)
 			}
@@ -228,7 +229,7 @@ func TestOpenAdoptsLegacyDatabaseAllOrNothing(t *testing.T) {
 			}, tt.stmts...)...)
 			before := fileSHA256(t, path)
 
-			_, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: func() time.Time { return adoptNow }})
+			_, err := sqlite.Open(context.Background(), path, db.Options{Now: func() time.Time { return adoptNow }})
 			if err == nil {
 				t.Fatalf("Open = nil error; want a refusal")
 			}
@@ -246,7 +247,7 @@ func TestOpenAdoptsLegacyDatabaseAllOrNothing(t *testing.T) {
 			if !tt.consent {
 				return
 			}
-			s := openStore(t, path, sqlite.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return adoptNow }})
+			s := openStore(t, path, db.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return adoptNow }})
 			if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 				t.Errorf("SchemaVersion() = %d; want %d", got, want)
 			}
@@ -279,7 +280,7 @@ func TestDoctorReportsEveryForeignObject(t *testing.T) {
 			plantHostile(t, path, h.stmts)
 			before := fileSHA256(t, path)
 
-			s, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+			s, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatalf("OpenReadOnly = %v", err)
 			}
@@ -310,7 +311,7 @@ func TestDoctorFindsDroppedSearchTrigger(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
 	writeSQLite(t, path, `DROP TRIGGER users_email_search_insert`)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -478,14 +479,14 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 				h.plant(t, path)
 			}
 			before := fileSHA256(t, path)
-			if _, err := sqlite.Open(ctx, path, sqlite.Options{}); !errors.Is(err, sqlite.ErrUnknownSchema) {
-				t.Fatalf("Open = %v; want %v", err, sqlite.ErrUnknownSchema)
+			if _, err := sqlite.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
+				t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
 			}
 			if fileSHA256(t, path) != before {
 				t.Fatalf("a refused open changed the file")
 			}
 			// doctor sees it in a read-only look.
-			ro, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+			ro, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -502,7 +503,7 @@ func TestTableRulesThatCouldRefuseWritesAreForeign(t *testing.T) {
 
 			// With consent, the table is rebuilt to ctitui's definition:
 			// every row, rowid and role kept, the rule gone.
-			s := openStore(t, path, sqlite.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return docNow }})
+			s := openStore(t, path, db.Options{DropUnknownObjects: true, Actor: "tester", Now: func() time.Time { return docNow }})
 			if got := readRows(t, path, `SELECT rowid || ' ' || id || ' ' || email FROM users ORDER BY rowid`); !slices.Equal(got, usersBefore) {
 				t.Errorf("users after the rebuild: %q; want %q", got, usersBefore)
 			}
@@ -556,10 +557,10 @@ func TestRestoreRefusesTableRules(t *testing.T) {
 	bkDB(t, live, "live", 2)
 	src := docDB(t)
 	writeSQLite(t, src, hostileRules[0].stmts...)
-	if _, _, err := sqlite.Restore(ctx, live, src, sqlite.Options{}); !errors.Is(err, sqlite.ErrUnknownSchema) {
-		t.Fatalf("Restore = %v; want %v", err, sqlite.ErrUnknownSchema)
+	if _, _, err := sqlite.Restore(ctx, live, src, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
+		t.Fatalf("Restore = %v; want %v", err, db.ErrUnknownSchema)
 	}
-	s, _, err := sqlite.Restore(ctx, live, src, sqlite.Options{DropUnknownObjects: true})
+	s, _, err := sqlite.Restore(ctx, live, src, db.Options{DropUnknownObjects: true})
 	if err != nil {
 		t.Fatalf("Restore with consent = %v", err)
 	}
@@ -586,7 +587,7 @@ func TestHarmlessTableRulesAreNotForeign(t *testing.T) {
 		`ALTER TABLE users ADD COLUMN badge TEXT`,
 		`CREATE UNIQUE INDEX ix_users_badge ON users (badge)`,
 	)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(context.Background(), docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -608,7 +609,7 @@ func TestOtherTablesPointingAtUsers(t *testing.T) {
 		`INSERT INTO pins SELECT id FROM users WHERE email = 'ana@example.org'`,
 		`CREATE TABLE notes (uid TEXT REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED)`,
 		`INSERT INTO notes SELECT id FROM users WHERE email = 'cy@example.org'`)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -649,10 +650,10 @@ func TestUnreadableSearchIndexIsRefusedAndLeftAlone(t *testing.T) {
 	writeSQLite(t, path, `PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_schema SET sql = replace(sql, 'tokenize = ''trigram''', 'tokenize = ''trigram'', content = ''settings''') WHERE name = 'users_email_search'`)
 	before := fileSHA256(t, path)
-	if _, err := sqlite.Open(ctx, path, sqlite.Options{}); !errors.Is(err, sqlite.ErrUnknownSchema) {
-		t.Fatalf("Open = %v; want %v", err, sqlite.ErrUnknownSchema)
+	if _, err := sqlite.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) {
+		t.Fatalf("Open = %v; want %v", err, db.ErrUnknownSchema)
 	}
-	ro, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+	ro, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -664,7 +665,7 @@ func TestUnreadableSearchIndexIsRefusedAndLeftAlone(t *testing.T) {
 	if found, all := docFindings(rep, "schema"); !slices.ContainsFunc(found, func(f user.Finding) bool { return strings.Contains(f.Message, "users_email_search") }) {
 		t.Errorf("doctor:%s\nwant the search index reported", all)
 	}
-	_, err = sqlite.Open(ctx, path, sqlite.Options{DropUnknownObjects: true})
+	_, err = sqlite.Open(ctx, path, db.Options{DropUnknownObjects: true})
 	if err == nil || !strings.Contains(err.Error(), "users_email_search") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Open(DropUnknownObjects) = %v; want one line naming the search index", err)
 	}
@@ -696,11 +697,11 @@ func TestOtherTablesThatBreakCtituisWrites(t *testing.T) {
 			writeSQLite(t, path, tt.stmt)
 			before := fileSHA256(t, path)
 			// No repair of ctitui's can help: the message says what can.
-			if _, err := sqlite.Open(ctx, path, sqlite.Options{}); !errors.Is(err, sqlite.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) ||
+			if _, err := sqlite.Open(ctx, path, db.Options{}); !errors.Is(err, db.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) ||
 				strings.Contains(err.Error(), "--fix") || !strings.Contains(err.Error(), "sqlite3 shell") {
-				t.Fatalf("Open = %v; want %v naming notes and the sqlite3 shell, not a repair", err, sqlite.ErrUnknownSchema)
+				t.Fatalf("Open = %v; want %v naming notes and the sqlite3 shell, not a repair", err, db.ErrUnknownSchema)
 			}
-			ro, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+			ro, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -715,15 +716,15 @@ func TestOtherTablesThatBreakCtituisWrites(t *testing.T) {
 			}) {
 				t.Errorf("doctor:%s\nwant a problem naming notes", all)
 			}
-			_, err = sqlite.Open(ctx, path, sqlite.Options{DropUnknownObjects: true})
-			if !errors.Is(err, sqlite.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) || strings.Contains(err.Error(), "\n") {
+			_, err = sqlite.Open(ctx, path, db.Options{DropUnknownObjects: true})
+			if !errors.Is(err, db.ErrUnknownSchema) || !strings.Contains(err.Error(), `"notes"`) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("Open(DropUnknownObjects) = %v; want one line naming notes", err)
 			}
 			live := filepath.Join(t.TempDir(), "live.db")
 			bkDB(t, live, "live", 1)
 			liveBefore := fileSHA256(t, live)
-			if _, _, err := sqlite.Restore(ctx, live, path, sqlite.Options{DropUnknownObjects: true}); !errors.Is(err, sqlite.ErrUnknownSchema) {
-				t.Errorf("Restore(DropUnknownObjects) = %v; want %v", err, sqlite.ErrUnknownSchema)
+			if _, _, err := sqlite.Restore(ctx, live, path, db.Options{DropUnknownObjects: true}); !errors.Is(err, db.ErrUnknownSchema) {
+				t.Errorf("Restore(DropUnknownObjects) = %v; want %v", err, db.ErrUnknownSchema)
 			}
 			if fileSHA256(t, path) != before || fileSHA256(t, live) != liveBefore {
 				t.Errorf("a refusal changed a file")
@@ -742,7 +743,7 @@ func TestRepairOfRulesBesideABrokenKeyChangesNothing(t *testing.T) {
 	path := docDB(t)
 	writeSQLite(t, path, append(hostileRules[0].stmts, `CREATE TABLE notes (x INTEGER REFERENCES users (failed_logins))`)...)
 	before := fileSHA256(t, path)
-	_, err := sqlite.Open(ctx, path, sqlite.Options{DropUnknownObjects: true})
+	_, err := sqlite.Open(ctx, path, db.Options{DropUnknownObjects: true})
 	if err == nil || !strings.Contains(err.Error(), `"notes"`) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Open(DropUnknownObjects) = %v; want one line naming notes", err)
 	}

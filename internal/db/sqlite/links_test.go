@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -25,7 +26,7 @@ func TestMigrationLockFollowsNoLink(t *testing.T) {
 	if err := os.Symlink(target, path+".lock"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	_, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err == nil || !strings.Contains(err.Error(), ".lock") {
 		t.Errorf("Open with a planted lock link = %v; want a refusal naming the lock file", err)
 	}
@@ -47,7 +48,7 @@ func TestDoctorNeverChmodsThroughALink(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -81,8 +82,8 @@ func TestCompanionLinksAreRefused(t *testing.T) {
 			if err := os.Symlink(target, path+suffix); err != nil {
 				t.Fatal(err)
 			}
-			for name, open := range map[string]func(context.Context, string, sqlite.Options) (*sqlite.Store, error){"Open": sqlite.Open, "OpenReadOnly": sqlite.OpenReadOnly} {
-				s, err := open(context.Background(), path, sqlite.Options{})
+			for name, open := range map[string]func(context.Context, string, db.Options) (*sqlite.Store, error){"Open": sqlite.Open, "OpenReadOnly": sqlite.OpenReadOnly} {
+				s, err := open(context.Background(), path, db.Options{})
 				if err == nil {
 					s.Close()
 				}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 	"github.com/ctitui/ctitui/migrations"
 )
@@ -62,8 +63,8 @@ func upAuditChain(ctx context.Context, tx *sql.Tx, now string) error {
 	}
 	prev := ""
 	for _, r := range rows {
-		h := r.computeHash(prev)
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, r.id); err != nil {
+		h := r.ContentHash(prev)
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, r.ID); err != nil {
 			return err
 		}
 		prev = h
@@ -130,6 +131,10 @@ func LatestVersion() int64 {
 	return v[len(v)-1]
 }
 
+// LatestVersion implements db.Store: the package's LatestVersion, which a
+// command reaches through the Store whichever the engine.
+func (s *Store) LatestVersion() int64 { return LatestVersion() }
+
 // newProvider returns a goose provider of ctitui's migrations over db, SQL
 // and Go, with a silent logger: goose's default logger prints to the
 // terminal and would corrupt the TUI. now stamps what a migration records
@@ -194,20 +199,12 @@ func migrationName(src *goose.Source) string {
 	return fmt.Sprint(src.Version)
 }
 
-// MigrationStatus is one embedded migration and whether the file has it.
-type MigrationStatus struct {
-	Version   int64
-	Name      string
-	Applied   bool
-	AppliedAt time.Time
-}
-
 // Migrations reports every embedded migration's state in this file, as
 // goose's Provider.Status does: applied when goose's table has a row of its
 // version (whatever its is_applied), at the time of the newest such row.
 // It reads the table itself: building goose's provider, which parses every
 // migration, was a tenth of migrate status's time.
-func (s *Store) Migrations(ctx context.Context) ([]MigrationStatus, error) {
+func (s *Store) Migrations(ctx context.Context) ([]db.MigrationStatus, error) {
 	// g.tstamp, not max(tstamp): a column keeps its declared type,
 	// TIMESTAMP, which the driver reads as a time.
 	rows, err := s.db.QueryContext(ctx, `SELECT g.version_id, g.tstamp FROM `+gooseTable+` g
@@ -232,10 +229,10 @@ func (s *Store) Migrations(ctx context.Context) ([]MigrationStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []MigrationStatus
+	var out []db.MigrationStatus
 	for _, v := range MigrationVersions() {
 		at, ok := applied[v]
-		out = append(out, MigrationStatus{Version: v, Name: names[v], Applied: ok, AppliedAt: at})
+		out = append(out, db.MigrationStatus{Version: v, Name: names[v], Applied: ok, AppliedAt: at})
 	}
 	return out, nil
 }

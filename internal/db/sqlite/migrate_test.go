@@ -11,6 +11,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 	"github.com/ctitui/ctitui/migrations"
@@ -107,7 +108,7 @@ func TestMigrationsUpDownUpWithData(t *testing.T) {
 func TestUserTimestampTriggers(t *testing.T) {
 	const old = "2020-01-01T00:00:00.000Z"
 	path := filepath.Join(t.TempDir(), "cti.db")
-	openStore(t, path, sqlite.Options{}).Close()
+	openStore(t, path, db.Options{}).Close()
 	sqldb := openRawSQLite(t, path, false)
 
 	tests := []struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -29,22 +30,9 @@ const busyTimeout = 5 * time.Second
 // the same file.
 const migrateLockTimeout = 60 * time.Second
 
-// Options tune Open.
-type Options struct {
-	// Notify receives one-line messages meant for a person, such as what
-	// adopting a legacy database did and where its backup is. Nil discards them.
-	Notify func(msg string)
-	// Now stamps backups and audit entries written while opening. Nil means time.Now.
-	Now func() time.Time
-	// Actor is recorded in audit entries written while opening.
-	Actor string
-	// DropUnknownObjects is a person's consent to remove the triggers and
-	// views of the file that ctitui did not create, after a backup that
-	// keeps them, instead of refusing the file.
-	DropUnknownObjects bool
-}
-
-func (o Options) withDefaults() Options {
+// withDefaults fills in what o leaves to the defaults that db.Options
+// documents.
+func withDefaults(o db.Options) db.Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -61,8 +49,8 @@ func (o Options) withDefaults() Options {
 // has a schema newer than this binary knows, or holds triggers or views
 // that ctitui did not create (unless opts.DropUnknownObjects) is refused and
 // left untouched.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	opts = opts.withDefaults()
+func Open(ctx context.Context, path string, opts db.Options) (*Store, error) {
+	opts = withDefaults(opts)
 	created, err := prepareFile(path)
 	if err != nil {
 		return nil, err
@@ -159,7 +147,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // consent: after a backup that keeps it, in one transaction that also makes
 // again what of ctitui's own is missing (removeForeign) and records the
 // removal in the audit log. It returns the backup's name.
-func dropForeignCode(ctx context.Context, path string, state fileState, foreign []foreignItem, opts Options) (string, error) {
+func dropForeignCode(ctx context.Context, path string, state fileState, foreign []foreignItem, opts db.Options) (string, error) {
 	want, err := referenceSchema(ctx, state.version())
 	if err != nil {
 		return "", err
@@ -232,39 +220,31 @@ func auditEarly(ctx context.Context, tx *sql.Tx, e user.AuditEntry) error {
 	return translate(err)
 }
 
-// ErrNoDatabase reports a database file that does not exist where a
-// command that only reads expected one.
-var ErrNoDatabase = errors.New("no database")
-
-// ErrSchemaTooOld reports a database whose pending migrations a read-only
-// open may not apply.
-var ErrSchemaTooOld = errors.New("database schema is older than this ctitui")
-
 // OpenReadOnly opens the ctitui database at path for reading and never
-// changes it: no file is created (a missing one is ErrNoDatabase), nothing
+// changes it: no file is created (a missing one is db.ErrNoDatabase), nothing
 // is migrated, adopted or sealed, and the connections are read-only. A file
-// whose schema needs migrating is ErrSchemaTooOld, one made before
-// migrations ErrCannotAdopt. Its triggers and views, whoever made them,
+// whose schema needs migrating is db.ErrSchemaTooOld, one made before
+// migrations db.ErrCannotAdopt. Its triggers and views, whoever made them,
 // cannot run: nothing is written. When the file or its directory cannot be
 // written (read-only media, an evidence copy), it is read as immutable, so
 // that not even -wal and -shm files appear beside it.
-func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
-	return openReadOnly(ctx, path, opts.withDefaults(), false)
+func OpenReadOnly(ctx context.Context, path string, opts db.Options) (*Store, error) {
+	return openReadOnly(ctx, path, withDefaults(opts), false)
 }
 
 // openReadOnly is OpenReadOnly; private says path is a private copy, which
 // may be read as it is.
-func openReadOnly(ctx context.Context, path string, opts Options, private bool) (*Store, error) {
+func openReadOnly(ctx context.Context, path string, opts db.Options, private bool) (*Store, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%w at %s (check --db or $CTITUI_DB; commands that write create one)", ErrNoDatabase, path)
+		return nil, fmt.Errorf("%w at %s (check --db or $CTITUI_DB; commands that write create one)", db.ErrNoDatabase, path)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrNotAccessible, err)
+		return nil, fmt.Errorf("%w: %w", db.ErrNotAccessible, err)
 	case info.IsDir():
-		return nil, fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
+		return nil, fmt.Errorf("%w: %s is a directory", db.ErrNotAccessible, path)
 	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotAccessible, path)
+		return nil, fmt.Errorf("%w: %s is not a regular file", db.ErrNotAccessible, path)
 	}
 	if err := refuseCompanionLinks(path); err != nil {
 		return nil, err
@@ -275,19 +255,19 @@ func openReadOnly(ctx context.Context, path string, opts Options, private bool) 
 	clean := closedCleanly(path)
 	state, err := probeOnce(ctx, path)
 	if errors.Is(err, errHotJournal) {
-		return nil, fmt.Errorf("%w: %s has an unfinished write (a -journal beside it); a command that writes rolls it back", ErrReadOnly, path)
+		return nil, fmt.Errorf("%w: %s has an unfinished write (a -journal beside it); a command that writes rolls it back", db.ErrReadOnly, path)
 	}
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case state.kind == emptyFile:
-		return nil, fmt.Errorf("%w: %s holds no tables yet", ErrNotCtitui, path)
+		return nil, fmt.Errorf("%w: %s holds no tables yet", db.ErrNotCtitui, path)
 	case state.kind == legacyFile:
-		return nil, fmt.Errorf("%w: %s was made before migrations; 'ctitui --db %s migrate up' adopts it, after a backup", ErrCannotAdopt, path, shellQuote(path))
+		return nil, fmt.Errorf("%w: %s was made before migrations; 'ctitui --db %s migrate up' adopts it, after a backup", db.ErrCannotAdopt, path, shellQuote(path))
 	case state.needsWork():
 		return nil, fmt.Errorf("%w: %s is at schema version %d, this ctitui reads %d; 'ctitui --db %s migrate up' migrates it, after a backup",
-			ErrSchemaTooOld, path, state.version(), LatestVersion(), shellQuote(path))
+			db.ErrSchemaTooOld, path, state.version(), LatestVersion(), shellQuote(path))
 	}
 	if foreign := state.foreign(); len(foreign) > 0 {
 		opts.Notify(fmt.Sprintf("warning: %s; 'ctitui doctor' says more", foreignWarning(path, foreign)))
@@ -325,7 +305,7 @@ func walWithoutShm(path string) bool {
 // openPrivateCopy opens, read-only, a private copy of path and its -wal,
 // so that reading them leaves nothing beside the original; Close removes
 // the copy.
-func openPrivateCopy(ctx context.Context, path string, opts Options) (*Store, error) {
+func openPrivateCopy(ctx context.Context, path string, opts db.Options) (*Store, error) {
 	dir, err := os.MkdirTemp("", "ctitui-look-")
 	if err != nil {
 		return nil, fmt.Errorf("copy %s to read it: %w", path, err)
@@ -409,6 +389,9 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // Path is the file the Store was opened on.
 func (s *Store) Path() string { return s.path }
 
+// Location implements db.Store: where the data lives is the file, Path.
+func (s *Store) Location() string { return s.path }
+
 // SchemaVersion is the schema version of the file after Open.
 func (s *Store) SchemaVersion() int64 { return s.version }
 
@@ -421,7 +404,7 @@ func (s *Store) AppliedAtOpen() []int64 { return slices.Clone(s.applied) }
 func refuseCompanionLinks(path string) error {
 	for _, suffix := range companions {
 		if info, err := os.Lstat(path + suffix); err == nil && info.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%w: %s is a symbolic link, which ctitui never makes; remove it", ErrNotAccessible, path+suffix)
+			return fmt.Errorf("%w: %s is a symbolic link, which ctitui never makes; remove it", db.ErrNotAccessible, path+suffix)
 		}
 	}
 	return nil
@@ -458,11 +441,11 @@ func prepareFile(path string) (created bool, err error) {
 		}
 		return true, f.Close()
 	case err != nil:
-		return false, fmt.Errorf("%w: %w", ErrNotAccessible, err)
+		return false, fmt.Errorf("%w: %w", db.ErrNotAccessible, err)
 	case info.IsDir():
-		return false, fmt.Errorf("%w: %s is a directory", ErrNotAccessible, path)
+		return false, fmt.Errorf("%w: %s is a directory", db.ErrNotAccessible, path)
 	case !info.Mode().IsRegular():
-		return false, fmt.Errorf("%w: %s is not a regular file", ErrNotAccessible, path)
+		return false, fmt.Errorf("%w: %s is not a regular file", db.ErrNotAccessible, path)
 	}
 	return false, checkAccess(path, info)
 }
@@ -525,7 +508,7 @@ func lockMigrations(ctx context.Context, path string) (unlock func(), err error)
 	ok, err := lock.TryLockContext(ctx, 50*time.Millisecond)
 	if err != nil || !ok {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w: another ctitui has been migrating it for over %v", ErrLocked, migrateLockTimeout)
+			return nil, fmt.Errorf("%w: another ctitui has been migrating it for over %v", db.ErrLocked, migrateLockTimeout)
 		}
 		return nil, fmt.Errorf("lock database for migration (%s): %w", name, err)
 	}

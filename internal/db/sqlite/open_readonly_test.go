@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
@@ -29,15 +30,15 @@ func TestOpenReadOnlyRefusesWhatItCannotRead(t *testing.T) {
 			if err := os.Symlink(os.DevNull, path); err != nil {
 				t.Skip(err)
 			}
-		}, sqlite.ErrNotAccessible, "not a regular file"},
-		{"an empty file", func(t *testing.T, path string) { writeFile(t, path, nil, 0o600) }, sqlite.ErrNotCtitui, "holds no tables"},
+		}, db.ErrNotAccessible, "not a regular file"},
+		{"an empty file", func(t *testing.T, path string) { writeFile(t, path, nil, 0o600) }, db.ErrNotCtitui, "holds no tables"},
 		{"a file before migrations", func(t *testing.T, path string) {
 			writeSQLite(t, path, `CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT, hashed_password TEXT, created_at TEXT)`)
-		}, sqlite.ErrCannotAdopt, "migrate up"},
+		}, db.ErrCannotAdopt, "migrate up"},
 		{"the previous schema", func(t *testing.T, path string) {
 			bkDB(t, path, "old", 1)
 			writeSQLite(t, path, `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`)
-		}, sqlite.ErrSchemaTooOld, "migrate up"},
+		}, db.ErrSchemaTooOld, "migrate up"},
 		{"a hot journal", func(t *testing.T, path string) {
 			bkDB(t, path, "crashed", 1)
 			writeSQLite(t, path, `PRAGMA journal_mode = DELETE`)
@@ -45,7 +46,7 @@ func TestOpenReadOnlyRefusesWhatItCannotRead(t *testing.T) {
 			// transaction leaves it: the magic and a page count.
 			header := append([]byte("\xd9\xd5\x05\xf9\x20\xa1\x63\xd7\x00\x00\x00\x01"), make([]byte, 500)...)
 			writeFile(t, path+"-journal", header, 0o600)
-		}, sqlite.ErrReadOnly, "unfinished write"},
+		}, db.ErrReadOnly, "unfinished write"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +54,7 @@ func TestOpenReadOnlyRefusesWhatItCannotRead(t *testing.T) {
 			path := filepath.Join(dir, "ctitui.db")
 			tt.setup(t, path)
 			before := dirState(t, dir)
-			s, err := sqlite.OpenReadOnly(context.Background(), path, sqlite.Options{})
+			s, err := sqlite.OpenReadOnly(context.Background(), path, db.Options{})
 			if err == nil {
 				s.Close()
 			}
@@ -90,7 +91,7 @@ func TestOpenReadOnlySeesLaterWrites(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	bkDB(t, path, "before", 1)
-	ro, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+	ro, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestOpenReadOnlySeesLaterWrites(t *testing.T) {
 	if got := len(allUsers(t, ro)); got != 1 {
 		t.Fatalf("read-only store sees %d users; want 1", got)
 	}
-	rw := openStore(t, path, sqlite.Options{})
+	rw := openStore(t, path, db.Options{})
 	bkRegister(t, rw, "later", 1)
 	if got := emailsOf(allUsers(t, ro)); len(got) != 2 {
 		t.Errorf("read-only store sees %q after another store added one; want 2 users", got)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -66,7 +67,7 @@ func TestRowidBetween(t *testing.T) {
 // a term of three or more characters, users in rowid order.
 func TestCanListSearch(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir()+"/plan.db", Options{})
+	s, err := Open(ctx, t.TempDir()+"/plan.db", db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -246,7 +247,7 @@ func orderTestUsers(n int) []orderUser {
 func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/order.db"
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	raw := openRawSQLite(t, path, false)
 
 	all := orderTestUsers(600)
@@ -269,7 +270,7 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 		t.Fatal("users added out of order by another tool: users_order still says in order")
 	}
 	checkListings(t, s, all, "out of order")
-	rep, err := s.Doctor(ctx, sqlite.DoctorOptions{})
+	rep, err := s.Doctor(ctx, db.DoctorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 		t.Fatalf("doctor on users out of order: %+v; want info with a repair", f)
 	}
 
-	rep, err = s.Doctor(ctx, sqlite.DoctorOptions{Fix: true})
+	rep, err = s.Doctor(ctx, db.DoctorOptions{Fix: true})
 	if err != nil {
 		t.Fatalf("doctor --fix = %v", err)
 	}
@@ -305,7 +306,7 @@ func TestUsersStayInRowidOrderAndSearchesAgree(t *testing.T) {
 		insertInOrderTest(t, s, u)
 	}
 	insertAllInOneTx(t, s, more[50:])
-	rep, err = s.Doctor(ctx, sqlite.DoctorOptions{})
+	rep, err = s.Doctor(ctx, db.DoctorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +349,7 @@ func TestMigration8PutsUsersInRowidOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			s := openStore(t, path, sqlite.Options{})
+			s := openStore(t, path, db.Options{})
 			raw = openRawSQLite(t, path, true)
 			if !recordedInOrder(t, raw) || !rowidsFollowCreatedAt(t, raw) {
 				t.Fatalf("after migration 8: recorded in order %v, rowids in order %v; want both", recordedInOrder(t, raw), rowidsFollowCreatedAt(t, raw))
@@ -357,7 +358,7 @@ func TestMigration8PutsUsersInRowidOrder(t *testing.T) {
 			if unchanged := slices.Equal(before, after); unchanged == shuffled {
 				t.Errorf("rowids unchanged = %v; want %v", unchanged, !shuffled)
 			}
-			rep, err := s.Doctor(context.Background(), sqlite.DoctorOptions{})
+			rep, err := s.Doctor(context.Background(), db.DoctorOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

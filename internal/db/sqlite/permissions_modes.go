@@ -9,13 +9,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // Where file modes say who may open a file (Unix, macOS), doctor's
 // permission check reads them. Windows' own is in permissions_windows.go.
 
-func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]finding, error) {
+func (s *Store) checkPermissions(context.Context, db.DoctorOptions) ([]finding, error) {
 	var out []finding
 	files := []string{s.path, s.path + "-wal", s.path + "-shm", s.path + ".lock"}
 	backups := filesBeside(s.path, ".", ".bak")

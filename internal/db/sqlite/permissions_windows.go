@@ -8,12 +8,14 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // checkPermissions reads the access lists that decide, on Windows, who may
 // open the database and the files beside it (checkAccessLists): the modes
 // Go reports there (0666 for every writable file) say nothing about it.
-func (s *Store) checkPermissions(context.Context, DoctorOptions) ([]finding, error) {
+func (s *Store) checkPermissions(context.Context, db.DoctorOptions) ([]finding, error) {
 	return checkAccessLists(s.path, windowsACLs), nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // fileKind says what Open found in a file before touching it.
@@ -146,10 +148,10 @@ func probeWith(ctx context.Context, path, dsn string) (fileState, error) {
 	return probeDB(ctx, db, path)
 }
 
-// probeDB is probe's look at path through db, which only reads.
-func probeDB(ctx context.Context, db *sql.DB, path string) (fileState, error) {
+// probeDB is probe's look at path through sqldb, which only reads.
+func probeDB(ctx context.Context, sqldb *sql.DB, path string) (fileState, error) {
 	st := fileState{path: path}
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+	rows, err := sqldb.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
 	if isHotJournal(err) {
 		return fileState{}, errHotJournal
 	}
@@ -159,7 +161,7 @@ func probeDB(ctx context.Context, db *sql.DB, path string) (fileState, error) {
 	if st.tables, err = scanStrings(rows); err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	if st.schema, err = readSchemaRows(ctx, db); err != nil {
+	if st.schema, err = readSchemaRows(ctx, sqldb); err != nil {
 		return fileState{}, fmt.Errorf("read %s: %w", path, err)
 	}
 
@@ -174,10 +176,10 @@ func probeDB(ctx context.Context, db *sql.DB, path string) (fileState, error) {
 		return st, nil
 	default:
 		return fileState{}, fmt.Errorf("%w: %s has tables (%s) but no users table",
-			ErrNotCtitui, path, strings.Join(userTables(st.tables), ", "))
+			db.ErrNotCtitui, path, strings.Join(userTables(st.tables), ", "))
 	}
 
-	vrows, err := db.QueryContext(ctx, `SELECT version_id FROM `+gooseTable+` WHERE is_applied ORDER BY version_id`)
+	vrows, err := sqldb.QueryContext(ctx, `SELECT version_id FROM `+gooseTable+` WHERE is_applied ORDER BY version_id`)
 	if err != nil {
 		return fileState{}, fmt.Errorf("read schema version: %w", translate(err))
 	}
@@ -198,7 +200,7 @@ func probeDB(ctx context.Context, db *sql.DB, path string) (fileState, error) {
 		// recorded, the users table is no migration's but a legacy one,
 		// and the file is adopted (which makes goose's table again).
 		var recorded bool
-		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+gooseTable+` WHERE version_id IS NOT 0)`).Scan(&recorded); err != nil {
+		if err := sqldb.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+gooseTable+` WHERE version_id IS NOT 0)`).Scan(&recorded); err != nil {
 			return fileState{}, fmt.Errorf("read schema version: %w", translate(err))
 		}
 		if !recorded {
@@ -209,20 +211,20 @@ func probeDB(ctx context.Context, db *sql.DB, path string) (fileState, error) {
 		if slices.Contains(st.tables, "audit_log") {
 			query = `SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM audit_log)`
 		}
-		if err := db.QueryRowContext(ctx, query).Scan(&st.hasData); err != nil {
+		if err := sqldb.QueryRowContext(ctx, query).Scan(&st.hasData); err != nil {
 			return fileState{}, fmt.Errorf("read %s: %w", path, translate(err))
 		}
 	}
 	if len(st.applied) > 0 {
 		if current, latest := slices.Max(st.applied), LatestVersion(); current > latest {
 			return fileState{}, fmt.Errorf("%w: %s is at schema version %d, this ctitui knows up to %d; use a newer ctitui",
-				ErrSchemaTooNew, path, current, latest)
+				db.ErrSchemaTooNew, path, current, latest)
 		}
 	}
 	if st.want, err = referenceSchema(ctx, st.version()); err != nil {
 		return fileState{}, err
 	}
-	st.writes = brokenWrites(ctx, db, st.schema, st.want)
+	st.writes = brokenWrites(ctx, sqldb, st.schema, st.want)
 	return st, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
@@ -27,7 +28,7 @@ func TestOpenOfAFileGooseStartedOn(t *testing.T) {
 	if got := readRows(t, path, `SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_'`); len(got) != 1 || got[0] != "goose_db_version" {
 		t.Fatalf("tables after goose's first step = %q; want only goose_db_version", got)
 	}
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	if got, want := s.SchemaVersion(), sqlite.LatestVersion(); got != want {
 		t.Errorf("SchemaVersion() = %d; want %d", got, want)
 	}
@@ -44,12 +45,12 @@ func TestOpenRefusesAFileOfAnotherProgramWhoseTablesStartWithSqlite(t *testing.T
 			path := filepath.Join(t.TempDir(), "other.db")
 			writeSQLite(t, path, fmt.Sprintf(`CREATE TABLE %q (k TEXT, v TEXT)`, table), fmt.Sprintf(`INSERT INTO %q VALUES ('a', 'b')`, table))
 			before := fileSHA256(t, path)
-			s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			s, err := sqlite.Open(context.Background(), path, db.Options{})
 			if err == nil {
 				s.Close()
 			}
-			if !errors.Is(err, sqlite.ErrNotCtitui) {
-				t.Errorf("Open of a file with only table %s = %v; want %v", table, err, sqlite.ErrNotCtitui)
+			if !errors.Is(err, db.ErrNotCtitui) {
+				t.Errorf("Open of a file with only table %s = %v; want %v", table, err, db.ErrNotCtitui)
 			}
 			if after := fileSHA256(t, path); after != before {
 				t.Errorf("the other program's file changed")
@@ -65,14 +66,14 @@ func TestOpenRefusesAFileOfAnotherProgramWhoseTablesStartWithSqlite(t *testing.T
 func TestOpenReadOnlyRefusesAFileMissingAMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	s.Close()
 	writeSQLite(t, path, `UPDATE goose_db_version SET is_applied = 0 WHERE version_id = 3`)
-	ro, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+	ro, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 	if err == nil {
 		ro.Close()
 	}
-	if !errors.Is(err, sqlite.ErrSchemaTooOld) {
-		t.Errorf("OpenReadOnly of a file missing migration 3 = %v; want %v", err, sqlite.ErrSchemaTooOld)
+	if !errors.Is(err, db.ErrSchemaTooOld) {
+		t.Errorf("OpenReadOnly of a file missing migration 3 = %v; want %v", err, db.ErrSchemaTooOld)
 	}
 }

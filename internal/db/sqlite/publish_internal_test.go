@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // noHardLinks makes hard links fail as FAT32 and exFAT file systems (USB
@@ -31,7 +33,7 @@ func TestBackupWithoutHardLinks(t *testing.T) {
 	noHardLinks(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := Open(ctx, filepath.Join(dir, "ctitui.db"), Options{})
+	s, err := Open(ctx, filepath.Join(dir, "ctitui.db"), db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

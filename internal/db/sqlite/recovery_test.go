@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -66,7 +67,7 @@ func TestDoctorReportsOnADamagedFile(t *testing.T) {
 	ctx := context.Background()
 	path := damagedDB(t, true)
 	before := fileSHA256(t, path)
-	s, err := sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+	s, err := sqlite.OpenReadOnly(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatalf("OpenReadOnly = %v; want the damaged file opened for a look", err)
 	}
@@ -104,7 +105,7 @@ func TestDoctorFixKeepsACopyOfADamagedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(true))
 	if err != nil {
 		t.Fatalf("Doctor(fix) = %v; want it to keep a copy and repair what it can", err)
@@ -130,7 +131,7 @@ func TestDoctorFixKeepsACopyOfADamagedFile(t *testing.T) {
 func TestDoctorFixOnADamagedTableSaysRestore(t *testing.T) {
 	ctx := context.Background()
 	path := damagedDB(t, true)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(true))
 	if err != nil {
 		t.Fatalf("Doctor(fix) = %v; want a report, not an abort", err)
@@ -150,7 +151,7 @@ func TestRestoreOverAReadableButDamagedFile(t *testing.T) {
 	}
 	src := filepath.Join(t.TempDir(), "good.bak")
 	bkDB(t, src, "restored", 2)
-	s, rep, err := sqlite.Restore(ctx, path, src, sqlite.Options{Now: func() time.Time { return bkNow }})
+	s, rep, err := sqlite.Restore(ctx, path, src, db.Options{Now: func() time.Time { return bkNow }})
 	if err != nil {
 		t.Fatalf("Restore over a damaged file = %v; want it to work", err)
 	}
@@ -175,7 +176,7 @@ func TestRestoreOverAReadableButDamagedFile(t *testing.T) {
 func TestReadOnlyLookAtACopyWithItsWAL(t *testing.T) {
 	ctx := context.Background()
 	live := filepath.Join(t.TempDir(), "live.db")
-	s := openStore(t, live, sqlite.Options{})
+	s := openStore(t, live, db.Options{})
 	bkRegister(t, s, "in-wal", 3) // committed, still in the -wal while s is open
 	evidence := filepath.Join(t.TempDir(), "case.db")
 	for _, suffix := range []string{"", "-wal"} {
@@ -189,7 +190,7 @@ func TestReadOnlyLookAtACopyWithItsWAL(t *testing.T) {
 		t.Fatalf("the copied -wal is empty (%v): the test needs users in it", err)
 	}
 	before := map[string]string{"": fileSHA256(t, evidence), "-wal": fileSHA256(t, evidence+"-wal")}
-	ro, err := sqlite.OpenReadOnly(ctx, evidence, sqlite.Options{})
+	ro, err := sqlite.OpenReadOnly(ctx, evidence, db.Options{})
 	if err != nil {
 		t.Fatalf("OpenReadOnly of a copy with its -wal = %v", err)
 	}

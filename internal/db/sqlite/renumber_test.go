@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // TestRenumberUsers: users written where no rowid in order was free lose the
@@ -17,7 +17,7 @@ import (
 func TestRenumberUsers(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "renumber.db")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	raw := openRawSQLite(t, path, false)
 
 	// In order: nothing to do, and no rowid moves.

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -46,30 +47,30 @@ type heldFile struct {
 // connection gone, so it fails, changing nothing, while another process has
 // the file open.
 func holdExclusively(ctx context.Context, path string) (*heldFile, error) {
-	db, err := sql.Open("sqlite", fileURI(path)+"?mode=rw&_pragma=busy_timeout(1000)"+hardening)
+	sqldb, err := sql.Open("sqlite", fileURI(path)+"?mode=rw&_pragma=busy_timeout(1000)"+hardening)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	h := &heldFile{db: db, path: path}
+	sqldb.SetMaxOpenConns(1)
+	h := &heldFile{db: sqldb, path: path}
 	fail := func(err error) (*heldFile, error) {
 		h.release(ctx)
 		return nil, fmt.Errorf("%w; close every program using %s and try again", err, path)
 	}
 	var mode string
-	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+	if err := sqldb.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
 		return fail(translate(err))
 	}
 	h.wasWAL = mode == "wal"
-	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil || mode != "delete" {
-		return fail(fmt.Errorf("%w: another process has it open", ErrLocked))
+	if err := sqldb.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode); err != nil || mode != "delete" {
+		return fail(fmt.Errorf("%w: another process has it open", db.ErrLocked))
 	}
-	if _, err := db.ExecContext(ctx, `PRAGMA locking_mode = EXCLUSIVE`); err != nil {
+	if _, err := sqldb.ExecContext(ctx, `PRAGMA locking_mode = EXCLUSIVE`); err != nil {
 		return fail(translate(err))
 	}
 	// A write transaction takes the exclusive lock; locking_mode keeps it.
 	// It changes no page, so the file's bytes stay as they were.
-	if _, err := db.ExecContext(ctx, `BEGIN EXCLUSIVE; COMMIT`); err != nil {
+	if _, err := sqldb.ExecContext(ctx, `BEGIN EXCLUSIVE; COMMIT`); err != nil {
 		return fail(translate(err))
 	}
 	return h, nil
@@ -158,7 +159,7 @@ type replacement struct {
 	// audit returns the entries to record in the copy's audit log once it
 	// is migrated; it runs after prepare.
 	audit func() []user.AuditEntry
-	opts  Options // for what the migrations record, and what the email keys' update tells and audits
+	opts  db.Options // for what the migrations record, and what the email keys' update tells and audits
 }
 
 // build writes the new database to tmp: a copy of the database q reads (or,
@@ -252,7 +253,7 @@ func (s *Store) checkReplacement(ctx context.Context) error {
 		return translate(err)
 	}
 	if result != "ok" {
-		return fmt.Errorf("%w: integrity check says %s", ErrCorrupt, result)
+		return fmt.Errorf("%w: integrity check says %s", db.ErrCorrupt, result)
 	}
 	var dangling int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_check`).Scan(&dangling); err != nil {
@@ -269,7 +270,7 @@ func (s *Store) checkReplacement(ctx context.Context) error {
 		return err
 	}
 	if foreign := append(findForeign(have, latestSchema()), brokenWrites(ctx, s.db, have, latestSchema())...); len(foreign) > 0 {
-		return fmt.Errorf("%w: %s", ErrUnknownSchema, describeForeign(foreign))
+		return fmt.Errorf("%w: %s", db.ErrUnknownSchema, describeForeign(foreign))
 	}
 	if missing := slices.DeleteFunc(code(latestSchema()), func(w schemaRow) bool { return slices.Contains(have, w) }); len(missing) > 0 {
 		return fmt.Errorf("%s %s missing after migrating", missing[0].Type, missing[0].Name)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -141,7 +142,7 @@ func TestDoctorRepairsRoleNames(t *testing.T) {
 	path := docDB(t)
 	plantRoleNames(t, path, "bo@example.org", "admin")
 	plantRoleNames(t, path, "cy@example.org", "")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +173,7 @@ func TestWrongRoleNamesDecideNothing(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
 	plantRoleNames(t, path, "bo@example.org", "admin")
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	svc := newService(s)
 	u, err := svc.Get(ctx, "bo@example.org")
 	if err != nil {
@@ -229,7 +230,7 @@ func TestRestoreRecomputesRoleNames(t *testing.T) {
 	bkDB(t, live, "live", 2)
 	src := docDB(t)
 	plantRoleNames(t, src, "bo@example.org", "admin")
-	s, _, err := sqlite.Restore(ctx, live, src, sqlite.Options{})
+	s, _, err := sqlite.Restore(ctx, live, src, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestMigrationFillsRoleNames(t *testing.T) {
 		}
 	}
 	p.Close()
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	s.Close()
 	want := []string{"a@example.org=admin,analyst,viewer", "b@example.org=viewer", "c@example.org="}
 	if got := roleNamesByEmail(t, path); !slices.Equal(got, want) {
@@ -299,7 +300,7 @@ func TestMigrationTriggersRepeatTheExpression(t *testing.T) {
 func TestListingInRowidOrderMatchesKeyOrder(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	svc := newService(s)
 	for _, e := range []string{"dee@example.org", "eve@example.org", "fay@example.org", "gus@example.org"} {
 		if _, err := svc.Register(ctx, e, bkPassword, nil); err != nil {
@@ -365,7 +366,7 @@ func TestListingInRowidOrderMatchesKeyOrder(t *testing.T) {
 func TestUnknownRoleNamesGrantNothing(t *testing.T) {
 	ctx := context.Background()
 	path := docDB(t)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	if _, err := newService(s).Register(ctx, "carol@example.org", bkPassword, []user.Role{user.RoleViewer}); err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +402,7 @@ func TestUnknownRoleNamesGrantNothing(t *testing.T) {
 	if n, err := s.EnabledAdmins(ctx); err != nil || n != 1 {
 		t.Errorf("EnabledAdmins = %d, %v; want 1 (docDB's admin only)", n, err)
 	}
-	rep, err := s.Doctor(ctx, sqlite.DoctorOptions{})
+	rep, err := s.Doctor(ctx, db.DoctorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -142,7 +143,7 @@ func BenchmarkCheckUserValues(b *testing.B) {
 		b.Skip("CTITUI_BENCH_DB is unset: build a database with `go run ./cmd/benchdb -n 1000000 -o FILE` and point CTITUI_BENCH_DB at it")
 	}
 	ctx := context.Background()
-	s, err := OpenReadOnly(ctx, path, Options{})
+	s, err := OpenReadOnly(ctx, path, db.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func BenchmarkCheckUserValues(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		found, err := s.checkUserValues(ctx, DoctorOptions{})
+		found, err := s.checkUserValues(ctx, db.DoctorOptions{})
 		if err != nil || len(found) != 1 || found[0].Severity != user.SeverityOK {
 			b.Fatalf("checkUserValues = %+v, %v; want one ok finding", found, err)
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 // A database file may come from anyone: a backup handed over, a legacy file,
@@ -432,9 +434,6 @@ func canonical(toks []sqlToken) string {
 	return strings.Join(parts, " ")
 }
 
-// ErrUnknownSchema reports schema that ctitui did not create.
-var ErrUnknownSchema = errors.New("database has triggers, views or table rules that ctitui did not create")
-
 // UnknownSchemaError lists what is foreign in a file's schema, and says how
 // to look at it and what removes it.
 type UnknownSchemaError struct {
@@ -447,15 +446,15 @@ func (e *UnknownSchemaError) Error() string {
 	// The suggested command is for pasting into a shell: every word of it
 	// quoted, the object's name (the file's to choose) above all.
 	msg := fmt.Sprintf("%v, which would run with its writes or refuse them: %s (inspect with: sqlite3 %s %s)",
-		ErrUnknownSchema, describeForeign(e.Items), shellQuote(e.Path), shellQuote(".schema "+e.Items[0].Name))
+		db.ErrUnknownSchema, describeForeign(e.Items), shellQuote(e.Path), shellQuote(".schema "+e.Items[0].Name))
 	if e.Remedy != "" {
 		msg += "; " + e.Remedy
 	}
 	return msg
 }
 
-// Is makes errors.Is(err, ErrUnknownSchema) true.
-func (e *UnknownSchemaError) Is(target error) bool { return target == ErrUnknownSchema }
+// Is makes errors.Is(err, db.ErrUnknownSchema) true.
+func (e *UnknownSchemaError) Is(target error) bool { return target == db.ErrUnknownSchema }
 
 // removable drops from items the writes that SQLite refuses (brokenWrites):
 // they are no object to remove, only a symptom that removing the others
@@ -547,7 +546,7 @@ func checkRepairable(items []foreignItem) error {
 	for _, f := range items {
 		if f.Kind == "table" {
 			return fmt.Errorf("%w: %s; ctitui does not change the tables it did not create: fix or drop what the message names with the sqlite3 shell",
-				ErrUnknownSchema, f)
+				db.ErrUnknownSchema, f)
 		}
 	}
 	if slices.ContainsFunc(items, func(f foreignItem) bool { return f.Kind == "rule" }) {
@@ -556,7 +555,7 @@ func checkRepairable(items []foreignItem) error {
 	for _, f := range items {
 		if f.Kind == "writes" {
 			return fmt.Errorf("%w: %s; ctitui does not change the tables it did not create: fix or drop what the message names with the sqlite3 shell",
-				ErrUnknownSchema, f)
+				db.ErrUnknownSchema, f)
 		}
 	}
 	return nil

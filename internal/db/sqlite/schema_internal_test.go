@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctitui/ctitui/internal/db"
 )
 
 var update = flag.Bool("update", false, "rewrite schema_reference.jsonl from the migrations")
@@ -108,7 +110,7 @@ func TestCheckReplacement(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := t.TempDir() + "/built.db"
-			s, err := Open(ctx, path, Options{})
+			s, err := Open(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +155,7 @@ func TestCheckReplacementRefusesDamage(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "built.db")
-			s, err := Open(ctx, path, Options{})
+			s, err := Open(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +171,7 @@ func TestCheckReplacementRefusesDamage(t *testing.T) {
 				}
 			}
 			raw.Close()
-			if s, err = Open(ctx, path, Options{}); err != nil {
+			if s, err = Open(ctx, path, db.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()

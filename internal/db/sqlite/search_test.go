@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -17,7 +17,7 @@ import (
 // triggers that keep the index in sync.
 func TestSearchMatchesSubstringsWhateverThePlan(t *testing.T) {
 	path := t.TempDir() + "/search.db"
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	raw := openRawSQLite(t, path, false)
 
 	// 2,500 users written by "another tool": enough that "example" is a

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -212,7 +213,7 @@ func renormalize(ctx context.Context, tx *sql.Tx, stale []renormalized) (collide
 // still found by their address. It does both in one transaction and never
 // merges two users: one whose new form is another user's keeps its old form,
 // and the person is told to resolve it ('ctitui doctor' reports it too).
-func (s *Store) refreshEmailKeys(ctx context.Context, opts Options) error {
+func (s *Store) refreshEmailKeys(ctx context.Context, opts db.Options) error {
 	if !slices.Contains(s.applied, skeletonVersion) {
 		return nil
 	}

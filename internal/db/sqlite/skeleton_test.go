@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -57,7 +57,7 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 		"u7": "\u0440\u0430\u0443\u0440\u0430\u04cf@x.org",
 	})
 	var notes []string
-	s := openStore(t, path, sqlite.Options{Notify: func(m string) { notes = append(notes, m) }, Actor: "tester"})
+	s := openStore(t, path, db.Options{Notify: func(m string) { notes = append(notes, m) }, Actor: "tester"})
 	raw := openRawSQLite(t, path, true)
 	for id, want := range map[string]string{
 		"u1": "admin@пример.рф", "u2": "bob@example.org", "u3": "carol@example.org",
@@ -123,7 +123,7 @@ func TestOpenRecordsEmailKeysOnUpgrade(t *testing.T) {
 	// Once is once: the next open changes nothing and says nothing.
 	notes = nil
 	before := docContent(t, path)
-	s = openStore(t, path, sqlite.Options{Notify: func(m string) { notes = append(notes, m) }})
+	s = openStore(t, path, db.Options{Notify: func(m string) { notes = append(notes, m) }})
 	s.Close()
 	if after := docContent(t, path); after != before || len(notes) > 0 {
 		t.Errorf("a second open changed the file or said %q", notes)
@@ -149,7 +149,7 @@ func TestOpenRenormalizesPastEachOther(t *testing.T) {
 	}
 	p.Close()
 	var notes []string
-	openStore(t, path, sqlite.Options{Notify: func(m string) { notes = append(notes, m) }}).Close()
+	openStore(t, path, db.Options{Notify: func(m string) { notes = append(notes, m) }}).Close()
 	raw := openRawSQLite(t, path, true)
 	got := queryStrings(t, raw, `SELECT id || ' ' || email_normalized FROM users ORDER BY id`)
 	if want := []string{"u1 a@пример.рф", "u2 a@пример.rf"}; strings.Join(got, ",") != strings.Join(want, ",") {
@@ -173,7 +173,7 @@ func TestDoctorReportsLookAlikes(t *testing.T) {
 		// ... and gives cy a wrong one.
 		`UPDATE users SET email_skeleton = 'nothing like cy' WHERE email = 'cy@example.org'`,
 	)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	rep, err := s.Doctor(ctx, docOptions(false))
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +253,7 @@ func TestAdoptionRecordsEmailKeys(t *testing.T) {
 		`INSERT INTO users VALUES ('u2', 'paypal@x.org', '!', '2024-10-01 12:00:01')`,
 		`INSERT INTO users VALUES ('u3', 'раураӏ@x.org', '!', '2024-10-01 12:00:02')`,
 	)
-	s := openStore(t, path, sqlite.Options{})
+	s := openStore(t, path, db.Options{})
 	got := readRows(t, path, `SELECT id || ' ' || email_normalized || ' ' || (email_skeleton IS NOT NULL) FROM users ORDER BY id`)
 	if want := []string{"u1 admin@пример.рф 1", "u2 paypal@x.org 1", "u3 раураӏ@x.org 1"}; !slices.Equal(got, want) {
 		t.Errorf("adopted users %q; want %q", got, want)

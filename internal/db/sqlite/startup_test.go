@@ -8,6 +8,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
@@ -31,7 +32,7 @@ func TestMigrationsAsGooseSees(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ctitui.db")
-			s, err := sqlite.Open(ctx, path, sqlite.Options{})
+			s, err := sqlite.Open(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +43,7 @@ func TestMigrationsAsGooseSees(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err = sqlite.OpenReadOnly(ctx, path, sqlite.Options{})
+			s, err = sqlite.OpenReadOnly(ctx, path, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestOpenKeepsWALMode(t *testing.T) {
 		if mode != "" {
 			writeSQLite(t, path, `PRAGMA journal_mode = `+mode)
 		}
-		s, err := sqlite.Open(ctx, path, sqlite.Options{})
+		s, err := sqlite.Open(ctx, path, db.Options{})
 		if err != nil {
 			t.Fatalf("Open #%d = %v", i, err)
 		}
@@ -109,7 +110,7 @@ func TestOpenLeavesAHostileWALFileAsItWas(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.db")
-	s := openStore(t, src, sqlite.Options{})
+	s := openStore(t, src, db.Options{})
 	s.Close()
 	raw := openRawSQLite(t, src, false)
 	raw.SetMaxOpenConns(1)
@@ -133,7 +134,7 @@ func TestOpenLeavesAHostileWALFileAsItWas(t *testing.T) {
 	raw.Close()
 	before := fileSHA256(t, path) + fileSHA256(t, path+"-wal")
 
-	if s, err := sqlite.Open(ctx, path, sqlite.Options{}); err == nil {
+	if s, err := sqlite.Open(ctx, path, db.Options{}); err == nil {
 		s.Close()
 		t.Fatalf("Open of a file with a planted trigger in its -wal = nil; want a refusal")
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -31,7 +32,10 @@ type Store struct {
 	watchConn *sql.Conn // see DataVersion
 }
 
-var _ user.Store = (*Store)(nil)
+var (
+	_ user.Store = (*Store)(nil)
+	_ db.Store   = (*Store)(nil)
+)
 
 // queryer is what *sql.DB, *sql.Tx and stmtCache have in common: the
 // readers below run on the Store or inside a transaction alike.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -82,7 +83,7 @@ func TestRestoreSwapsWithNothingOpen(t *testing.T) {
 	dir := t.TempDir()
 	live, src := filepath.Join(dir, "live.db"), filepath.Join(dir, "backup.db")
 	for _, p := range []string{live, src} {
-		s, err := Open(ctx, p, Options{})
+		s, err := Open(ctx, p, db.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +91,7 @@ func TestRestoreSwapsWithNothingOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s, rep, err := Restore(ctx, live, src, Options{Actor: "tester"})
+	s, rep, err := Restore(ctx, live, src, db.Options{Actor: "tester"})
 	if err != nil {
 		t.Fatalf("Restore with Windows' file rules: %v", err)
 	}
@@ -110,7 +111,7 @@ func TestRestoreOverDamagedFileSwapsWithNothingOpen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	live, src := filepath.Join(dir, "live.db"), filepath.Join(dir, "backup.db")
-	s, err := Open(ctx, src, Options{})
+	s, err := Open(ctx, src, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestRestoreOverDamagedFileSwapsWithNothingOpen(t *testing.T) {
 	if err := os.WriteFile(live, []byte("not a database, but worth keeping a copy of"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, rep, err := Restore(ctx, live, src, Options{Actor: "tester"})
+	s, rep, err := Restore(ctx, live, src, db.Options{Actor: "tester"})
 	if err != nil {
 		t.Fatalf("Restore over a damaged file with Windows' file rules: %v", err)
 	}
@@ -151,7 +152,7 @@ func TestAdoptSwapsWithNothingOpen(t *testing.T) {
 	if err := raw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, path, Options{Actor: "tester"})
+	s, err := Open(ctx, path, db.Options{Actor: "tester"})
 	if err != nil {
 		t.Fatalf("Open (adopting) with Windows' file rules: %v", err)
 	}
