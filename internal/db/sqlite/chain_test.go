@@ -769,19 +769,3 @@ func otherHexDigit(c byte) string {
 	}
 	return "0"
 }
-
-// TestChainReportInPeoplesWords: one entry is "1 entry", not "1 entries".
-func TestChainReportInPeoplesWords(t *testing.T) {
-	for _, tt := range []struct {
-		rep  db.ChainReport
-		want string
-	}{
-		{db.ChainReport{Rows: 1, HeadID: 1, HeadHash: "h"}, "audit chain: ok, 1 entry, head 1:h"},
-		{db.ChainReport{Rows: 2, HeadID: 2, HeadHash: "h"}, "audit chain: ok, 2 entries, head 2:h"},
-		{db.ChainReport{Rows: 1, HeadID: 1, BrokenAt: 1, Problem: "p", Broken: 1}, "audit chain: broken at entry #1: p (1 of 1 entry fails a check)"},
-	} {
-		if got := tt.rep.String(); got != tt.want {
-			t.Errorf("String() = %q; want %q", got, tt.want)
-		}
-	}
-}
