@@ -2,8 +2,9 @@
 // engine keeps it: the Store interface and the contracts every engine keeps,
 // the options of an open, the reports that doctor, audit verify and migrate
 // status print, the sentinel errors commands match with errors.Is, and the
-// hashing of the audit chain, which every engine computes alike so that one
-// chain verifies the same wherever it is stored.
+// audit chain's hashing and verification (ChainWalk, CheckAnchor), which
+// every engine uses alike so that one chain verifies the same wherever it is
+// stored.
 //
 // It holds no SQL and imports no driver. The engines live below it and
 // import it: sqlite (a file, today's engine) and postgres (a postgres://

@@ -2,13 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
@@ -179,24 +176,14 @@ func scanAuditRow(rows *sql.Rows) (auditRow, error) {
 	return r, translate(err)
 }
 
-// chainWalk is what walking the audit chain found: the report, and what the
+// walked is what walking the audit chain found: the report, and what the
 // walk keeps for this engine's own use.
-type chainWalk struct {
+type walked struct {
 	db.ChainReport
 	seal string // the segment seal of every row walked (see db.SegmentSeal)
 	// watched is what the walk saw of the entry verifyAuditChain was asked
 	// to watch (see CheckAuditAnchor).
-	watched watchedEntry
-}
-
-// watchedEntry is an entry as the chain walk saw it.
-type watchedEntry struct {
-	found bool
-	hash  string
-	// covered reports that its hash commits to every entry before it: each
-	// entry of its segment, from the log's first or a restart that holds,
-	// verifies and names the one before it as its prev_hash.
-	covered bool
+	watched db.WatchedEntry
 }
 
 // VerifyAuditChain walks the audit log oldest first and reports the first
@@ -212,90 +199,34 @@ func (s *Store) VerifyAuditChain(ctx context.Context) (db.ChainReport, error) {
 
 // verifyAuditChain walks the chain; with watch > 0 it also notes what it
 // saw of that entry in rep.watched.
-func verifyAuditChain(ctx context.Context, q queryer, watch int64) (chainWalk, error) {
+func verifyAuditChain(ctx context.Context, q queryer, watch int64) (walked, error) {
 	rows, err := q.QueryContext(ctx, auditRowsQuery)
 	if err != nil {
-		return chainWalk{}, translate(err)
+		return walked{}, translate(err)
 	}
 	defer rows.Close()
-	var rep chainWalk
-	// prev is what the row before claims as its hash; lastGood is the hash
-	// of the newest row that verified, which ctitui's next entry follows
-	// when rows were written after it from outside (see chainWriter.load).
-	var prev, lastGood string
-	anyChained, brokenSinceGood := false, false
-	seal := db.NewSegmentSeal()
-	covered := true // every entry so far is committed to by the newest
+	walk := db.NewChainWalk(watch)
 	for rows.Next() {
 		r, err := scanAuditRow(rows)
 		if err != nil {
-			return chainWalk{}, err
+			return walked{}, err
 		}
-		anyChained = anyChained || r.Hash.Valid || r.PrevHash.Valid
-		rep.Rows++
-		rep.HeadID, rep.HeadHash = r.ID, r.Hash.String
-		content := r.ContentHash(r.PrevHash.String)
-		restart := r.Action == string(user.ActionRestartChain)
-		var problem string
-		switch {
-		case !r.Hash.Valid || !r.PrevHash.Valid:
-			problem = "it is not sealed into the chain (written outside ctitui?)"
-		case restart && r.PrevHash.String != seal.Sum():
-			problem = "it restarts the chain, but the entries before it were changed, removed or added since"
-		case !restart && r.PrevHash.String != prev && (!brokenSinceGood || r.PrevHash.String != lastGood):
-			problem = "it does not follow the entry before it (an entry was deleted or inserted here)"
-		case content != r.Hash.String:
-			problem = "its content was changed after it was written"
-		}
-		if restart {
-			rep.RestartEntries++
-		}
-		// A good entry names the one before it (or, after a break, the last
-		// good one, in which case covered is already false).
-		switch {
-		case problem != "":
-			covered = false
-		case restart:
-			covered = true // its seal commits to every entry before it
-		}
-		if r.ID == watch {
-			rep.watched = watchedEntry{found: true, hash: r.Hash.String, covered: covered}
-		}
-		switch {
-		case problem != "":
-			rep.Broken++
-			brokenSinceGood = true
-			if rep.BrokenAt == 0 {
-				rep.BrokenAt, rep.Problem = r.ID, problem
-			}
-		case restart:
-			// The breaks before it were recorded by a person, and the
-			// entries as they were then are sealed into it.
-			rep.BrokenAt, rep.Problem, rep.Broken = 0, "", 0
-			rep.Restarts = append(rep.Restarts, db.ChainRestart{ID: r.ID, At: r.At, Actor: r.Actor, Details: r.Details})
-			lastGood, brokenSinceGood = r.Hash.String, false
-		default:
-			lastGood, brokenSinceGood = r.Hash.String, false
-		}
-		// Walk on from what this row claims, so one bad row is reported
-		// once rather than breaking every row after it.
-		prev = r.Hash.String
-		seal.Add(r, content)
+		walk.Add(r)
 	}
 	if err := rows.Err(); err != nil {
-		return chainWalk{}, translate(err)
+		return walked{}, translate(err)
 	}
 	rows.Close()
-	rep.seal = seal.Sum()
-	if rep.EndProblem, err = checkChainEnd(ctx, q, rep, anyChained); err != nil {
-		return chainWalk{}, err
+	rep := walked{ChainReport: walk.Report(), seal: walk.Seal(), watched: walk.Watched()}
+	if rep.EndProblem, err = checkChainEnd(ctx, q, rep, walk.AnyChained()); err != nil {
+		return walked{}, err
 	}
 	return rep, nil
 }
 
 // checkChainEnd compares the end of the log with what the database
 // recorded of it: the seal record, the head record and the id counter.
-func checkChainEnd(ctx context.Context, q queryer, rep chainWalk, anyChained bool) (string, error) {
+func checkChainEnd(ctx context.Context, q queryer, rep walked, anyChained bool) (string, error) {
 	var sealed bool
 	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
 		return "", translate(err)
@@ -346,36 +277,13 @@ func checkChainEnd(ctx context.Context, q queryer, rep chainWalk, anyChained boo
 // verify up to it, which a changed entry sealed under a later restart would
 // not.
 func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
-	idText, want, found := strings.Cut(anchor, ":")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if !found || err != nil || id < 1 || !isHash(want) {
-		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", db.ErrBadAnchor, anchor)
+	id, want, err := db.ParseAnchor(anchor)
+	if err != nil {
+		return err
 	}
 	rep, err := verifyAuditChain(ctx, s.db, id)
 	if err != nil {
 		return fmt.Errorf("audit chain: check anchor #%d: %w", id, err)
 	}
-	switch w := rep.watched; {
-	case !w.found:
-		return fmt.Errorf("audit chain: anchored entry #%d no longer exists: the log was rewritten", id)
-	case w.hash != want:
-		return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
-	case !w.covered:
-		return fmt.Errorf("audit chain: entry #%d still has the anchored hash, but the entries before it no longer verify up to it: the log was rewritten", id)
-	}
-	return nil
-}
-
-// isHash reports whether s is a chain hash as verify prints it: 64 lower-case
-// hex digits.
-func isHash(s string) bool {
-	if len(s) != sha256.Size*2 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	return db.CheckAnchor(id, want, rep.watched)
 }

@@ -118,7 +118,7 @@ func (s *Store) restartable(ctx context.Context, q queryer) error {
 
 // writeRestart appends the restart entry after the log rep walked, points
 // the head record at it, and checks that the chain is whole.
-func writeRestart(ctx context.Context, tx *sql.Tx, rep chainWalk, e user.AuditEntry, reason string, res *db.RestartResult) error {
+func writeRestart(ctx context.Context, tx *sql.Tx, rep walked, e user.AuditEntry, reason string, res *db.RestartResult) error {
 	head, headFound, err := readChainHead(ctx, tx)
 	if err != nil {
 		return err
