@@ -1,7 +1,7 @@
 # The few commands people reach for; CI runs .ci/run, which calls the same
 # scripts. `make help` lists the targets.
 GO ?= go
-RACE_PKGS = ./cmd/ctitui ./internal/db ./internal/user ./internal/demo ./internal/password ./internal/spoof
+RACE_PKGS = ./cmd/ctitui ./internal/db/... ./internal/user ./internal/demo ./internal/password ./internal/spoof
 
 .PHONY: help build test race lint fuzz bench check ci cross
 

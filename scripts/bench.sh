@@ -317,7 +317,7 @@ report_startup() {
 # The anchor is the statement a person would write for the same listing:
 # users joined with user_roles and roles, grouped per user, newest first.
 NORM_SQL="SELECT u.id, u.email, group_concat(r.name, ',') AS roles, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.updated_at, u.last_login_at, u.disabled_at, u.failed_logins, u.locked_until FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id GROUP BY u.id ORDER BY u.created_at DESC, u.id DESC"
-# The statement ctitui's ListUsers runs for `user list` (internal/db/list.go:
+# The statement ctitui's ListUsers runs for `user list` (internal/db/sqlite/list.go:
 # listWithoutHashColumns FROM users u, in rowid order while users_order
 # holds, else ORDER BY u.created_at DESC, u.id DESC): the shell running it
 # shows what is left between the two SQLite engines.
@@ -389,12 +389,12 @@ for i in "${!SEARCH_NAMES[@]}"; do
 done
 
 log "Go benchmarks of the database (search, count, listing, open)"
-CTITUI_BENCH_DB=$DB go test ./internal/db -run '^$' -bench '^Benchmark(Search|Open)$' \
+CTITUI_BENCH_DB=$DB go test ./internal/db/sqlite -run '^$' -bench '^Benchmark(Search|Open)$' \
 	-benchtime 5x -count 3 -timeout 60m >"$WORK/gobench-db.txt" 2>&1 || { cat "$WORK/gobench-db.txt" >&2; exit 1; }
-CTITUI_BENCH_DB=$DB go test ./internal/db -run '^$' -bench '^Benchmark(SearchCount|SearchAsYouType|SearchIndexPlan)$' \
+CTITUI_BENCH_DB=$DB go test ./internal/db/sqlite -run '^$' -bench '^Benchmark(SearchCount|SearchAsYouType|SearchIndexPlan)$' \
 	-benchtime 2x -count 3 -timeout 60m >>"$WORK/gobench-db.txt" 2>&1 || { cat "$WORK/gobench-db.txt" >&2; exit 1; }
 log "Go benchmark of argon2id on all cores (no database)"
-go test ./internal/db -run '^$' -bench '^BenchmarkHashAllCores$' -benchtime 200x -count 3 \
+go test ./internal/db/sqlite -run '^$' -bench '^BenchmarkHashAllCores$' -benchtime 200x -count 3 \
 	>"$WORK/gobench-hash.txt" 2>&1 || { cat "$WORK/gobench-hash.txt" >&2; exit 1; }
 HASH10K=$(gobench_metric "$WORK/gobench-hash.txt" BenchmarkHashAllCores s/10k-hashes)
 HASH10K_CPU=$(gobench_metric "$WORK/gobench-hash.txt" BenchmarkHashAllCores cpu-s/10k-hashes)
@@ -479,15 +479,15 @@ HYPERFINE_VERSION=$(hyperfine --version 2>/dev/null || echo "none (timed loops)"
 	echo "  reads for both tools."
 	echo "- Full listings: the anchor is the sqlite3 shell running the statement a person would write, users joined"
 	echo "  with user_roles and roles: \`$NORM_SQL\`. The shell also runs the statement ctitui's \`ListUsers\` runs"
-	echo "  (\`internal/db/list.go\`; roles from \`users.role_names\`, migration 11): \`$LIST_SQL\`."
+	echo "  (\`internal/db/sqlite/list.go\`; roles from \`users.role_names\`, migration 11): \`$LIST_SQL\`."
 	echo "  Rows written: ctitui $JSON_ROWS, sqlite3 $SQLITE_ROWS."
 	echo "- Search terms: the middle user's number \`$RARE\` (one match), a surname, a non-ASCII domain part (~0.2%),"
 	echo "  a domain part (~1.4%), \`example\` (everyone), two characters, \`+12\` (thousands of matches, all among"
 	echo "  the oldest users: what search-as-you-type passes through on the way to \`+123456\`), and a term with no"
 	echo "  match. Terms of 3+ characters walk the trigram index in rowid order, which follows created_at (migration 8);"
 	echo "  shorter ones walk the listing's index testing each email. CLI: \`ctitui user list --search TERM --limit 200\`,"
-	echo "  process start included. Go: \`BenchmarkSearch\` in internal/db, \`ListUsers\` alone (10 iterations × 5 runs)."
-	echo "- Import yardstick: \`BenchmarkHashAllCores\` (internal/db) hashes with \`password.DefaultParams\` on"
+	echo "  process start included. Go: \`BenchmarkSearch\` in internal/db/sqlite, \`ListUsers\` alone (10 iterations × 5 runs)."
+	echo "- Import yardstick: \`BenchmarkHashAllCores\` (internal/db/sqlite) hashes with \`password.DefaultParams\` on"
 	echo "  GOMAXPROCS goroutines and no database; 10,000 × its time per hash."
 	echo "- TUI: Go benchmarks in internal/ui drive \`ui.New\`'s model as tea.Program does (commands on goroutines,"
 	echo "  messages into Update) over the database; timers off. A cursor move includes the fetches it starts; a"
@@ -537,7 +537,7 @@ HYPERFINE_VERSION=$(hyperfine --version 2>/dev/null || echo "none (timed loops)"
 	rss=$(gobench_metric "$WORK/gobench-ui-rss.txt" BenchmarkTUIPeakRSS peak-rss-MB)
 	echo "| TUI peak memory | < 64 MB RSS | $rss MB (Go heap in use at the end $(gobench_metric "$WORK/gobench-ui-rss.txt" BenchmarkTUIPeakRSS heap-inuse-MB) MB) | | $(verdict "$rss" '<' 64) |"
 	echo
-	echo "### Other database figures (Go benchmarks, internal/db)"
+	echo "### Other database figures (Go benchmarks, internal/db/sqlite)"
 	echo
 	echo "| benchmark | median |"
 	echo "|---|---|"
@@ -549,7 +549,7 @@ HYPERFINE_VERSION=$(hyperfine --version 2>/dev/null || echo "none (timed loops)"
 		[[ $v == nan ]] && continue
 		echo "| search $n through the trigram index whatever its matches ($(gobench_metric "$WORK/gobench-db.txt" "BenchmarkSearchIndexPlan/$n" matches) matches; \`BenchmarkSearchIndexPlan\`) | $v ms |"
 	done
-	echo "| \`db.Open\` + \`Migrations\` + \`Close\` on the file | $(calc '%.2f' "$(gobench_metric "$WORK/gobench-db.txt" BenchmarkOpen ns/op) / 1e6") ms |"
+	echo "| \`sqlite.Open\` + \`Migrations\` + \`Close\` on the file | $(calc '%.2f' "$(gobench_metric "$WORK/gobench-db.txt" BenchmarkOpen ns/op) / 1e6") ms |"
 	echo
 	echo "Search as you type (\`BenchmarkSearchAsYouType\`: \`ListUsers\` for each prefix, 200 rows, ms):"
 	echo

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -41,7 +42,7 @@ func TestGeneratedUsersAreValid(t *testing.T) {
 // code, what ctitui would write: a file whose audit chain and head record
 // verify, whose users are in the rowid order ctitui keeps, and which the
 // store's doctor finds healthy. It uses ctitui's own chain hash and rowid
-// rule (db.AuditEntryHash, db.NextRowid); this catches the rest drifting.
+// rule (db.AuditEntryHash, sqlite.NextRowid); this catches the rest drifting.
 func TestBuiltFileIsACtituiFile(t *testing.T) {
 	ctx := context.Background()
 	for _, fts := range []string{"rebuild", "trigger"} {
@@ -51,7 +52,7 @@ func TestBuiltFileIsACtituiFile(t *testing.T) {
 			if err := build(ctx, c, io.Discard); err != nil {
 				t.Fatalf("build: %v", err)
 			}
-			s, err := db.Open(ctx, out, db.Options{})
+			s, err := sqlite.Open(ctx, out, db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

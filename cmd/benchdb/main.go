@@ -1,12 +1,12 @@
 //go:build unix
 
 // Command benchdb builds a ctitui database of N synthetic users, fast, for
-// benchmarks (scripts/bench.sh, the Go benchmarks of internal/db and
+// benchmarks (scripts/bench.sh, the Go benchmarks of internal/db/sqlite and
 // internal/ui):
 //
 //	go run ./cmd/benchdb -n 1000000 -o /tmp/bench.db
 //
-// The file is first created and migrated by db.Open, so it is a real ctitui
+// The file is first created and migrated by sqlite.Open, so it is a real ctitui
 // database at the current schema; the users are then written in one
 // transaction through plain SQL on a second connection, roles before each
 // user (the user_roles foreign key is deferred), so updated_at stays as
@@ -60,6 +60,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -178,7 +179,7 @@ func build(ctx context.Context, c config, stdout io.Writer) error {
 
 	// A real ctitui file: created, migrated and sealed by the product.
 	start := time.Now()
-	store, err := db.Open(ctx, c.out, db.Options{Actor: "benchdb"})
+	store, err := sqlite.Open(ctx, c.out, db.Options{Actor: "benchdb"})
 	if err != nil {
 		return err
 	}
@@ -596,7 +597,7 @@ func verify(ctx context.Context, raw *sql.DB, c config) error {
 	if triggers != 6 {
 		return fmt.Errorf("verify: %d of the 6 triggers dropped for the load are back", triggers)
 	}
-	wrong, err := db.CountWrongRoleNames(ctx, raw)
+	wrong, err := sqlite.CountWrongRoleNames(ctx, raw)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
@@ -628,7 +629,7 @@ func verify(ctx context.Context, raw *sql.DB, c config) error {
 // synthUser is one generated row.
 type synthUser struct {
 	seq                   int   // 1-based, in created_at order
-	rowid                 int64 // as ctitui would give it (internal/db/order.go)
+	rowid                 int64 // as ctitui would give it (internal/db/sqlite/order.go)
 	id, email, normalized string
 	skeleton              string // user.EmailSkeleton, as ctitui records it
 	created, updated      string
@@ -770,7 +771,7 @@ func (g *generator) next() synthUser {
 	if g.seq > 1 {
 		prev = &g.lastRowid
 	}
-	u.rowid, _ = db.NextRowid(prev, created)
+	u.rowid, _ = sqlite.NextRowid(prev, created)
 	g.lastRowid = u.rowid
 
 	switch p := r.IntN(100); {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -19,7 +20,7 @@ import (
 func TestVerifyEscapesTheRestartsActor(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	s, err := db.Open(ctx, path, db.Options{})
+	s, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

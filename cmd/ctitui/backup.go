@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/textsafe"
 )
 
@@ -75,7 +75,7 @@ Close every other ctitui using the database first.`,
 				return errors.New("not restored")
 			}
 		}
-		store, rep, err := db.Restore(cmd.Context(), path, args[0], a.dbOptions())
+		store, rep, err := sqlite.Restore(cmd.Context(), path, args[0], a.dbOptions())
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/engine"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
@@ -125,7 +126,7 @@ func (a *app) emailsStartingWith(ctx context.Context, prefix string) []cobra.Com
 	if err != nil {
 		return nil
 	}
-	store, err := db.OpenReadOnly(ctx, path, db.Options{}) // no Notify: nothing to say to a shell
+	store, err := engine.OpenReadOnly(ctx, path, db.Options{}) // no Notify: nothing to say to a shell
 	if err != nil {
 		return nil
 	}

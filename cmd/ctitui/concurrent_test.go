@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -99,7 +100,7 @@ func TestConcurrentAddsOnNewFile(t *testing.T) {
 	})
 	checkMigratedOnce(t, path)
 
-	store, err := db.Open(context.Background(), path, db.Options{})
+	store, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

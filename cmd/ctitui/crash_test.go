@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -511,7 +512,7 @@ var crashHash = sync.OnceValue(func() string {
 // named prefix..., closed cleanly (no -wal beside it).
 func crashCurrentDB(t *testing.T, path, prefix string, n int) {
 	t.Helper()
-	s, err := db.Open(context.Background(), path, db.Options{})
+	s, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,7 +556,7 @@ func TestCrashDuringAdoption(t *testing.T) {
 	legacy := filepath.Join(dir, "legacy.db")
 	crashLegacyDB(t, legacy, users)
 	original := fileSHA256(t, legacy)
-	latest := db.LatestVersion()
+	latest := sqlite.LatestVersion()
 
 	// The whole adoption, uninterrupted, sets the time scale.
 	refDir := filepath.Join(dir, "ref")
@@ -694,7 +695,7 @@ func TestCrashDuringMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := db.NewMigrationProvider(sqldb)
+	p, err := sqlite.NewMigrationProvider(sqldb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,7 +706,7 @@ func TestCrashDuringMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashFill(t, v5, "v5user", users, true)
-	latest := db.LatestVersion()
+	latest := sqlite.LatestVersion()
 
 	refDir := filepath.Join(dir, "ref")
 	if err := os.Mkdir(refDir, 0o700); err != nil {
@@ -1106,7 +1107,7 @@ func TestCrashDuringConcurrentWrites(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
-	store, err := db.Open(ctx, path, db.Options{})
+	store, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ needs a new or empty file.`,
 				return err
 			}
 			if n > 0 {
-				return fmt.Errorf("demo needs a new or empty database; %s has %s", a.store.Path(), plural(n, "user"))
+				return fmt.Errorf("demo needs a new or empty database; %s has %s", a.store.Location(), plural(n, "user"))
 			}
 			err = demo.Seed(cmd.Context(), time.Now(), func(clock func() time.Time, opts ...user.Option) *user.Service {
 				return user.NewService(a.store, append([]user.Option{user.WithClock(clock), user.WithPolicy(a.policy),
@@ -83,9 +83,9 @@ needs a new or empty file.`,
 			if err != nil {
 				return err
 			}
-			abs, err := filepath.Abs(a.store.Path())
+			abs, err := filepath.Abs(a.store.Location())
 			if err != nil {
-				abs = a.store.Path()
+				abs = a.store.Location()
 			}
 			// On the terminal, before the UI takes the screen and again
 			// after it gives it back: the status line is cut to the

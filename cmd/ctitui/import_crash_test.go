@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 )
@@ -37,7 +38,7 @@ func TestCrashDuringImport(t *testing.T) {
 	}
 	dir := t.TempDir()
 	template := filepath.Join(dir, "empty.db")
-	store, err := db.Open(context.Background(), template, db.Options{})
+	store, err := sqlite.Open(context.Background(), template, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -82,7 +83,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("ACTOR", actor)
 	// $SCHEMA is the schema version this binary migrates to, so that scripts
 	// need no change when a migration is added.
-	env.Setenv("SCHEMA", strconv.FormatInt(db.LatestVersion(), 10))
+	env.Setenv("SCHEMA", strconv.FormatInt(sqlite.LatestVersion(), 10))
 	// $MIGRATIONS counts the embedded migrations and $MIGRATION_LIST lists
 	// their versions as `migrate up` prints them ("1, 2 and 3"): migrations
 	// are written on separate branches, and one may land before another.
@@ -97,7 +98,7 @@ func setupScript(env *testscript.Env) error {
 // embedded migrations, ascending: what goose_db_version holds once a file is
 // fully migrated.
 func embeddedVersions() []int64 {
-	return append([]int64{0}, db.MigrationVersions()...)
+	return append([]int64{0}, sqlite.MigrationVersions()...)
 }
 
 // cmdExitcode implements "exitcode N program [args...]": it runs program like
@@ -208,7 +209,7 @@ func TestDefaultHashParams(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run = %d; stderr %s", code, stderr.String())
 	}
-	store, err := db.Open(context.Background(), path, db.Options{})
+	store, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func (a *app) migrateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.writeMigrationStatus(f, store.Path(), store.SchemaVersion(), status)
+			return a.writeMigrationStatus(f, store, status)
 		},
 	}
 	getFormat = formatFlag(status, reportFormats)

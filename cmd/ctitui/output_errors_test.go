@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -46,7 +47,7 @@ func runIn(t *testing.T, path string, stdin io.Reader, stdout, stderr io.Writer,
 // usersAndAudit lists the emails in path and the audit actions about them.
 func usersAndAudit(t *testing.T, path string) (emails, actions []string) {
 	t.Helper()
-	store, err := db.Open(context.Background(), path, db.Options{})
+	store, err := sqlite.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

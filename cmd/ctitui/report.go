@@ -44,11 +44,12 @@ type migrationJSON struct {
 	AppliedAt *string `json:"applied_at"` // null while pending
 }
 
-// writeMigrationStatus prints every embedded migration and whether the
-// database at path, at schema version, has it.
-func (a *app) writeMigrationStatus(f format, path string, version int64, status []db.MigrationStatus) error {
+// writeMigrationStatus prints every migration this binary knows for
+// store's engine (status) and whether store's database has it.
+func (a *app) writeMigrationStatus(f format, store db.Store, status []db.MigrationStatus) error {
+	path, version := store.Location(), store.SchemaVersion()
 	if f == formatJSON {
-		out := migrationStatusJSON{Database: path, SchemaVersion: version, LatestVersion: db.LatestVersion(), Migrations: []migrationJSON{}}
+		out := migrationStatusJSON{Database: path, SchemaVersion: version, LatestVersion: store.LatestVersion(), Migrations: []migrationJSON{}}
 		for _, m := range status {
 			j := migrationJSON{Version: m.Version, Name: m.Name, Applied: m.Applied}
 			if m.Applied {
@@ -59,7 +60,7 @@ func (a *app) writeMigrationStatus(f format, path string, version int64, status 
 		}
 		return writeJSON(a.stdout, out)
 	}
-	a.stdout.printf("database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", textsafe.Line(path), version, db.LatestVersion())
+	a.stdout.printf("database: %s\nschema version: %d (this ctitui knows up to %d)\n\n", textsafe.Line(path), version, store.LatestVersion())
 	tab := newTable(a.stdout, "VERSION", "MIGRATION", "APPLIED")
 	for _, m := range status {
 		applied := "pending"

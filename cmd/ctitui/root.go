@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/engine"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
@@ -54,7 +55,7 @@ type app struct {
 	minLength int
 	policy    password.Policy // from minLength, once the flags are checked
 
-	store   *db.Store
+	store   db.Store
 	svc     *user.Service
 	notices []string // what opening the database did, for people
 	// dropUnknown is the person's consent (--drop-unknown-objects) to remove
@@ -204,7 +205,7 @@ var createsDatabase = map[string]bool{
 	"ctitui user add":    true,
 	"ctitui user import": true,
 	"ctitui migrate up":  true,
-	"ctitui restore":     true, // through db.Restore
+	"ctitui restore":     true, // through sqlite.Restore
 }
 
 // requireDatabase refuses a path where no database file is, naming it and
@@ -263,7 +264,7 @@ func (a *app) readService(ctx context.Context) (*user.Service, error) {
 }
 
 // userService returns the user service over store, built once.
-func (a *app) userService(store *db.Store, err error) (*user.Service, error) {
+func (a *app) userService(store db.Store, err error) (*user.Service, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -276,16 +277,16 @@ func (a *app) userService(store *db.Store, err error) (*user.Service, error) {
 
 // open opens the database (once) for reading and writing, creating,
 // adopting and migrating it as needed.
-func (a *app) open(ctx context.Context) (*db.Store, error) { return a.openWith(ctx, db.Open) }
+func (a *app) open(ctx context.Context) (db.Store, error) { return a.openWith(ctx, engine.Open) }
 
 // openReadOnly opens the database (once) only to read it: a missing file is
 // an error, nothing is migrated and the file is never changed, so that a
 // copy kept as evidence, or one on read-only media, stays as it is.
-func (a *app) openReadOnly(ctx context.Context) (*db.Store, error) {
-	return a.openWith(ctx, db.OpenReadOnly)
+func (a *app) openReadOnly(ctx context.Context) (db.Store, error) {
+	return a.openWith(ctx, engine.OpenReadOnly)
 }
 
-func (a *app) openWith(ctx context.Context, open func(context.Context, string, db.Options) (*db.Store, error)) (*db.Store, error) {
+func (a *app) openWith(ctx context.Context, open func(context.Context, string, db.Options) (db.Store, error)) (db.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}

@@ -17,6 +17,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/ui"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -88,9 +89,9 @@ func TestStressConcurrentAddsWithTUIOpen(t *testing.T) {
 	defer cancel()
 	path := filepath.Join(t.TempDir(), "stress.db")
 
-	// The TUI: its own db.Open of the file, a service over it, the real
+	// The TUI: its own sqlite.Open of the file, a service over it, the real
 	// program with no terminal, polling the data version every 100ms.
-	store, err := db.Open(ctx, path, db.Options{})
+	store, err := sqlite.Open(ctx, path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

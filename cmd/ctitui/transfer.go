@@ -134,9 +134,11 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 		if err != nil {
 			return err
 		}
-		wasInOrder, err := a.store.UsersInOrder(cmd.Context())
-		if err != nil {
-			return err
+		wasInOrder := false
+		if order, ok := a.store.(userOrder); ok {
+			if wasInOrder, err = order.UsersInOrder(cmd.Context()); err != nil {
+				return err
+			}
 		}
 		before, err := svc.Count(cmd.Context(), user.Filter{})
 		if err != nil {
@@ -177,6 +179,14 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 	return cmd
 }
 
+// userOrder is what a store offers whose fast searches rely on the users'
+// physical order: SQLite's, which keeps users in rowid order by created_at
+// (migration 8). A store without it has no such order to keep.
+type userOrder interface {
+	UsersInOrder(ctx context.Context) (bool, error)
+	RenumberUsers(ctx context.Context) (bool, error)
+}
+
 // keepUsersInOrder deals with an import that lost the users' rowid order,
 // which fast searches rely on (migration 8). Users were in order before
 // (wasInOrder) and before of them were there; the import added added. The
@@ -191,10 +201,11 @@ keys must be lower case, each once; records over 1 MiB end the import.`,
 // way the import itself is already committed, whole; a renumbering that
 // fails changes nothing and leaves the warning.
 func (a *app) keepUsersInOrder(ctx context.Context, wasInOrder bool, before, added int) {
-	if !wasInOrder {
-		return // doctor already reports it
+	order, ok := a.store.(userOrder)
+	if !ok || !wasInOrder {
+		return // nothing to keep, or doctor already reports it
 	}
-	inOrder, err := a.store.UsersInOrder(ctx)
+	inOrder, err := order.UsersInOrder(ctx)
 	if err != nil || inOrder {
 		return
 	}
@@ -205,7 +216,7 @@ func (a *app) keepUsersInOrder(ctx context.Context, wasInOrder bool, before, add
 		if terminal {
 			tellf(a.stderr, "putting the users in created_at order for searches…")
 		}
-		inOrder, err = a.store.RenumberUsers(ctx)
+		inOrder, err = order.RenumberUsers(ctx)
 		if terminal {
 			tellf(a.stderr, "\r\033[K")
 		}

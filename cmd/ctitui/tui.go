@@ -25,7 +25,7 @@ func (a *app) runTUI(ctx context.Context, notices []string) error {
 	}
 	notices = append(notices, a.notices...)
 	model := ui.New(svc, ui.Options{
-		DBPath:        a.store.Path(),
+		DBPath:        a.store.Location(),
 		SchemaVersion: a.store.SchemaVersion(),
 		DataVersion:   a.store.DataVersion,
 		Notice:        strings.Join(notices, " · "),

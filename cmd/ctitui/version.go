@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 )
 
 // What a release build stamps into the binary, with -ldflags -X
@@ -130,7 +130,7 @@ func newVersionInfo(s stamp, bi *debug.BuildInfo, sqlite string, schema int64) v
 
 // currentVersionInfo is the report for this binary.
 func (a *app) currentVersionInfo() (versionInfo, error) {
-	sqlite, err := db.SQLiteVersion(a.ctx)
+	lib, err := sqlite.SQLiteVersion(a.ctx)
 	if err != nil {
 		return versionInfo{}, err
 	}
@@ -138,7 +138,7 @@ func (a *app) currentVersionInfo() (versionInfo, error) {
 	if !ok {
 		bi = nil
 	}
-	return newVersionInfo(linkerStamp().or(archiveStamp()), bi, sqlite, db.LatestVersion()), nil
+	return newVersionInfo(linkerStamp().or(archiveStamp()), bi, lib, sqlite.LatestVersion()), nil
 }
 
 // writeText writes v for people: the version on the first line, as

@@ -1,16 +1,13 @@
 package db
 
 import (
-	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
-	"math"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -20,32 +17,45 @@ import (
 // prev_hash and the row's stored columns, each written as its length, a
 // colon, its bytes and a newline (NULL as length -1), so that no two rows
 // encode alike. Changing a row changes its hash; deleting or inserting one
-// breaks the next row's prev_hash. Anyone who can write the file can also
-// recompute the chain, so it proves that no tool edited the log unnoticed,
-// not that nobody did: note the head hash `ctitui audit verify` prints to
-// anchor it outside the file.
+// breaks the next row's prev_hash. Anyone who can write the database can
+// also recompute the chain, so it proves that no tool edited the log
+// unnoticed, not that nobody did: note the head hash `ctitui audit verify`
+// prints to anchor it outside the database.
+//
+// The hashing lives here, not in an engine, so that every engine writes and
+// verifies the same chain: the same entry hashes alike in a SQLite file and
+// in PostgreSQL.
 const chainVersion = "ctitui-audit-chain-v1"
 
-// auditRow is an audit_log row as stored, the input of its hash.
-type auditRow struct {
-	id                                    int64
-	at, actor, action, userEmail, details string
-	userID                                sql.NullString
-	prevHash, hash                        sql.NullString
+// AuditRow is an audit_log row as stored: the columns its hash covers, and
+// the two hashes stored with it.
+type AuditRow struct {
+	ID int64
+	// At is the entry's time as stored: user.FormatTime's text, which an
+	// engine that keeps a timestamp type formats back the same way.
+	At, Actor, Action string
+	UserID            sql.NullString // NULL when the entry is about no user
+	UserEmail         string
+	Details           string
+	// PrevHash and Hash are as stored; NULL on a row written outside
+	// ctitui (or before migration 7 sealed the log).
+	PrevHash, Hash sql.NullString
 }
 
-func (r auditRow) computeHash(prev string) string {
+// ContentHash is the hash the chain stores for r written after the entry
+// whose hash is prev. It covers every column but the two stored hashes.
+func (r AuditRow) ContentHash(prev string) string {
 	h := sha256.New()
 	field := func(s string) { fmt.Fprintf(h, "%d:%s\n", len(s), s) } //nolint:errcheck // a hash.Hash never fails a write
 	field(chainVersion)
 	field(prev)
-	field(strconv.FormatInt(r.id, 10))
-	field(r.at)
-	field(r.actor)
-	field(r.action)
-	nullField(h, r.userID)
-	field(r.userEmail)
-	field(r.details)
+	field(strconv.FormatInt(r.ID, 10))
+	field(r.At)
+	field(r.Actor)
+	field(r.Action)
+	nullField(h, r.UserID)
+	field(r.UserEmail)
+	field(r.Details)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -57,184 +67,64 @@ func nullField(h hash.Hash, s sql.NullString) {
 	fmt.Fprintf(h, "%d:%s\n", len(s.String), s.String) //nolint:errcheck // a hash.Hash never fails a write
 }
 
-// appendAudit adds e at the head of the chain. It must run inside a write
-// transaction, so that no other row can slip in between reading the head
-// and writing after it.
-func appendAudit(ctx context.Context, tx *sql.Tx, e user.AuditEntry) error {
-	w := chainWriter{tx: tx, stmts: newStmtCache(tx)}
-	if err := w.append(ctx, e); err != nil {
-		return err
-	}
-	return w.flush(ctx)
-}
-
-// errNoChainHead reports a sealed log whose head record is gone. Appending
-// after whatever entry happens to be last would hide that the newest
-// entries were cut off, so ctitui writes no audit entry, and therefore no
-// change, until a person has looked.
-var errNoChainHead = errors.New("the audit chain's head record (table audit_head) is missing, so the newest entries may have been removed; ctitui makes no change until someone looks: run 'ctitui doctor'")
-
-// errChainCut reports a log whose newest entries were removed along with the
-// traces the head record keeps of them.
-var errChainCut = errors.New("the newest audit entries were removed; ctitui makes no change until someone looks: run 'ctitui doctor'")
-
-// errChainIDs reports a log whose head record or newest entry has an id
-// ctitui never writes and cannot go on from: below 0, where the log would
-// run backwards, or the largest SQLite allows, after which the next id
-// would wrap to the smallest and list as the oldest entry.
-var errChainIDs = errors.New("the audit log's ids were set outside ctitui, and no entry can follow them; ctitui makes no change until someone looks: run 'ctitui doctor'")
-
-// idsCannotGoOn reports whether no entry can follow a log whose head
-// record names headID and whose newest entry is newestID (0 when empty).
-func idsCannotGoOn(headID, newestID int64) bool {
-	return headID < 0 || newestID < 0 || max(headID, newestID) == math.MaxInt64
-}
-
-// chainWriter appends audit rows within one write transaction. It reads the
-// head of the chain once and then keeps it: nothing else can write while the
-// transaction holds the lock. Knowing the next id, it writes each row with
-// its hash in a single INSERT, and the head record once, at flush.
-type chainWriter struct {
-	tx     *sql.Tx
-	stmts  *stmtCache
-	loaded bool
-	head   string
-	headID int64
-	next   int64
-	dirty  bool
-}
-
-// load reads where the chain goes on: after the entry the head record
-// names, which is the newest row unless someone removed rows since. Chaining
-// from the head rather than from the newest row keeps such a cut visible
-// for good: the next entry does not follow the row left last.
-func (w *chainWriter) load(ctx context.Context) error {
-	head, found, err := readChainHead(ctx, w.tx)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return errNoChainHead
-	}
-	var maxID int64
-	if err := w.tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM audit_log`).Scan(&maxID); err != nil {
-		return translate(err)
-	}
-	if idsCannotGoOn(head.id, maxID) {
-		return fmt.Errorf("%w (the head names entry #%d, the newest is #%d)", errChainIDs, head.id, maxID)
-	}
-	// AUTOINCREMENT never reuses an id, even of a deleted last row: its
-	// counter lives in sqlite_sequence.
-	seq, err := readSequence(ctx, w.tx, "audit_log")
-	if err != nil {
-		return err
-	}
-	switch {
-	case seq.Int64 > max(maxID, head.id):
-		// Ids were given past the head, yet no row holds them: the newest
-		// entries were removed and the head rewritten to match. An entry
-		// after them would erase the only trace.
-		return fmt.Errorf("%w (ids were given up to #%d but the head names #%d)", errChainCut, seq.Int64, head.id)
-	case !seq.Valid && head.id > 0 && maxID >= head.id:
-		// The counter goes only with the table, or by hand; with the rows
-		// that the head names still there, it was the only trace.
-		return fmt.Errorf("%w (the head names entry #%d but the log's id counter is gone)", errChainCut, head.id)
-	}
-	w.head, w.headID, w.next, w.loaded = head.hash, head.id, max(maxID, head.id)+1, true
-	return nil
-}
-
-// entryRow is the row the chain stores for e with id after the entry
-// whose hash is prev.
-func entryRow(id int64, prev string, e user.AuditEntry) auditRow {
-	return auditRow{
-		id: id, at: user.FormatTime(e.At), actor: e.Actor, action: string(e.Action),
-		userEmail: e.UserEmail, details: e.Details,
-		userID:   sql.NullString{String: e.UserID, Valid: e.UserID != ""},
-		prevHash: sql.NullString{String: prev, Valid: true},
+// EntryRow is the row the chain stores for e with id after the entry
+// whose hash is prev; its Hash is left for the caller to fill in with
+// ContentHash(prev).
+func EntryRow(id int64, prev string, e user.AuditEntry) AuditRow {
+	return AuditRow{
+		ID: id, At: user.FormatTime(e.At), Actor: e.Actor, Action: string(e.Action),
+		UserEmail: e.UserEmail, Details: e.Details,
+		UserID:   sql.NullString{String: e.UserID, Valid: e.UserID != ""},
+		PrevHash: sql.NullString{String: prev, Valid: true},
 	}
 }
 
 // AuditEntryHash is the hash the chain stores for e written as entry id
 // after the entry whose hash is prev ("" for the first). Tools that write
-// a ctitui file in bulk (cmd/benchdb) seal their entries with it, and then
-// record the newest in the audit_head table.
+// a ctitui database in bulk (cmd/benchdb) seal their entries with it, and
+// then record the newest in the audit_head table.
 func AuditEntryHash(prev string, id int64, e user.AuditEntry) string {
-	return entryRow(id, prev, e).computeHash(prev)
+	return EntryRow(id, prev, e).ContentHash(prev)
 }
 
-func (w *chainWriter) append(ctx context.Context, e user.AuditEntry) error {
-	if !w.loaded {
-		if err := w.load(ctx); err != nil {
-			return fmt.Errorf("write audit entry: %w", err)
-		}
-	}
-	row := entryRow(w.next, w.head, e)
-	h := row.computeHash(w.head)
-	_, err := w.stmts.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, user_id, user_email, details, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.id, row.at, row.actor, row.action, row.userID, row.userEmail, row.details, row.prevHash, h)
-	if err != nil {
-		return fmt.Errorf("write audit entry: %w", translate(err))
-	}
-	w.head, w.headID, w.next, w.dirty = h, row.id, w.next+1, true
-	return nil
+// Once the chain is broken, every verify and doctor fails, rightly, for
+// good: nothing ctitui writes can mend a log someone else changed. A person
+// who has looked at the break (and kept the database as evidence) can
+// restart the chain: ctitui appends one restart entry that records what
+// verify found and the reason given, and begins a new segment. Its
+// prev_hash is not the hash of the entry before it but the segment seal: a
+// SHA-256 over every entry before it as stored, hashes included. Verify
+// accepts the breaks before a restart only while that seal holds, so the
+// old entries are kept exactly as they were found, never rewritten;
+// changing, removing or adding one afterwards breaks the chain again, at
+// the restart, and every break it recorded counts again. A restart is never
+// made by itself, and verify and doctor name the newest one for as long as
+// the log exists.
+
+const segmentSealVersion = "ctitui-audit-segment-v1"
+
+// SegmentSeal hashes audit rows, in id order, as stored.
+type SegmentSeal struct{ h hash.Hash }
+
+// NewSegmentSeal returns the seal of no rows.
+func NewSegmentSeal() SegmentSeal {
+	s := SegmentSeal{h: sha256.New()}
+	fmt.Fprintf(s.h, "%d:%s\n", len(segmentSealVersion), segmentSealVersion) //nolint:errcheck // a hash.Hash never fails a write
+	return s
 }
 
-// flush records the newest entry in the head record, in the transaction
-// that appended it.
-func (w *chainWriter) flush(ctx context.Context) error {
-	if !w.dirty {
-		return nil
-	}
-	res, err := w.tx.ExecContext(ctx, `UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1`, w.headID, w.head)
-	if err != nil {
-		return fmt.Errorf("write audit head: %w", translate(err))
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("write audit head: %w", errNoChainHead)
-	}
-	w.dirty = false
-	return nil
+// Add seals r, whose content hash (ContentHash over its stored prev_hash)
+// is content: that covers every column but the two hashes as stored, which
+// are added beside it.
+func (s SegmentSeal) Add(r AuditRow, content string) {
+	id := strconv.FormatInt(r.ID, 10)
+	fmt.Fprintf(s.h, "%d:%s\n%d:%s\n", len(id), id, len(content), content) //nolint:errcheck // a hash.Hash never fails a write
+	nullField(s.h, r.PrevHash)
+	nullField(s.h, r.Hash)
 }
 
-// chainHead is the head record: the newest entry ctitui appended.
-type chainHead struct {
-	id   int64
-	hash string
-}
-
-// readChainHead reads the head record; found is false when it, or its
-// table, is missing.
-func readChainHead(ctx context.Context, q queryer) (head chainHead, found bool, err error) {
-	var exists bool
-	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_head')`).Scan(&exists); err != nil {
-		return head, false, translate(err)
-	}
-	if !exists {
-		return head, false, nil
-	}
-	err = q.QueryRowContext(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).Scan(&head.id, &head.hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return head, false, nil
-	}
-	if err != nil {
-		return head, false, fmt.Errorf("read audit head: %w", translate(err))
-	}
-	return head, true, nil
-}
-
-// chainSealedKey is the settings row that records that the rows written
-// before the chain existed were sealed into it, by migration 7.
-const chainSealedKey = "audit_chain_sealed_at"
-
-const auditRowsQuery = `SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`
-
-func scanAuditRow(rows *sql.Rows) (auditRow, error) {
-	var r auditRow
-	err := rows.Scan(&r.id, &r.at, &r.actor, &r.action, &r.userID, &r.userEmail, &r.details, &r.prevHash, &r.hash)
-	return r, translate(err)
-}
+// Sum is the seal of the rows added so far.
+func (s SegmentSeal) Sum() string { return hex.EncodeToString(s.h.Sum(nil)) }
 
 // ChainReport is the result of walking the audit chain.
 type ChainReport struct {
@@ -259,21 +149,6 @@ type ChainReport struct {
 	// longer hold too: someone who forges a restart over a changed log
 	// cannot make the one before it disappear.
 	RestartEntries int
-
-	seal string // the segment seal of every row walked (see segmentSeal)
-	// watched is what the walk saw of the entry verifyAuditChain was asked
-	// to watch (see CheckAuditAnchor).
-	watched watchedEntry
-}
-
-// watchedEntry is an entry as the chain walk saw it.
-type watchedEntry struct {
-	found bool
-	hash  string
-	// covered reports that its hash commits to every entry before it: each
-	// entry of its segment, from the log's first or a restart that holds,
-	// verifies and names the one before it as its prev_hash.
-	covered bool
 }
 
 // ChainRestart is a restart entry of the audit chain (see
@@ -319,186 +194,25 @@ func (r ChainReport) String() string {
 	return msg
 }
 
-// VerifyAuditChain walks the audit log oldest first and reports the first
-// row that breaks the chain. It streams the rows: memory does not grow with
-// the length of the log.
-func (s *Store) VerifyAuditChain(ctx context.Context) (ChainReport, error) {
-	rep, err := verifyAuditChain(ctx, s.db, 0)
-	if err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit chain: %w", err)
+// plural is "1 one" or "n many".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return rep, nil
+	return fmt.Sprintf("%d %s", n, many)
 }
 
-// verifyAuditChain walks the chain; with watch > 0 it also notes what it
-// saw of that entry in rep.watched.
-func verifyAuditChain(ctx context.Context, q queryer, watch int64) (ChainReport, error) {
-	rows, err := q.QueryContext(ctx, auditRowsQuery)
-	if err != nil {
-		return ChainReport{}, translate(err)
-	}
-	defer rows.Close()
-	var rep ChainReport
-	// prev is what the row before claims as its hash; lastGood is the hash
-	// of the newest row that verified, which ctitui's next entry follows
-	// when rows were written after it from outside (see chainWriter.load).
-	var prev, lastGood string
-	anyChained, brokenSinceGood := false, false
-	seal := newSegmentSeal()
-	covered := true // every entry so far is committed to by the newest
-	for rows.Next() {
-		r, err := scanAuditRow(rows)
-		if err != nil {
-			return ChainReport{}, err
-		}
-		anyChained = anyChained || r.hash.Valid || r.prevHash.Valid
-		rep.Rows++
-		rep.HeadID, rep.HeadHash = r.id, r.hash.String
-		content := r.computeHash(r.prevHash.String)
-		restart := r.action == string(user.ActionRestartChain)
-		var problem string
-		switch {
-		case !r.hash.Valid || !r.prevHash.Valid:
-			problem = "it is not sealed into the chain (written outside ctitui?)"
-		case restart && r.prevHash.String != seal.sum():
-			problem = "it restarts the chain, but the entries before it were changed, removed or added since"
-		case !restart && r.prevHash.String != prev && (!brokenSinceGood || r.prevHash.String != lastGood):
-			problem = "it does not follow the entry before it (an entry was deleted or inserted here)"
-		case content != r.hash.String:
-			problem = "its content was changed after it was written"
-		}
-		if restart {
-			rep.RestartEntries++
-		}
-		// A good entry names the one before it (or, after a break, the last
-		// good one, in which case covered is already false).
-		switch {
-		case problem != "":
-			covered = false
-		case restart:
-			covered = true // its seal commits to every entry before it
-		}
-		if r.id == watch {
-			rep.watched = watchedEntry{found: true, hash: r.hash.String, covered: covered}
-		}
-		switch {
-		case problem != "":
-			rep.Broken++
-			brokenSinceGood = true
-			if rep.BrokenAt == 0 {
-				rep.BrokenAt, rep.Problem = r.id, problem
-			}
-		case restart:
-			// The breaks before it were recorded by a person, and the
-			// entries as they were then are sealed into it.
-			rep.BrokenAt, rep.Problem, rep.Broken = 0, "", 0
-			rep.Restarts = append(rep.Restarts, ChainRestart{ID: r.id, At: r.at, Actor: r.actor, Details: r.details})
-			lastGood, brokenSinceGood = r.hash.String, false
-		default:
-			lastGood, brokenSinceGood = r.hash.String, false
-		}
-		// Walk on from what this row claims, so one bad row is reported
-		// once rather than breaking every row after it.
-		prev = r.hash.String
-		seal.add(r, content)
-	}
-	if err := rows.Err(); err != nil {
-		return ChainReport{}, translate(err)
-	}
-	rows.Close()
-	rep.seal = seal.sum()
-	if rep.EndProblem, err = checkChainEnd(ctx, q, rep, anyChained); err != nil {
-		return ChainReport{}, err
-	}
-	return rep, nil
+// RestartOptions are the inputs of Store.RestartAuditChain.
+type RestartOptions struct {
+	Actor  string    // who restarts it (recorded)
+	Reason string    // why: an incident number, a ticket (recorded)
+	Now    time.Time // the restart's time; time.Now when zero
 }
 
-// checkChainEnd compares the end of the log with what the database
-// recorded of it: the seal record, the head record and the id counter.
-func checkChainEnd(ctx context.Context, q queryer, rep ChainReport, anyChained bool) (string, error) {
-	var sealed bool
-	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM settings WHERE key = ?)`, chainSealedKey).Scan(&sealed); err != nil {
-		return "", translate(err)
-	}
-	if !sealed {
-		// Migration 7 seals the log and records it in one transaction.
-		if anyChained {
-			return "its entries are chained but the record that the log was sealed is gone (removed outside ctitui?)", nil
-		}
-		return "the record that the log was sealed is gone, and no entry is sealed: its hashes were removed outside ctitui", nil
-	}
-	head, found, err := readChainHead(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	seq, err := readSequence(ctx, q, "audit_log")
-	var bad *badCounterError
-	if errors.As(err, &bad) {
-		return bad.Error() + "; ctitui writes no entry after it", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case !found:
-		return "the head record of the chain (table audit_head) is missing (removed outside ctitui?)", nil
-	case idsCannotGoOn(head.id, rep.HeadID):
-		return fmt.Sprintf("its head record names entry #%d and its newest entry is #%d: ids ctitui never writes, which no entry can follow (set outside ctitui?)", head.id, rep.HeadID), nil
-	case rep.Rows == 0 && head.id > 0:
-		return fmt.Sprintf("the log is empty but its head record names entry #%d: every entry was removed", head.id), nil
-	case rep.HeadID < head.id:
-		return fmt.Sprintf("the log ends at entry #%d but its head record names entry #%d: the newest entries were removed", rep.HeadID, head.id), nil
-	case rep.HeadID > head.id:
-		return fmt.Sprintf("entries after #%d, the newest its head record names, were written outside ctitui", head.id), nil
-	case rep.HeadHash != head.hash:
-		return fmt.Sprintf("entry #%d is not the one its head record names: it was replaced", head.id), nil
-	case seq.Int64 > rep.HeadID:
-		return fmt.Sprintf("the log ends at entry #%d but ids were given up to #%d: the newest entries were removed, and the head record rewritten", rep.HeadID, seq.Int64), nil
-	case !seq.Valid && head.id > 0:
-		return fmt.Sprintf("the log's id counter is gone though its head record names entry #%d: the newest entries may have been removed, and the head record rewritten", head.id), nil
-	}
-	return "", nil
+// RestartResult says what Store.RestartAuditChain did.
+type RestartResult struct {
+	ID     int64       // the restart entry
+	Hash   string      // its hash: the anchor of the new segment
+	Found  ChainReport // what verify found before the restart
+	Backup string      // the copy of the database as it was found
 }
-
-// CheckAuditAnchor checks an anchor noted from an earlier verify, "ID:HASH":
-// the entry must still exist with that hash, which a rewrite of the chain
-// from that entry on would change, and every entry before it must still
-// verify up to it, which a changed entry sealed under a later restart would
-// not.
-func (s *Store) CheckAuditAnchor(ctx context.Context, anchor string) error {
-	idText, want, found := strings.Cut(anchor, ":")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if !found || err != nil || id < 1 || !isHash(want) {
-		return fmt.Errorf("%w: %q, want ID:HASH as 'ctitui audit verify' prints it", ErrBadAnchor, anchor)
-	}
-	rep, err := verifyAuditChain(ctx, s.db, id)
-	if err != nil {
-		return fmt.Errorf("audit chain: check anchor #%d: %w", id, err)
-	}
-	switch w := rep.watched; {
-	case !w.found:
-		return fmt.Errorf("audit chain: anchored entry #%d no longer exists: the log was rewritten", id)
-	case w.hash != want:
-		return fmt.Errorf("audit chain: entry #%d no longer has the anchored hash: the log was rewritten", id)
-	case !w.covered:
-		return fmt.Errorf("audit chain: entry #%d still has the anchored hash, but the entries before it no longer verify up to it: the log was rewritten", id)
-	}
-	return nil
-}
-
-// isHash reports whether s is a chain hash as verify prints it: 64 lower-case
-// hex digits.
-func isHash(s string) bool {
-	if len(s) != sha256.Size*2 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// ErrBadAnchor reports an anchor that is not of the form ID:HASH.
-var ErrBadAnchor = errors.New("invalid audit anchor")

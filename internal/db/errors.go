@@ -1,20 +1,12 @@
 package db
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strings"
+import "errors"
 
-	"modernc.org/sqlite"
-
-	"github.com/ctitui/ctitui/internal/user"
-	sqlite3 "modernc.org/sqlite/lib"
-)
-
-// Errors that Open and the Store return for problems with the file itself.
+// Errors that opening a database and the Store return for problems with the
+// database itself, whichever the engine. Engines translate their drivers'
+// errors into these (and into package user's), so that commands choose an
+// exit code or a message with errors.Is, never by an engine's error code.
 var (
-	ErrNotDatabase   = errors.New("not a SQLite database")
 	ErrSchemaTooNew  = errors.New("database schema is newer than this ctitui")
 	ErrNotCtitui     = errors.New("not a ctitui database")
 	ErrCannotAdopt   = errors.New("cannot adopt database made before migrations")
@@ -25,72 +17,24 @@ var (
 	ErrNotAccessible = errors.New("database is not accessible")
 )
 
-// translate turns a driver error into one of the sentinels above or of the
-// user package, so that no caller sees a SQLite result code. Errors it does
-// not recognise pass through unchanged.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	code := se.Code()
-	// An ON DELETE RESTRICT runs as a trigger, and fails with that code.
-	if code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || code == sqlite3.SQLITE_CONSTRAINT_TRIGGER && strings.Contains(se.Error(), "FOREIGN KEY constraint failed") {
-		// ctitui's writes keep its own keys whole (a user's roles go with
-		// the user), so a foreign key that refuses one is another table's.
-		return fmt.Errorf("%w: a table ctitui did not create refers to it ('ctitui doctor' names the table); disable the account instead, or remove those records", user.ErrReferenced)
-	}
-	switch code & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return fmt.Errorf("%w (gave up after waiting %v)", ErrLocked, busyTimeout)
-	case sqlite3.SQLITE_READONLY:
-		return ErrReadOnly
-	case sqlite3.SQLITE_NOTADB:
-		return ErrNotDatabase
-	case sqlite3.SQLITE_CORRUPT:
-		return ErrCorrupt
-	case sqlite3.SQLITE_FULL:
-		return ErrDiskFull
-	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH:
-		return fmt.Errorf("%w: %s", ErrNotAccessible, cleanMessage(se))
-	case sqlite3.SQLITE_INTERRUPT:
-		return context.Canceled
-	}
-	return fmt.Errorf("sqlite: %s", cleanMessage(se))
-}
+// ErrNoDatabase reports a database file that does not exist where a
+// command that only reads expected one.
+var ErrNoDatabase = errors.New("no database")
 
-// cleanMessage returns the driver's message without its numeric code suffix,
-// e.g. "UNIQUE constraint failed: users.email_normalized".
-func cleanMessage(se *sqlite.Error) string {
-	msg := se.Error()
-	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") {
-		msg = msg[:i]
-	}
-	return msg
-}
+// ErrSchemaTooOld reports a database whose pending migrations a read-only
+// open may not apply.
+var ErrSchemaTooOld = errors.New("database schema is older than this ctitui")
 
-// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY conflict.
-func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
+// ErrUnknownSchema reports schema that ctitui did not create: triggers,
+// views or table rules that would run on its writes.
+var ErrUnknownSchema = errors.New("database has triggers, views or table rules that ctitui did not create")
 
-// isHotJournal reports whether err is a read-only connection's refusal to
-// roll back a journal left by an interrupted write.
-func isHotJournal(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_READONLY_ROLLBACK
-}
+// ErrBadAnchor reports an anchor that is not of the form ID:HASH.
+var ErrBadAnchor = errors.New("invalid audit anchor")
 
-// isCorruptIndex reports whether err is FTS5's answer to an integrity-check
-// that found the index and its table disagree.
-func isCorruptIndex(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CORRUPT_VTAB
-}
+// ErrChainWhole reports a restart asked of a chain that is not broken.
+var ErrChainWhole = errors.New("the audit chain is whole: there is nothing to restart")
+
+// ErrRestartReason reports a restart reason that is missing or not one
+// line of text.
+var ErrRestartReason = errors.New("the reason must be one line of text, 1 to 1000 characters (an incident or ticket number, say)")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/demo"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
@@ -18,7 +19,7 @@ import (
 
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), db.Options{})
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestSeed(t *testing.T) {
 // other until an admin unlocks it, and neither lets the password in.
 func TestSeedLocks(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), db.Options{})
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +195,7 @@ func BenchmarkSeed(b *testing.B) {
 	ctx := context.Background()
 	hasher := password.NewHasher(password.DefaultParams)
 	for i := 0; b.Loop(); i++ {
-		store, err := db.Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)), db.Options{})
+		store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("demo%d.db", i)), db.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

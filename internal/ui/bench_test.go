@@ -18,6 +18,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -43,15 +44,15 @@ const (
 	benchWait               = 2 * time.Minute
 )
 
-func benchStore(b *testing.B) (*db.Store, string) {
+func benchStore(b *testing.B) (*sqlite.Store, string) {
 	b.Helper()
 	path := os.Getenv("CTITUI_BENCH_DB")
 	if path == "" {
 		b.Skip("CTITUI_BENCH_DB is unset: build a database with `go run ./cmd/benchdb -n 1000000 -o FILE` and point CTITUI_BENCH_DB at it")
 	}
-	store, err := db.Open(context.Background(), path, db.Options{Actor: "bench"})
+	store, err := sqlite.Open(context.Background(), path, db.Options{Actor: "bench"})
 	if err != nil {
-		b.Fatalf("db.Open(%s): %v", path, err)
+		b.Fatalf("sqlite.Open(%s): %v", path, err)
 	}
 	b.Cleanup(func() { store.Close() })
 	return store, path
@@ -71,7 +72,7 @@ type benchProgram struct {
 func newBenchProgram(b *testing.B, svc *user.Service, path string) *benchProgram {
 	m := New(svc, Options{
 		DBPath:        path,
-		SchemaVersion: db.LatestVersion(),
+		SchemaVersion: sqlite.LatestVersion(),
 		StatusTimeout: -1, // no timers
 	})
 	return &benchProgram{b: b, m: m, results: make(chan benchResult, 64)}

@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // the driver rawDB opens the file with
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -58,7 +59,7 @@ func (c *testClock) Advance(d time.Duration) time.Time {
 // clock and ids are deterministic.
 type env struct {
 	svc   *user.Service
-	store *db.Store
+	store *sqlite.Store
 	clock *testClock
 	path  string
 }
@@ -67,9 +68,9 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ctitui.db")
 	clock := &testClock{now: epoch}
-	store, err := db.Open(context.Background(), path, db.Options{Now: clock.Now, Actor: "tester"})
+	store, err := sqlite.Open(context.Background(), path, db.Options{Now: clock.Now, Actor: "tester"})
 	if err != nil {
-		t.Fatalf("db.Open: %v", err)
+		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
 	var n atomic.Int64

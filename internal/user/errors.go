@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Sentinel errors of the domain. internal/db translates driver errors into
-// these, so no caller ever sees a SQLite error code.
+// Sentinel errors of the domain. The engines under internal/db translate
+// driver errors into these, so no caller ever sees an engine's error code.
 var (
 	ErrNotFound           = errors.New("user not found")
 	ErrAlreadyExists      = errors.New("user already exists")

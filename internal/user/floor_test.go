@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -57,7 +57,7 @@ type failureCase struct {
 // failureCases sets up one account (or none) for each kind of failed
 // verify the timing of which must not tell anything, and returns them as
 // the email and password to try.
-func failureCases(t testing.TB, svc *user.Service, store *db.Store) []failureCase {
+func failureCases(t testing.TB, svc *user.Service, store *sqlite.Store) []failureCase {
 	t.Helper()
 	ctx := context.Background()
 	bcrypt4, err := bcrypt.GenerateFromPassword([]byte(goodPassword), bcrypt.MinCost)
@@ -150,11 +150,7 @@ func TestVerifyFailuresWaitOutTheFloor(t *testing.T) {
 // about a second; see BenchmarkVerifyCost).
 func TestVerifyDefaultFloor(t *testing.T) {
 	w := &waits{}
-	store, err := db.Open(context.Background(), t.TempDir()+"/ctitui.db", db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t, "")
 	svc := user.NewService(store, user.WithHasher(passwordtest.Hasher()), user.WithSleep(w.sleep))
 	if _, err := svc.Verify(context.Background(), "nobody@example.org", goodPassword); err != user.ErrInvalidCredentials {
 		t.Fatalf("Verify = %v", err)

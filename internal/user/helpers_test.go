@@ -13,6 +13,7 @@ import (
 	_ "modernc.org/sqlite" // the driver rawDB and shellDB open the file with
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -36,16 +37,30 @@ func serviceOptions(c *clock) []user.Option {
 	return []user.Option{user.WithHasher(passwordtest.Hasher()), user.WithClock(c.Now), user.WithActor("tester"), user.WithFailureFloor(0)}
 }
 
-// newService opens a new database in a temp dir and returns a Service over
+// openStore opens a store for a test and closes it when the test ends: on
+// location when one is given (a second store on the same database, as
+// another process would open it), else on a new database in a temp dir.
+// Every test of this package opens its stores here, so that this one
+// function decides which engine they run on.
+func openStore(tb testing.TB, location string) *sqlite.Store {
+	tb.Helper()
+	if location == "" {
+		location = filepath.Join(tb.TempDir(), "ctitui.db")
+	}
+	store, err := sqlite.Open(context.Background(), location, db.Options{})
+	if err != nil {
+		tb.Fatalf("open store %s: %v", location, err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store
+}
+
+// newService opens a new database (openStore) and returns a Service over
 // it with serviceOptions, then opts; the Store is closed at the end of the
 // test.
-func newService(t *testing.T, opts ...user.Option) (*user.Service, *db.Store, *clock) {
+func newService(t *testing.T, opts ...user.Option) (*user.Service, *sqlite.Store, *clock) {
 	t.Helper()
-	store, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "ctitui.db"), db.Options{})
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t, "")
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
 	return user.NewService(store, append(serviceOptions(c), opts...)...), store, c
 }
@@ -88,7 +103,7 @@ func shellDB(t testing.TB, path string) *sql.DB {
 // dbSnapshot renders every row of every table of the store's file (including
 // sqlite_sequence, goose's table and the search index's shadow tables), so
 // that two snapshots are equal exactly when nothing was written in between.
-func dbSnapshot(t *testing.T, store *db.Store) string {
+func dbSnapshot(t *testing.T, store *sqlite.Store) string {
 	t.Helper()
 	raw := rawDB(t, store.Path())
 	tables := make([]string, 0, 16)
@@ -140,7 +155,7 @@ func dbSnapshot(t *testing.T, store *db.Store) string {
 
 // setHash writes a stored hash straight into the file, as an import, an
 // adopted database or another tool may have left it.
-func setHash(t testing.TB, store *db.Store, email, hash string) {
+func setHash(t testing.TB, store *sqlite.Store, email, hash string) {
 	t.Helper()
 	if _, err := shellDB(t, store.Path()).Exec(`UPDATE users SET hashed_password = ? WHERE email = ?`, hash, email); err != nil {
 		t.Fatal(err)
@@ -150,7 +165,7 @@ func setHash(t testing.TB, store *db.Store, email, hash string) {
 // setLockout writes failed_logins and locked_until of the user with email
 // straight into the file, as another tool, an import or an adopted database
 // may have left them.
-func setLockout(t testing.TB, store *db.Store, email string, failed int, lockedUntil time.Time) {
+func setLockout(t testing.TB, store *sqlite.Store, email string, failed int, lockedUntil time.Time) {
 	t.Helper()
 	var until any
 	if !lockedUntil.IsZero() {

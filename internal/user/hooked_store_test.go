@@ -6,16 +6,16 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// hookedStore is a real db.Store on a temp SQLite file that lets a test see
+// hookedStore is a real sqlite.Store on a temp SQLite file that lets a test see
 // and steer what a Service asks of it: act between two of its steps (as a
 // concurrent command would), count its write transactions, or make one
 // method fail as a broken disk or a dropped index would.
 type hookedStore struct {
-	*db.Store
+	*sqlite.Store
 
 	mu sync.Mutex
 	// afterUserByEmail, when set, runs once, after the next UserByEmail

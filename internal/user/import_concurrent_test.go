@@ -8,20 +8,16 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // otherProcess opens a second Store on the database of store, as another
 // ctitui process would: its own connections and its own write queue.
-func otherProcess(t *testing.T, store *db.Store) *user.Service {
+func otherProcess(t *testing.T, store *sqlite.Store) *user.Service {
 	t.Helper()
-	other, err := db.Open(context.Background(), store.Path(), db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
+	other := openStore(t, store.Location())
 	return user.NewService(other, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/transfer"
@@ -101,7 +101,7 @@ func bcryptHash(t *testing.T, plain string) string {
 // audit entries.
 type rowCounts struct{ users, roles, audit int }
 
-func countRows(t *testing.T, store *db.Store) rowCounts {
+func countRows(t *testing.T, store *sqlite.Store) rowCounts {
 	t.Helper()
 	var c rowCounts
 	err := rawDB(t, store.Path()).QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
@@ -112,7 +112,7 @@ func countRows(t *testing.T, store *db.Store) rowCounts {
 	return c
 }
 
-func checkChain(t *testing.T, store *db.Store) {
+func checkChain(t *testing.T, store *sqlite.Store) {
 	t.Helper()
 	rep, err := store.VerifyAuditChain(context.Background())
 	if err != nil || !rep.OK() {
@@ -423,7 +423,7 @@ func TestImportDryRun(t *testing.T) {
 // who is new.
 type conflictFixture struct {
 	svc               *user.Service
-	store             *db.Store
+	store             *sqlite.Store
 	clock             *clock
 	alice, bob, carol user.User
 	bobHash           string

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/transfer"
 	"github.com/ctitui/ctitui/internal/user"
@@ -42,7 +42,7 @@ func importEntries(t *testing.T, svc *user.Service, id string) []string {
 // imported) and dave (two roles, logged in).
 type updateFixture struct {
 	svc   *user.Service
-	store *db.Store
+	store *sqlite.Store
 	clock *clock
 	users map[string]user.User
 }

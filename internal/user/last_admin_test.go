@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -98,10 +97,7 @@ func TestAdminsRemovingEachOtherAtOnce(t *testing.T) {
 		mustRegister(t, svc, "ana@example.org", user.RoleAdmin)
 		mustRegister(t, svc, "bo@example.org", user.RoleAdmin)
 		// A second Store on the same file, as another process would be.
-		other, err := db.Open(ctx, store.Path(), db.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := openStore(t, store.Location())
 		svc2 := user.NewService(other, serviceOptions(&clock{now: time.Now()})...)
 		errs := make([]error, 2)
 		var wg sync.WaitGroup

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -114,10 +114,10 @@ func TestLoginWithOutdatedHashWhenTheAuditLogRefuses(t *testing.T) {
 	}
 }
 
-// writesFailAfterError is a real db.Store whose transactions' UpdateUser
+// writesFailAfterError is a real sqlite.Store whose transactions' UpdateUser
 // fails, as on a full disk, once a transaction has failed.
 type writesFailAfterError struct {
-	*db.Store
+	*sqlite.Store
 	failed bool
 }
 

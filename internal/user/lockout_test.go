@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -738,11 +736,7 @@ func TestSetLockoutStoresWhatItAudits(t *testing.T) {
 // scripts/timing.sh measures the same through the real binary.
 func BenchmarkVerifyFailure(b *testing.B) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(b.TempDir(), "ctitui.db"), db.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
+	store := openStore(b, "")
 	svc := user.NewService(store, user.WithHasher(password.NewHasher(password.DefaultParams)), user.WithActor("bench"))
 	// No timed lock: the cases that count are unlocked after each attempt.
 	if err := svc.SetLockout(ctx, user.LockoutPolicy{Threshold: 1000, Duration: time.Minute}); err != nil {

@@ -495,7 +495,7 @@ func (s *Service) Verify(ctx context.Context, email, plain string) (User, error)
 	return User{}, err
 }
 
-// checkpointer is a Store that can empty its write-ahead log (db.Store).
+// checkpointer is a Store that can empty its write-ahead log (sqlite.Store).
 type checkpointer interface {
 	Checkpoint(ctx context.Context) error
 }

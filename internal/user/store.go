@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Store is what the Service needs from storage. internal/db implements it over
-// SQLite; tests use the same real implementation on temp files.
+// Store is what the Service needs from storage. The engines under internal/db
+// implement it (db.Store adds what the commands need, and the contracts every
+// engine keeps); tests use the same real implementation on temp files.
 type Store interface {
 	// UserByEmail returns the user whose normalised email is normalized, or an
 	// error matching ErrNotFound.

@@ -1,6 +1,6 @@
 // Package user is ctitui's domain: users, roles, the rules an account must follow,
 // and the Service that scripts and the terminal UI call. It declares the Store it
-// needs and holds no SQL; internal/db implements the Store over SQLite.
+// needs and holds no SQL; the engines under internal/db implement the Store.
 package user
 
 import (

@@ -1,0 +1,15 @@
+package sqlite
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// renameNoReplace renames from to to, failing (fs.ErrExist) if to exists.
+func renameNoReplace(from, to string) error {
+	if err := unix.RenamexNp(from, to, unix.RENAME_EXCL); err != nil {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+	}
+	return nil
+}
