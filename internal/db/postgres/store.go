@@ -30,7 +30,7 @@ type queryer interface {
 const rolesOf = `COALESCE((SELECT string_agg(r.name, ',') FROM user_roles ur JOIN roles r ON r.id = ur.role_id
 	WHERE ur.user_id = u.id AND r.name COLLATE "C" ~ '^[a-z0-9_-]+$'), '')`
 
-// userColumns reads a user u; %s is the password hash column, or ” where
+// userColumns reads a user u; %s is the password hash column, or an empty string where
 // the caller has no use for it, and %s the roles: rolesOf for every read
 // that decides anything (a login, a role change, the last-admin rule, an
 // export another database imports), u.role_names for listings shown to
