@@ -72,20 +72,11 @@ func listQuery(opts user.ListOptions) (query string, a args, ok bool) {
 		dir, cmp = "DESC", "<"
 	}
 	if opts.After != nil {
-		key, ok := cursorKey(opts.Sort, opts.After.Key)
+		cond, ok := keysetCondition(opts, cmp, &a)
 		if !ok {
 			return "", nil, false // see cursorKey
 		}
-		idCmp := cmp
-		if opts.Inclusive {
-			idCmp += "="
-		}
-		// The row-value comparison (col, id) cmp (key, id) spelt out, with
-		// its first half alone in front, which an index on the column can
-		// seek to: PostgreSQL does not seek on a row value whose halves
-		// have different collations.
-		k, id := a.add(key), a.add(storableOr(opts.After.ID))
-		conds = append(conds, fmt.Sprintf(`%s %s= %s AND (%s %s %s OR u.id COLLATE "C" %s %s)`, col, cmp, k, col, cmp, k, idCmp, id))
+		conds = append(conds, cond)
 	}
 	columns := listWithoutHashColumns
 	switch {
@@ -107,19 +98,50 @@ func listQuery(opts user.ListOptions) (query string, a args, ok bool) {
 	return query, a, true
 }
 
-// cursorKey turns a cursor's key into a value to compare the sort column
-// with. Times are stored as timestamptz, and a key is a time as
-// user.FormatTime writes it; the SQLite engine compares keys as text, so
-// a key that is no such time is placed where it sorts as text among the
-// times: before all of them (the empty key) or after all of them (any key
-// above the largest time). ok is false for a key that falls among them,
-// which no listing makes; the listing is then empty.
-func cursorKey(k user.SortKey, key string) (any, bool) {
-	if k == user.ByEmail {
-		return storableOr(key), true
+// keysetCondition is the condition that keeps the rows past opts.After in
+// walking order (cmp is < or >): the row-value comparison (key, id) cmp
+// (cursor key, cursor id), spelt out with a bound on the sort column alone
+// in front, which an index on the column can seek to (PostgreSQL does not
+// seek on a row value whose halves have different collations). A time
+// cursor names a millisecond: a row stored with a finer time (written by
+// another program) is placed by its millisecond, as its own cursor
+// (user.CursorOf) would place it.
+func keysetCondition(opts user.ListOptions, cmp string, a *args) (string, bool) {
+	idCmp := cmp
+	if opts.Inclusive {
+		idCmp += "="
 	}
-	if t, err := time.Parse(user.TimeLayout, key); err == nil && user.FormatTime(t) == key {
-		return t, true
+	col := sortColumn(opts.Sort)
+	id := a.add(storableOr(opts.After.ID))
+	if opts.Sort == user.ByEmail {
+		k := a.add(storableOr(opts.After.Key))
+		return fmt.Sprintf(`%[1]s %[2]s= %[3]s AND (%[1]s %[2]s %[3]s OR u.id COLLATE "C" %[4]s %[5]s)`, col, cmp, k, idCmp, id), true
+	}
+	from, ok := cursorTime(opts.After.Key)
+	if !ok {
+		return "", false
+	}
+	// The millisecond [from, until).
+	until := from
+	if from.InfinityModifier == pgtype.Finite {
+		until.Time = from.Time.Add(time.Millisecond)
+	}
+	f, u := a.add(from), a.add(until)
+	if cmp == "<" {
+		return fmt.Sprintf(`%[1]s < %[2]s AND (%[1]s < %[3]s OR u.id COLLATE "C" %[4]s %[5]s)`, col, u, f, idCmp, id), true
+	}
+	return fmt.Sprintf(`%[1]s >= %[2]s AND (%[1]s >= %[3]s OR u.id COLLATE "C" %[4]s %[5]s)`, col, f, u, idCmp, id), true
+}
+
+// cursorTime reads a cursor's key, a time as user.FormatTime writes it.
+// The SQLite engine compares keys as text, so a key that is no such time
+// is placed where it sorts as text among the times: before all of them
+// (the empty key) or after all of them (any key above the largest time).
+// ok is false for a key that falls among them, which no listing makes;
+// the listing is then empty.
+func cursorTime(key string) (pgtype.Timestamptz, bool) {
+	if t, err := time.Parse(user.TimeLayout, key); err == nil {
+		return pgtype.Timestamptz{Time: t, Valid: true}, true
 	}
 	switch {
 	case key < "0000-01-01T00:00:00.000Z":
@@ -127,13 +149,14 @@ func cursorKey(k user.SortKey, key string) (any, bool) {
 	case key > "9999-12-31T23:59:59.999Z":
 		return pgtype.Timestamptz{InfinityModifier: pgtype.Infinity, Valid: true}, true
 	}
-	return nil, false
+	return pgtype.Timestamptz{}, false
 }
 
 // storableOr is s, or for a cursor that PostgreSQL text cannot hold (see
 // storable), the same text with each byte it cannot hold replaced by the
-// Unicode replacement character: a position between stored values, which
-// is all a cursor needs to be.
+// Unicode replacement character: a position near the one asked for.
+// Listings make cursors from stored values only (user.CursorOf), which
+// are always storable.
 func storableOr(s string) string {
 	if storable(s) {
 		return s

@@ -135,8 +135,9 @@ func readLockout(failed int64, lockedUntil pgtype.Timestamptz) (int, time.Time) 
 
 // badLockoutSQL holds for a user u whose lockout values are ones ctitui
 // never writes, which readLockout reads as locked until an admin unlocks:
-// the SQL twin of readLockout, for the status filters.
-const badLockoutSQL = `(u.failed_logins < 0 OR u.locked_until IN ('infinity', '-infinity'))`
+// the SQL twin of readLockout, for the status filters. It is never NULL,
+// which NOT would keep NULL and drop the row.
+const badLockoutSQL = `(u.failed_logins < 0 OR NOT COALESCE(isfinite(u.locked_until), true))`
 
 // splitRoles reads roles joined by commas, sorted as user.SortRoles sorts
 // them.
