@@ -1,0 +1,187 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Failed logins on one account at once are each counted: the writer lock
+// serialises them, and none reads a count another is about to write.
+func TestConcurrentFailedLoginsAllCount(t *testing.T) {
+	ctx := context.Background()
+	svc, store, _, _ := newService(t)
+	u := mustRegister(t, svc, "target@example.org")
+	// No timed lock within 50 failures: every attempt must count.
+	if err := svc.SetLockout(ctx, user.LockoutPolicy{Threshold: 1000, Duration: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	const attempts = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, attempts)
+	for range attempts {
+		wg.Go(func() {
+			if _, err := svc.Verify(ctx, u.Email, "wrong password"); !errors.Is(err, user.ErrInvalidCredentials) {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Verify(wrong) = %v; want ErrInvalidCredentials", err)
+	}
+	got, err := store.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FailedLogins != attempts {
+		t.Errorf("after %d concurrent failed logins, FailedLogins = %d; want %d", attempts, got.FailedLogins, attempts)
+	}
+}
+
+// Writers at once leave one unbroken audit chain: every entry's prev_hash
+// is the hash before it, every hash is db.AuditEntryHash of the entry as
+// stored (the SQLite engine's hash, so both engines verify alike), and
+// the head record names the newest entry.
+func TestConcurrentWritesKeepTheChain(t *testing.T) {
+	ctx := context.Background()
+	svc, _, dbURL, _ := newService(t)
+	const writers, each = 8, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				email := fmt.Sprintf("writer%d.user%d@example.org", w, i)
+				var err error
+				if i%5 == 4 {
+					// Some changes of users written just before.
+					_, err = svc.SetRoles(ctx, fmt.Sprintf("writer%d.user%d@example.org", w, i-1), []user.Role{user.RoleViewer})
+				} else {
+					_, err = svc.Register(ctx, email, goodPassword, nil)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("writer %d, write %d: %w", w, i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	entries := verifyChain(t, rawConn(t, dbURL))
+	if entries != writers*each {
+		t.Errorf("the log holds %d entries; want %d", entries, writers*each)
+	}
+}
+
+// verifyChain recomputes every hash of the audit log from the stored
+// values and checks the links and the head record; it returns the number
+// of entries.
+func verifyChain(t *testing.T, conn *pgx.Conn) int {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT id, at, actor, action, COALESCE(user_id, ''), user_email, details, prev_hash, hash FROM audit_log ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	prev, n, lastID := "", 0, int64(0)
+	for rows.Next() {
+		var (
+			e              user.AuditEntry
+			prevHash, hash string
+		)
+		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.UserID, &e.UserEmail, &e.Details, &prevHash, &hash); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if e.ID != lastID+1 {
+			t.Errorf("entry #%d follows #%d; want no gap", e.ID, lastID)
+		}
+		if prevHash != prev {
+			t.Errorf("entry #%d: prev_hash %.12s; want %.12s, the hash before it (the chain forked)", e.ID, prevHash, prev)
+		}
+		if want := db.AuditEntryHash(prevHash, e.ID, e); hash != want {
+			t.Errorf("entry #%d: hash %.12s; want %.12s", e.ID, hash, want)
+		}
+		prev, lastID = hash, e.ID
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var headID int64
+	var headHash string
+	if err := conn.QueryRow(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).Scan(&headID, &headHash); err != nil {
+		t.Fatal(err)
+	}
+	if headID != lastID || headHash != prev {
+		t.Errorf("head record %d:%.12s; want %d:%.12s, the newest entry", headID, headHash, lastID, prev)
+	}
+	return n
+}
+
+// A read inside a write transaction locks the user's row, so that another
+// program's change to it, committed while ctitui waited, is neither lost
+// nor overwritten: here a failed login counted while a dashboard holds
+// the row with its own count.
+func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
+	ctx := context.Background()
+	svc, _, dbURL, _ := newService(t)
+	u := mustRegister(t, svc, "dana@example.org")
+	if err := svc.SetLockout(ctx, user.LockoutPolicy{Threshold: 1000, Duration: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	other := rawConn(t, dbURL)
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after the commit
+	if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 10 WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.Verify(ctx, u.Email, "wrong password")
+		done <- err
+	}()
+	// Commit once ctitui waits for the row: waiting on a lock, not on time.
+	watch := rawConn(t, dbURL)
+	for waiting := false; !waiting; time.Sleep(5 * time.Millisecond) {
+		err := watch.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE application_name = 'ctitui' AND wait_event_type = 'Lock' AND datname = current_database())`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Verify returned (%v) while another program held the row", err)
+		default:
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, user.ErrInvalidCredentials) {
+		t.Fatalf("Verify(wrong) = %v; want ErrInvalidCredentials", err)
+	}
+	got, err := svc.Get(ctx, u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FailedLogins != 11 {
+		t.Errorf("FailedLogins = %d; want 11: the other program's 10 and ctitui's one", got.FailedLogins)
+	}
+}
