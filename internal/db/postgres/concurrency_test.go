@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/postgres"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -183,5 +184,32 @@ func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
 	}
 	if got.FailedLogins != 11 {
 		t.Errorf("FailedLogins = %d; want 11: the other program's 10 and ctitui's one", got.FailedLogins)
+	}
+}
+
+// A write waits for the writer lock another ctitui holds, and gives up
+// after the lock timeout with ErrLocked, having written nothing.
+func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
+	ctx := context.Background()
+	dbURL := newDatabase(t)
+	store := openStore(t, dbURL, postgres.Options{LockTimeout: 100 * time.Millisecond})
+	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	svc := user.NewService(store, serviceOptions(c)...)
+	holder := rawConn(t, dbURL)
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, postgres.WriterLockKey); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.Register(ctx, "erin@example.org", goodPassword, nil)
+	if !errors.Is(err, postgres.ErrLocked) {
+		t.Fatalf("Register while another writer holds the lock = %v; want ErrLocked", err)
+	}
+	if n, err := store.CountUsers(ctx, user.Filter{}); n != 0 || err != nil {
+		t.Errorf("CountUsers = %d, %v; want 0", n, err)
+	}
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_unlock($1)`, postgres.WriterLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Register(ctx, "erin@example.org", goodPassword, nil); err != nil {
+		t.Errorf("Register after the lock is released = %v", err)
 	}
 }
