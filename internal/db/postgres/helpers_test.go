@@ -2,10 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +9,7 @@ import (
 
 	"github.com/ctitui/ctitui/internal/db/postgres"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
+	"github.com/ctitui/ctitui/internal/pgtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -22,41 +19,11 @@ import (
 
 const goodPassword = "correct horse battery staple"
 
-var dbSeq atomic.Int64
-
-// newDatabase returns the URL of a new, empty database. DRAFT until
-// internal/pgtest lands: it needs $CTITUI_TEST_POSTGRES, the URL of a
-// server's maintenance database.
+// newDatabase returns the URL of a new, empty database of the test server
+// (see internal/pgtest), owned by a role that is no superuser.
 func newDatabase(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("CTITUI_TEST_POSTGRES")
-	if admin == "" {
-		t.Skip("no PostgreSQL server: set CTITUI_TEST_POSTGRES")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("ctitui_test_%d_%d", os.Getpid(), dbSeq.Add(1))
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			return
-		}
-		defer conn.Close(ctx)
-		conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)") //nolint:errcheck // best effort
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return pgtest.NewDatabase(t)
 }
 
 // clock is a settable test clock.
