@@ -133,14 +133,10 @@ func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	if len(roleIDs) == 0 {
 		return nil
 	}
-	if err := t.linkRoles(ctx, u.ID, roleIDs); err != nil {
+	if _, err := t.linkRoles(ctx, u.ID, roleIDs); err != nil {
 		return err
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE users SET updated_at = $2 WHERE id = $1 AND updated_at IS DISTINCT FROM $2`,
-		u.ID, dbTime(u.UpdatedAt)); err != nil {
-		return fmt.Errorf("insert user: %w", translate(err))
-	}
-	return nil
+	return t.keepUpdatedAt(ctx, u)
 }
 
 // roleIDsOf returns the ids of roles in the roles table, or
@@ -175,30 +171,24 @@ func (t *storeTx) roleIDsOf(ctx context.Context, roles []user.Role) ([]int64, er
 }
 
 // linkRoles links the user with id to the roles with roleIDs, keeping the
-// links that exist.
-func (t *storeTx) linkRoles(ctx context.Context, id string, roleIDs []int64) error {
-	if _, err := t.tx.Exec(ctx, `INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::bigint[])
-		ON CONFLICT DO NOTHING`, id, roleIDs); err != nil {
-		return fmt.Errorf("set roles: %w", translate(err))
+// links that exist; added reports whether any link was new.
+func (t *storeTx) linkRoles(ctx context.Context, id string, roleIDs []int64) (added bool, err error) {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::bigint[])
+		ON CONFLICT DO NOTHING`, id, roleIDs)
+	if err != nil {
+		return false, fmt.Errorf("set roles: %w", translate(err))
 	}
-	return nil
+	return tag.RowsAffected() > 0, nil
 }
 
-// UpdateUser implements user.Tx. It removes the roles u no longer has
-// and adds the new ones, then writes the user, whose explicit updated_at
-// overrides the one the role triggers stamped.
+// UpdateUser implements user.Tx. It writes the user, then removes the
+// roles u no longer has and adds the new ones, and then puts back the
+// updated_at it was given if the triggers that stamp a change of roles
+// moved it.
 func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	roleIDs, err := t.roleIDsOf(ctx, u.Roles)
 	if err != nil {
 		return err
-	}
-	if _, err := t.tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND role_id <> ALL($2::bigint[])`, u.ID, roleIDs); err != nil {
-		return fmt.Errorf("set roles: %w", translate(err))
-	}
-	if len(roleIDs) > 0 {
-		if err := t.linkRoles(ctx, u.ID, roleIDs); err != nil {
-			return err
-		}
 	}
 	tag, err := t.tx.Exec(ctx, `UPDATE users SET email = $1, email_normalized = $2, email_skeleton = $3, hashed_password = $4,
 		updated_at = $5, disabled_at = $6, last_login_at = $7, failed_logins = $8, locked_until = $9 WHERE id = $10`,
@@ -212,6 +202,31 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return user.ErrNotFound
+	}
+	tag, err = t.tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND role_id <> ALL($2::bigint[])`, u.ID, roleIDs)
+	if err != nil {
+		return fmt.Errorf("set roles: %w", translate(err))
+	}
+	changed := tag.RowsAffected() > 0
+	if len(roleIDs) > 0 {
+		added, err := t.linkRoles(ctx, u.ID, roleIDs)
+		if err != nil {
+			return err
+		}
+		changed = changed || added
+	}
+	if changed {
+		return t.keepUpdatedAt(ctx, u)
+	}
+	return nil
+}
+
+// keepUpdatedAt sets u's updated_at back to the value u gives it, after
+// its roles changed.
+func (t *storeTx) keepUpdatedAt(ctx context.Context, u user.User) error {
+	if _, err := t.tx.Exec(ctx, `UPDATE users SET updated_at = $2 WHERE id = $1 AND updated_at IS DISTINCT FROM $2`,
+		u.ID, dbTime(u.UpdatedAt)); err != nil {
+		return fmt.Errorf("set roles: %w", translate(err))
 	}
 	return nil
 }
