@@ -257,7 +257,7 @@ func TestEachPasswordHash(t *testing.T) {
 		t.Errorf("EachPasswordHash = %v; want %v", got, want)
 	}
 	stop := errors.New("stop")
-	if err := store.EachPasswordHash(ctx, func(string, string) error { return stop }); err != stop {
+	if err := store.EachPasswordHash(ctx, func(string, string) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("EachPasswordHash with fn failing = %v; want fn's error", err)
 	}
 }
