@@ -106,8 +106,9 @@ func (t *storeTx) EnabledAdminsBesides(ctx context.Context, id string) (int, err
 
 // InsertUser implements user.Tx. The user goes in before its roles (the
 // link's foreign key is checked at once: deferred, it cost seconds at the
-// commit of a large import), and keeps the updated_at it was given, which
-// the triggers that stamp a change of roles would otherwise move.
+// commit of a large import); it keeps the updated_at it was given, as the
+// triggers that stamp a change of roles leave a row the transaction wrote
+// itself (migrations 4 and 11).
 func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	normalized, skeleton := user.NormalizeEmail(u.Email), user.EmailSkeleton(u.Email)
 	if err := t.checkLookAlike(ctx, u.Email, normalized, skeleton); err != nil {
@@ -133,10 +134,7 @@ func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	if len(roleIDs) == 0 {
 		return nil
 	}
-	if _, err := t.linkRoles(ctx, u.ID, roleIDs); err != nil {
-		return err
-	}
-	return t.keepUpdatedAt(ctx, u)
+	return t.linkRoles(ctx, u.ID, roleIDs)
 }
 
 // roleIDsOf returns the ids of roles in the roles table, or
@@ -171,20 +169,20 @@ func (t *storeTx) roleIDsOf(ctx context.Context, roles []user.Role) ([]int64, er
 }
 
 // linkRoles links the user with id to the roles with roleIDs, keeping the
-// links that exist; added reports whether any link was new.
-func (t *storeTx) linkRoles(ctx context.Context, id string, roleIDs []int64) (added bool, err error) {
-	tag, err := t.tx.Exec(ctx, `INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::bigint[])
-		ON CONFLICT DO NOTHING`, id, roleIDs)
-	if err != nil {
-		return false, fmt.Errorf("set roles: %w", translate(err))
+// links that exist.
+func (t *storeTx) linkRoles(ctx context.Context, id string, roleIDs []int64) error {
+	if _, err := t.tx.Exec(ctx, `INSERT INTO user_roles (user_id, role_id) SELECT $1, unnest($2::bigint[])
+		ON CONFLICT DO NOTHING`, id, roleIDs); err != nil {
+		return fmt.Errorf("set roles: %w", translate(err))
 	}
-	return tag.RowsAffected() > 0, nil
+	return nil
 }
 
-// UpdateUser implements user.Tx. It writes the user, then removes the
-// roles u no longer has and adds the new ones, and then puts back the
-// updated_at it was given if the triggers that stamp a change of roles
-// moved it.
+// UpdateUser implements user.Tx. It writes the user first, then removes
+// the roles u no longer has and adds the new ones: the triggers that stamp
+// a change of roles leave a row the transaction wrote itself, so the user
+// keeps the updated_at u gives it (as on SQLite, where the explicit
+// updated_at is written last to override the triggers').
 func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	roleIDs, err := t.roleIDsOf(ctx, u.Roles)
 	if err != nil {
@@ -203,30 +201,11 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	if tag.RowsAffected() == 0 {
 		return user.ErrNotFound
 	}
-	tag, err = t.tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND role_id <> ALL($2::bigint[])`, u.ID, roleIDs)
-	if err != nil {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND role_id <> ALL($2::bigint[])`, u.ID, roleIDs); err != nil {
 		return fmt.Errorf("set roles: %w", translate(err))
 	}
-	changed := tag.RowsAffected() > 0
 	if len(roleIDs) > 0 {
-		added, err := t.linkRoles(ctx, u.ID, roleIDs)
-		if err != nil {
-			return err
-		}
-		changed = changed || added
-	}
-	if changed {
-		return t.keepUpdatedAt(ctx, u)
-	}
-	return nil
-}
-
-// keepUpdatedAt sets u's updated_at back to the value u gives it, after
-// its roles changed.
-func (t *storeTx) keepUpdatedAt(ctx context.Context, u user.User) error {
-	if _, err := t.tx.Exec(ctx, `UPDATE users SET updated_at = $2 WHERE id = $1 AND updated_at IS DISTINCT FROM $2`,
-		u.ID, dbTime(u.UpdatedAt)); err != nil {
-		return fmt.Errorf("set roles: %w", translate(err))
+		return t.linkRoles(ctx, u.ID, roleIDs)
 	}
 	return nil
 }
