@@ -104,8 +104,8 @@ func checkNoPassword(connString string) error {
 // password comes from PGPASSWORD, ~/.pgpass or a service file, never from
 // connString, which is refused if it holds one (ErrPasswordInURL). A
 // database that does not exist is refused (ErrNoDatabase) and never
-// created. Every session sets search_path=ctitui, public, timezone=UTC and
-// application_name=ctitui.
+// created. Every session sets search_path=ctitui, public, timezone=UTC,
+// application_name=ctitui and plan_cache_mode=force_custom_plan.
 func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
 	if err := checkNoPassword(connString); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -120,6 +120,12 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	params["search_path"] = "ctitui, public"
 	params["timezone"] = "UTC"
 	params["application_name"] = "ctitui"
+	// pgx prepares each statement once per connection; after five runs the
+	// server may switch it to a generic plan, made without the values. A
+	// search term or a role decides the plan (the trigram index for a rare
+	// term, the role's links for a rare role), so every run is planned with
+	// its values: a fraction of a millisecond each.
+	params["plan_cache_mode"] = "force_custom_plan"
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
