@@ -332,6 +332,29 @@ func TestMigrateGivesUpOnAHeldLock(t *testing.T) {
 	}
 }
 
+func TestMigrateRefusesAPoolOfOneConnection(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = "ctitui, public"
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	// Bounded: without the check, migrate would wait for a second
+	// connection until ctx ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = migrate(ctx, pool)
+	if err == nil || !strings.Contains(err.Error(), "at least 2 connections") {
+		t.Errorf("migrate over a pool of one connection = %v; want an error asking for 2", err)
+	}
+}
+
 func TestMigrateRefusesAnotherSearchPath(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDatabase(t)
