@@ -1,8 +1,8 @@
 // Package postgres is ctitui's PostgreSQL engine: it stores users in a
 // PostgreSQL database, in schema ctitui, with the behaviour of the SQLite
 // engine (the same keyset listings, search, lockout and audit chain, whose
-// entries hash alike in both engines). See /work/shared/POSTGRES.md for the
-// measurements behind its choices.
+// entries hash alike in both engines). migrate.go brings a database to the
+// schema of migrations/postgres; the Store (open.go) reads and writes it.
 package postgres
 
 import (
@@ -113,8 +113,8 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		// pgconn redacts passwords from its message, and the string holds
-		// none anyway (checked above).
-		return nil, fmt.Errorf("open database: %w", err)
+		// none anyway (checked above). Its error type stays inside.
+		return nil, fmt.Errorf("open database: %s", err.Error())
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	params["search_path"] = "ctitui, public"
