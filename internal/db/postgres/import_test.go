@@ -111,4 +111,6 @@ func TestImport(t *testing.T) {
 // sourceFunc is an ImportSource made of a function.
 type sourceFunc func(ctx context.Context, fn func(user.ImportRecord) error) error
 
-func (f sourceFunc) Records(ctx context.Context, fn func(user.ImportRecord) error) error { return f(ctx, fn) }
+func (f sourceFunc) Records(ctx context.Context, fn func(user.ImportRecord) error) error {
+	return f(ctx, fn)
+}
