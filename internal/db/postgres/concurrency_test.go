@@ -18,6 +18,7 @@ import (
 // Failed logins on one account at once are each counted: the writer lock
 // serialises them, and none reads a count another is about to write.
 func TestConcurrentFailedLoginsAllCount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, _, _ := newService(t)
 	u := mustRegister(t, svc, "target@example.org")
@@ -54,6 +55,7 @@ func TestConcurrentFailedLoginsAllCount(t *testing.T) {
 // stored (the SQLite engine's hash, so both engines verify alike), and
 // the head record names the newest entry.
 func TestConcurrentWritesKeepTheChain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, _, dbURL, _ := newService(t)
 	const writers, each = 8, 50
@@ -138,6 +140,7 @@ func verifyChain(t *testing.T, conn *pgx.Conn) int {
 // nor overwritten: here a failed login counted while a dashboard holds
 // the row with its own count.
 func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, _, dbURL, _ := newService(t)
 	u := mustRegister(t, svc, "dana@example.org")
@@ -190,6 +193,7 @@ func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
 // A write waits for the writer lock another ctitui holds, and gives up
 // after the lock timeout with ErrLocked, having written nothing.
 func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDatabase(t)
 	store := openStore(t, dbURL, postgres.Options{LockTimeout: 100 * time.Millisecond})
@@ -217,6 +221,7 @@ func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
 // A write cancelled while it waits for the writer lock ends with the
 // context's error, and leaves nothing behind: the next write goes through.
 func TestWriteCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
 	dbURL := newDatabase(t)
 	store := openStore(t, dbURL, postgres.Options{LockTimeout: time.Hour})
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}

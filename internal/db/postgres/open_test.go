@@ -13,6 +13,7 @@ import (
 // A password in the connection string is refused before anything
 // connects, with one line that never repeats it.
 func TestOpenRefusesPasswordInURL(t *testing.T) {
+	t.Parallel()
 	for _, connString := range []string{
 		"postgres://alice:s3cr3tpw@db.example.org/ctitui",
 		"postgresql://alice:s3cr3tpw@db.example.org:5433/ctitui?sslmode=require",
@@ -41,6 +42,7 @@ func TestOpenRefusesPasswordInURL(t *testing.T) {
 
 // A database that does not exist is refused by name, and not created.
 func TestOpenRefusesMissingDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	existing := newDatabase(t)
 	u, err := url.Parse(existing)
@@ -109,6 +111,7 @@ func TestLocation(t *testing.T) {
 
 // A server that cannot be reached is ErrUnavailable, said in one line.
 func TestOpenUnreachableServer(t *testing.T) {
+	t.Parallel()
 	_, err := postgres.Open(context.Background(), "postgres://alice@/ctitui?host="+t.TempDir(), postgres.Options{})
 	if !errors.Is(err, postgres.ErrUnavailable) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Open(no server) = %q; want ErrUnavailable in one line", err)

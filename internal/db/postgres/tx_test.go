@@ -16,6 +16,7 @@ import (
 // another program wrote without a skeleton, which the transaction
 // records first; a role the roles table lacks is ErrInvalidRole.
 func TestInsertUserRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, store, dbURL, _ := newService(t)
 	raw := rawConn(t, dbURL)
@@ -84,6 +85,7 @@ func TestInsertUserRefusals(t *testing.T) {
 // UserLookingLike finds a look-alike by its recorded skeleton, and one
 // without a skeleton by computing it, without writing.
 func TestUserLookingLike(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, _ := newService(t)
 	mustRegister(t, svc, "admin@example.org")
@@ -110,6 +112,7 @@ func TestUserLookingLike(t *testing.T) {
 // UpdateUser replaces the roles and writes every field; DeleteUser takes
 // the roles with the user; both report a missing user.
 func TestUpdateAndDeleteUser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, c := newService(t)
 	u := mustRegister(t, svc, "jack@example.org", user.RoleAdmin, user.RoleViewer)
@@ -156,6 +159,7 @@ func TestUpdateAndDeleteUser(t *testing.T) {
 // ErrReferenced, not a driver error, and a failed transaction writes
 // nothing.
 func TestDeleteReferencedUser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, _ := newService(t)
 	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
@@ -183,6 +187,7 @@ func TestDeleteReferencedUser(t *testing.T) {
 
 // ListAudit's filters select as on SQLite.
 func TestListAudit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, c := newService(t)
 	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
@@ -242,6 +247,7 @@ func TestListAudit(t *testing.T) {
 
 // EachPasswordHash streams every user's email and hash.
 func TestEachPasswordHash(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, _, _ := newService(t)
 	want := map[string]string{}
