@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -265,5 +267,34 @@ func TestEachPasswordHash(t *testing.T) {
 	stop := errors.New("stop")
 	if err := store.EachPasswordHash(ctx, func(string, string) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("EachPasswordHash with fn failing = %v; want fn's error", err)
+	}
+}
+
+// The audit filter by email finds the entries of a deleted user whose
+// address is not ASCII, asked for in any case and with the domain in
+// punycode, as NormalizeEmail compares them.
+func TestListAuditByUnicodeEmail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, store, _, _ := newService(t)
+	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
+	u := mustRegister(t, svc, "JÜRGEN@Exämple.org") // SQL folds only ASCII: Go decides
+	if _, err := svc.Delete(ctx, u.Email); err != nil {
+		t.Fatal(err)
+	}
+	mustRegister(t, svc, "jurgen@example.org")
+	domain, err := idna.ToASCII("exämple.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []user.Action
+	if err := store.ListAudit(ctx, user.AuditFilter{Email: "JÜRGEN@" + domain, OldestFirst: true}, func(e user.AuditEntry) error {
+		got = append(got, e.Action)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []user.Action{user.ActionRegister, user.ActionDelete}; !slices.Equal(got, want) {
+		t.Errorf("ListAudit(email JÜRGEN@%s) = %v; want %v", domain, got, want)
 	}
 }
