@@ -204,8 +204,8 @@ func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := svc.Register(ctx, "erin@example.org", goodPassword, nil)
-	if !errors.Is(err, postgres.ErrLocked) {
-		t.Fatalf("Register while another writer holds the lock = %v; want ErrLocked", err)
+	if !errors.Is(err, db.ErrLocked) {
+		t.Fatalf("Register while another writer holds the lock = %v; want db.ErrLocked", err)
 	}
 	if n, err := store.CountUsers(ctx, user.Filter{}); n != 0 || err != nil {
 		t.Errorf("CountUsers = %d, %v; want 0", n, err)

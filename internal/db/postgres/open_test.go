@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/postgres"
 )
 
@@ -51,8 +52,8 @@ func TestOpenRefusesMissingDatabase(t *testing.T) {
 	}
 	u.Path = "/ctitui_no_such_database"
 	_, err = postgres.Open(ctx, u.String(), postgres.Options{})
-	if !errors.Is(err, postgres.ErrNoDatabase) || !strings.Contains(err.Error(), `"ctitui_no_such_database"`) {
-		t.Fatalf("Open(missing database) = %v; want ErrNoDatabase naming it", err)
+	if !errors.Is(err, db.ErrNoDatabase) || !strings.Contains(err.Error(), `"ctitui_no_such_database"`) {
+		t.Fatalf("Open(missing database) = %v; want db.ErrNoDatabase naming it", err)
 	}
 	var exists bool
 	if err := rawConn(t, existing).QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ctitui_no_such_database')`).Scan(&exists); err != nil {
