@@ -3,12 +3,14 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/postgres"
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // A password in the connection string is refused before anything
@@ -116,5 +118,29 @@ func TestOpenUnreachableServer(t *testing.T) {
 	_, err := postgres.Open(context.Background(), "postgres://alice@/ctitui?host="+t.TempDir(), postgres.Options{})
 	if !errors.Is(err, postgres.ErrUnavailable) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Open(no server) = %q; want ErrUnavailable in one line", err)
+	}
+}
+
+// A keyword/value connection string opens the same database as its URL.
+func TestOpenKeywordValue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := newDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("user=%s dbname=%s", u.User.Username(), strings.TrimPrefix(u.Path, "/"))
+	if host := u.Query().Get("host"); host != "" {
+		dsn += " host=" + host
+	} else {
+		dsn += " host=" + u.Hostname() + " port=" + u.Port()
+	}
+	s := openStore(t, dsn, postgres.Options{})
+	if n, err := s.CountUsers(ctx, user.Filter{}); n != 0 || err != nil {
+		t.Errorf("CountUsers on a new database = %d, %v; want 0", n, err)
+	}
+	if want := openStore(t, dbURL, postgres.Options{}).Location(); s.Location() != want {
+		t.Errorf("Location() = %q; want %q, the URL's", s.Location(), want)
 	}
 }
