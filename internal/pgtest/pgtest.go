@@ -320,7 +320,8 @@ func startServer(bin string) (err error) {
 		return err
 	}
 	defer log.Close() //nolint:errcheck // the child holds its own descriptor
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", dir,
+	// Not the setup context: the server outlives the setup; stop ends it.
+	cmd := exec.CommandContext(context.Background(), filepath.Join(bin, "postgres"), "-D", data, "-k", dir, //nolint:gosec // the PostgreSQL install found by FindBinaries, on purpose
 		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "shared_buffers=16MB")
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
@@ -392,7 +393,7 @@ func socketDir() (string, error) {
 // run runs a PostgreSQL program in dir, as the server's user, and returns
 // its output in the error when it fails.
 func run(ctx context.Context, dir, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.CommandContext(ctx, name, args...) //nolint:gosec // PostgreSQL's programs from the install FindBinaries found
 	cmd.Dir = dir
 	cmd.SysProcAttr = procAttr()
 	var out bytes.Buffer

@@ -63,7 +63,7 @@ func connect(t *testing.T, u string) *pgx.Conn {
 	if err != nil {
 		t.Fatalf("connect %s: %v", u, err)
 	}
-	t.Cleanup(func() { conn.Close(ctx) }) //nolint:errcheck // test teardown
+	t.Cleanup(func() { conn.Close(ctx) })
 	return conn
 }
 
@@ -207,7 +207,7 @@ func TestServerStopsWithTheTestBinary(t *testing.T) {
 			t.Fatalf("the child that panics succeeded:\n%s", out)
 		}
 		dir := socketDirOf(t, out)
-		t.Cleanup(func() { os.RemoveAll(dir) }) //nolint:errcheck // the panic left it behind
+		t.Cleanup(func() { os.RemoveAll(dir) })
 		// The kernel signals the server when the child dies; it then takes
 		// a moment to exit. Wait for its socket to refuse connections.
 		admin := (&url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/postgres",
@@ -218,7 +218,7 @@ func TestServerStopsWithTheTestBinary(t *testing.T) {
 			if err != nil {
 				break
 			}
-			c.Close(context.Background()) //nolint:errcheck // probe only
+			c.Close(context.Background())
 			if time.Now().After(deadline) {
 				t.Fatalf("the server in %s still accepts connections after its test binary panicked", dir)
 			}

@@ -149,7 +149,7 @@ func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after the commit
+	defer tx.Rollback(ctx) // a no-op after the commit
 	if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 10 WHERE id = $1`, u.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -112,14 +112,10 @@ func isConnectionLoss(err error) bool {
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset")
 }
 
-// cleanConnectError is a ConnectError's message without pgx's wrapping of
-// the server's error code.
+// cleanConnectError is a ConnectError's message on one line: pgconn puts
+// each address it tried on a line of its own.
 func cleanConnectError(ce *pgconn.ConnectError) string {
-	var pe *pgconn.PgError
-	if errors.As(ce, &pe) {
-		return pe.Message
-	}
-	return ce.Error()
+	return strings.Join(strings.FieldsFunc(ce.Error(), func(r rune) bool { return r == '\n' || r == '\t' }), "; ")
 }
 
 // storable reports whether s can be sent as text: PostgreSQL text holds

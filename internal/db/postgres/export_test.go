@@ -1,6 +1,10 @@
 package postgres
 
-import "context"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
 
 // SessionSettings returns what a session of s's pool has set: the search
 // path, the time zone and the application name.
@@ -12,3 +16,12 @@ func SessionSettings(ctx context.Context, s *Store) (searchPath, timeZone, app s
 
 // WriterLockKey is the advisory lock every write transaction takes.
 const WriterLockKey = writerLockKey
+
+// LocationOf is the Location a Store on connString would have.
+func LocationOf(connString string) (string, error) {
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		return "", err
+	}
+	return location(cfg), nil
+}

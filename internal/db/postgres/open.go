@@ -123,7 +123,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
-	s := &Store{location: location(cfg.ConnConfig.Config), lockTimeout: opts.LockTimeout}
+	s := &Store{location: location(&cfg.ConnConfig.Config), lockTimeout: opts.LockTimeout}
 	if s.lockTimeout <= 0 {
 		s.lockTimeout = DefaultLockTimeout
 	}
@@ -164,27 +164,31 @@ func (s *Store) Location() string { return s.location }
 func (s *Store) String() string { return s.location }
 
 // location renders the address cfg connects to, without its password.
-func location(cfg pgconn.Config) string {
+func location(cfg *pgconn.Config) string {
 	u := url.URL{Scheme: "postgres", Path: "/" + cfg.Database}
 	if cfg.User != "" {
 		u.User = url.User(cfg.User)
 	}
+	host := cfg.Host
 	switch {
-	case strings.HasPrefix(cfg.Host, "/"):
-		// A Unix socket's directory cannot be the URL's host.
-		u.RawQuery = url.Values{"host": {cfg.Host}}.Encode()
-	case cfg.Port != 0 && cfg.Port != 5432:
-		u.Host = cfg.Host + ":" + strconv.Itoa(int(cfg.Port))
-	default:
-		u.Host = cfg.Host
-	}
-	if strings.Contains(u.Host, ":") && strings.Count(cfg.Host, ":") > 0 {
-		// An IPv6 address.
-		u.Host = "[" + cfg.Host + "]"
-		if cfg.Port != 0 && cfg.Port != 5432 {
-			u.Host += ":" + strconv.Itoa(int(cfg.Port))
+	case strings.HasPrefix(host, "/"):
+		// A Unix socket's directory cannot be the URL's host; left
+		// unescaped where it can be, for people to read.
+		u.RawQuery = "host=" + host
+		if strings.ContainsAny(host, "&#%+ ") {
+			u.RawQuery = url.Values{"host": {host}}.Encode()
 		}
+		if cfg.Port != 0 && cfg.Port != 5432 {
+			u.RawQuery += "&port=" + strconv.Itoa(int(cfg.Port))
+		}
+		return u.String()
+	case strings.Contains(host, ":"):
+		host = "[" + host + "]" // an IPv6 address
 	}
+	if cfg.Port != 0 && cfg.Port != 5432 {
+		host += ":" + strconv.Itoa(int(cfg.Port))
+	}
+	u.Host = host
 	return u.String()
 }
 

@@ -84,3 +84,32 @@ func TestOpenLocationAndSession(t *testing.T) {
 		t.Errorf("session settings: search_path %q, TimeZone %q, application_name %q; want \"ctitui, public\", UTC, ctitui", searchPath, tz, app)
 	}
 }
+
+// Location renders any address as a URL without a password.
+func TestLocation(t *testing.T) {
+	for _, env := range []string{"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGSERVICEFILE"} {
+		t.Setenv(env, "")
+	}
+	t.Setenv("PGPASSWORD", "s3cr3tpw")
+	for _, tt := range []struct{ in, want string }{
+		{"postgres://alice@db.example.org/ctitui", "postgres://alice@db.example.org/ctitui"},
+		{"postgresql://alice@db.example.org:5433/ctitui?sslmode=disable", "postgres://alice@db.example.org:5433/ctitui"},
+		{"postgres://alice@[2001:db8::1]:5433/ctitui?sslmode=disable", "postgres://alice@[2001:db8::1]:5433/ctitui"},
+		{"postgres://postgres@/ctitui?host=/run/postgresql", "postgres://postgres@/ctitui?host=/run/postgresql"},
+		{"host='/tmp/pg sock' port=5499 user=bob dbname=users", "postgres://bob@/users?host=%2Ftmp%2Fpg+sock&port=5499"},
+		{"host=db user=bob dbname=users sslmode=disable", "postgres://bob@db/users"},
+	} {
+		got, err := postgres.LocationOf(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Location of %q = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// A server that cannot be reached is ErrUnavailable, said in one line.
+func TestOpenUnreachableServer(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://alice@/ctitui?host="+t.TempDir(), postgres.Options{})
+	if !errors.Is(err, postgres.ErrUnavailable) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open(no server) = %q; want ErrUnavailable in one line", err)
+	}
+}

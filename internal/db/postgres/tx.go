@@ -106,8 +106,9 @@ func (t *storeTx) EnabledAdminsBesides(ctx context.Context, id string) (int, err
 
 // InsertUser implements user.Tx. The user goes in before its roles (the
 // link's foreign key is checked at once: deferred, it cost seconds at the
-// commit of a large import), and keeps the updated_at it was given, which
-// the triggers that stamp a change of roles would otherwise move.
+// commit of a large import); it keeps the updated_at it was given, as the
+// triggers that stamp a change of roles leave a row the transaction wrote
+// itself (migrations 4 and 11).
 func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	normalized, skeleton := user.NormalizeEmail(u.Email), user.EmailSkeleton(u.Email)
 	if err := t.checkLookAlike(ctx, u.Email, normalized, skeleton); err != nil {
@@ -133,14 +134,7 @@ func (t *storeTx) InsertUser(ctx context.Context, u user.User) error {
 	if len(roleIDs) == 0 {
 		return nil
 	}
-	if err := t.linkRoles(ctx, u.ID, roleIDs); err != nil {
-		return err
-	}
-	if _, err := t.tx.Exec(ctx, `UPDATE users SET updated_at = $2 WHERE id = $1 AND updated_at IS DISTINCT FROM $2`,
-		u.ID, dbTime(u.UpdatedAt)); err != nil {
-		return fmt.Errorf("insert user: %w", translate(err))
-	}
-	return nil
+	return t.linkRoles(ctx, u.ID, roleIDs)
 }
 
 // roleIDsOf returns the ids of roles in the roles table, or
@@ -184,21 +178,15 @@ func (t *storeTx) linkRoles(ctx context.Context, id string, roleIDs []int64) err
 	return nil
 }
 
-// UpdateUser implements user.Tx. It removes the roles u no longer has
-// and adds the new ones, then writes the user, whose explicit updated_at
-// overrides the one the role triggers stamped.
+// UpdateUser implements user.Tx. It writes the user first, then removes
+// the roles u no longer has and adds the new ones: the triggers that stamp
+// a change of roles leave a row the transaction wrote itself, so the user
+// keeps the updated_at u gives it (as on SQLite, where the explicit
+// updated_at is written last to override the triggers').
 func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	roleIDs, err := t.roleIDsOf(ctx, u.Roles)
 	if err != nil {
 		return err
-	}
-	if _, err := t.tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND role_id <> ALL($2::bigint[])`, u.ID, roleIDs); err != nil {
-		return fmt.Errorf("set roles: %w", translate(err))
-	}
-	if len(roleIDs) > 0 {
-		if err := t.linkRoles(ctx, u.ID, roleIDs); err != nil {
-			return err
-		}
 	}
 	tag, err := t.tx.Exec(ctx, `UPDATE users SET email = $1, email_normalized = $2, email_skeleton = $3, hashed_password = $4,
 		updated_at = $5, disabled_at = $6, last_login_at = $7, failed_logins = $8, locked_until = $9 WHERE id = $10`,
@@ -212,6 +200,12 @@ func (t *storeTx) UpdateUser(ctx context.Context, u user.User) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return user.ErrNotFound
+	}
+	if _, err := t.tx.Exec(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND role_id <> ALL($2::bigint[])`, u.ID, roleIDs); err != nil {
+		return fmt.Errorf("set roles: %w", translate(err))
+	}
+	if len(roleIDs) > 0 {
+		return t.linkRoles(ctx, u.ID, roleIDs)
 	}
 	return nil
 }
