@@ -52,16 +52,17 @@ import (
 var ErrCannotAdopt = errors.New("cannot adopt the dashboard's database")
 
 const (
-	// gooseVersionTable is goose's version table, as migrate.go names it.
-	gooseVersionTable = "ctitui.goose_db_version"
+	// gooseVersionTable is goose's version table (migrate.go).
+	gooseVersionTable = gooseTable
 	// adoptionBaseline is the last migration whose schema adoption builds
 	// by hand (users, roles, user_roles): migrations.AdoptionBaseline.
 	adoptionBaseline = 2
 	// backupSchema holds the safety copies adoption takes.
 	backupSchema = "ctitui_backup"
-	// adoptLockKey serialises adoption with migrations and other ctitui
-	// processes adopting the same database: migrate.go's lock key.
-	adoptLockKey = 42
+	// adoptLockKey serialises adoption with migrations and with other
+	// ctitui processes adopting the same database: migrate.go's key, taken
+	// for the adoption's transaction.
+	adoptLockKey = migrationLockKey
 )
 
 // DefaultAdoptLockTimeout is how long adoption waits for the dashboard's
@@ -239,7 +240,7 @@ func adoptOn(ctx context.Context, conn *pgx.Conn, lockTimeout time.Duration, now
 	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", lockTimeout.Milliseconds())); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(adoptLockKey)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, adoptLockKey); err != nil {
 		return nil, err
 	}
 	// Another ctitui may have adopted it while this one waited.
@@ -725,4 +726,14 @@ func recordBaseline(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	return nil
+}
+
+// adoptThenMigrate adopts a database the dashboard made (see adopt), then
+// migrates it, or any other database, as migrate does. The adoption's
+// report is not shown yet: Open has no way to tell the person.
+func adoptThenMigrate(ctx context.Context, pool *pgxpool.Pool) error {
+	if _, err := adopt(ctx, pool, DefaultAdoptLockTimeout); err != nil {
+		return err
+	}
+	return migrate(ctx, pool)
 }
