@@ -2,7 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ctitui/ctitui/internal/db/postgres"
 	"github.com/ctitui/ctitui/internal/user"
@@ -40,5 +46,82 @@ func TestOpenAdoptsTheDashboard(t *testing.T) {
 		if d, ok := got[email]; !ok || d != disabled {
 			t.Errorf("ctitui lists %q: present %v, disabled %v; want present, disabled %v", email, ok, d, disabled)
 		}
+	}
+}
+
+// TestOpenAdoptsADashboardWithTextIDs opens a dashboard's database whose
+// ids are text while the dashboard registers users without pause: Open
+// adopts and migrates it, no registration fails, every row ends up
+// complete, and ctitui lists the dashboard's users, inactive ones
+// disabled.
+func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
+	ctx := context.Background()
+	dbURL := newDashboardWith(t, textIDs)
+	dash := dashboardConn(t, dbURL)
+	var registered atomic.Int64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			err := pgx.BeginFunc(ctx, dash, func(tx pgx.Tx) error {
+				var exists bool
+				n := registered.Load()
+				email := fmt.Sprintf("Reg-%d@Example.org", n)
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)`, email).Scan(&exists); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, `INSERT INTO users (id, email, hashed_password, is_active, created_at)
+					VALUES (gen_random_uuid()::text, $1, 'x', $2, now() AT TIME ZONE 'UTC')`, email, n%2 == 0)
+				return err
+			})
+			if err != nil {
+				t.Errorf("registration %d: %v", registered.Load(), err)
+				return
+			}
+			registered.Add(1)
+		}
+	}()
+	// Registrations before, during and after adoption and migrations.
+	waitFor := func(n int64) {
+		for registered.Load() < n {
+			select {
+			case <-done:
+				t.Fatal("the dashboard stopped registering")
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	waitFor(3)
+	store := openStore(t, dbURL, postgres.Options{})
+	waitFor(registered.Load() + 3)
+	close(stop)
+	<-done
+	n := registered.Load()
+
+	got := map[string]bool{}
+	if err := store.ListUsers(ctx, user.ListOptions{}, func(u user.User) error {
+		got[u.Email] = u.Disabled()
+		return nil
+	}); err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	want := map[string]bool{"Alice@Example.org": false, "bob@example.org": true, "carol@example.org": true, " Straße@Example.DE": false}
+	for i := range n {
+		want[fmt.Sprintf("Reg-%d@Example.org", i)] = i%2 != 0
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ctitui lists (email: disabled) %v; want %v", got, want)
+	}
+	var version int64
+	if err := dash.QueryRow(ctx, `SELECT max(version_id) FROM ctitui.goose_db_version WHERE is_applied`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if want := postgres.LatestVersion(); version != want {
+		t.Errorf("schema version %d after Open; want %d", version, want)
 	}
 }

@@ -85,9 +85,20 @@ INSERT INTO api_tokens (user_id, token) VALUES ('0190a1b2-0000-7000-8000-0000000
 // tables and rows, made with extra DDL run after them.
 func newDashboard(t *testing.T, extra ...string) string {
 	t.Helper()
+	return newDashboardWith(t, dashboardSchema, extra...)
+}
+
+// textIDs is the dashboard's schema with ids kept as text (VARCHAR(36))
+// rather than uuid.
+var textIDs = strings.ReplaceAll(dashboardSchema, "UUID", "VARCHAR(36)")
+
+// newDashboardWith is newDashboard with the dashboard's tables made by
+// schema.
+func newDashboardWith(t *testing.T, schema string, extra ...string) string {
+	t.Helper()
 	dbURL := newDatabase(t)
 	conn := dashboardConn(t, dbURL)
-	for _, sql := range append([]string{dashboardSchema, dashboardRows}, extra...) {
+	for _, sql := range append([]string{schema, dashboardRows}, extra...) {
 		if _, err := conn.Exec(context.Background(), sql); err != nil {
 			t.Fatalf("dashboard fixture: %v\n%s", err, sql)
 		}
