@@ -36,6 +36,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	osuser "os/user"
 	"slices"
 	"strings"
 	"time"
@@ -728,12 +730,36 @@ func recordBaseline(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// adoptThenMigrate adopts a database the dashboard made (see adopt), then
-// migrates it, or any other database, as migrate does. The adoption's
-// report is not shown yet: Open has no way to tell the person.
-func adoptThenMigrate(ctx context.Context, pool *pgxpool.Pool) error {
-	if _, err := adopt(ctx, pool, DefaultAdoptLockTimeout); err != nil {
+// adoptThenMigrate adopts the database of s if the dashboard made it (see
+// adopt), then migrates it, or any other database, as migrate does, and
+// then records the adoption in the audit log (which migration 3 creates,
+// so it cannot be written in the adoption's own transaction).
+func (s *Store) adoptThenMigrate(ctx context.Context) error {
+	report, err := adopt(ctx, s.pool, DefaultAdoptLockTimeout)
+	if err != nil {
 		return err
 	}
-	return migrate(ctx, pool)
+	if err := migrate(ctx, s.pool); err != nil {
+		return err
+	}
+	if report == nil {
+		return nil
+	}
+	entry := user.AuditEntry{At: time.Now().UTC().Truncate(time.Millisecond), Actor: osActor(), Action: user.ActionAdopt, Details: report.String()}
+	if err := s.WithTx(ctx, func(tx user.Tx) error { return tx.AppendAudit(ctx, entry) }); err != nil {
+		return fmt.Errorf("record the adoption in the audit log (the database was adopted and migrated): %w", err)
+	}
+	return nil
+}
+
+// osActor is the name of the OS user running ctitui, as the audit log
+// records actors; Open has no actor of its own to give.
+func osActor() string {
+	if u, err := osuser.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if name := os.Getenv("USER"); name != "" {
+		return name
+	}
+	return "unknown"
 }

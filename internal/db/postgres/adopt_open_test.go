@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +124,29 @@ func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
 	}
 	if want := postgres.LatestVersion(); version != want {
 		t.Errorf("schema version %d after Open; want %d", version, want)
+	}
+	// The adoption is in the audit log, and the chain verifies.
+	var adoptions []string
+	if err := store.ListAudit(ctx, user.AuditFilter{}, func(e user.AuditEntry) error {
+		if e.Action == user.ActionAdopt {
+			adoptions = append(adoptions, e.Details)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(adoptions) != 1 || !strings.HasPrefix(adoptions[0], "adopted the dashboard's database: ") {
+		t.Errorf("audit entries of the adoption: %q; want one", adoptions)
+	}
+	// Opening again adopts nothing more.
+	openStore(t, dbURL, postgres.Options{})
+	adoptions = nil
+	if err := store.ListAudit(ctx, user.AuditFilter{}, func(e user.AuditEntry) error {
+		if e.Action == user.ActionAdopt {
+			adoptions = append(adoptions, e.Details)
+		}
+		return nil
+	}); err != nil || len(adoptions) != 1 {
+		t.Errorf("audit entries of the adoption after a second Open: %d (%v); want 1", len(adoptions), err)
 	}
 }

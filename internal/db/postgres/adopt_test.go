@@ -580,6 +580,20 @@ func TestAdoptedTablesStayInStep(t *testing.T) {
 	if u := get(bob); *u.active {
 		t.Error("after ctitui disabled bob: is_active true; want false")
 	}
+	// A writer that changes both, and they disagree (is_active NULL is no
+	// "active"): disabled wins. (Both cannot change and disagree the
+	// other way: the row was in step before.)
+	for _, sql := range []string{
+		`UPDATE users SET is_active = true, disabled_at = '2026-01-03' WHERE id = $1`,
+		`UPDATE users SET is_active = NULL, disabled_at = NULL WHERE id = $1`,
+	} {
+		if err := exec(dash, sql, bob); err != nil {
+			t.Fatal(err)
+		}
+		if u := get(bob); *u.active || u.disabled == nil {
+			t.Errorf("after %s: is_active %v, disabled_at %v; want false, set", sql, *u.active, u.disabled)
+		}
+	}
 	// The dashboard changes an email: the normalised one follows.
 	if err := exec(dash, `UPDATE users SET email = 'Alice.New@Example.org' WHERE id = $1`, alice); err != nil {
 		t.Fatal(err)

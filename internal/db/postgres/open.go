@@ -143,7 +143,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
 	}
 	s.pool = pool
-	if err := adoptThenMigrate(ctx, pool); err != nil {
+	if err := s.adoptThenMigrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
 	}
