@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,6 +81,10 @@ INSERT INTO user_roles (user_id, role_id) VALUES
 INSERT INTO indicators (value, created_by) VALUES ('198.51.100.7', '0190a1b2-0000-7000-8000-000000000001');
 INSERT INTO api_tokens (user_id, token) VALUES ('0190a1b2-0000-7000-8000-000000000004', 'tok-d');
 `
+
+// doraEmail is a fixture user's address as the dashboard stored it, with
+// the space its user typed before it.
+const doraEmail = " Straße@Example.DE"
 
 // newDashboard returns the URL of a new database holding the dashboard's
 // tables and rows, made with extra DDL run after them.
@@ -439,7 +444,7 @@ func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
-	counts := make([]int, 2)
+	counts := make([]atomic.Int64, 2)
 	for w := range counts {
 		conn := dashboardConn(t, dbURL)
 		wg.Add(1)
@@ -469,16 +474,17 @@ func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
 					errs <- fmt.Errorf("registration %d of writer %d: %w", i, w, err)
 					return
 				}
-				counts[w]++
+				counts[w].Add(1)
 			}
 		}()
 	}
 	// Let the writers get going, then adopt while they write.
-	for counts[0] < 5 {
+	// (A writer that failed stops: its error is reported below.)
+	for counts[0].Load() < 5 && len(errs) == 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	_, err := postgres.Adopt(ctx, ctituiPool(t, dbURL), 10*time.Second)
-	for counts[0] < 20 {
+	for after := counts[0].Load() + 5; counts[0].Load() < after && len(errs) == 0; {
 		time.Sleep(5 * time.Millisecond)
 	}
 	close(stop)
@@ -498,7 +504,7 @@ func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
 		FROM users`).Scan(&total, &incomplete, &outOfStep); err != nil {
 		t.Fatal(err)
 	}
-	if want := 4 + counts[0] + counts[1]; total != want {
+	if want := 4 + int(counts[0].Load()+counts[1].Load()); total != want {
 		t.Errorf("%d users; want %d", total, want)
 	}
 	if incomplete != 0 || outOfStep != 0 {
