@@ -213,3 +213,40 @@ func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
 		t.Errorf("Register after the lock is released = %v", err)
 	}
 }
+
+// A write cancelled while it waits for the writer lock ends with the
+// context's error, and leaves nothing behind: the next write goes through.
+func TestWriteCancelledWhileWaiting(t *testing.T) {
+	dbURL := newDatabase(t)
+	store := openStore(t, dbURL, postgres.Options{LockTimeout: time.Hour})
+	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	svc := user.NewService(store, serviceOptions(c)...)
+	holder := rawConn(t, dbURL)
+	if _, err := holder.Exec(context.Background(), `SELECT pg_advisory_lock($1)`, postgres.WriterLockKey); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.Register(ctx, "fay@example.org", goodPassword, nil)
+		done <- err
+	}()
+	watch := rawConn(t, dbURL)
+	for waiting := false; !waiting; time.Sleep(5 * time.Millisecond) {
+		err := watch.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE application_name = 'ctitui' AND wait_event_type = 'Lock' AND datname = current_database())`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Register cancelled while waiting = %v; want context.Canceled", err)
+	}
+	if _, err := holder.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, postgres.WriterLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Register(context.Background(), "fay@example.org", goodPassword, nil); err != nil {
+		t.Errorf("Register after the cancelled one = %v", err)
+	}
+}

@@ -82,8 +82,8 @@ func translateCode(pe *pgconn.PgError) error {
 		return ErrReadOnly
 	case code == "53100":
 		return ErrDiskFull
-	case code == "57014":
-		return context.Canceled
+	case code == "57014" && strings.Contains(pe.Message, "user request"):
+		return context.Canceled // pgx cancels the statement when ctx ends
 	case strings.HasPrefix(code, "28") || code == "42501":
 		return fmt.Errorf("%w: %s", ErrNotAccessible, pe.Message)
 	case strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") || strings.HasPrefix(code, "53"):

@@ -7,11 +7,11 @@ import (
 )
 
 // SessionSettings returns what a session of s's pool has set: the search
-// path, the time zone and the application name.
-func SessionSettings(ctx context.Context, s *Store) (searchPath, timeZone, app string, err error) {
-	err = s.pool.QueryRow(ctx, `SELECT current_setting('search_path'), current_setting('TimeZone'), current_setting('application_name')`).
-		Scan(&searchPath, &timeZone, &app)
-	return searchPath, timeZone, app, err
+// path, the time zone, the application name and the plan cache mode.
+func SessionSettings(ctx context.Context, s *Store) (searchPath, timeZone, app, planCache string, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT current_setting('search_path'), current_setting('TimeZone'), current_setting('application_name'),
+		current_setting('plan_cache_mode')`).Scan(&searchPath, &timeZone, &app, &planCache)
+	return searchPath, timeZone, app, planCache, err
 }
 
 // WriterLockKey is the advisory lock every write transaction takes.

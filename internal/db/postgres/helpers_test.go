@@ -26,6 +26,12 @@ func newDatabase(t *testing.T) string {
 	return pgtest.NewDatabase(t)
 }
 
+// pgtestDatabase is newDatabase for benchmarks.
+func pgtestDatabase(tb testing.TB) string {
+	tb.Helper()
+	return pgtest.NewDatabase(tb)
+}
+
 // clock is a settable test clock.
 type clock struct{ now time.Time }
 
@@ -64,6 +70,12 @@ func newService(t *testing.T, opts ...user.Option) (*user.Service, *postgres.Sto
 // rawConn connects to the database at dbURL as another program would,
 // with ctitui's search path, closed at the end of the test.
 func rawConn(t *testing.T, dbURL string) *pgx.Conn {
+	t.Helper()
+	return rawConnTB(t, dbURL)
+}
+
+// rawConnTB is rawConn for benchmarks.
+func rawConnTB(t testing.TB, dbURL string) *pgx.Conn {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(dbURL)
 	if err != nil {

@@ -106,6 +106,11 @@ func newProvider(sqlDB *sql.DB) (*goose.Provider, error) {
 // which a database owner may do (it is a trusted extension), or a DBA does
 // beforehand (00005_users_email_search.sql).
 func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
+	if n := pool.Config().MaxConns; n < 2 {
+		// Goose would wait for a connection while the lock holds the only
+		// one, until ctx ends.
+		return fmt.Errorf("migrate database: needs a pool of at least 2 connections, this one has %d", n)
+	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate database: %w", err)

@@ -332,6 +332,29 @@ func TestMigrateGivesUpOnAHeldLock(t *testing.T) {
 	}
 }
 
+func TestMigrateRefusesAPoolOfOneConnection(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = "ctitui, public"
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	// Bounded: without the check, migrate would wait for a second
+	// connection until ctx ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = migrate(ctx, pool)
+	if err == nil || !strings.Contains(err.Error(), "at least 2 connections") {
+		t.Errorf("migrate over a pool of one connection = %v; want an error asking for 2", err)
+	}
+}
+
 func TestMigrateRefusesAnotherSearchPath(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDatabase(t)
@@ -688,4 +711,45 @@ func TestTriggersKeepTimestampsAndRoleNames(t *testing.T) {
 			t.Errorf("links of a deleted user = %d, %v; want 0", links, err)
 		}
 	})
+}
+
+// TestMigrateWhatADBAPrepared migrates as a role that may not create
+// anything in the database, where a DBA created schema ctitui for it and
+// installed pg_trgm in public: the documented way for a locked-down server.
+func TestMigrateWhatADBAPrepared(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	dba := otherProgram(t, u)
+	for _, stmt := range []string{
+		`CREATE SCHEMA ctitui`,
+		`CREATE EXTENSION pg_trgm SCHEMA public`,
+		// The owner gives up its own right to create schemas and
+		// extensions here, and so does everyone else.
+		`SELECT format('REVOKE CREATE ON DATABASE %I FROM PUBLIC, %I', current_database(), current_user)`,
+	} {
+		if strings.HasPrefix(stmt, "SELECT") {
+			if err := dba.QueryRow(ctx, stmt).Scan(&stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := dba.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	var canCreate bool
+	if err := dba.QueryRow(ctx, `SELECT has_database_privilege(current_database(), 'CREATE')`).Scan(&canCreate); err != nil || canCreate {
+		t.Fatalf("has_database_privilege(CREATE) = %v, %v; want false for this test to mean anything", canCreate, err)
+	}
+	pool := migrationTestPool(t, u, "ctitui, public")
+	if err := migrate(ctx, pool); err != nil {
+		t.Fatalf("migrate into what the DBA prepared: %v", err)
+	}
+	var opclass string
+	if err := pool.QueryRow(ctx, `SELECT format('%s.%s', o.opcnamespace::regnamespace, o.opcname) FROM pg_index i
+		JOIN pg_opclass o ON o.oid = i.indclass[0] WHERE i.indexrelid = 'users_email_search_idx'::regclass`).Scan(&opclass); err != nil {
+		t.Fatal(err)
+	}
+	if opclass != "public.gin_trgm_ops" {
+		t.Errorf("search index operator class = %s; want public.gin_trgm_ops, the DBA's", opclass)
+	}
 }

@@ -1,8 +1,8 @@
 // Package postgres is ctitui's PostgreSQL engine: it stores users in a
 // PostgreSQL database, in schema ctitui, with the behaviour of the SQLite
 // engine (the same keyset listings, search, lockout and audit chain, whose
-// entries hash alike in both engines). See /work/shared/POSTGRES.md for the
-// measurements behind its choices.
+// entries hash alike in both engines). migrate.go brings a database to the
+// schema of migrations/postgres; the Store (open.go) reads and writes it.
 package postgres
 
 import (
@@ -104,8 +104,8 @@ func checkNoPassword(connString string) error {
 // password comes from PGPASSWORD, ~/.pgpass or a service file, never from
 // connString, which is refused if it holds one (ErrPasswordInURL). A
 // database that does not exist is refused (ErrNoDatabase) and never
-// created. Every session sets search_path=ctitui, public, timezone=UTC and
-// application_name=ctitui.
+// created. Every session sets search_path=ctitui, public, timezone=UTC,
+// application_name=ctitui and plan_cache_mode=force_custom_plan.
 func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
 	if err := checkNoPassword(connString); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -113,13 +113,19 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		// pgconn redacts passwords from its message, and the string holds
-		// none anyway (checked above).
-		return nil, fmt.Errorf("open database: %w", err)
+		// none anyway (checked above). Its error type stays inside.
+		return nil, fmt.Errorf("open database: %s", err.Error())
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	params["search_path"] = "ctitui, public"
 	params["timezone"] = "UTC"
 	params["application_name"] = "ctitui"
+	// pgx prepares each statement once per connection; after five runs the
+	// server may switch it to a generic plan, made without the values. A
+	// search term or a role decides the plan (the trigram index for a rare
+	// term, the role's links for a rare role), so every run is planned with
+	// its values: a fraction of a millisecond each.
+	params["plan_cache_mode"] = "force_custom_plan"
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}

@@ -76,12 +76,13 @@ func TestOpenLocationAndSession(t *testing.T) {
 	if strings.Contains(loc, "s3cr3tpw") || !strings.HasPrefix(loc, "postgres://") || !strings.Contains(loc, u.Path) || s.String() != loc {
 		t.Errorf("Location() = %q, String() = %q; want postgres://...%s without the password", loc, s.String(), u.Path)
 	}
-	searchPath, tz, app, err := postgres.SessionSettings(ctx, s)
+	searchPath, tz, app, planCache, err := postgres.SessionSettings(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if searchPath != "ctitui, public" || tz != "UTC" || app != "ctitui" {
-		t.Errorf("session settings: search_path %q, TimeZone %q, application_name %q; want \"ctitui, public\", UTC, ctitui", searchPath, tz, app)
+	if searchPath != "ctitui, public" || tz != "UTC" || app != "ctitui" || planCache != "force_custom_plan" {
+		t.Errorf("session settings: search_path %q, TimeZone %q, application_name %q, plan_cache_mode %q; want \"ctitui, public\", UTC, ctitui, force_custom_plan",
+			searchPath, tz, app, planCache)
 	}
 }
 
