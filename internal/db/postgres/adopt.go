@@ -80,9 +80,6 @@ type AdoptReport struct {
 	Roles    []string // ctitui's roles added to the roles table
 	Cascade  string   // the user_roles foreign key made ON DELETE CASCADE, if one was
 	Backup   []string // the safety copies, schema-qualified
-	// Approximate is how rows the dashboard writes from now on get their
-	// normalised email (see adoptedEmailFold).
-	Approximate string
 }
 
 func (r *AdoptReport) String() string {
@@ -278,7 +275,7 @@ func adoptOn(ctx context.Context, conn *pgx.Conn, lockTimeout time.Duration, now
 	if err := plan.checkLinks(ctx, tx); err != nil {
 		return nil, fmt.Errorf("%w: %w; nothing changed", ErrCannotAdopt, err)
 	}
-	report = &AdoptReport{Users: len(users.ids), Approximate: approximateNote}
+	report = &AdoptReport{Users: len(users.ids)}
 	if report.Backup, err = plan.snapshot(ctx, tx, now); err != nil {
 		return nil, fmt.Errorf("safety copy: %w", translate(err))
 	}

@@ -8,12 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// approximateNote says how a row written by the dashboard gets its
-// normalised email, which ctitui computes in Go (IDNA for the domain, NFC,
-// Unicode case folding) and PostgreSQL cannot compute exactly.
-const approximateNote = "rows the dashboard writes get email_normalized from a trigger: exact for ASCII addresses without punycode (xn--), " +
-	"an approximation otherwise (lower() with ß folded to ss, NFC; no IDNA), which 'ctitui doctor' reports and fixes"
-
 // adoptedEmailFold is the normalised email of rows ctitui did not write.
 // For an address of plain ASCII without an "xn--" label it is exactly
 // user.NormalizeEmail: spaces trimmed, ASCII letters lowered (lower under
