@@ -667,4 +667,21 @@ func TestAdoptedEmailFold(t *testing.T) {
 			t.Errorf("adopted_email_fold(%q) = %q; want %q (user.NormalizeEmail)", email, got, want)
 		}
 	}
+	// Under a Turkish collation lower('I') is 'ı': an ASCII address from a
+	// column or database with one still folds as Go folds it.
+	var turkish bool
+	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'tr-x-icu')`).Scan(&turkish); err != nil {
+		t.Fatal(err)
+	}
+	if !turkish {
+		t.Log("no tr-x-icu collation on this server: the Turkish case is not checked")
+		return
+	}
+	var got string
+	if err := pool.QueryRow(ctx, `SELECT ctitui.adopted_email_fold('INFO@EXAMPLE.ORG' COLLATE "tr-x-icu")`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "info@example.org" {
+		t.Errorf("adopted_email_fold('INFO@EXAMPLE.ORG' COLLATE \"tr-x-icu\") = %q; want info@example.org", got)
+	}
 }
