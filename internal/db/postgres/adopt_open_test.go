@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -149,4 +150,50 @@ func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
 	}); err != nil || len(adoptions) != 1 {
 		t.Errorf("audit entries of the adoption after a second Open: %d (%v); want 1", len(adoptions), err)
 	}
+}
+
+// TestOpenAdoptsAUsersTableAlone adopts a dashboard that kept only users
+// (text ids, no is_active, no roles): ctitui's roles and links are made in
+// its own schema, linked to the dashboard's users, and ctitui registers,
+// lists and deletes users there.
+func TestOpenAdoptsAUsersTableAlone(t *testing.T) {
+	ctx := context.Background()
+	dbURL := newDatabase(t)
+	dash := dashboardConn(t, dbURL)
+	if _, err := dash.Exec(ctx, `CREATE TABLE users (id text PRIMARY KEY, email text NOT NULL, hashed_password text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+		INSERT INTO users (id, email, hashed_password) VALUES ('u1', 'one@example.org', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	store := openStore(t, dbURL, postgres.Options{})
+	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
+	svc := user.NewService(store, serviceOptions(c)...)
+	mustRegister(t, svc, "two@example.org", user.RoleAdmin)
+	mustRegister(t, svc, "three@example.org", user.RoleViewer)
+	var got []string
+	if err := store.ListUsers(ctx, user.ListOptions{}, func(u user.User) error {
+		got = append(got, u.Email+":"+strings.Join(roleNames(u.Roles), ","))
+		return nil
+	}); err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	slices.Sort(got)
+	if want := []string{"one@example.org:", "three@example.org:viewer", "two@example.org:admin"}; !slices.Equal(got, want) {
+		t.Errorf("ctitui lists %q; want %q", got, want)
+	}
+	if _, err := svc.Delete(ctx, "three@example.org"); err != nil {
+		t.Errorf("Delete(three), linked to a role: %v", err)
+	}
+	var ours bool
+	if err := dash.QueryRow(ctx, `SELECT to_regclass('ctitui.user_roles') IS NOT NULL AND to_regclass('public.user_roles') IS NULL
+		AND to_regclass('ctitui.roles') IS NOT NULL AND to_regclass('public.roles') IS NULL`).Scan(&ours); err != nil || !ours {
+		t.Errorf("roles and user_roles in schema ctitui alone: %v (%v); want true", ours, err)
+	}
+}
+
+func roleNames(roles []user.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
 }
