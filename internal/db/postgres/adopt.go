@@ -187,8 +187,9 @@ func adopt(ctx context.Context, pool *pgxpool.Pool, lockTimeout time.Duration) (
 }
 
 // lockHolders names the sessions that hold locks on public.users, roles or
-// user_roles: " (held by pid 123, application dashboard, idle in
-// transaction since 12:00:01Z)", or "" if none is found.
+// user_roles: " (held by pid 123 (application dashboard, idle in
+// transaction, its transaction begun 2026-01-02T12:00:01Z))", or "" if
+// none is found.
 func lockHolders(ctx context.Context, conn *pgx.Conn) string {
 	rows, err := conn.Query(ctx, `SELECT DISTINCT a.pid, a.application_name, a.state, a.xact_start
 		FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -205,17 +206,17 @@ func lockHolders(ctx context.Context, conn *pgx.Conn) string {
 		since      *time.Time
 	)
 	_, err = pgx.ForEachRow(rows, []any{&pid, &app, &state, &since}, func() error {
-		s := fmt.Sprintf("pid %d", pid)
+		var about []string
 		if app != nil && *app != "" {
-			s += ", application " + *app
+			about = append(about, "application "+*app)
 		}
 		if state != nil && *state != "" {
-			s += ", " + *state
+			about = append(about, *state)
 		}
 		if since != nil {
-			s += " in a transaction begun " + since.UTC().Format(time.RFC3339)
+			about = append(about, "its transaction begun "+since.UTC().Format(time.RFC3339))
 		}
-		held = append(held, s)
+		held = append(held, fmt.Sprintf("pid %d (%s)", pid, strings.Join(about, ", ")))
 		return nil
 	})
 	if err != nil || len(held) == 0 {
