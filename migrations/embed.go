@@ -5,11 +5,13 @@ package migrations
 
 import "embed"
 
-// FS holds the SQLite migrations under sqlite/, named the way goose expects
-// (00001_name.sql). Use fs.Sub(FS, "sqlite") before handing it to goose:
-// goose looks for migrations at the root of the FS it is given.
+// FS holds the SQLite migrations under sqlite/ and the PostgreSQL ones under
+// postgres/, named the way goose expects (00001_name.sql), with the same
+// versions in both (embed_test.go). Use fs.Sub(FS, "sqlite") or
+// fs.Sub(FS, "postgres") before handing it to goose: goose looks for
+// migrations at the root of the FS it is given.
 //
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql postgres/*.sql
 var FS embed.FS
 
 // AdoptionBaseline is the version whose schema internal/db builds by hand when it

@@ -1,0 +1,209 @@
+// Package postgres is ctitui's PostgreSQL engine: it stores users in a
+// PostgreSQL database, in schema ctitui, with the behaviour of the SQLite
+// engine (the same keyset listings, search, lockout and audit chain, whose
+// entries hash alike in both engines). migrate.go brings a database to the
+// schema of migrations/postgres; the Store (open.go) reads and writes it.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// Store is an open ctitui database on a PostgreSQL server, made by Open. It
+// implements user.Store: its reads of one user are in store.go, its
+// listings in list.go, its write transactions in tx.go, the audit chain in
+// chain.go and the lockout policy in settings.go.
+type Store struct {
+	pool     *pgxpool.Pool
+	location string
+	// lockTimeout bounds every wait of a write transaction for a lock: the
+	// writer lock another ctitui holds, or a row another program holds.
+	lockTimeout time.Duration
+}
+
+var _ user.Store = (*Store)(nil)
+
+// Options tune Open.
+type Options struct {
+	// MaxConns is the size of the connection pool; 0 keeps pgxpool's
+	// default (4, or the number of CPUs if more).
+	MaxConns int32
+	// LockTimeout bounds how long a write waits for another writer (see
+	// writerLockKey) or for a row that another program has locked, after
+	// which it fails with ErrLocked; 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
+}
+
+// DefaultLockTimeout is how long a write waits for a lock unless
+// Options.LockTimeout says otherwise: as long as the SQLite engine's busy
+// timeout.
+const DefaultLockTimeout = 5 * time.Second
+
+// ErrPasswordInURL refuses a connection string that holds a password. The
+// message never repeats the string.
+var ErrPasswordInURL = errors.New("the database URL holds a password, which would be kept in shell history and shown in process listings: remove it and give the password through PGPASSWORD, ~/.pgpass (PGPASSFILE) or a service file (PGSERVICE)")
+
+// ErrNoDatabase reports that the database named in the URL does not exist
+// on the server. ctitui never creates a database: a mistyped name must not
+// pass for an empty one. It is package db's, which the commands match
+// whichever engine.
+var ErrNoDatabase = db.ErrNoDatabase
+
+// IsURL reports whether location names a PostgreSQL database rather than
+// a SQLite file: a postgres:// or postgresql:// URL.
+func IsURL(location string) bool {
+	return strings.HasPrefix(location, "postgres://") || strings.HasPrefix(location, "postgresql://")
+}
+
+// passwordKeyword finds a password or sslpassword keyword in a
+// keyword/value connection string. It may also match the text of a quoted
+// value, which refuses a string that holds no password: safe, and such a
+// string is easily rewritten.
+var passwordKeyword = regexp.MustCompile(`(?i)(^|\s)(ssl)?password\s*=`)
+
+// checkNoPassword refuses a connection string that holds a password
+// (ErrPasswordInURL). It never puts the string, or any part of it, in an
+// error.
+func checkNoPassword(connString string) error {
+	if !IsURL(connString) {
+		if passwordKeyword.MatchString(connString) {
+			return ErrPasswordInURL
+		}
+		return nil
+	}
+	u, err := url.Parse(connString)
+	if err != nil {
+		// url.Error quotes the URL, password and all.
+		return errors.New("the database URL is not a valid URL (postgres://USER@HOST:PORT/DATABASE)")
+	}
+	if _, set := u.User.Password(); set {
+		return ErrPasswordInURL
+	}
+	for key := range u.Query() {
+		if k := strings.ToLower(key); k == "password" || k == "sslpassword" {
+			return ErrPasswordInURL
+		}
+	}
+	return nil
+}
+
+// Open connects to the PostgreSQL database that connString names (a
+// postgres:// or postgresql:// URL, or a keyword/value string such as
+// "host=db dbname=ctitui") and brings it to the current schema. The
+// password comes from PGPASSWORD, ~/.pgpass or a service file, never from
+// connString, which is refused if it holds one (ErrPasswordInURL). A
+// database that does not exist is refused (ErrNoDatabase) and never
+// created. Every session sets search_path=ctitui, public, timezone=UTC,
+// application_name=ctitui and plan_cache_mode=force_custom_plan.
+func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
+	if err := checkNoPassword(connString); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		// pgconn redacts passwords from its message, and the string holds
+		// none anyway (checked above). Its error type stays inside.
+		return nil, fmt.Errorf("open database: %s", err.Error())
+	}
+	params := cfg.ConnConfig.RuntimeParams
+	params["search_path"] = "ctitui, public"
+	params["timezone"] = "UTC"
+	params["application_name"] = "ctitui"
+	// pgx prepares each statement once per connection; after five runs the
+	// server may switch it to a generic plan, made without the values. A
+	// search term or a role decides the plan (the trigram index for a rare
+	// term, the role's links for a rare role), so every run is planned with
+	// its values: a fraction of a millisecond each.
+	params["plan_cache_mode"] = "force_custom_plan"
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	s := &Store{location: location(&cfg.ConnConfig.Config), lockTimeout: opts.LockTimeout}
+	if s.lockTimeout <= 0 {
+		s.lockTimeout = DefaultLockTimeout
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", s.location, err)
+	}
+	// The pool connects lazily: connect now, so that a wrong address or a
+	// missing database is reported by Open, in words.
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "3D000" {
+			return nil, fmt.Errorf("open database %s: %w %q on this server; ctitui never creates one: create it first (createdb %s), or check the name",
+				s.location, ErrNoDatabase, cfg.ConnConfig.Database, shellWord(cfg.ConnConfig.Database))
+		}
+		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
+	}
+	s.pool = pool
+	if err := s.adoptThenMigrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Location is the address of the database as a URL without any password,
+// for headers and messages: postgres://USER@HOST:PORT/DATABASE.
+func (s *Store) Location() string { return s.location }
+
+// String returns Location.
+func (s *Store) String() string { return s.location }
+
+// location renders the address cfg connects to, without its password.
+func location(cfg *pgconn.Config) string {
+	u := url.URL{Scheme: "postgres", Path: "/" + cfg.Database}
+	if cfg.User != "" {
+		u.User = url.User(cfg.User)
+	}
+	host := cfg.Host
+	switch {
+	case strings.HasPrefix(host, "/"):
+		// A Unix socket's directory cannot be the URL's host; left
+		// unescaped where it can be, for people to read.
+		u.RawQuery = "host=" + host
+		if strings.ContainsAny(host, "&#%+ ") {
+			u.RawQuery = url.Values{"host": {host}}.Encode()
+		}
+		if cfg.Port != 0 && cfg.Port != 5432 {
+			u.RawQuery += "&port=" + strconv.Itoa(int(cfg.Port))
+		}
+		return u.String()
+	case strings.Contains(host, ":"):
+		host = "[" + host + "]" // an IPv6 address
+	}
+	if cfg.Port != 0 && cfg.Port != 5432 {
+		host += ":" + strconv.Itoa(int(cfg.Port))
+	}
+	u.Host = host
+	return u.String()
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ctitui/ctitui/internal/user"
+)
+
+// The settings table's keys of the lockout policy, as in the SQLite engine.
+// The table holds other settings too (see chainSealedKey).
+const (
+	lockoutThresholdKey = "lockout_threshold"
+	lockoutMinutesKey   = "lockout_minutes"
+)
+
+// LockoutPolicy implements user.Store.
+func (s *Store) LockoutPolicy(ctx context.Context) (user.LockoutPolicy, error) {
+	return lockoutPolicy(ctx, s.pool)
+}
+
+// LockoutPolicy implements user.Tx.
+func (t *storeTx) LockoutPolicy(ctx context.Context) (user.LockoutPolicy, error) {
+	return lockoutPolicy(ctx, t.tx)
+}
+
+// lockoutPolicy reads the policy, falling back to the default for a setting
+// that is missing or that another program set to nonsense: a broken setting
+// must not unlock every account.
+func lockoutPolicy(ctx context.Context, q queryer) (user.LockoutPolicy, error) {
+	p := user.DefaultLockout
+	rows, err := q.Query(ctx, `SELECT key, value FROM settings WHERE key IN ($1, $2)`, lockoutThresholdKey, lockoutMinutesKey)
+	if err != nil {
+		return p, fmt.Errorf("read settings: %w", translate(err))
+	}
+	defer rows.Close()
+	read := p
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return p, fmt.Errorf("read settings: %w", translate(err))
+		}
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			continue
+		}
+		switch key {
+		case lockoutThresholdKey:
+			read.Threshold = n
+		case lockoutMinutesKey:
+			read.Duration = time.Duration(n) * time.Minute
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("read settings: %w", translate(err))
+	}
+	if read.Validate() != nil {
+		return p, nil
+	}
+	return read, nil
+}
+
+// SetLockoutPolicy implements user.Tx.
+func (t *storeTx) SetLockoutPolicy(ctx context.Context, p user.LockoutPolicy, at time.Time) error {
+	for _, kv := range []struct {
+		key   string
+		value int
+	}{{lockoutThresholdKey, p.Threshold}, {lockoutMinutesKey, int(p.Duration / time.Minute)}} {
+		_, err := t.tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			kv.key, strconv.Itoa(kv.value), dbTime(at))
+		if err != nil {
+			return fmt.Errorf("write settings: %w", translate(err))
+		}
+	}
+	return nil
+}
