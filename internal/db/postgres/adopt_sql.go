@@ -234,6 +234,14 @@ func (p *adoptPlan) apply(ctx context.Context, tx pgx.Tx, users *adoptedUsers, r
 			return err
 		}
 	}
+	// ctitui names users by their ids as text (id::text = $1, which the
+	// primary key serves for a text or varchar id): a uuid id needs an
+	// index on its text for that.
+	if p.users.column("id").base == "uuid" {
+		if err := exec("index users", `CREATE UNIQUE INDEX users_id_text_key ON public.users ((id::text))`); err != nil {
+			return err
+		}
+	}
 	// 4. roles and user_roles.
 	if err := p.applyRoles(ctx, tx, report); err != nil {
 		return err

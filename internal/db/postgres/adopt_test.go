@@ -320,6 +320,20 @@ func TestAdoptKeepsEveryRowAndKey(t *testing.T) {
 			t.Errorf("%s = %q; want %q", q, got, want)
 		}
 	}
+	// ctitui finds a user by the text of a uuid id through an index (the
+	// planner is kept from scanning a table this small).
+	var plan string
+	if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `EXPLAIN (COSTS OFF) SELECT email FROM users WHERE id::text = '0190a1b2-0000-7000-8000-000000000001'`).Scan(&plan)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "users_id_text_key") {
+		t.Errorf("plan of a lookup by id::text: %s; want the index users_id_text_key", plan)
+	}
 	// The safety copy holds the users as they were.
 	if len(report.Backup) != 3 {
 		t.Fatalf("report.Backup = %v; want copies of users, roles and user_roles", report.Backup)
