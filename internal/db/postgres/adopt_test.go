@@ -699,3 +699,34 @@ func TestAdoptedEmailFold(t *testing.T) {
 		t.Errorf("adopted_email_fold('INFO@EXAMPLE.ORG' COLLATE \"tr-x-icu\") = %q; want info@example.org", got)
 	}
 }
+
+// TestAdoptAfterTheSeedsWorkaround adopts a dashboard database on which
+// someone ran the workaround of the original report (ALTER TABLE users ADD
+// COLUMN IF NOT EXISTS updated_at TIMESTAMP NOT NULL DEFAULT NOW()): the
+// column and its values are kept, and the rest is adopted as usual.
+func TestAdoptAfterTheSeedsWorkaround(t *testing.T) {
+	ctx := context.Background()
+	dbURL := newDashboard(t, `ALTER TABLE users ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP NOT NULL DEFAULT NOW()`)
+	conn := dashboardConn(t, dbURL)
+	var before []string
+	rows, _ := conn.Query(ctx, `SELECT id || ' ' || updated_at FROM users ORDER BY id`)
+	before, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := postgres.Adopt(ctx, ctituiPool(t, dbURL), time.Second)
+	if err != nil {
+		t.Fatalf("Adopt: %v", err)
+	}
+	if want := []string{"users.email_normalized", "users.disabled_at", "users.last_login_at"}; strings.Join(report.Added, " ") != strings.Join(want, " ") {
+		t.Errorf("columns added: %v; want %v", report.Added, want)
+	}
+	rows, _ = conn.Query(ctx, `SELECT id || ' ' || updated_at FROM users ORDER BY id`)
+	after, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(after, "\n") != strings.Join(before, "\n") {
+		t.Errorf("updated_at after adoption:\n%s\nwant as it was:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+	}
+}
