@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 // Failed logins on one account at once are each counted: the writer lock
 // serialises them, and none reads a count another is about to write.
 func TestConcurrentFailedLoginsAllCount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, _, _ := newService(t)
 	u := mustRegister(t, svc, "target@example.org")
@@ -54,6 +57,7 @@ func TestConcurrentFailedLoginsAllCount(t *testing.T) {
 // stored (the SQLite engine's hash, so both engines verify alike), and
 // the head record names the newest entry.
 func TestConcurrentWritesKeepTheChain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, _, dbURL, _ := newService(t)
 	const writers, each = 8, 50
@@ -138,6 +142,7 @@ func verifyChain(t *testing.T, conn *pgx.Conn) int {
 // nor overwritten: here a failed login counted while a dashboard holds
 // the row with its own count.
 func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, _, dbURL, _ := newService(t)
 	u := mustRegister(t, svc, "dana@example.org")
@@ -190,6 +195,7 @@ func TestTxReadsWaitForOtherProgramsRowLocks(t *testing.T) {
 // A write waits for the writer lock another ctitui holds, and gives up
 // after the lock timeout with ErrLocked, having written nothing.
 func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDatabase(t)
 	store := openStore(t, dbURL, postgres.Options{LockTimeout: 100 * time.Millisecond})
@@ -200,8 +206,8 @@ func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := svc.Register(ctx, "erin@example.org", goodPassword, nil)
-	if !errors.Is(err, postgres.ErrLocked) {
-		t.Fatalf("Register while another writer holds the lock = %v; want ErrLocked", err)
+	if !errors.Is(err, db.ErrLocked) {
+		t.Fatalf("Register while another writer holds the lock = %v; want db.ErrLocked", err)
 	}
 	if n, err := store.CountUsers(ctx, user.Filter{}); n != 0 || err != nil {
 		t.Errorf("CountUsers = %d, %v; want 0", n, err)
@@ -217,6 +223,7 @@ func TestWriteGivesUpOnTheWriterLock(t *testing.T) {
 // A write cancelled while it waits for the writer lock ends with the
 // context's error, and leaves nothing behind: the next write goes through.
 func TestWriteCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
 	dbURL := newDatabase(t)
 	store := openStore(t, dbURL, postgres.Options{LockTimeout: time.Hour})
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
@@ -248,5 +255,55 @@ func TestWriteCancelledWhileWaiting(t *testing.T) {
 	}
 	if _, err := svc.Register(context.Background(), "fay@example.org", goodPassword, nil); err != nil {
 		t.Errorf("Register after the cancelled one = %v", err)
+	}
+}
+
+// A log whose head record is gone, or whose ids cannot go on, takes no
+// entry, and so no change: the newest entries may have been cut, and
+// appending would hide it. A log whose newest entries were removed goes on
+// after the head, so the cut stays visible.
+func TestAuditChainEnds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, tamper string
+		wantErr      string // "" for a write that goes through
+	}{
+		{"head removed", `DELETE FROM audit_head`, "head record"},
+		{"head table dropped", `DROP TABLE audit_head`, "head record"},
+		{"last id", `UPDATE audit_head SET last_id = 9223372036854775807`, "ids were set outside ctitui"},
+		{"negative id", `UPDATE audit_head SET last_id = -1`, "ids were set outside ctitui"},
+		{"newest entries removed", `DELETE FROM audit_log WHERE id > 1`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			svc, store, dbURL, _ := newService(t)
+			mustRegister(t, svc, "first@example.org")
+			mustRegister(t, svc, "second@example.org")
+			raw := rawConn(t, dbURL)
+			if _, err := raw.Exec(ctx, tt.tamper); err != nil {
+				t.Fatal(err)
+			}
+			_, err := svc.Register(ctx, "third@example.org", goodPassword, nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Register after %q = %v; want an error containing %q", tt.tamper, err, tt.wantErr)
+				}
+				if _, err := svc.Get(ctx, "third@example.org"); !errors.Is(err, user.ErrNotFound) {
+					t.Errorf("Get(third) = %v; want ErrNotFound: no change without its entry", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Register after %q = %v", tt.tamper, err)
+			}
+			var ids []int64
+			if err := store.ListAudit(ctx, user.AuditFilter{OldestFirst: true}, func(e user.AuditEntry) error { ids = append(ids, e.ID); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if want := []int64{1, 3}; !slices.Equal(ids, want) {
+				t.Errorf("entries %v; want %v: the next goes after the head (#2), not after the newest left", ids, want)
+			}
+		})
 	}
 }

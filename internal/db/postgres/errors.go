@@ -10,22 +10,25 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // Errors the Store returns for problems of the server rather than of the
-// data. Callers test them with errors.Is; no caller sees a SQLSTATE.
+// data. Callers test them with errors.Is; no caller sees a SQLSTATE. The
+// first four are package db's, which the commands match whichever engine
+// keeps the database.
 var (
 	// ErrLocked reports a lock waited on for longer than the lock timeout:
 	// another ctitui writing, or another program holding a row.
-	ErrLocked = errors.New("database is locked by another writer")
+	ErrLocked = db.ErrLocked
 	// ErrReadOnly reports a server or session that refuses writes (a hot
 	// standby, default_transaction_read_only).
-	ErrReadOnly = errors.New("database is read-only")
+	ErrReadOnly = db.ErrReadOnly
 	// ErrDiskFull reports a server out of disk space.
-	ErrDiskFull = errors.New("the database server's disk is full")
+	ErrDiskFull = db.ErrDiskFull
 	// ErrNotAccessible reports a refused login or a missing privilege.
-	ErrNotAccessible = errors.New("database is not accessible")
+	ErrNotAccessible = db.ErrNotAccessible
 	// ErrUnavailable reports a server that cannot be reached or went away.
 	ErrUnavailable = errors.New("database server is unavailable")
 	// ErrConflict reports a transaction the server aborted to resolve a
@@ -75,7 +78,7 @@ func translateCode(pe *pgconn.PgError) error {
 		// the user), so a foreign key that refuses one is another table's.
 		return fmt.Errorf("%w: a table ctitui did not create (%s) refers to it; disable the account instead, or remove those records", user.ErrReferenced, pe.TableName)
 	case code == "55P03":
-		return fmt.Errorf("%w (gave up waiting)", ErrLocked)
+		return fmt.Errorf("%w (gave up waiting: %s)", ErrLocked, pe.Message)
 	case code == "40P01" || code == "40001":
 		return ErrConflict
 	case code == "25006":

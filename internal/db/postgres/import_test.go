@@ -26,6 +26,7 @@ func (r records) Records(ctx context.Context, fn func(user.ImportRecord) error) 
 // transaction; an update on conflict replaces roles; a record the store
 // refuses (a look-alike of a user added meanwhile) rolls everything back.
 func TestImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, _ := newService(t)
 	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)

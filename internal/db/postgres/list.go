@@ -81,7 +81,7 @@ func listQuery(opts user.ListOptions, roleID int64) (query string, a args, ok bo
 	if opts.After != nil {
 		cond, ok := keysetCondition(opts, cmp, &a)
 		if !ok {
-			return "", nil, false // see cursorKey
+			return "", nil, false // see cursorTime
 		}
 		conds = append(conds, cond)
 	}
@@ -111,8 +111,11 @@ func listQuery(opts user.ListOptions, roleID int64) (query string, a args, ok bo
 // in front, which an index on the column can seek to (PostgreSQL does not
 // seek on a row value whose halves have different collations). A time
 // cursor names a millisecond: a row stored with a finer time (written by
-// another program) is placed by its millisecond, as its own cursor
-// (user.CursorOf) would place it.
+// another program) is kept or left by its millisecond, as its own cursor
+// (user.CursorOf) places it. The order within such a millisecond is still
+// by the finer time, so a page boundary between two such rows of one
+// millisecond can repeat or skip one of them; ctitui and the schema's
+// triggers store milliseconds only.
 func keysetCondition(opts user.ListOptions, cmp string, a *args) (string, bool) {
 	idCmp := cmp
 	if opts.Inclusive {

@@ -149,6 +149,7 @@ func ids(users []user.User) []string {
 // and pages of every size, in every order and both directions, walked by
 // cursors, put together are the full sorted listing.
 func TestListPagesEqualFullSort(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, store, now := listFixture(t)
 	all := allUsers(t, store)
@@ -178,7 +179,7 @@ func TestListPagesEqualFullSort(t *testing.T) {
 			for _, reverse := range []bool{false, true} {
 				want := slices.Clone(kept)
 				walkOrder(want, k, reverse)
-				for _, limit := range []int{0, 1, 4, 7} {
+				for _, limit := range []int{0, 1, 6} {
 					var got []user.User
 					var after *user.Cursor
 					for page := 0; ; page++ {
@@ -222,6 +223,7 @@ func TestListPagesEqualFullSort(t *testing.T) {
 // every time, ids between ids) start a listing where their text would
 // sort, as on SQLite.
 func TestListFromOddCursors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, store, now := listFixture(t)
 	all := allUsers(t, store)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -57,8 +58,9 @@ var ErrPasswordInURL = errors.New("the database URL holds a password, which woul
 
 // ErrNoDatabase reports that the database named in the URL does not exist
 // on the server. ctitui never creates a database: a mistyped name must not
-// pass for an empty one.
-var ErrNoDatabase = errors.New("database does not exist")
+// pass for an empty one. It is package db's, which the commands match
+// whichever engine.
+var ErrNoDatabase = db.ErrNoDatabase
 
 // IsURL reports whether location names a PostgreSQL database rather than
 // a SQLite file: a postgres:// or postgresql:// URL.
@@ -143,7 +145,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		pool.Close()
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "3D000" {
-			return nil, fmt.Errorf("open database %s: %w: %q on this server; ctitui never creates one: create it first (createdb %s), or check the name",
+			return nil, fmt.Errorf("open database %s: %w %q on this server; ctitui never creates one: create it first (createdb %s), or check the name",
 				s.location, ErrNoDatabase, cfg.ConnConfig.Database, shellWord(cfg.ConnConfig.Database))
 		}
 		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))

@@ -3,16 +3,20 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/postgres"
+	"github.com/ctitui/ctitui/internal/user"
 )
 
 // A password in the connection string is refused before anything
 // connects, with one line that never repeats it.
 func TestOpenRefusesPasswordInURL(t *testing.T) {
+	t.Parallel()
 	for _, connString := range []string{
 		"postgres://alice:s3cr3tpw@db.example.org/ctitui",
 		"postgresql://alice:s3cr3tpw@db.example.org:5433/ctitui?sslmode=require",
@@ -41,6 +45,7 @@ func TestOpenRefusesPasswordInURL(t *testing.T) {
 
 // A database that does not exist is refused by name, and not created.
 func TestOpenRefusesMissingDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	existing := newDatabase(t)
 	u, err := url.Parse(existing)
@@ -49,8 +54,8 @@ func TestOpenRefusesMissingDatabase(t *testing.T) {
 	}
 	u.Path = "/ctitui_no_such_database"
 	_, err = postgres.Open(ctx, u.String(), postgres.Options{})
-	if !errors.Is(err, postgres.ErrNoDatabase) || !strings.Contains(err.Error(), `"ctitui_no_such_database"`) {
-		t.Fatalf("Open(missing database) = %v; want ErrNoDatabase naming it", err)
+	if !errors.Is(err, db.ErrNoDatabase) || !strings.Contains(err.Error(), `"ctitui_no_such_database"`) {
+		t.Fatalf("Open(missing database) = %v; want db.ErrNoDatabase naming it", err)
 	}
 	var exists bool
 	if err := rawConn(t, existing).QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ctitui_no_such_database')`).Scan(&exists); err != nil {
@@ -109,8 +114,33 @@ func TestLocation(t *testing.T) {
 
 // A server that cannot be reached is ErrUnavailable, said in one line.
 func TestOpenUnreachableServer(t *testing.T) {
+	t.Parallel()
 	_, err := postgres.Open(context.Background(), "postgres://alice@/ctitui?host="+t.TempDir(), postgres.Options{})
 	if !errors.Is(err, postgres.ErrUnavailable) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Open(no server) = %q; want ErrUnavailable in one line", err)
+	}
+}
+
+// A keyword/value connection string opens the same database as its URL.
+func TestOpenKeywordValue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := newDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("user=%s dbname=%s", u.User.Username(), strings.TrimPrefix(u.Path, "/"))
+	if host := u.Query().Get("host"); host != "" {
+		dsn += " host=" + host
+	} else {
+		dsn += " host=" + u.Hostname() + " port=" + u.Port()
+	}
+	s := openStore(t, dsn, postgres.Options{})
+	if n, err := s.CountUsers(ctx, user.Filter{}); n != 0 || err != nil {
+		t.Errorf("CountUsers on a new database = %d, %v; want 0", n, err)
+	}
+	if want := openStore(t, dbURL, postgres.Options{}).Location(); s.Location() != want {
+		t.Errorf("Location() = %q; want %q, the URL's", s.Location(), want)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // whichever plan the server picks (the trigram index for rare terms), and
 // rows written and changed by another program are found too.
 func TestSearchMatchesBruteForce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDatabase(t)
 	store := openStore(t, dbURL, postgres.Options{})

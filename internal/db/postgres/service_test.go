@@ -14,6 +14,7 @@ import (
 // register, find, change roles, disable, delete, with the last-admin rule
 // and the duplicate and look-alike refusals.
 func TestServiceLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, _, c := newService(t)
 
@@ -94,6 +95,7 @@ func TestServiceLifecycle(t *testing.T) {
 // Failed logins count and lock as the policy says, and a right password
 // resets the count.
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, _, c := newService(t)
 	u := mustRegister(t, svc, "carol@example.org")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -16,6 +18,7 @@ import (
 // another program wrote without a skeleton, which the transaction
 // records first; a role the roles table lacks is ErrInvalidRole.
 func TestInsertUserRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, store, dbURL, _ := newService(t)
 	raw := rawConn(t, dbURL)
@@ -84,6 +87,7 @@ func TestInsertUserRefusals(t *testing.T) {
 // UserLookingLike finds a look-alike by its recorded skeleton, and one
 // without a skeleton by computing it, without writing.
 func TestUserLookingLike(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, _ := newService(t)
 	mustRegister(t, svc, "admin@example.org")
@@ -110,6 +114,7 @@ func TestUserLookingLike(t *testing.T) {
 // UpdateUser replaces the roles and writes every field; DeleteUser takes
 // the roles with the user; both report a missing user.
 func TestUpdateAndDeleteUser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, c := newService(t)
 	u := mustRegister(t, svc, "jack@example.org", user.RoleAdmin, user.RoleViewer)
@@ -156,6 +161,7 @@ func TestUpdateAndDeleteUser(t *testing.T) {
 // ErrReferenced, not a driver error, and a failed transaction writes
 // nothing.
 func TestDeleteReferencedUser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, _ := newService(t)
 	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
@@ -183,6 +189,7 @@ func TestDeleteReferencedUser(t *testing.T) {
 
 // ListAudit's filters select as on SQLite.
 func TestListAudit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, dbURL, c := newService(t)
 	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
@@ -242,6 +249,7 @@ func TestListAudit(t *testing.T) {
 
 // EachPasswordHash streams every user's email and hash.
 func TestEachPasswordHash(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, store, _, _ := newService(t)
 	want := map[string]string{}
@@ -259,5 +267,34 @@ func TestEachPasswordHash(t *testing.T) {
 	stop := errors.New("stop")
 	if err := store.EachPasswordHash(ctx, func(string, string) error { return stop }); !errors.Is(err, stop) {
 		t.Errorf("EachPasswordHash with fn failing = %v; want fn's error", err)
+	}
+}
+
+// The audit filter by email finds the entries of a deleted user whose
+// address is not ASCII, asked for in any case and with the domain in
+// punycode, as NormalizeEmail compares them.
+func TestListAuditByUnicodeEmail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, store, _, _ := newService(t)
+	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
+	u := mustRegister(t, svc, "JÜRGEN@Exämple.org") // SQL folds only ASCII: Go decides
+	if _, err := svc.Delete(ctx, u.Email); err != nil {
+		t.Fatal(err)
+	}
+	mustRegister(t, svc, "jurgen@example.org")
+	domain, err := idna.ToASCII("exämple.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []user.Action
+	if err := store.ListAudit(ctx, user.AuditFilter{Email: "JÜRGEN@" + domain, OldestFirst: true}, func(e user.AuditEntry) error {
+		got = append(got, e.Action)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []user.Action{user.ActionRegister, user.ActionDelete}; !slices.Equal(got, want) {
+		t.Errorf("ListAudit(email JÜRGEN@%s) = %v; want %v", domain, got, want)
 	}
 }
