@@ -20,6 +20,7 @@ import (
 // adopted, migrated to the latest version on top of the baseline, and
 // ctitui lists the dashboard's users, inactive ones disabled.
 func TestOpenAdoptsTheDashboard(t *testing.T) {
+	t.Parallel()
 	// Blocked on two changes outside adopt*.go (pg-adopt's report lists
 	// them): migration 11's role_names_of takes a text id, which a uuid id
 	// cannot be passed as, and the store orders ids with COLLATE "C",
@@ -57,6 +58,7 @@ func TestOpenAdoptsTheDashboard(t *testing.T) {
 // complete, and ctitui lists the dashboard's users, inactive ones
 // disabled.
 func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboardWith(t, textIDs)
 	dash := dashboardConn(t, dbURL)
@@ -157,6 +159,7 @@ func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
 // its own schema, linked to the dashboard's users, and ctitui registers,
 // lists and deletes users there.
 func TestOpenAdoptsAUsersTableAlone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDatabase(t)
 	dash := dashboardConn(t, dbURL)

@@ -230,6 +230,7 @@ func readAdopted(t *testing.T, conn *pgx.Conn) map[string]adoptedUser {
 }
 
 func TestAdoptKeepsEveryRowAndKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	conn := dashboardConn(t, dbURL)
@@ -356,6 +357,7 @@ func TestAdoptKeepsEveryRowAndKey(t *testing.T) {
 // TestAdoptRefuses checks that what adoption cannot judge is refused
 // with one line saying why, and nothing changed.
 func TestAdoptRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		extra string
@@ -374,6 +376,7 @@ func TestAdoptRefuses(t *testing.T) {
 		{"orphan links", `ALTER TABLE user_roles DROP CONSTRAINT user_roles_role_id_fkey; INSERT INTO user_roles VALUES ('0190a1b2-0000-7000-8000-000000000003', 99)`, "user_roles has 1 rows for users or roles that do not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dbURL := newDashboard(t, tc.extra)
 			conn := dashboardConn(t, dbURL)
@@ -400,6 +403,7 @@ func TestAdoptRefuses(t *testing.T) {
 // already exists in schema ctitui) after every other change was made, and
 // checks that the schema and every row are as they were.
 func TestAdoptFailureAtLastStepChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t, `CREATE SCHEMA ctitui; CREATE TYPE ctitui.goose_db_version AS ENUM ('in the way')`)
 	conn := dashboardConn(t, dbURL)
@@ -417,6 +421,7 @@ func TestAdoptFailureAtLastStepChangesNothing(t *testing.T) {
 // transaction left open would, and checks that adoption gives up with a
 // message naming the holder, and changed nothing.
 func TestAdoptGivesUpOnALock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	conn := dashboardConn(t, dbURL)
@@ -453,6 +458,7 @@ func TestAdoptGivesUpOnALock(t *testing.T) {
 // the ORM does) without pause during adoption: none fails, and the rows
 // they wrote end up complete.
 func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	stop := make(chan struct{})
@@ -532,6 +538,7 @@ func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
 // cannot delete a user whose deletion would take the dashboard's rows
 // with it.
 func TestAdoptedTablesStayInStep(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	pool := ctituiPool(t, dbURL)
@@ -663,6 +670,7 @@ func TestAdoptedTablesStayInStep(t *testing.T) {
 // the dashboard writes with ctitui's own: equal for ASCII without
 // punycode, and for the ß that lower() keeps.
 func TestAdoptedEmailFold(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	pool := ctituiPool(t, dbURL)
@@ -705,6 +713,7 @@ func TestAdoptedEmailFold(t *testing.T) {
 // COLUMN IF NOT EXISTS updated_at TIMESTAMP NOT NULL DEFAULT NOW()): the
 // column and its values are kept, and the rest is adopted as usual.
 func TestAdoptAfterTheSeedsWorkaround(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t, `ALTER TABLE users ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP NOT NULL DEFAULT NOW()`)
 	conn := dashboardConn(t, dbURL)
