@@ -141,6 +141,22 @@ func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
 	if len(adoptions) != 1 || !strings.HasPrefix(adoptions[0], "adopted the dashboard's database: ") {
 		t.Errorf("audit entries of the adoption: %q; want one", adoptions)
 	}
+	// The dashboard, whose session is not in UTC, gives alice a role:
+	// ctitui's trigger moves her updated_at, to the UTC time.
+	var before time.Time
+	if err := dash.QueryRow(ctx, `SELECT now() AT TIME ZONE 'UTC' FROM (SELECT pg_sleep(0.01)) s`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dash.Exec(ctx, `INSERT INTO user_roles (user_id, role_id) VALUES ('0190a1b2-0000-7000-8000-000000000001', 2)`); err != nil {
+		t.Fatal(err)
+	}
+	var updated, nowUTC time.Time
+	if err := dash.QueryRow(ctx, `SELECT updated_at, now() AT TIME ZONE 'UTC' FROM users WHERE id = '0190a1b2-0000-7000-8000-000000000001'`).Scan(&updated, &nowUTC); err != nil {
+		t.Fatal(err)
+	}
+	if updated.Before(before.Truncate(time.Millisecond)) || updated.After(nowUTC) {
+		t.Errorf("alice's updated_at after the dashboard gave her a role: %v; want between %v and %v (UTC)", updated, before, nowUTC)
+	}
 	// Opening again adopts nothing more.
 	openStore(t, dbURL, postgres.Options{})
 	adoptions = nil
