@@ -26,6 +26,9 @@ func TestOpenRefusesUnknownTriggers(t *testing.T) {
 		{"ctitui's trigger name calling another function", `CREATE FUNCTION public.spy() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 			DROP TRIGGER users_timestamps ON ctitui.users;
 			CREATE TRIGGER users_timestamps BEFORE UPDATE ON ctitui.users FOR EACH ROW EXECUTE FUNCTION public.spy()`, "trigger users_timestamps on users"},
+		{"ctitui's trigger calling a function of the same name elsewhere", `CREATE FUNCTION public.users_timestamps() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+			DROP TRIGGER users_timestamps ON ctitui.users;
+			CREATE TRIGGER users_timestamps BEFORE UPDATE ON ctitui.users FOR EACH ROW EXECUTE FUNCTION public.users_timestamps()`, "trigger users_timestamps on users"},
 		{"ctitui's trigger on another of its tables", `CREATE TRIGGER users_timestamps BEFORE UPDATE ON ctitui.roles FOR EACH ROW EXECUTE FUNCTION ctitui.users_timestamps()`, "trigger users_timestamps on roles"},
 		{"a rule", `CREATE RULE keep AS ON DELETE TO ctitui.users DO INSTEAD NOTHING`, "rule keep on users"},
 	}
