@@ -97,6 +97,11 @@ func TestPostgreSQL(t *testing.T) {
 			args = append(args, "-"+name+"="+f.Value.String())
 		}
 	}
+	if f := flag.Lookup("test.parallel"); f == nil || f.Value.String() == f.DefValue {
+		// See parallelOnce: more than GOMAXPROCS, for tests that wait
+		// on the server; few enough for its 100 connection slots.
+		args = append(args, "-test.parallel=6")
+	}
 	cmd := exec.CommandContext(context.Background(), os.Args[0], args...) //nolint:gosec // this very test binary
 	cmd.Env = append(os.Environ(), engineEnv+"="+enginePostgres)
 	var out bytes.Buffer

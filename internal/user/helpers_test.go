@@ -58,6 +58,9 @@ func openStore(tb testing.TB, location string) testStore {
 	switch testEngine() {
 	case enginePostgres:
 		if location == "" {
+			if t, ok := tb.(*testing.T); ok {
+				parallelOnce(t)
+			}
 			location = pgtest.NewDatabase(tb)
 		}
 		store, err = postgres.Open(ctx, location, postgres.Options{})
@@ -73,6 +76,20 @@ func openStore(tb testing.TB, location string) testStore {
 	tb.Cleanup(func() { store.Close() })
 	return store
 }
+
+// parallelOnce runs t in parallel with the other tests that open a
+// PostgreSQL database (once: a test may open several). Each such test
+// spends most of its time waiting for the server (a new database and its
+// migrations take a second or two on a loaded machine), which parallel
+// tests overlap; the SQLite run stays sequential, as the tests were
+// written. The tests share no state but the server.
+func parallelOnce(t *testing.T) {
+	if _, loaded := parallelTests.LoadOrStore(t, true); !loaded {
+		t.Parallel()
+	}
+}
+
+var parallelTests sync.Map // *testing.T that parallelOnce made parallel
 
 // newService opens a new database (openStore) and returns a Service over
 // it with serviceOptions, then opts; the Store is closed at the end of the
