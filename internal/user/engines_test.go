@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/pgtest"
-	"github.com/ctitui/ctitui/internal/user"
 )
 
 // The tests of this package are a conformance suite of the storage engines:
@@ -50,12 +50,8 @@ var testEngine = sync.OnceValue(func() string {
 	}
 })
 
-// testStore is what the tests need of a store, whichever its engine.
-type testStore interface {
-	user.Store
-	Location() string
-	Close() error
-}
+// testStore is a store of either engine, as engine.Open returns it.
+type testStore = db.Store
 
 // sqliteOnly skips t on every engine but SQLite: what it tests exists on
 // SQLite alone, for the reason why.
@@ -102,7 +98,7 @@ func TestPostgreSQL(t *testing.T) {
 		// on the server; few enough for its 100 connection slots.
 		args = append(args, "-test.parallel=6")
 	}
-	cmd := exec.CommandContext(context.Background(), os.Args[0], args...) //nolint:gosec // this very test binary
+	cmd := exec.CommandContext(context.Background(), os.Args[0], args...)
 	cmd.Env = append(os.Environ(), engineEnv+"="+enginePostgres)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -16,8 +16,7 @@ import (
 	_ "modernc.org/sqlite" // the driver shellDB opens a SQLite file with
 
 	"github.com/ctitui/ctitui/internal/db"
-	"github.com/ctitui/ctitui/internal/db/postgres"
-	"github.com/ctitui/ctitui/internal/db/sqlite"
+	"github.com/ctitui/ctitui/internal/db/engine"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/pgtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -50,26 +49,19 @@ func serviceOptions(c *clock) []user.Option {
 // on: testEngine's.
 func openStore(tb testing.TB, location string) testStore {
 	tb.Helper()
-	ctx := context.Background()
-	var (
-		store testStore
-		err   error
-	)
-	switch testEngine() {
-	case enginePostgres:
-		if location == "" {
+	if location == "" {
+		switch testEngine() {
+		case enginePostgres:
 			if t, ok := tb.(*testing.T); ok {
 				parallelOnce(t)
 			}
 			location = pgtest.NewDatabase(tb)
-		}
-		store, err = postgres.Open(ctx, location, postgres.Options{})
-	default:
-		if location == "" {
+		default:
 			location = filepath.Join(tb.TempDir(), "ctitui.db")
 		}
-		store, err = sqlite.Open(ctx, location, db.Options{})
 	}
+	// engine.Open picks the engine from the location, as ctitui does.
+	store, err := engine.Open(context.Background(), location, db.Options{})
 	if err != nil {
 		tb.Fatalf("open store %s: %v", location, err)
 	}
