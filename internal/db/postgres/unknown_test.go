@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/postgres"
@@ -90,5 +91,18 @@ func TestOpenKeepsTheAdoptedDashboardsObjects(t *testing.T) {
 	}
 	if fks == 0 {
 		t.Error("the fixture has no foreign key to users: the test proves nothing")
+	}
+	// The dashboard's own writes to the adopted users table notify too.
+	v, _ := s.DataVersion(context.Background())
+	if _, err := dashboardConn(t, dbURL).Exec(context.Background(), `UPDATE users SET email = email WHERE false`); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		if got, _ := s.DataVersion(context.Background()); got != v {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("DataVersion did not move after the dashboard wrote users")
+		}
 	}
 }
