@@ -12,9 +12,9 @@ import (
 )
 
 // checkupRaw runs stmts on the store's file as another tool would.
-func checkupRaw(t *testing.T, path string, stmts ...string) {
+func checkupRaw(t *testing.T, store testStore, stmts ...string) {
 	t.Helper()
-	raw := shellDB(t, path)
+	raw := shellDB(t, store)
 	for _, stmt := range stmts {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -58,7 +58,7 @@ func TestCheckupReportsCostlyHashes(t *testing.T) {
 	}
 	const bcrypt15 = "$2b$15$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
 	const argon1GiB = "$argon2id$v=19$m=1048576,t=4,p=1$c2FsdHlzYWx0eXNhbHQxNg$kbCOvSnXHmtp8381KS6TWRK2PAhNk5rHXBGG9YpX0YM"
-	checkupRaw(t, store.Path(),
+	checkupRaw(t, store,
 		`UPDATE users SET hashed_password = '`+bcrypt15+`' WHERE email = 'bo@example.org'`,
 		`UPDATE users SET hashed_password = '`+argon1GiB+`' WHERE email = 'cy@example.org'`,
 		`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at) VALUES
@@ -97,7 +97,7 @@ func TestCheckupListsAccountsLockedUntilUnlock(t *testing.T) {
 	mustRegister(t, svc, "bo@example.org")
 	mustRegister(t, svc, "cy@example.org")
 	until := user.FormatTime(c.now.Add(10 * time.Minute))
-	checkupRaw(t, store.Path(),
+	checkupRaw(t, store,
 		`UPDATE users SET failed_logins = 100 WHERE email = 'bo@example.org'`,
 		`UPDATE users SET failed_logins = 140, locked_until = '`+until+`' WHERE email = 'ana@example.org'`,
 		`UPDATE users SET failed_logins = 5, locked_until = '`+until+`' WHERE email = 'cy@example.org'`,
@@ -143,22 +143,22 @@ func TestCheckupListsAccountsLockedUntilUnlock(t *testing.T) {
 func TestCheckupAccountsAtTheirEdges(t *testing.T) {
 	tests := []struct {
 		name   string
-		breaks func(t *testing.T, svc *user.Service, path string, now time.Time)
+		breaks func(t *testing.T, svc *user.Service, st testStore, now time.Time)
 		want   string
 		absent string
 	}{
 		{
 			name: "a lock that ends the moment the checkup looks",
-			breaks: func(t *testing.T, _ *user.Service, path string, now time.Time) {
-				checkupRaw(t, path, `UPDATE users SET failed_logins = 5, locked_until = '`+user.FormatTime(now)+`' WHERE email = 'bo@example.org'`)
+			breaks: func(t *testing.T, _ *user.Service, st testStore, now time.Time) {
+				checkupRaw(t, st, `UPDATE users SET failed_logins = 5, locked_until = '`+user.FormatTime(now)+`' WHERE email = 'bo@example.org'`)
 			},
 			want:   "no disabled admins, no locked users",
 			absent: "locked by failed logins",
 		},
 		{
 			name: "a lock that ends a millisecond after the checkup looks",
-			breaks: func(t *testing.T, _ *user.Service, path string, now time.Time) {
-				checkupRaw(t, path, `UPDATE users SET failed_logins = 5, locked_until = '`+user.FormatTime(now.Add(time.Millisecond))+`' WHERE email = 'bo@example.org'`)
+			breaks: func(t *testing.T, _ *user.Service, st testStore, now time.Time) {
+				checkupRaw(t, st, `UPDATE users SET failed_logins = 5, locked_until = '`+user.FormatTime(now.Add(time.Millisecond))+`' WHERE email = 'bo@example.org'`)
 			},
 			want: "1 users are locked by failed logins for a time",
 		},
@@ -180,7 +180,7 @@ func TestCheckupAccountsAtTheirEdges(t *testing.T) {
 			// bo is an enabled admin: without one the checkup says so, and
 			// the last one cannot be disabled.
 			mustRegister(t, svc, "bo@example.org", user.RoleAdmin)
-			tt.breaks(t, svc, store.Path(), c.now)
+			tt.breaks(t, svc, store, c.now)
 			got, err := svc.Checkup(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -196,8 +196,8 @@ func TestCheckupAccountsAtTheirEdges(t *testing.T) {
 }
 
 // disabledAdmins registers n admins admin0@example.org... and disables them.
-func disabledAdmins(n int) func(t *testing.T, svc *user.Service, path string, now time.Time) {
-	return func(t *testing.T, svc *user.Service, _ string, _ time.Time) {
+func disabledAdmins(n int) func(t *testing.T, svc *user.Service, st testStore, now time.Time) {
+	return func(t *testing.T, svc *user.Service, _ testStore, _ time.Time) {
 		for i := range n {
 			email := fmt.Sprintf("admin%d@example.org", i)
 			mustRegister(t, svc, email, user.RoleAdmin)
@@ -218,45 +218,45 @@ func TestCheckupWarnsWithoutAnEnabledAdmin(t *testing.T) {
 	const warning = "no enabled admin"
 	tests := []struct {
 		name  string
-		setup func(t *testing.T, svc *user.Service, path string)
+		setup func(t *testing.T, svc *user.Service, st testStore)
 		warns bool
 	}{
-		{"no users", func(*testing.T, *user.Service, string) {}, false},
-		{"only analysts and viewers", func(t *testing.T, svc *user.Service, _ string) {
+		{"no users", func(*testing.T, *user.Service, testStore) {}, false},
+		{"only analysts and viewers", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "ana@example.org")
 			mustRegister(t, svc, "vi@example.org", user.RoleViewer)
 		}, true},
-		{"the only admin disabled outside ctitui", func(t *testing.T, svc *user.Service, path string) {
+		{"the only admin disabled outside ctitui", func(t *testing.T, svc *user.Service, st testStore) {
 			mustRegister(t, svc, "root@example.org", user.RoleAdmin, user.RoleAnalyst)
 			mustRegister(t, svc, "ana@example.org")
-			checkupRaw(t, path, `UPDATE users SET disabled_at = '2026-01-02T03:04:05.678Z' WHERE email = 'root@example.org'`)
+			checkupRaw(t, st, `UPDATE users SET disabled_at = '2026-01-02T03:04:05.678Z' WHERE email = 'root@example.org'`)
 		}, true},
-		{"the only admin's role removed outside ctitui", func(t *testing.T, svc *user.Service, path string) {
+		{"the only admin's role removed outside ctitui", func(t *testing.T, svc *user.Service, st testStore) {
 			mustRegister(t, svc, "root@example.org", user.RoleAdmin, user.RoleAnalyst)
-			checkupRaw(t, path, `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`)
+			checkupRaw(t, st, `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`)
 		}, true},
-		{"an enabled admin", func(t *testing.T, svc *user.Service, _ string) {
+		{"an enabled admin", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "root@example.org", user.RoleAdmin)
 			mustRegister(t, svc, "ana@example.org")
 		}, false},
-		{"an enabled admin beside a disabled one", func(t *testing.T, svc *user.Service, _ string) {
+		{"an enabled admin beside a disabled one", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "root@example.org", user.RoleAdmin)
 			mustRegister(t, svc, "old@example.org", user.RoleAdmin)
 			if _, _, err := svc.SetDisabled(context.Background(), "old@example.org", true); err != nil {
 				t.Fatal(err)
 			}
 		}, false},
-		{"the only admin locked until unlocked", func(t *testing.T, svc *user.Service, path string) {
+		{"the only admin locked until unlocked", func(t *testing.T, svc *user.Service, st testStore) {
 			// A lock is not a removal: the CLI unlocks, and anyone can
 			// lock an account by guessing.
 			mustRegister(t, svc, "root@example.org", user.RoleAdmin)
-			checkupRaw(t, path, `UPDATE users SET failed_logins = 100 WHERE email = 'root@example.org'`)
+			checkupRaw(t, st, `UPDATE users SET failed_logins = 100 WHERE email = 'root@example.org'`)
 		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, store, _ := newService(t)
-			tt.setup(t, svc, store.Path())
+			tt.setup(t, svc, store)
 			// A quick look (doctor's default) says it as the full one does.
 			for _, look := range []struct {
 				name string

@@ -37,7 +37,7 @@ func TestEveryFailedVerifySpendsAHashAndAWrite(t *testing.T) {
 	// Service's: a bcrypt of cost 4, an argon2id of 8 KiB. The floor
 	// evens them out.
 	ownHash := map[string]bool{"bcrypt, wrong password": true, "argon2id m=8,t=1, wrong password": true}
-	for _, tc := range failureCases(t, plain, h.Store) {
+	for _, tc := range failureCases(t, plain, h.testStore) {
 		t.Run(tc.name, func(t *testing.T) {
 			txs := h.txs.Load()
 			var err error

@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
@@ -57,7 +56,7 @@ type failureCase struct {
 // failureCases sets up one account (or none) for each kind of failed
 // verify the timing of which must not tell anything, and returns them as
 // the email and password to try.
-func failureCases(t testing.TB, svc *user.Service, store *sqlite.Store) []failureCase {
+func failureCases(t testing.TB, svc *user.Service, store testStore) []failureCase {
 	t.Helper()
 	ctx := context.Background()
 	bcrypt4, err := bcrypt.GenerateFromPassword([]byte(goodPassword), bcrypt.MinCost)
@@ -187,12 +186,13 @@ func TestVerifyFloorComesAfterTheFailureWrite(t *testing.T) {
 // the first only, after the floor. So the log is copied into the database
 // file before the wait: the file has changed by then.
 func TestVerifyFloorCoversTheCheckpoint(t *testing.T) {
+	sqliteOnly(t, "the write-ahead log's checkpoint at close is SQLite's; a PostgreSQL server writes its log itself")
 	w := &waits{}
 	svc, store, _ := newService(t, user.WithFailureFloor(time.Second), user.WithSleep(w.sleep))
 	mustRegister(t, svc, "alice@example.org")
 	file := func() string {
 		t.Helper()
-		b, err := os.ReadFile(store.Path())
+		b, err := os.ReadFile(store.Location())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func TestVerifyFloorCoversTheCheckpoint(t *testing.T) {
 	}
 	// Start from an empty log, so that only the failure's write is left
 	// to copy.
-	if _, err := shellDB(t, store.Path()).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if _, err := shellDB(t, store).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
 	before := file()

@@ -6,16 +6,15 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
-// hookedStore is a real sqlite.Store on a temp SQLite file that lets a test see
+// hookedStore is a real store of the engine under test that lets a test see
 // and steer what a Service asks of it: act between two of its steps (as a
 // concurrent command would), count its write transactions, or make one
 // method fail as a broken disk or a dropped index would.
 type hookedStore struct {
-	*sqlite.Store
+	testStore
 
 	mu sync.Mutex
 	// afterUserByEmail, when set, runs once, after the next UserByEmail
@@ -30,7 +29,7 @@ type hookedStore struct {
 var _ user.Store = (*hookedStore)(nil)
 
 func (h *hookedStore) UserByEmail(ctx context.Context, normalized string) (user.User, error) {
-	u, err := h.Store.UserByEmail(ctx, normalized)
+	u, err := h.testStore.UserByEmail(ctx, normalized)
 	h.mu.Lock()
 	hook := h.afterUserByEmail
 	h.afterUserByEmail = nil
@@ -48,12 +47,12 @@ func (h *hookedStore) UserLookingLike(ctx context.Context, skeleton, normalized 
 	if err != nil {
 		return user.User{}, err
 	}
-	return h.Store.UserLookingLike(ctx, skeleton, normalized)
+	return h.testStore.UserLookingLike(ctx, skeleton, normalized)
 }
 
 func (h *hookedStore) WithTx(ctx context.Context, fn func(user.Tx) error) error {
 	h.txs.Add(1)
-	return h.Store.WithTx(ctx, fn)
+	return h.testStore.WithTx(ctx, fn)
 }
 
 // hook sets what runs once after the next UserByEmail.
@@ -69,6 +68,6 @@ func (h *hookedStore) hook(f func()) {
 func newHookedService(t *testing.T, opts ...user.Option) (svc *user.Service, h *hookedStore, plain *user.Service, c *clock) {
 	t.Helper()
 	plain, store, c := newService(t, opts...)
-	h = &hookedStore{Store: store}
+	h = &hookedStore{testStore: store}
 	return user.NewService(h, append(serviceOptions(c), opts...)...), h, plain, c
 }

@@ -268,9 +268,13 @@ func TestRegisterHostileInput(t *testing.T) {
 		}
 	}
 	// The schema survived the SQL in the corpus.
+	tableCount := `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`
+	if testEngine() == enginePostgres {
+		tableCount = `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ctitui' AND table_name = ?`
+	}
 	for _, table := range []string{"users", "roles", "user_roles", "audit_log", "settings"} {
 		var n int
-		if err := rawDB(t, store.Path()).QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
+		if err := shellDB(t, store).QueryRow(rebind(tableCount), table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: %d, %v", table, n, err)
 		}
 	}

@@ -8,14 +8,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
 // otherProcess opens a second Store on the database of store, as another
 // ctitui process would: its own connections and its own write queue.
-func otherProcess(t *testing.T, store *sqlite.Store) *user.Service {
+func otherProcess(t *testing.T, store testStore) *user.Service {
 	t.Helper()
 	other := openStore(t, store.Location())
 	return user.NewService(other, user.WithHasher(passwordtest.Hasher()), user.WithActor("tester"))

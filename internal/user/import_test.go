@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
 	"github.com/ctitui/ctitui/internal/transfer"
@@ -101,10 +100,10 @@ func bcryptHash(t *testing.T, plain string) string {
 // audit entries.
 type rowCounts struct{ users, roles, audit int }
 
-func countRows(t *testing.T, store *sqlite.Store) rowCounts {
+func countRows(t *testing.T, store testStore) rowCounts {
 	t.Helper()
 	var c rowCounts
-	err := rawDB(t, store.Path()).QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
+	err := shellDB(t, store).QueryRow(`SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM user_roles), (SELECT count(*) FROM audit_log)`).
 		Scan(&c.users, &c.roles, &c.audit)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +111,7 @@ func countRows(t *testing.T, store *sqlite.Store) rowCounts {
 	return c
 }
 
-func checkChain(t *testing.T, store *sqlite.Store) {
+func checkChain(t *testing.T, store testStore) {
 	t.Helper()
 	rep, err := store.VerifyAuditChain(context.Background())
 	if err != nil || !rep.OK() {
@@ -423,7 +422,7 @@ func TestImportDryRun(t *testing.T) {
 // who is new.
 type conflictFixture struct {
 	svc               *user.Service
-	store             *sqlite.Store
+	store             testStore
 	clock             *clock
 	alice, bob, carol user.User
 	bobHash           string

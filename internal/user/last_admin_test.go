@@ -136,34 +136,34 @@ func TestImportKeepsAnEnabledAdmin(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name  string
-		setup func(t *testing.T, svc *user.Service, path string)
+		setup func(t *testing.T, svc *user.Service, st testStore)
 		file  string
 		want  error
 	}{
 		{"demote the only admin", nil, "email,roles\nana@example.org,analyst\n", user.ErrLastAdmin},
 		{"disable the only admin", nil, "email,disabled\nana@example.org,true\n", user.ErrLastAdmin},
-		{"disable the only admin beside a disabled one", func(t *testing.T, svc *user.Service, _ string) {
+		{"disable the only admin beside a disabled one", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "cy@example.org", user.RoleAdmin)
 			if _, _, err := svc.SetDisabled(ctx, "cy@example.org", true); err != nil {
 				t.Fatal(err)
 			}
 		}, "email,disabled\nana@example.org,true\n", user.ErrLastAdmin},
-		{"demote one of two admins", func(t *testing.T, svc *user.Service, _ string) {
+		{"demote one of two admins", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "cy@example.org", user.RoleAdmin)
 		}, "email,roles\nana@example.org,analyst\n", nil},
-		{"demote both of two admins", func(t *testing.T, svc *user.Service, _ string) {
+		{"demote both of two admins", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "cy@example.org", user.RoleAdmin)
 		}, "email,roles\nana@example.org,analyst\ncy@example.org,viewer\n", user.ErrLastAdmin},
 		{"demote the admin, promote another", nil, "email,roles\nana@example.org,analyst\nbo@example.org,admin\n", nil},
 		{"demote the admin, add a new one", nil, "email,roles\nana@example.org,analyst\nnew@example.org,admin\n", nil},
-		{"disable the admin, enable a disabled one", func(t *testing.T, svc *user.Service, _ string) {
+		{"disable the admin, enable a disabled one", func(t *testing.T, svc *user.Service, _ testStore) {
 			mustRegister(t, svc, "cy@example.org", user.RoleAdmin)
 			if _, _, err := svc.SetDisabled(ctx, "cy@example.org", true); err != nil {
 				t.Fatal(err)
 			}
 		}, "email,disabled\nana@example.org,true\ncy@example.org,false\n", nil},
-		{"no enabled admin before, none removed", func(t *testing.T, _ *user.Service, path string) {
-			checkupRaw(t, path, `UPDATE users SET disabled_at = '2026-01-02T03:04:05.678Z' WHERE email = 'ana@example.org'`)
+		{"no enabled admin before, none removed", func(t *testing.T, _ *user.Service, st testStore) {
+			checkupRaw(t, st, `UPDATE users SET disabled_at = '2026-01-02T03:04:05.678Z' WHERE email = 'ana@example.org'`)
 		}, "email,roles\nbo@example.org,viewer\n", nil},
 	}
 	for _, tt := range tests {
@@ -173,7 +173,7 @@ func TestImportKeepsAnEnabledAdmin(t *testing.T) {
 				mustRegister(t, svc, "ana@example.org", user.RoleAdmin)
 				mustRegister(t, svc, "bo@example.org")
 				if tt.setup != nil {
-					tt.setup(t, svc, store.Path())
+					tt.setup(t, svc, store)
 				}
 				before := dbSnapshot(t, store)
 				_, err := svc.Import(ctx, csvFile(tt.file), user.ImportOptions{OnConflict: user.ConflictUpdate, DryRun: dry})

@@ -13,20 +13,23 @@ import (
 
 // malformedLockouts are failed_logins and locked_until values ctitui never
 // writes, as another tool or an attacker with the file may leave them.
+//
+// On PostgreSQL the column types refuse all but the negative counts (pg).
 var malformedLockouts = []struct {
 	name, set string
+	pg        bool
 }{
-	{"a million free guesses", `failed_logins = -1000000`},
-	{"count of -1", `failed_logins = -1`},
-	{"smallest count", `failed_logins = -9223372036854775808`},
-	{"fractional count", `failed_logins = 1.5`},
-	{"text count", `failed_logins = 'abc'`},
-	{"blob count", `failed_logins = X'00'`},
-	{"lock time not a time", `locked_until = 'garbage'`},
-	{"lock time a blob", `locked_until = X'00'`},
-	{"lock time a number", `locked_until = 1700000000`},
-	{"lock time in another form", `locked_until = '2999-01-01 00:00:00'`},
-	{"lock time on no day", `locked_until = '2999-02-30T00:00:00.000Z'`},
+	{"a million free guesses", `failed_logins = -1000000`, true},
+	{"count of -1", `failed_logins = -1`, true},
+	{"smallest count", `failed_logins = -9223372036854775808`, false},
+	{"fractional count", `failed_logins = 1.5`, false},
+	{"text count", `failed_logins = 'abc'`, false},
+	{"blob count", `failed_logins = X'00'`, false},
+	{"lock time not a time", `locked_until = 'garbage'`, false},
+	{"lock time a blob", `locked_until = X'00'`, false},
+	{"lock time a number", `locked_until = 1700000000`, false},
+	{"lock time in another form", `locked_until = '2999-01-01 00:00:00'`, false},
+	{"lock time on no day", `locked_until = '2999-02-30T00:00:00.000Z'`, false},
 }
 
 // TestMalformedLockoutFailsClosed: an account whose lockout values ctitui
@@ -38,16 +41,23 @@ var malformedLockouts = []struct {
 func TestMalformedLockoutFailsClosed(t *testing.T) {
 	for _, tt := range malformedLockouts {
 		t.Run(tt.name, func(t *testing.T) {
+			if !tt.pg {
+				sqliteOnly(t, "PostgreSQL's column types refuse this value")
+			}
 			ctx := context.Background()
 			svc, store, c := newService(t)
 			alice := mustRegister(t, svc, "alice@example.org")
 			mustRegister(t, svc, "bob@example.org")
 			set := fmt.Sprintf(`UPDATE users SET %s WHERE email = 'alice@example.org'`, tt.set)
-			checkupRaw(t, store.Path(), set)
+			checkupRaw(t, store, set)
 			raw := func() string {
 				t.Helper()
 				var v string
-				if err := rawDB(t, store.Path()).QueryRow(`SELECT typeof(failed_logins) || ':' || quote(failed_logins) || ' ' || typeof(locked_until) || ':' || quote(locked_until) FROM users WHERE email = 'alice@example.org'`).Scan(&v); err != nil {
+				query := `SELECT typeof(failed_logins) || ':' || quote(failed_logins) || ' ' || typeof(locked_until) || ':' || quote(locked_until) FROM users WHERE email = 'alice@example.org'`
+				if testEngine() == enginePostgres {
+					query = `SELECT 'integer:' || failed_logins || ' ' || COALESCE('timestamptz:' || locked_until, 'null:NULL') FROM users WHERE email = 'alice@example.org'`
+				}
+				if err := shellDB(t, store).QueryRow(query).Scan(&v); err != nil {
 					t.Fatal(err)
 				}
 				return v
@@ -102,6 +112,7 @@ func TestMalformedLockoutFailsClosed(t *testing.T) {
 // storage check's finding; the checkup reports what it could not check
 // instead of stopping doctor with one error line.
 func TestCheckupDoesNotStopAtUnreadableRows(t *testing.T) {
+	sqliteOnly(t, "a timestamptz column holds nothing but times")
 	ctx := context.Background()
 	svc, store, _ := newService(t)
 	mustRegister(t, svc, "root@example.org", user.RoleAdmin)
@@ -110,7 +121,7 @@ func TestCheckupDoesNotStopAtUnreadableRows(t *testing.T) {
 	if _, _, err := svc.SetDisabled(ctx, "root@example.org", true); err != nil {
 		t.Fatal(err)
 	}
-	checkupRaw(t, store.Path(), `UPDATE users SET disabled_at = 'garbage' WHERE email = 'root@example.org'`)
+	checkupRaw(t, store, `UPDATE users SET disabled_at = 'garbage' WHERE email = 'root@example.org'`)
 	findings, err := svc.Checkup(ctx)
 	if err != nil {
 		t.Fatalf("Checkup = %v; want findings", err)
@@ -143,12 +154,13 @@ func TestPageWithAnyLimit(t *testing.T) {
 // NOT NULL" (the platform itself among them) sees it: the right password
 // is refused, the filters agree, and the value is left as it was.
 func TestBlankDisabledAtFailsClosed(t *testing.T) {
+	sqliteOnly(t, "a timestamptz column holds nothing but times or NULL")
 	for _, set := range []string{`disabled_at = ''`, `disabled_at = '  '`, `disabled_at = X''`} {
 		t.Run(set, func(t *testing.T) {
 			ctx := context.Background()
 			svc, store, c := newService(t)
 			mustRegister(t, svc, "alice@example.org")
-			checkupRaw(t, store.Path(), `UPDATE users SET `+set+` WHERE email = 'alice@example.org'`)
+			checkupRaw(t, store, `UPDATE users SET `+set+` WHERE email = 'alice@example.org'`)
 			if u := mustGet(t, svc, "alice@example.org"); !u.Disabled() || u.Status(c.now) != "disabled" {
 				t.Errorf("Disabled %v, Status %q; want true, disabled", u.Disabled(), u.Status(c.now))
 			}
@@ -157,7 +169,7 @@ func TestBlankDisabledAtFailsClosed(t *testing.T) {
 				t.Errorf("Count(disabled) = %d, %v; want 1", n, err)
 			}
 			var v string
-			if err := rawDB(t, store.Path()).QueryRow(`SELECT quote(disabled_at) FROM users`).Scan(&v); err != nil || v == "NULL" {
+			if err := shellDB(t, store).QueryRow(`SELECT quote(disabled_at) FROM users`).Scan(&v); err != nil || v == "NULL" {
 				t.Errorf("disabled_at after the refused login = %s, %v; want it left as it was", v, err)
 			}
 		})

@@ -71,10 +71,10 @@ func TestLockoutDefaultsComeFromSettingsTable(t *testing.T) {
 		t.Errorf("Lockout() = %+v; want 5 failed logins / 15m", p)
 	}
 	// The defaults are rows a new database holds, not only a fallback.
-	raw := rawDB(t, store.Path())
+	raw := shellDB(t, store)
 	for key, want := range map[string]string{"lockout_threshold": "5", "lockout_minutes": "15"} {
 		var got string
-		if err := raw.QueryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&got); err != nil {
+		if err := raw.QueryRow(rebind(`SELECT value FROM settings WHERE key = ?`), key).Scan(&got); err != nil {
 			t.Errorf("settings row %s: %v", key, err)
 		} else if got != want {
 			t.Errorf("settings %s = %q; want %q", key, got, want)

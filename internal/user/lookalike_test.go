@@ -228,7 +228,7 @@ func TestInsertUserRefusesLookAlike(t *testing.T) {
 func TestLookAlikesOfRowsWrittenElsewhere(t *testing.T) {
 	ctx := context.Background()
 	svc, store, _ := newService(t)
-	raw := shellDB(t, store.Path())
+	raw := shellDB(t, store)
 	for _, stmt := range []string{
 		`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
 			VALUES ('shell-1', 'root@example.org', 'root@example.org', '!', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`,
@@ -343,7 +343,7 @@ func hasNonASCII(s string) bool {
 func TestUpdateRecordsSkeleton(t *testing.T) {
 	ctx := context.Background()
 	svc, store, _ := newService(t)
-	raw := shellDB(t, store.Path())
+	raw := shellDB(t, store)
 	if _, err := raw.Exec(`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at)
 		VALUES ('shell-1', 'Root@Example.org', 'root@example.org', '!', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`); err != nil {
 		t.Fatal(err)

@@ -40,13 +40,13 @@ func TestVerifyRechecksInsideItsTransaction(t *testing.T) {
 		{
 			name: "locked for a time meanwhile",
 			meanwhile: func(t *testing.T, _ *user.Service, h *hookedStore, c *clock, email string) {
-				setLockout(t, h.Store, email, 5, c.now.Add(time.Hour))
+				setLockout(t, h.testStore, email, 5, c.now.Add(time.Hour))
 			},
 		},
 		{
 			name: "locked until an admin unlocks it meanwhile",
 			meanwhile: func(t *testing.T, _ *user.Service, h *hookedStore, _ *clock, email string) {
-				setLockout(t, h.Store, email, user.MaxConsecutiveFailures, time.Time{})
+				setLockout(t, h.testStore, email, user.MaxConsecutiveFailures, time.Time{})
 			},
 		},
 		{
@@ -61,7 +61,7 @@ func TestVerifyRechecksInsideItsTransaction(t *testing.T) {
 		{
 			name: "new password meanwhile, over an outdated bcrypt hash",
 			setup: func(t *testing.T, h *hookedStore, email string) {
-				setHash(t, h.Store, email, string(bcryptHash))
+				setHash(t, h.testStore, email, string(bcryptHash))
 			},
 			meanwhile: func(t *testing.T, plain *user.Service, _ *hookedStore, _ *clock, email string) {
 				if _, err := plain.SetPassword(context.Background(), email, newPassword); err != nil {
