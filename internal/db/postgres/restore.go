@@ -273,21 +273,21 @@ func checkReferences(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return translate(err)
 	}
-	type ref struct{ table, column string }
+	type ref struct{ Table, Column string }
 	refs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ref])
 	if err != nil {
 		return translate(err)
 	}
 	for _, r := range refs {
-		col := pgx.Identifier{r.column}.Sanitize()
-		// r.table is regclass's text: already quoted where it must be.
+		col := pgx.Identifier{r.Column}.Sanitize()
+		// r.Table is regclass's text: already quoted where it must be.
 		var n int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+r.table+` t WHERE t.`+col+` IS NOT NULL
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+r.Table+` t WHERE t.`+col+` IS NOT NULL
 			AND NOT EXISTS (SELECT 1 FROM restore_users s WHERE s.id = t.`+col+`::text)`).Scan(&n); err != nil {
 			return translate(err)
 		}
 		if n > 0 {
-			return fmt.Errorf("%d rows of table %s point at users the file does not hold, and would be deleted with them", n, r.table)
+			return fmt.Errorf("%d rows of table %s point at users the file does not hold, and would be deleted with them", n, r.Table)
 		}
 	}
 	return nil
