@@ -255,6 +255,32 @@ func TestBackupIsOneSnapshot(t *testing.T) {
 	wg.Wait()
 }
 
+// TestBackupReadsOneSnapshotWhileOthersCommit commits a registration
+// after the backup has copied the users and before it copies the audit
+// log: the copy holds neither the user nor its entry.
+func TestBackupReadsOneSnapshotWhileOthersCommit(t *testing.T) {
+	// Not parallel: it sets the package's hook.
+	ctx := context.Background()
+	svc, s, _, _ := newService(t)
+	mustRegister(t, svc, "first@example.org", user.RoleAdmin)
+	restore := postgres.SetBackupCopied(func(table string) {
+		if table == "users" {
+			mustRegister(t, svc, "meanwhile@example.org", user.RoleViewer)
+		}
+	})
+	out := filepath.Join(t.TempDir(), "b.db")
+	_, err := s.Backup(ctx, out, time.Now())
+	restore()
+	if err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	rows := fileRows(t, out)
+	if len(rows["users"]) != 1 || len(rows["audit_log"]) != 1 {
+		t.Errorf("backup holds %d users and %d entries; want 1 and 1, as before the registration", len(rows["users"]), len(rows["audit_log"]))
+	}
+	checkFile(t, out, 1)
+}
+
 // TestRestoreRefusesAndChangesNothing hands restore files it must refuse,
 // and a restore that fails at its last step: the database is as it was.
 func TestRestoreRefusesAndChangesNothing(t *testing.T) {
