@@ -116,8 +116,8 @@ func (a *app) restorePostgres(cmd *cobra.Command, url, src string) error {
 	a.stdout.printf("restored %s from %s (%s, %d %s)\n", store.Location(), rep.From, plural(int(rep.Users), "user"), rep.Entries, entries)
 	if len(rep.Backup) > 0 {
 		// The tables share their suffix: name the schema and the suffix once.
-		first := rep.Backup[0]
-		a.stdout.printf("the data it replaced is kept in the database: %s (%d tables)\n", textsafe.Line("ctitui_backup.*"+first[strings.Index(first, "_pre_restore_"):]), len(rep.Backup))
+		_, suffix, _ := strings.Cut(rep.Backup[0], "_pre_restore_")
+		a.stdout.printf("the data it replaced is kept in the database: %s (%d tables)\n", textsafe.Line("ctitui_backup.*_pre_restore_"+suffix), len(rep.Backup))
 	}
 	if len(rep.Dropped) > 0 {
 		a.stdout.printf("left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))

@@ -71,10 +71,21 @@ func fileRows(t *testing.T, path string) map[string][]string {
 	}
 	got := map[string][]string{}
 	for table, q := range queries {
-		rows, err := sqldb.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", table, err)
-		}
+		got[table] = queryRows(t, sqldb, q)
+	}
+	return got
+}
+
+// queryRows reads the rows of q as text, their values joined by |.
+func queryRows(t *testing.T, sqldb *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := sqldb.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var got []string
+	{
 		cols, _ := rows.Columns()
 		for rows.Next() {
 			vals := make([]any, len(cols))
@@ -89,12 +100,11 @@ func fileRows(t *testing.T, path string) map[string][]string {
 			for i, v := range vals {
 				parts[i] = fmt.Sprint(v)
 			}
-			got[table] = append(got[table], strings.Join(parts, "|"))
+			got = append(got, strings.Join(parts, "|"))
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
-		rows.Close()
 	}
 	return got
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -200,7 +201,7 @@ func stage(ctx context.Context, tx pgx.Tx, in *sql.DB, name, read string) (int64
 	if err != nil {
 		return 0, err
 	}
-	defer rows.Close() //nolint:errcheck // rows.Err is checked
+	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
 		return 0, err
@@ -253,7 +254,7 @@ func checkStagedTimes(ctx context.Context, tx pgx.Tx) error {
 	err := tx.QueryRow(ctx, `SELECT id, at FROM restore_audit
 		WHERE to_char(at::timestamptz AT TIME ZONE 'UTC', `+canonicalTime+`) IS DISTINCT FROM at ORDER BY id LIMIT 1`).Scan(&id, &at)
 	switch {
-	case err == pgx.ErrNoRows:
+	case errors.Is(err, pgx.ErrNoRows):
 		return nil
 	case err != nil:
 		return fmt.Errorf("read the file's audit times: %w", translate(err))
