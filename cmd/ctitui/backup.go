@@ -107,8 +107,7 @@ func (a *app) restorePostgres(cmd *cobra.Command, url, src string) error {
 	if err != nil {
 		return err
 	}
-	// The command ends here; nothing else uses the store.
-	defer store.Close() //nolint:errcheck // every change was committed before Restore returned
+	a.store = store
 	entries := "audit entries"
 	if rep.Entries == 1 {
 		entries = "audit entry"
@@ -123,7 +122,7 @@ func (a *app) restorePostgres(cmd *cobra.Command, url, src string) error {
 		a.stdout.printf("left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))
 	}
 	if len(rep.Migrated) > 0 {
-		a.stdout.printf("migrated the file's copy to the latest schema (%s: %s)\n", plural(len(rep.Migrated), "migration"), versionList(rep.Migrated))
+		a.stdout.printf("migrated the file's copy to schema version %d (%s: %s)\n", store.SchemaVersion(), plural(len(rep.Migrated), "migration"), versionList(rep.Migrated))
 	}
 	return nil
 }
