@@ -66,7 +66,7 @@ var copyTables = []copyTable{
 		`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)`,
 		`SELECT count(*) FROM settings`},
 	{"roles",
-		`SELECT id, name, description FROM roles ORDER BY id`,
+		`SELECT id, name, COALESCE(description, '') FROM roles ORDER BY id`, // a dashboard's may be NULL
 		`INSERT INTO roles (id, name, description) VALUES (?, ?, ?)`,
 		`SELECT count(*) FROM roles`},
 	{"user_roles",
