@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctitui/ctitui/internal/db/postgres"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/textsafe"
 )
@@ -75,6 +76,9 @@ Close every other ctitui using the database first.`,
 				return errors.New("not restored")
 			}
 		}
+		if postgres.IsURL(path) {
+			return a.restorePostgres(cmd, path, args[0])
+		}
 		store, rep, err := sqlite.Restore(cmd.Context(), path, args[0], a.dbOptions())
 		if err != nil {
 			return err
@@ -93,4 +97,32 @@ Close every other ctitui using the database first.`,
 		return nil
 	}
 	return cmd
+}
+
+// restorePostgres restores the ctitui SQLite file src into the PostgreSQL
+// database at url, in one transaction that keeps a copy of what it
+// replaces in the database itself (schema ctitui_backup).
+func (a *app) restorePostgres(cmd *cobra.Command, url, src string) error {
+	store, rep, err := postgres.Restore(cmd.Context(), url, src, a.dbOptions())
+	if err != nil {
+		return err
+	}
+	a.store = store
+	entries := "audit entries"
+	if rep.Entries == 1 {
+		entries = "audit entry"
+	}
+	a.stdout.printf("restored %s from %s (%s, %d %s)\n", store.Location(), rep.From, plural(int(rep.Users), "user"), rep.Entries, entries)
+	if len(rep.Backup) > 0 {
+		// The tables share their suffix: name the schema and the suffix once.
+		_, suffix, _ := strings.Cut(rep.Backup[0], "_pre_restore_")
+		a.stdout.printf("the data it replaced is kept in the database: %s (%d tables)\n", textsafe.Line("ctitui_backup.*_pre_restore_"+suffix), len(rep.Backup))
+	}
+	if len(rep.Dropped) > 0 {
+		a.stdout.printf("left out %s, which ctitui did not create\n", textsafe.Line(strings.Join(rep.Dropped, ", ")))
+	}
+	if len(rep.Migrated) > 0 {
+		a.stdout.printf("migrated the file's copy to schema version %d (%s: %s)\n", store.SchemaVersion(), plural(len(rep.Migrated), "migration"), versionList(rep.Migrated))
+	}
+	return nil
 }

@@ -1,14 +1,13 @@
 package postgres
 
-// This file holds the two db.Store methods that other work brings to the
-// PostgreSQL engine (Backup in backup.go, Doctor in doctor.go). Until it
-// merges, both refuse plainly, changing nothing; the file goes when it does.
+// This file holds the db.Store method that other work brings to the
+// PostgreSQL engine (Doctor in doctor.go; Backup is in backup.go). Until it
+// merges, it refuses plainly, changing nothing; the file goes when it does.
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
 )
@@ -16,12 +15,6 @@ import (
 // ErrNotAvailableYet reports a command that this build of ctitui cannot yet
 // run on a PostgreSQL database. Nothing was read or changed.
 var ErrNotAvailableYet = errors.New("is not available for PostgreSQL databases yet")
-
-// Backup implements db.Store: not yet on PostgreSQL (ErrNotAvailableYet).
-// Until it is, pg_dump keeps a copy of the database.
-func (s *Store) Backup(ctx context.Context, dst string, now time.Time) (string, error) {
-	return "", fmt.Errorf("backup of %s %w: nothing was written; use pg_dump meanwhile", s.location, ErrNotAvailableYet)
-}
 
 // Doctor implements db.Store: not yet on PostgreSQL (ErrNotAvailableYet).
 // 'ctitui audit verify' checks the audit chain meanwhile.
