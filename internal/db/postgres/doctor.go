@@ -85,6 +85,7 @@ func (s *Store) Doctor(ctx context.Context, opts db.DoctorOptions) (db.DoctorRep
 		return db.DoctorReport{Findings: reported(findings), Full: true}, nil
 	}
 	rep := db.DoctorReport{Full: true}
+	var failed []finding
 	err = s.writeTx(ctx, func(t *storeTx) error {
 		backup, err := safetyCopy(ctx, t.tx, opts.Now)
 		if err != nil {
@@ -97,10 +98,32 @@ func (s *Store) Doctor(ctx context.Context, opts db.DoctorOptions) (db.DoctorRep
 		}
 		var done []string
 		for _, f := range repairs {
-			if err := f.fix(ctx, t.tx); err != nil {
-				return fmt.Errorf("%s: %w", f.Repair, translate(err))
+			// Each repair in a savepoint: one that the data refuses (a
+			// unique index over duplicates) is left out, and said, and the
+			// others are made.
+			sp, err := t.tx.Begin(ctx)
+			if err != nil {
+				return translate(err)
+			}
+			if err := f.fix(ctx, sp); err != nil {
+				err = translate(err)
+				if errors.Is(err, db.ErrLocked) || ctx.Err() != nil {
+					return fmt.Errorf("%s: %w", f.Repair, err)
+				}
+				if rerr := sp.Rollback(ctx); rerr != nil {
+					return translate(rerr)
+				}
+				failed = append(failed, finding{Check: f.Check, Severity: user.SeverityProblem,
+					Message: fmt.Sprintf("could not %s: %v", f.Repair, err)})
+				continue
+			}
+			if err := sp.Commit(ctx); err != nil {
+				return translate(err)
 			}
 			done = append(done, f.Repair)
+		}
+		if len(done) == 0 {
+			return errNothingRepaired
 		}
 		if err := t.chain.append(ctx, user.AuditEntry{At: opts.Now.UTC(), Actor: opts.Actor, Action: user.ActionRepair,
 			Details: strings.Join(done, "; ") + "; backup " + backup}); err != nil {
@@ -112,14 +135,14 @@ func (s *Store) Doctor(ctx context.Context, opts db.DoctorOptions) (db.DoctorRep
 		rep.Backup, rep.Repairs = backup, done
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errNothingRepaired) {
 		return db.DoctorReport{Findings: reported(findings), Full: true}, fmt.Errorf("doctor: nothing was repaired: %w", err)
 	}
 	after, err := s.diagnose(ctx, opts)
 	if err != nil {
 		return rep, err
 	}
-	rep.Findings = reported(after)
+	rep.Findings = reported(append(failed, after...))
 	for i := range rep.Findings {
 		for _, r := range repairs {
 			if rep.Findings[i].Check == r.Check && rep.Findings[i].Severity == user.SeverityOK {
@@ -129,6 +152,10 @@ func (s *Store) Doctor(ctx context.Context, opts db.DoctorOptions) (db.DoctorRep
 	}
 	return rep, nil
 }
+
+// errNothingRepaired ends a repair transaction in which every repair
+// failed: it is rolled back, safety copy and all.
+var errNothingRepaired = errors.New("no repair could be made")
 
 // safetyCopy copies users (the only table whose rows a repair changes) into
 // schema ctitui_backup, in the repair's transaction, as adoption does, and
@@ -212,21 +239,31 @@ func (s *Store) checkSchema(ctx context.Context, _ db.DoctorOptions) ([]finding,
 }
 
 // checkGrants finds roles other than the tables' owners and superusers that
-// may read users (password hashes) or audit_log: by a grant to them, to
-// PUBLIC, or to a role they belong to, on the table or on a column.
+// may read users (password hashes), audit_log, or the safety copies in
+// schema ctitui_backup: by a grant to them or to PUBLIC, on a table or a
+// column, or by membership in the owner's role or in pg_read_all_data.
 func (s *Store) checkGrants(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
 	rows, err := s.pool.Query(ctx, `
 		WITH t AS (
 			SELECT c.oid, c.relname::text AS name, c.relowner FROM pg_class c
-			WHERE c.oid IN (to_regclass('users'), to_regclass('audit_log')))
-		SELECT DISTINCT t.name, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END
-		FROM t, LATERAL (
-			SELECT (aclexplode(c.relacl)).* FROM pg_class c WHERE c.oid = t.oid
-			UNION ALL
-			SELECT (aclexplode(at.attacl)).* FROM pg_attribute at WHERE at.attrelid = t.oid AND at.attacl IS NOT NULL) a
-		WHERE a.privilege_type = 'SELECT' AND a.grantee <> t.relowner
-		  AND NOT COALESCE((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)
-		ORDER BY 1, 2`)
+			WHERE c.oid IN (to_regclass('users'), to_regclass('audit_log'))
+			   OR c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) AND c.relkind IN ('r', 'p', 'v', 'm')),
+		granted AS (
+			SELECT t.name, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END AS who
+			FROM t, LATERAL (
+				SELECT (aclexplode(c.relacl)).* FROM pg_class c WHERE c.oid = t.oid
+				UNION ALL
+				SELECT (aclexplode(at.attacl)).* FROM pg_attribute at WHERE at.attrelid = t.oid AND at.attacl IS NOT NULL) a
+			WHERE a.privilege_type = 'SELECT' AND a.grantee <> t.relowner
+			  AND NOT COALESCE((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)),
+		members AS (
+			SELECT t.name, r.rolname::text || ' (a member of ' ||
+				CASE WHEN pg_has_role(r.oid, t.relowner, 'USAGE') THEN pg_get_userbyid(t.relowner)::text ELSE 'pg_read_all_data' END || ')' AS who
+			FROM t, pg_roles r
+			WHERE NOT r.rolsuper AND r.oid <> t.relowner AND r.rolname <> 'pg_read_all_data'
+			  AND (pg_has_role(r.oid, t.relowner, 'USAGE')
+			    OR to_regrole('pg_read_all_data') IS NOT NULL AND pg_has_role(r.oid, to_regrole('pg_read_all_data'), 'USAGE')))
+		SELECT DISTINCT name, who FROM (SELECT * FROM granted UNION ALL SELECT * FROM members) g ORDER BY 1, 2`, backupSchema)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -239,18 +276,39 @@ func (s *Store) checkGrants(ctx context.Context, _ db.DoctorOptions) ([]finding,
 		return nil, translate(err)
 	}
 	if len(found) == 0 {
-		return okFinding("grants", "only the tables' owner (and superusers) may read users and audit_log"), nil
+		return okFinding("grants", "only the tables' owner (and superusers) may read users, audit_log and the safety copies"), nil
 	}
 	return []finding{{Check: "grants", Severity: user.SeverityProblem,
 		Message: "other roles may read password hashes or the audit log: SELECT on " + strings.Join(found, ", ") +
-			"; take it back (REVOKE SELECT ON TABLE users FROM PUBLIC, or from the role) unless a person decided it"}}, nil
+			"; take it back (REVOKE SELECT ON TABLE users FROM PUBLIC, or from the role; REVOKE the membership) unless a person decided it"}}, nil
 }
 
 // checkConnection finds a connection to another machine that may go
 // without encryption: sslmode disable, allow or prefer (the default), where
 // anyone on the path reads the password and the hashes.
-func (s *Store) checkConnection(_ context.Context, _ db.DoctorOptions) ([]finding, error) {
-	cfg := s.pool.Config().ConnConfig
+func (s *Store) checkConnection(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
+	var out []finding
+	// A session in replica mode fires no ordinary trigger: every rule the
+	// triggers keep would be off for ctitui's writes (a role's or the
+	// database's setting, ALTER ROLE ... SET session_replication_role).
+	var replication string
+	if err := s.pool.QueryRow(ctx, `SELECT current_setting('session_replication_role')`).Scan(&replication); err != nil {
+		return nil, translate(err)
+	}
+	if replication != "origin" {
+		out = append(out, finding{Check: "connection", Severity: user.SeverityProblem,
+			Message: fmt.Sprintf("ctitui's sessions run with session_replication_role = %s, so the triggers that keep users' columns in step do not fire: reset it (ALTER ROLE ... RESET session_replication_role, ALTER DATABASE ... RESET session_replication_role)", replication)})
+	}
+	enc := connectionFindings(s.pool.Config().ConnConfig)
+	if len(out) > 0 && enc[0].Severity == user.SeverityOK {
+		return out, nil
+	}
+	return append(out, enc...), nil
+}
+
+// connectionFindings judges the encryption of the connections cfg makes.
+func connectionFindings(cfg *pgx.ConnConfig) []finding {
+	var out []finding
 	var plain []string
 	check := func(host string, tls bool) {
 		if !tls && !localHost(host) && !slices.Contains(plain, host) {
@@ -261,12 +319,15 @@ func (s *Store) checkConnection(_ context.Context, _ db.DoctorOptions) ([]findin
 	for _, fb := range cfg.Fallbacks {
 		check(fb.Host, fb.TLSConfig != nil)
 	}
-	if len(plain) == 0 {
-		return okFinding("connection", "the connection is encrypted, or stays on this machine"), nil
+	if len(plain) > 0 {
+		out = append(out, finding{Check: "connection", Severity: user.SeverityProblem,
+			Message: fmt.Sprintf("the connection to %s may go unencrypted (sslmode disable, allow or prefer): passwords and hashes cross the network in clear; use sslmode=verify-full (with the server's CA in sslrootcert)",
+				strings.Join(plain, ", "))})
 	}
-	return []finding{{Check: "connection", Severity: user.SeverityProblem,
-		Message: fmt.Sprintf("the connection to %s may go unencrypted (sslmode disable, allow or prefer): passwords and hashes cross the network in clear; use sslmode=verify-full (with the server's CA in sslrootcert)",
-			strings.Join(plain, ", "))}}, nil
+	if len(out) == 0 {
+		return okFinding("connection", "the connection is encrypted, or stays on this machine")
+	}
+	return out
 }
 
 // localHost reports whether host is a Unix socket or this machine.

@@ -57,6 +57,9 @@ type snapTable struct {
 	constraints map[string]string
 	triggers    map[string]pgTrigger
 	rules       []string
+	policies    []string
+	rowSecurity bool   // row level security enabled or forced
+	shadows     string // the same table in a schema after it in ctitui's search path
 }
 
 // snapshot is the part of a database's catalog that doctor compares.
@@ -85,7 +88,7 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, locs map[string]tableLoc, fnSc
 		if loc.oid == 0 {
 			continue
 		}
-		t := &snapTable{schema: loc.schema, oid: loc.oid, columns: map[string]pgCol{}, indexes: map[string]pgIndex{},
+		t := &snapTable{schema: loc.schema, oid: loc.oid, shadows: loc.shadows, columns: map[string]pgCol{}, indexes: map[string]pgIndex{},
 			constraints: map[string]string{}, triggers: map[string]pgTrigger{}}
 		snap.tables[name] = t
 		byOID[loc.oid] = t
@@ -148,6 +151,26 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, locs map[string]tableLoc, fnSc
 				byOID[oid].triggers[name] = tg
 				return nil
 			}},
+		{`SELECT polrelid, polname::text FROM pg_policy WHERE polrelid = ANY($1)`,
+			func(r pgx.CollectableRow) error {
+				var oid uint32
+				var name string
+				if err := r.Scan(&oid, &name); err != nil {
+					return err
+				}
+				byOID[oid].policies = append(byOID[oid].policies, name)
+				return nil
+			}},
+		{`SELECT oid, relrowsecurity OR relforcerowsecurity FROM pg_class WHERE oid = ANY($1)`,
+			func(r pgx.CollectableRow) error {
+				var oid uint32
+				var rls bool
+				if err := r.Scan(&oid, &rls); err != nil {
+					return err
+				}
+				byOID[oid].rowSecurity = rls
+				return nil
+			}},
 		{`SELECT ev_class, rulename::text FROM pg_rewrite WHERE ev_class = ANY($1) AND rulename <> '_RETURN'`,
 			func(r pgx.CollectableRow) error {
 				var oid uint32
@@ -186,8 +209,9 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, locs map[string]tableLoc, fnSc
 
 // tableLoc is where a table is: its schema and oid (0 when it is missing).
 type tableLoc struct {
-	schema string
-	oid    uint32
+	schema  string
+	oid     uint32
+	shadows string // a table of the same name in a later schema, which ctitui does not see
 }
 
 // locateTables finds ctitui's tables where ctitui's sessions find them:
@@ -200,10 +224,15 @@ func locateTables(ctx context.Context, tx pgx.Tx, schemas ...string) (map[string
 			if err := tx.QueryRow(ctx, `SELECT to_regclass($1)::oid`, pgx.Identifier{schema, name}.Sanitize()).Scan(&oid); err != nil {
 				return nil, err
 			}
-			if oid != nil {
-				out[name] = tableLoc{schema: schema, oid: *oid}
+			if oid == nil {
+				continue
+			}
+			if loc, ok := out[name]; ok {
+				loc.shadows = schema + "." + name
+				out[name] = loc
 				break
 			}
+			out[name] = tableLoc{schema: schema, oid: *oid}
 		}
 		if _, ok := out[name]; !ok {
 			out[name] = tableLoc{}
@@ -338,6 +367,13 @@ func compareSchemas(have, want *snapshot) []finding {
 		}
 		adopted := h.schema != schemaName
 		qualified := pgx.Identifier{h.schema, name}.Sanitize()
+		if h.shadows != "" {
+			problem(fmt.Sprintf("there are two %s tables: ctitui reads and writes %s.%s, and %s, which another program may use, is not seen by ctitui; keep one", name, h.schema, name, h.shadows), "", nil)
+		}
+		if h.rowSecurity || len(h.policies) > 0 {
+			problem(fmt.Sprintf("%s has row level security (policies: %s): it can hide rows from ctitui or from the table's other users; disable it (ALTER TABLE %s DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY) and drop the policies",
+				name, strings.Join(h.policies, ", "), qualified), "", nil)
+		}
 		var extra []string
 		for _, col := range w.colOrder {
 			wc := w.columns[col]
@@ -443,8 +479,8 @@ func compareSchemas(have, want *snapshot) []finding {
 			case !sameTrigger(wt.def, ht.def, adopted):
 				problem(fmt.Sprintf("trigger %s on %s is not the one ctitui's migrations make (%s)", tgName, name, ht.def),
 					"create trigger "+tgName+" again", exec("DROP TRIGGER "+ident+" ON "+qualified, wt.def))
-			case ht.enabled != "O":
-				problem(fmt.Sprintf("trigger %s on %s is disabled: %s", tgName, name, triggerPurpose(tgName)),
+			case ht.enabled != "O" && ht.enabled != "A":
+				problem(fmt.Sprintf("trigger %s on %s is %s: %s", tgName, name, triggerState(ht.enabled), triggerPurpose(tgName)),
 					"enable trigger "+tgName, exec("ALTER TABLE "+qualified+" ENABLE TRIGGER "+ident))
 			}
 		}
@@ -453,11 +489,11 @@ func compareSchemas(have, want *snapshot) []finding {
 			_, ours := w.triggers[tgName]
 			adoptedOurs := adopted && name == "users" && slices.Contains(adoptedTriggers, tgName)
 			switch {
-			case ht.internal && ht.enabled != "O":
+			case ht.internal && ht.enabled == "D":
 				problem(fmt.Sprintf("a foreign key's trigger on %s is disabled (ALTER TABLE %s DISABLE TRIGGER ALL?): rows may refer to rows that do not exist; a superuser runs ALTER TABLE %s ENABLE TRIGGER ALL", name, qualified, qualified), "", nil)
 			case ht.internal || ours:
-			case adoptedOurs && ht.enabled != "O":
-				problem(fmt.Sprintf("trigger %s on %s is disabled: rows the dashboard writes are no longer kept in step with ctitui's columns", tgName, name),
+			case adoptedOurs && ht.enabled != "O" && ht.enabled != "A":
+				problem(fmt.Sprintf("trigger %s on %s is "+triggerState(ht.enabled)+": rows the dashboard writes are no longer kept in step with ctitui's columns", tgName, name),
 					"enable trigger "+tgName, exec("ALTER TABLE "+qualified+" ENABLE TRIGGER "+pgx.Identifier{tgName}.Sanitize()))
 			case adoptedOurs:
 			default:
@@ -503,6 +539,15 @@ func compareSchemas(have, want *snapshot) []finding {
 		}
 	}
 	return out
+}
+
+// triggerState says what pg_trigger.tgenabled's D or R means for ctitui's
+// writes.
+func triggerState(enabled string) string {
+	if enabled == "R" {
+		return "set to fire only for replication (ENABLE REPLICA TRIGGER), so not on ctitui's writes"
+	}
+	return "disabled"
 }
 
 // triggerPurpose says what a disabled trigger of ctitui's no longer does.

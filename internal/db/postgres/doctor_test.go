@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,14 @@ func TestDoctorFindsAndRepairs(t *testing.T) {
 			"schema", "trigger steal on users was not created by ctitui", false},
 		{"foreign rule", []string{`CREATE RULE keep AS ON DELETE TO audit_log DO INSTEAD NOTHING`},
 			"schema", "rule keep on audit_log was not created by ctitui", false},
+		{"replica-only trigger", []string{`ALTER TABLE user_roles ENABLE REPLICA TRIGGER user_roles_changed`},
+			"schema", "trigger user_roles_changed on user_roles is set to fire only for replication", true},
+		{"row level security", []string{`ALTER TABLE users ENABLE ROW LEVEL SECURITY`, `CREATE POLICY hide ON users USING (email <> 'admin@example.org')`},
+			"schema", "users has row level security (policies: hide)", false},
+		{"shadowed table", []string{`CREATE TABLE public.audit_log (id bigint)`},
+			"schema", "there are two audit_log tables: ctitui reads and writes ctitui.audit_log, and public.audit_log", false},
+		{"readable safety copy", []string{`CREATE SCHEMA ctitui_backup`, `CREATE TABLE ctitui_backup.users_copy AS TABLE users`, `GRANT SELECT ON ctitui_backup.users_copy TO PUBLIC`},
+			"grants", "SELECT on users_copy to PUBLIC", false},
 		{"grant to PUBLIC", []string{`GRANT SELECT ON users TO PUBLIC`},
 			"grants", "SELECT on users to PUBLIC", false},
 		{"column grant", []string{`GRANT SELECT (details) ON audit_log TO PUBLIC`},
@@ -208,5 +217,57 @@ func TestDoctorAdoptedDashboardIsHealthy(t *testing.T) {
 	runDoctor(t, store, db.DoctorOptions{Fix: true})
 	if rep := runDoctor(t, store, db.DoctorOptions{Full: true}); !rep.Healthy() {
 		t.Errorf("after --fix, problems:\n%s", problems(rep))
+	}
+}
+
+// TestDoctorRepairRefusedByTheData: a repair the data refuses (a unique
+// index over two users that share a normalised email) is left out and said,
+// and the others of the same run are made.
+func TestDoctorRepairRefusedByTheData(t *testing.T) {
+	ctx := context.Background()
+	svc, store, dbURL, _ := newService(t)
+	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
+	conn := rawConn(t, dbURL)
+	for _, sql := range []string{`DROP INDEX users_email_normalized_key`,
+		`INSERT INTO users (id, email, email_normalized, hashed_password, created_at, updated_at) VALUES ('dup', 'ADMIN@example.org', 'admin@example.org', 'x', now(), now())`,
+		`ALTER TABLE users DISABLE TRIGGER users_timestamps`} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	rep := runDoctor(t, store, db.DoctorOptions{Fix: true})
+	if got := problems(rep); !strings.Contains(got, "could not create index users_email_normalized_key") {
+		t.Errorf("problems after --fix:\n%s\nwant the refused repair named", got)
+	}
+	if !slices.Contains(rep.Repairs, "enable trigger users_timestamps") {
+		t.Errorf("Repairs = %q; want the trigger enabled all the same", rep.Repairs)
+	}
+	var enabled string
+	if err := conn.QueryRow(ctx, `SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'users_timestamps'`).Scan(&enabled); err != nil {
+		t.Fatal(err)
+	}
+	if enabled != "O" {
+		t.Errorf("users_timestamps tgenabled = %q after --fix; want O", enabled)
+	}
+}
+
+// TestDoctorMembershipGrant: a role that belongs to the tables' owner reads
+// what the owner reads. Roles are the server's, not the database's: this
+// test is not parallel, and takes the membership back.
+func TestDoctorMembershipGrant(t *testing.T) {
+	ctx := context.Background()
+	_, store, dbURL, _ := newService(t)
+	conn := rawConn(t, dbURL)
+	var owner string
+	if err := conn.QueryRow(ctx, `SELECT current_user`).Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `GRANT `+owner+` TO pg_monitor`); err != nil {
+		t.Skipf("cannot grant membership in %s here: %v", owner, err)
+	}
+	t.Cleanup(func() { _, _ = conn.Exec(ctx, `REVOKE `+owner+` FROM pg_monitor`) })
+	rep := runDoctor(t, store, db.DoctorOptions{})
+	if got, want := problems(rep), "users to pg_monitor (a member of "+owner+")"; !strings.Contains(got, want) {
+		t.Errorf("problems:\n%s\nwant %q", got, want)
 	}
 }
