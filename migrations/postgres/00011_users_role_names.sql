@@ -23,7 +23,7 @@
 ALTER TABLE users ADD COLUMN role_names text COLLATE "C" NOT NULL DEFAULT '';
 
 -- +goose StatementBegin
-CREATE FUNCTION role_names_of(user_id text) RETURNS text
+CREATE FUNCTION role_names_of(user_id anyelement) RETURNS text
 LANGUAGE sql STABLE SET search_path = ctitui, public, pg_temp AS $$
     SELECT COALESCE(string_agg(r.name, ',' ORDER BY CASE r.name WHEN 'admin' THEN 0 WHEN 'analyst' THEN 1 WHEN 'viewer' THEN 2 ELSE 3 END, r.name COLLATE "C"), '')
     FROM user_roles ur JOIN roles r ON r.id = ur.role_id
@@ -107,5 +107,5 @@ $$;
 -- +goose StatementEnd
 DROP TRIGGER users_role_names ON users;
 DROP FUNCTION users_role_names();
-DROP FUNCTION role_names_of(text);
+DROP FUNCTION role_names_of(anyelement);
 ALTER TABLE users DROP COLUMN role_names;

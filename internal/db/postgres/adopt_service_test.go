@@ -20,19 +20,12 @@ import (
 func TestServiceOnAnAdoptedDashboard(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, schema, blocked string
+		name, schema string
 	}{
-		{"text ids", textIDs, ""},
-		// Blocked on changes outside adopt*.go that pg-adopt's report
-		// lists: migration 11's role_names_of(text), the store's id
-		// COLLATE "C" and users.id = text comparisons, and lookups by a
-		// string that is no UUID failing instead of finding no one.
-		{"uuid ids", dashboardSchema, "migration 11's role_names_of(text), the store's id COLLATE \"C\", and its by-id lookups do not accept uuid ids yet"},
+		{"text ids", textIDs},
+		{"uuid ids", dashboardSchema},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.blocked != "" {
-				t.Skip("blocked: " + tc.blocked)
-			}
 			ctx := context.Background()
 			hash, err := bcrypt.GenerateFromPassword([]byte("alice-pass"), bcrypt.MinCost)
 			if err != nil {

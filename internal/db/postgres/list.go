@@ -98,7 +98,7 @@ func listQuery(opts user.ListOptions, roleID int64) (query string, a args, ok bo
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")
 	}
-	query += fmt.Sprintf(` ORDER BY %s %s, u.id COLLATE "C" %s`, col, dir, dir)
+	query += fmt.Sprintf(` ORDER BY %s %s, u.id::text COLLATE "C" %s`, col, dir, dir)
 	if opts.Limit > 0 {
 		query += " LIMIT " + a.add(opts.Limit)
 	}
@@ -125,7 +125,7 @@ func keysetCondition(opts user.ListOptions, cmp string, a *args) (string, bool) 
 	id := a.add(storableOr(opts.After.ID))
 	if opts.Sort == user.ByEmail {
 		k := a.add(storableOr(opts.After.Key))
-		return fmt.Sprintf(`%[1]s %[2]s= %[3]s AND (%[1]s %[2]s %[3]s OR u.id COLLATE "C" %[4]s %[5]s)`, col, cmp, k, idCmp, id), true
+		return fmt.Sprintf(`%[1]s %[2]s= %[3]s AND (%[1]s %[2]s %[3]s OR u.id::text COLLATE "C" %[4]s %[5]s)`, col, cmp, k, idCmp, id), true
 	}
 	from, ok := cursorTime(opts.After.Key)
 	if !ok {
@@ -138,9 +138,9 @@ func keysetCondition(opts user.ListOptions, cmp string, a *args) (string, bool) 
 	}
 	f, u := a.add(from), a.add(until)
 	if cmp == "<" {
-		return fmt.Sprintf(`%[1]s < %[2]s AND (%[1]s < %[3]s OR u.id COLLATE "C" %[4]s %[5]s)`, col, u, f, idCmp, id), true
+		return fmt.Sprintf(`%[1]s < %[2]s AND (%[1]s < %[3]s OR u.id::text COLLATE "C" %[4]s %[5]s)`, col, u, f, idCmp, id), true
 	}
-	return fmt.Sprintf(`%[1]s >= %[2]s AND (%[1]s >= %[3]s OR u.id COLLATE "C" %[4]s %[5]s)`, col, f, u, idCmp, id), true
+	return fmt.Sprintf(`%[1]s >= %[2]s AND (%[1]s >= %[3]s OR u.id::text COLLATE "C" %[4]s %[5]s)`, col, f, u, idCmp, id), true
 }
 
 // cursorTime reads a cursor's key, a time as user.FormatTime writes it.

@@ -46,7 +46,7 @@ var (
 	listWithoutHashColumns = fmt.Sprintf(userColumns, "''", "u.role_names")
 
 	userByEmailQuery = userWithHashColumns + ` FROM users u WHERE u.email_normalized = $1`
-	userByIDQuery    = userWithHashColumns + ` FROM users u WHERE u.id = $1`
+	userByIDQuery    = userWithHashColumns + ` FROM users u WHERE u.id::text = $1`
 )
 
 // blankDisabledAt is the time a user is taken as disabled at when its

@@ -262,8 +262,8 @@ func fillSkeletons(ctx context.Context, tx pgx.Tx) error {
 	const batch = 500
 	after := ""
 	for {
-		rows, err := tx.Query(ctx, `SELECT id, email FROM users WHERE email_skeleton IS NULL AND id COLLATE "C" > $1
-			ORDER BY id COLLATE "C" LIMIT $2`, after, batch)
+		rows, err := tx.Query(ctx, `SELECT id, email FROM users WHERE email_skeleton IS NULL AND id::text COLLATE "C" > $1
+			ORDER BY id::text COLLATE "C" LIMIT $2`, after, batch)
 		if err != nil {
 			return fmt.Errorf("record look-alike skeletons: %w", translate(err))
 		}
@@ -280,7 +280,7 @@ func fillSkeletons(ctx context.Context, tx pgx.Tx) error {
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET email_skeleton = v.skeleton
-			FROM unnest($1::text[], $2::text[]) AS v(id, skeleton) WHERE users.id = v.id`, ids, skeletons); err != nil {
+			FROM unnest($1::text[], $2::text[]) AS v(id, skeleton) WHERE users.id::text = v.id`, ids, skeletons); err != nil {
 			return fmt.Errorf("record look-alike skeletons: %w", translate(err))
 		}
 		after = ids[len(ids)-1]
