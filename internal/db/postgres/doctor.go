@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/user"
@@ -578,11 +577,11 @@ func (s *Store) checkSettings(ctx context.Context, opts db.DoctorOptions) ([]fin
 		}}}, nil
 }
 
-// checkChain walks the audit log with db.ChainWalk, oldest first, and
-// checks its end against the head record (audit_head): a log that ends
-// before its head, or disagrees with it, was cut.
+// checkChain verifies the audit chain as 'ctitui audit verify' does
+// (VerifyAuditChain: every entry, and the log's end against its head and
+// seal records).
 func (s *Store) checkChain(ctx context.Context, _ db.DoctorOptions) ([]finding, error) {
-	rep, err := s.walkChain(ctx)
+	rep, err := s.VerifyAuditChain(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -593,48 +592,6 @@ func (s *Store) checkChain(ctx context.Context, _ db.DoctorOptions) ([]finding, 
 		return okFinding("audit chain", rep.String()), nil
 	}
 	return []finding{{Check: "audit chain", Severity: user.SeverityProblem, Message: rep.String()}}, nil
-}
-
-// walkChain verifies the audit chain in one read-only snapshot, so that
-// the log and its head are seen at the same moment.
-func (s *Store) walkChain(ctx context.Context) (db.ChainReport, error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return db.ChainReport{}, translate(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read only
-	rows, err := tx.Query(ctx, `SELECT id, at, actor, action, user_id, user_email, details, prev_hash, hash FROM audit_log ORDER BY id`)
-	if err != nil {
-		return db.ChainReport{}, translate(err)
-	}
-	walk := db.NewChainWalk(0)
-	var r db.AuditRow
-	var at time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&r.ID, &at, &r.Actor, &r.Action, &r.UserID, &r.UserEmail, &r.Details, &r.PrevHash, &r.Hash}, func() error {
-		r.At = user.FormatTime(at)
-		walk.Add(r)
-		return nil
-	}); err != nil {
-		return db.ChainReport{}, translate(err)
-	}
-	rep := walk.Report()
-	var headID int64
-	var headHash string
-	err = tx.QueryRow(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).Scan(&headID, &headHash)
-	var pe *pgconn.PgError
-	switch {
-	case errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pe) && pe.Code == "42P01":
-		rep.EndProblem = "the head record (audit_head) is missing, so removed newest entries cannot be told; ctitui appends no entry until it is back"
-	case err != nil:
-		return db.ChainReport{}, translate(err)
-	case rep.Rows == 0 && headID != 0:
-		rep.EndProblem = fmt.Sprintf("the log is empty but its head names entry #%d: every entry was removed", headID)
-	case rep.Rows > 0 && headID > rep.HeadID:
-		rep.EndProblem = fmt.Sprintf("the log ends at entry #%d but its head names #%d: the newest entries were removed", rep.HeadID, headID)
-	case rep.Rows > 0 && headID == rep.HeadID && headHash != rep.HeadHash:
-		rep.EndProblem = fmt.Sprintf("the newest entry #%d does not have the hash its head records: it was changed", headID)
-	}
-	return rep, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
