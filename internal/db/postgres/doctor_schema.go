@@ -307,7 +307,7 @@ func (s *Store) readSchemas(ctx context.Context) (have, want *snapshot, err erro
 // adoptedTypes are the types a column of the dashboard's may have where
 // ctitui's migrations make the one named: adoption keeps them (adopt.go).
 var adoptedTypes = map[string][]string{
-	"text":                     {"text", "character varying", "uuid"},
+	"text":                     {"text", "character varying"},
 	"timestamp with time zone": {"timestamp with time zone", "timestamp without time zone"},
 	"bigint":                   {"bigint", "integer"},
 }
@@ -329,9 +329,14 @@ func sameTrigger(want, have string, adopted bool) bool {
 	return want == have
 }
 
-func adoptedTypeOK(want, have string) bool {
+// uuidColumns are the columns that hold a user's id, which a dashboard's
+// may keep as uuid.
+var uuidColumns = []string{"users.id", "user_roles.user_id"}
+
+func adoptedTypeOK(column, want, have string) bool {
 	base, _, _ := strings.Cut(have, "(")
-	return want == have || slices.Contains(adoptedTypes[want], base)
+	return want == have || slices.Contains(adoptedTypes[want], base) ||
+		want == "text" && have == "uuid" && slices.Contains(uuidColumns, column)
 }
 
 // compareSchemas judges have against want. A table outside schema ctitui
@@ -382,7 +387,7 @@ func compareSchemas(have, want *snapshot) []finding {
 			case !ok:
 				problem(fmt.Sprintf("column %s.%s is missing", name, col), "", nil)
 				continue
-			case adopted && !adoptedTypeOK(wc.typ, hc.typ), !adopted && wc.typ != hc.typ:
+			case adopted && !adoptedTypeOK(name+"."+col, wc.typ, hc.typ), !adopted && wc.typ != hc.typ:
 				problem(fmt.Sprintf("column %s.%s is %s, ctitui's migrations make it %s: ctitui may misread or fail to write it", name, col, hc.typ, wc.typ), "", nil)
 			}
 			if wc.notNull != hc.notNull && (!adopted || wc.notNull && !slices.Contains(unreadColumns, name+"."+col)) {

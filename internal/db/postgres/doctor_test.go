@@ -205,22 +205,33 @@ func TestDoctorQuickLookSkipsRowChecks(t *testing.T) {
 // dashboard, its own tables, column types and extra columns kept, is
 // healthy; and a trigger of adoption's disabled is found and enabled.
 func TestDoctorAdoptedDashboardIsHealthy(t *testing.T) {
-	dbURL := newDashboardWith(t, textIDs)
-	store := openStore(t, dbURL, postgres.Options{})
-	rep := runDoctor(t, store, db.DoctorOptions{Full: true})
-	if !rep.Healthy() {
-		t.Fatalf("adopted database not healthy; problems:\n%s", problems(rep))
-	}
-	if _, err := rawConn(t, dbURL).Exec(context.Background(), `ALTER TABLE public.users DISABLE TRIGGER ctitui_adopted_sync`); err != nil {
-		t.Fatal(err)
-	}
-	rep = runDoctor(t, store, db.DoctorOptions{Full: true})
-	if got := problems(rep); !strings.Contains(got, "trigger ctitui_adopted_sync on users is disabled") {
-		t.Fatalf("problems:\n%s\nwant the disabled adoption trigger", got)
-	}
-	runDoctor(t, store, db.DoctorOptions{Fix: true})
-	if rep := runDoctor(t, store, db.DoctorOptions{Full: true}); !rep.Healthy() {
-		t.Errorf("after --fix, problems:\n%s", problems(rep))
+	for _, tc := range []struct{ name, schema string }{{"uuid ids", dashboardSchema}, {"text ids", textIDs}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dbURL := newDashboardWith(t, tc.schema)
+			store := openStore(t, dbURL, postgres.Options{})
+			rep := runDoctor(t, store, db.DoctorOptions{Full: true})
+			if !rep.Healthy() {
+				t.Fatalf("adopted database not healthy; problems:\n%s", problems(rep))
+			}
+			for _, sql := range []string{`ALTER TABLE public.users DISABLE TRIGGER ctitui_adopted_sync`,
+				`ALTER TABLE public.users ALTER COLUMN hashed_password TYPE integer USING length(hashed_password)`} {
+				if _, err := rawConn(t, dbURL).Exec(context.Background(), sql); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep = runDoctor(t, store, db.DoctorOptions{Full: true})
+			for _, want := range []string{"trigger ctitui_adopted_sync on users is disabled", "column users.hashed_password is integer"} {
+				if got := problems(rep); !strings.Contains(got, want) {
+					t.Errorf("problems:\n%s\nwant %q", got, want)
+				}
+			}
+			runDoctor(t, store, db.DoctorOptions{Fix: true})
+			rep = runDoctor(t, store, db.DoctorOptions{Full: true})
+			if got := problems(rep); strings.Contains(got, "ctitui_adopted_sync") || !strings.Contains(got, "hashed_password is integer") {
+				t.Errorf("after --fix, problems:\n%s\nwant the trigger enabled and the column type still reported", got)
+			}
+		})
 	}
 }
 
