@@ -100,20 +100,33 @@ func (h *Hasher) HashScheme(s Scheme, plain string) (string, error) {
 
 // VerifyScheme is Verify for a database whose scheme is s: it reports
 // whether plain matches encoded (either scheme verifies under either), and
-// needsRehash when the hash is not what s writes now. Under argon2id that is
-// Verify's rule (bcrypt, or other argon2id parameters). Under bcrypt it is
-// argon2id, or bcrypt below h's bcrypt cost; a bcrypt hash at or above it is
-// kept whatever its prefix ($2a$, $2b$, $2y$ all verify in passlib), and an
-// argon2id hash of a password bcrypt cannot hash whole is kept too.
+// needsRehash as NeedsRehash decides.
 func (h *Hasher) VerifyScheme(s Scheme, plain, encoded string) (ok bool, needsRehash bool, err error) {
-	ok, needsRehash, err = h.Verify(plain, encoded)
-	if err != nil || !ok || s != SchemeBcrypt {
-		return ok, needsRehash, err
+	ok, _, err = h.Verify(plain, encoded)
+	if err != nil || !ok {
+		return false, false, err
+	}
+	return true, h.NeedsRehash(s, plain, encoded), nil
+}
+
+// NeedsRehash reports whether encoded, a hash plain has just verified
+// against, is not what h writes in scheme s now, so that the caller should
+// store h.HashScheme(s, plain). It computes no hash. Under argon2id that is
+// Verify's rule: bcrypt, or argon2id with other parameters. Under bcrypt it
+// is argon2id, or bcrypt below h's bcrypt cost; a bcrypt hash at or above
+// it is kept whatever its prefix ($2a$, $2b$, $2y$ all verify in passlib),
+// and so is an argon2id hash of a password bcrypt cannot hash whole.
+func (h *Hasher) NeedsRehash(s Scheme, plain, encoded string) bool {
+	if s != SchemeBcrypt {
+		if IsBcrypt(encoded) {
+			return true
+		}
+		phc, err := ParsePHC(encoded)
+		return err == nil && phc.Params != h.params
 	}
 	if IsBcrypt(encoded) {
-		// Verify accepted it, so the cost parses.
-		cost, _ := bcrypt.Cost([]byte(encoded))
-		return true, cost < h.bcryptCost, nil
+		cost, err := bcrypt.Cost([]byte(encoded))
+		return err == nil && cost < h.bcryptCost
 	}
-	return true, s.Check(plain) == nil, nil
+	return IsArgon2id(encoded) && s.Check(plain) == nil
 }
