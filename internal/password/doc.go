@@ -9,9 +9,12 @@
 // same password typed on keyboards that produce composed or decomposed
 // characters verifies either way.
 //
-// Legacy bcrypt hashes ($2a$, $2b$, $2y$) written by Python's bcrypt or
-// passlib are still verified, on the raw password bytes, and always reported
-// as needing a rehash.
+// bcrypt hashes ($2a$, $2b$, $2y$) written by Python's bcrypt or passlib are
+// verified on the raw password bytes. Verify reports them as needing a
+// rehash to argon2id; a database whose scheme is bcrypt (see Scheme, used
+// through HashScheme and VerifyScheme) writes $2b$ bcrypt at
+// DefaultBcryptCost instead and keeps them, so that the platform sharing it
+// can still verify every hash.
 //
 // Policy implements the NIST SP 800-63B-4 rules for choosing a password:
 // a minimum and maximum length in code points, no composition rules, and a

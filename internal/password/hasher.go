@@ -19,17 +19,20 @@ const bcryptMaxPassword = 72
 // NewHasher. A Hasher is safe for concurrent use.
 type Hasher struct {
 	params Params
+	// bcryptCost is the cost of the bcrypt hashes HashScheme writes.
+	bcryptCost int
 	// dummy is a PHC of h's parameters with a random salt and a random
 	// key that no password derives; DummyVerify verifies against it.
 	dummy PHC
 }
 
-// NewHasher returns a Hasher that hashes with p. Production code uses
+// NewHasher returns a Hasher that hashes with p, and bcrypt (when a
+// database's scheme asks for it) at DefaultBcryptCost. Production code uses
 // DefaultParams; tests use the cheap ones of package passwordtest.
 // Parameters outside the bounds of Params.Validate make Hash fail
 // with ErrInvalidParams.
 func NewHasher(p Params) *Hasher {
-	h := &Hasher{params: p}
+	h := &Hasher{params: p, bcryptCost: DefaultBcryptCost}
 	if p.Validate() == nil {
 		h.dummy = PHC{Params: p, Salt: make([]byte, p.SaltLen), Key: make([]byte, p.KeyLen)}
 		// crypto/rand.Read never returns an error (it crashes the

@@ -95,7 +95,14 @@ func (s *Service) Checkup(ctx context.Context) ([]Finding, error) {
 func (s *Service) checkHashes(ctx context.Context) ([]Finding, error) {
 	var outdated, bcrypt, unreadable, unset, costly, total int
 	var costlyNames []string // the first few, to name
-	err := s.store.EachPasswordHash(ctx, func(email, hash string) error {
+	// Under bcrypt (see PasswordHashScheme) what is outdated is argon2id
+	// and bcrypt below the hasher's cost: login rewrites those as bcrypt.
+	hs, err := s.PasswordHashScheme(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("check password hashes: %w", err)
+	}
+	var lowBcrypt, argon int
+	err = s.store.EachPasswordHash(ctx, func(email, hash string) error {
 		total++
 		switch err := password.CheckStored(hash); {
 		case hash == password.NoPassword:
@@ -106,6 +113,14 @@ func (s *Service) checkHashes(ctx context.Context) ([]Finding, error) {
 			}
 		case err != nil:
 			unreadable++
+		case hs.Scheme == password.SchemeBcrypt:
+			if password.IsBcrypt(hash) {
+				if s.hasher.NeedsRehash(hs.Scheme, "", hash) {
+					lowBcrypt++
+				}
+			} else {
+				argon++
+			}
 		case password.IsBcrypt(hash):
 			bcrypt++
 		default:
@@ -120,6 +135,10 @@ func (s *Service) checkHashes(ctx context.Context) ([]Finding, error) {
 	}
 	const check = "password hashes"
 	var out []Finding
+	if n := lowBcrypt + argon; n > 0 {
+		out = append(out, Finding{Check: check, Severity: SeverityInfo,
+			Message: fmt.Sprintf("%d of %d users have hashes other than this database's bcrypt at cost %d (%d argon2id, %d bcrypt of a lower cost); each is rewritten as bcrypt at its next successful login", n, total, s.hasher.BcryptCost(), argon, lowBcrypt)})
+	}
 	if n := outdated + bcrypt; n > 0 {
 		out = append(out, Finding{Check: check, Severity: SeverityInfo,
 			Message: fmt.Sprintf("%d of %d users have outdated hashes (%d bcrypt, %d older argon2id); each is replaced at its next successful login", n, total, bcrypt, outdated)})
@@ -136,6 +155,9 @@ func (s *Service) checkHashes(ctx context.Context) ([]Finding, error) {
 	if unreadable > 0 {
 		out = append(out, Finding{Check: check, Severity: SeverityProblem,
 			Message: fmt.Sprintf("%d users have a password hash ctitui cannot read; they cannot log in until 'ctitui user passwd' sets a new one", unreadable)})
+	}
+	if len(out) == 0 && hs.Scheme == password.SchemeBcrypt {
+		return []Finding{{Check: check, Message: fmt.Sprintf("all %d use bcrypt, this database's password hash setting", total)}}, nil
 	}
 	if len(out) == 0 {
 		return []Finding{{Check: check, Message: fmt.Sprintf("all %d use current argon2id parameters", total)}}, nil

@@ -193,6 +193,9 @@ type importRun struct {
 	seed   maphash.Seed
 	digest uint64 // of every record, to recognise the same file later
 	admins adminTally
+	// scheme is what new hashes are written in (see PasswordHashScheme):
+	// validation refuses passwords it cannot hash whole, hashing uses it.
+	scheme password.Scheme
 }
 
 // adminTally follows what an import does to the enabled admins: like a
@@ -252,6 +255,13 @@ func (a *adminTally) keepsAnAdmin(enabled int) error {
 func (s *Service) Import(ctx context.Context, src ImportSource, opts ImportOptions) (ImportReport, error) {
 	var rep ImportReport
 	run := &importRun{opts: opts, seed: maphash.MakeSeed()}
+	// Judged without recording it, as a dry run writes nothing; the
+	// write below records it (hashScheme) before hashing.
+	hs, err := s.PasswordHashScheme(ctx)
+	if err != nil {
+		return rep, err
+	}
+	run.scheme = hs.Scheme
 	if err := s.validateImport(ctx, src, run, &rep); err != nil {
 		return rep, err
 	}
@@ -271,6 +281,17 @@ func (s *Service) Import(ctx context.Context, src ImportSource, opts ImportOptio
 	}
 	if opts.DryRun || rep.Added+rep.Updated == 0 {
 		return rep, nil
+	}
+	if run.plain > 0 {
+		sc, err := s.hashScheme(ctx)
+		if err != nil {
+			return rep, err
+		}
+		if sc != run.scheme {
+			// An admin changed the setting since validation, which
+			// checked passwords against the old scheme.
+			return rep, fmt.Errorf("the password hash setting changed to %s during the import; run it again", sc)
+		}
 	}
 	hashes, err := s.hashImport(ctx, src, run)
 	if err != nil {
@@ -294,7 +315,7 @@ func (s *Service) validateImport(ctx context.Context, src ImportSource, run *imp
 	err := src.Records(ctx, func(r ImportRecord) error {
 		addDigest(&d, r)
 		rep.Read++
-		p, err := s.validateRecord(ctx, r, run.opts, seen, seenID, now, &run.admins)
+		p, err := s.validateRecord(ctx, r, run.opts, run.scheme, seen, seenID, now, &run.admins)
 		if err != nil {
 			var rowErr RowError
 			if !errors.As(err, &rowErr) {
@@ -322,8 +343,8 @@ func (s *Service) validateImport(ctx context.Context, src ImportSource, run *imp
 	return err
 }
 
-func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts ImportOptions, seen, seenID map[string]int, now time.Time, admins *adminTally) (plan, error) {
-	if err := s.checkRecord(r); err != nil {
+func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts ImportOptions, scheme password.Scheme, seen, seenID map[string]int, now time.Time, admins *adminTally) (plan, error) {
+	if err := s.checkRecord(r, scheme); err != nil {
 		return planInvalid, RowError{Line: r.Line, Err: err}
 	}
 	email, _ := ValidateEmail(r.Email)
@@ -351,9 +372,10 @@ func (s *Service) validateRecord(ctx context.Context, r ImportRecord, opts Impor
 	return d.plan, nil
 }
 
-// checkRecord checks what a record says on its own, without the database.
+// checkRecord checks what a record says on its own, without the database
+// but for its hash scheme, which a password must fit (see Scheme.Check).
 // Roles are checked by decide, which knows the roles a user already holds.
-func (s *Service) checkRecord(r ImportRecord) error {
+func (s *Service) checkRecord(r ImportRecord, scheme password.Scheme) error {
 	email, err := checkIdentity(r)
 	if err != nil {
 		return err
@@ -363,6 +385,9 @@ func (s *Service) checkRecord(r ImportRecord) error {
 		return errors.New("give password or hashed_password, not both")
 	case r.Has(FieldPassword):
 		if err := s.policy.Check(r.Password, email); err != nil {
+			return err
+		}
+		if err := scheme.Check(r.Password); err != nil {
 			return err
 		}
 	case r.Has(FieldHashedPassword):
@@ -697,7 +722,7 @@ func (s *Service) hashImport(ctx context.Context, src ImportSource, run *importR
 				if run.opts.beforeHash != nil {
 					run.opts.beforeHash()
 				}
-				h, err := s.hasher.Hash(j.password)
+				h, err := s.hasher.HashScheme(run.scheme, j.password)
 				if err != nil {
 					return fmt.Errorf("line %d: hash password: %w", j.line, err)
 				}

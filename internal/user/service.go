@@ -189,9 +189,9 @@ func (s *Service) Register(ctx context.Context, email, plain string, roles []Rol
 	if err := s.policy.Check(plain, email); err != nil {
 		return User{}, err
 	}
-	hash, err := s.hasher.Hash(plain)
+	hash, err := s.hashNew(ctx, plain)
 	if err != nil {
-		return User{}, fmt.Errorf("hash password: %w", err)
+		return User{}, err
 	}
 	now := s.stamp()
 	u := User{
@@ -404,9 +404,9 @@ func (s *Service) SetPassword(ctx context.Context, emailOrID, plain string) (Use
 	}
 	// Hash outside the transaction: it takes tens of milliseconds and the
 	// write lock should not wait for it.
-	hash, err := s.hasher.Hash(plain)
+	hash, err := s.hashNew(ctx, plain)
 	if err != nil {
-		return User{}, fmt.Errorf("hash password: %w", err)
+		return User{}, err
 	}
 	u, _, err := s.update(ctx, emailOrID, func(u *User, now time.Time) (AuditEntry, bool, error) {
 		u.PasswordHash, u.UpdatedAt = hash, now
@@ -532,17 +532,28 @@ func (s *Service) verify(ctx context.Context, email, plain string) (User, error)
 	if err != nil {
 		return User{}, err
 	}
-	ok, needsRehash, err := s.hasher.Verify(plain, u.PasswordHash)
+	ok, _, err := s.hasher.Verify(plain, u.PasswordHash)
 	if err != nil || !ok || u.Disabled() || u.Locked(s.stamp()) {
 		if err := s.recordFailure(ctx, normalized); err != nil {
 			return User{}, err
 		}
 		return User{}, ErrInvalidCredentials
 	}
-	var newHash string
-	if needsRehash {
-		if newHash, err = s.hasher.Hash(plain); err != nil {
+	// Whether the hash is rewritten is the database's scheme's call: a
+	// bcrypt database keeps its bcrypt hashes. Read only once the password
+	// is right, so that failures cost no setting read.
+	scheme, err := s.hashScheme(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	var newHash, rehashed string
+	if s.hasher.NeedsRehash(scheme, plain, u.PasswordHash) {
+		if newHash, err = s.hasher.HashScheme(scheme, plain); err != nil {
 			return User{}, fmt.Errorf("hash password: %w", err)
+		}
+		rehashed = "stored hash upgraded to current argon2id parameters"
+		if scheme == password.SchemeBcrypt {
+			rehashed = fmt.Sprintf("stored hash rewritten as bcrypt cost %d, the database's password hash setting", s.hasher.BcryptCost())
 		}
 	}
 	verified, email := u.PasswordHash, u.Email
@@ -559,7 +570,7 @@ func (s *Service) verify(ctx context.Context, email, plain string) (User, error)
 				return AuditEntry{}, true, nil
 			}
 			u.PasswordHash, u.UpdatedAt = newHash, now
-			return s.audit(now, ActionRehash, *u, "stored hash upgraded to current argon2id parameters"), true, nil
+			return s.audit(now, ActionRehash, *u, rehashed), true, nil
 		})
 		return u, err
 	}
@@ -710,4 +721,22 @@ func (s *Service) SetLockout(ctx context.Context, p LockoutPolicy) error {
 		return tx.AppendAudit(ctx, AuditEntry{At: now, Actor: s.actor, Action: ActionSettings,
 			Details: fmt.Sprintf("lockout %d failed logins / %d min -> %d / %d min", old.Threshold, old.Duration/time.Minute, p.Threshold, p.Duration/time.Minute)})
 	})
+}
+
+// hashNew hashes a new password (register, passwd) in the database's
+// scheme, refusing one the scheme cannot hash whole (see Scheme.Check) as
+// the policy refuses others.
+func (s *Service) hashNew(ctx context.Context, plain string) (string, error) {
+	scheme, err := s.hashScheme(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := scheme.Check(plain); err != nil {
+		return "", err
+	}
+	hash, err := s.hasher.HashScheme(scheme, plain)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return hash, nil
 }

@@ -3,6 +3,8 @@ package user
 import (
 	"context"
 	"time"
+
+	"github.com/ctitui/ctitui/internal/password"
 )
 
 // Store is what the Service needs from storage. The engines under internal/db
@@ -37,6 +39,11 @@ type Store interface {
 	ListAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error
 	// LockoutPolicy returns the lockout settings of the database.
 	LockoutPolicy(ctx context.Context) (LockoutPolicy, error)
+	// PasswordHashSetting returns the stored password-hash scheme setting
+	// as it is stored, "" when none is. The Service judges it (see
+	// Service.PasswordHashScheme): the engine only keeps it, with the
+	// lockout settings.
+	PasswordHashSetting(ctx context.Context) (string, error)
 	// WithTx runs fn in one write transaction: all of its changes commit
 	// together, or none do when fn or the commit fails.
 	WithTx(ctx context.Context, fn func(Tx) error) error
@@ -64,6 +71,11 @@ type Tx interface {
 	LockoutPolicy(ctx context.Context) (LockoutPolicy, error)
 	// SetLockoutPolicy stores p, stamped at.
 	SetLockoutPolicy(ctx context.Context, p LockoutPolicy, at time.Time) error
+	// PasswordHashSetting reads the stored scheme setting inside the
+	// transaction, "" when none is stored.
+	PasswordHashSetting(ctx context.Context) (string, error)
+	// SetPasswordHashSetting stores scheme, stamped at.
+	SetPasswordHashSetting(ctx context.Context, scheme password.Scheme, at time.Time) error
 	// DeleteUser removes the user with id and its roles.
 	DeleteUser(ctx context.Context, id string) error
 	// EnabledAdminsBesides counts the admins other than the user with id

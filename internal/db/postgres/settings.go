@@ -2,10 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -14,6 +18,9 @@ import (
 const (
 	lockoutThresholdKey = "lockout_threshold"
 	lockoutMinutesKey   = "lockout_minutes"
+	// passwordHashKey holds the scheme of new password hashes (argon2id or
+	// bcrypt), which internal/user judges; see user.Store.
+	passwordHashKey = "password_hash"
 )
 
 // LockoutPolicy implements user.Store.
@@ -74,6 +81,42 @@ func (t *storeTx) SetLockoutPolicy(ctx context.Context, p user.LockoutPolicy, at
 		if err != nil {
 			return fmt.Errorf("write settings: %w", translate(err))
 		}
+	}
+	return nil
+}
+
+// PasswordHashSetting implements user.Store.
+func (s *Store) PasswordHashSetting(ctx context.Context) (string, error) {
+	return passwordHashSetting(ctx, s.pool)
+}
+
+// PasswordHashSetting implements user.Tx.
+func (t *storeTx) PasswordHashSetting(ctx context.Context) (string, error) {
+	return passwordHashSetting(ctx, t.tx)
+}
+
+// passwordHashSetting returns the stored value verbatim, "" when there is
+// none: what a value means, and what applies without one, is
+// internal/user's to decide for every engine alike.
+func passwordHashSetting(ctx context.Context, q queryer) (string, error) {
+	var value string
+	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, passwordHashKey).Scan(&value)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read settings: %w", translate(err))
+	}
+	return value, nil
+}
+
+// SetPasswordHashSetting implements user.Tx.
+func (t *storeTx) SetPasswordHashSetting(ctx context.Context, scheme password.Scheme, at time.Time) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		passwordHashKey, string(scheme), dbTime(at))
+	if err != nil {
+		return fmt.Errorf("write settings: %w", translate(err))
 	}
 	return nil
 }

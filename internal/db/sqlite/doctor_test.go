@@ -417,6 +417,11 @@ func TestDoctorInfoIsNotAProblem(t *testing.T) {
 	chmod(t, path, 0o600) // SQLite made it with the umask's 0644
 	s := openStore(t, path, db.Options{})
 	svc := user.NewService(s, user.WithHasher(password.NewHasher(password.Params{Memory: 128, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})), user.WithActor("tester"))
+	// Its hashes are all bcrypt: without the admin's opt-in ctitui would
+	// keep writing bcrypt (issue 11).
+	if err := svc.SetPasswordHashScheme(ctx, password.SchemeArgon2id); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.Register(ctx, "older@example.org", bkPassword, []user.Role{user.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}

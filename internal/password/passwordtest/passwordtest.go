@@ -16,7 +16,12 @@ import "github.com/ctitui/ctitui/internal/password"
 // argon2id allows, the defaults themselves) spell theirs out.
 var Params = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// Hasher returns a password.Hasher that hashes with Params.
+// BcryptCost is the cost of the bcrypt hashes Hasher writes: bcrypt's
+// least, 4, a 256th of password.DefaultBcryptCost's work.
+const BcryptCost = 4
+
+// Hasher returns a password.Hasher that hashes with Params, and bcrypt at
+// BcryptCost.
 func Hasher() *password.Hasher {
-	return password.NewHasher(Params)
+	return password.NewHasher(Params).WithBcryptCost(BcryptCost)
 }
