@@ -15,6 +15,10 @@ INSERT INTO settings (key, value, updated_at) VALUES
     ('lockout_minutes', '15', date_trunc('milliseconds', clock_timestamp()))
 ON CONFLICT (key) DO NOTHING;
 
+-- Changes of the policy notify the Store like changes of users (migration 3).
+CREATE TRIGGER ctitui_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
+FOR EACH STATEMENT EXECUTE FUNCTION ctitui_notify_change();
+
 ALTER TABLE users ADD COLUMN failed_logins integer NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN locked_until timestamptz;
 

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/engine"
+	"github.com/ctitui/ctitui/internal/db/postgres"
+	"github.com/ctitui/ctitui/internal/pgtest"
 )
 
 func TestOpenFile(t *testing.T) {
@@ -58,5 +61,40 @@ func TestOpenFailureIsNilStore(t *testing.T) {
 		if store != nil {
 			t.Errorf("%s: store = %#v; want nil", tt.name, store)
 		}
+	}
+}
+
+// TestOpenPostgres: a postgres:// URL opens the PostgreSQL engine, both
+// for writing and read-only, and a failure is a nil Store, not a nil
+// *postgres.Store in the interface.
+func TestOpenPostgres(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(t)
+	ro, err := engine.OpenReadOnly(ctx, dbURL, db.Options{})
+	if !errors.Is(err, db.ErrSchemaTooOld) || ro != nil {
+		t.Errorf("OpenReadOnly of an empty database = %v, %v; want nil, ErrSchemaTooOld", ro, err)
+	}
+	store, err := engine.Open(ctx, dbURL, db.Options{})
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dbURL, err)
+	}
+	if _, ok := store.(*postgres.Store); !ok {
+		t.Errorf("Open(%s) = %T; want *postgres.Store", dbURL, store)
+	}
+	if got, want := store.SchemaVersion(), store.LatestVersion(); got != want {
+		t.Errorf("SchemaVersion() = %d; want %d", got, want)
+	}
+	store.Close()
+	ro, err = engine.OpenReadOnly(ctx, dbURL, db.Options{})
+	if err != nil {
+		t.Fatalf("OpenReadOnly: %v", err)
+	}
+	if _, ok := ro.(*postgres.Store); !ok {
+		t.Errorf("OpenReadOnly = %T; want *postgres.Store", ro)
+	}
+	ro.Close()
+	bad, err := engine.Open(ctx, strings.Replace(dbURL, "postgres://", "postgres://u:pw@", 1), db.Options{})
+	if err == nil || bad != nil {
+		t.Errorf("Open with a password in the URL = %v, %v; want nil and an error", bad, err)
 	}
 }

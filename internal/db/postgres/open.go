@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,9 +33,18 @@ type Store struct {
 	// lockTimeout bounds every wait of a write transaction for a lock: the
 	// writer lock another ctitui holds, or a row another program holds.
 	lockTimeout time.Duration
+	// schemaVersion, applied and dropped are what Open found and did.
+	schemaVersion int64
+	applied       []int64
+	dropped       []string
+	// changes is the listening connection behind DataVersion (notify.go).
+	changes *changeListener
 }
 
-var _ user.Store = (*Store)(nil)
+var (
+	_ user.Store = (*Store)(nil)
+	_ db.Store   = (*Store)(nil)
+)
 
 // Options tune Open.
 type Options struct {
@@ -45,6 +55,14 @@ type Options struct {
 	// writerLockKey) or for a row that another program has locked, after
 	// which it fails with ErrLocked; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// DropUnknownObjects is a person's consent to remove the triggers and
+	// rules on ctitui's tables that ctitui did not create (unknown.go),
+	// after keeping their definitions in schema ctitui_backup, instead of
+	// refusing the database with db.ErrUnknownSchema.
+	DropUnknownObjects bool
+	// Notify receives one-line messages meant for a person (what Open
+	// dropped, and where it kept it). Nil discards them.
+	Notify func(msg string)
 }
 
 // DefaultLockTimeout is how long a write waits for a lock unless
@@ -109,14 +127,104 @@ func checkNoPassword(connString string) error {
 // created. Every session sets search_path=ctitui, public, timezone=UTC,
 // application_name=ctitui and plan_cache_mode=force_custom_plan.
 func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
+	s, cfg, err := connect(ctx, connString, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.prepare(ctx, opts); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
+	}
+	if err := s.startListening(ctx, cfg.ConnConfig); err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
+	}
+	return s, nil
+}
+
+// prepare refuses or removes the unknown objects of a ctitui database,
+// adopts a dashboard's database, migrates, and records what it did.
+func (s *Store) prepare(ctx context.Context, opts Options) error {
+	// Before migrating: a foreign trigger would run on the migrations'
+	// writes too. A dashboard's database is adoption's to judge: it
+	// refuses the dashboard's own triggers on the tables it adopts.
+	if v, err := databaseVersion(ctx, s.pool); err != nil {
+		return err
+	} else if v > 0 {
+		if err := s.checkUnknownObjects(ctx, opts); err != nil {
+			return err
+		}
+	}
+	before, err := appliedVersions(ctx, s.pool)
+	if err != nil {
+		return err
+	}
+	if err := s.adoptThenMigrate(ctx); err != nil {
+		return err
+	}
+	after, err := appliedVersions(ctx, s.pool)
+	if err != nil {
+		return err
+	}
+	for _, v := range after {
+		if v > 0 && !slices.Contains(before, v) {
+			s.applied = append(s.applied, v)
+		}
+	}
+	s.schemaVersion, err = databaseVersion(ctx, s.pool)
+	return err
+}
+
+// OpenReadOnly connects to the PostgreSQL database that connString names,
+// with the URL rules of Open, only to read it: it creates, adopts, migrates
+// and repairs nothing (a database that needs any of it is
+// db.ErrSchemaTooOld, one newer than this binary db.ErrSchemaTooNew), and
+// every session sets default_transaction_read_only, so that any write fails
+// with db.ErrReadOnly.
+func OpenReadOnly(ctx context.Context, connString string, opts Options) (*Store, error) {
+	s, cfg, err := connect(ctx, connString, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Store, error) {
+		s.pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
+	}
+	v, err := databaseVersion(ctx, s.pool)
+	if err != nil {
+		return fail(err)
+	}
+	latest := LatestVersion()
+	switch {
+	case v == 0:
+		return fail(fmt.Errorf("%w: it holds no ctitui schema yet (schema %s with goose's version table); open it once for writing (ctitui migrate) to create or adopt it",
+			db.ErrSchemaTooOld, schemaName))
+	case v < latest:
+		return fail(fmt.Errorf("%w: the database is at schema version %d, this ctitui migrates to %d; run 'ctitui migrate' first",
+			db.ErrSchemaTooOld, v, latest))
+	case v > latest:
+		return fail(fmt.Errorf("%w: the database is at schema version %d, this ctitui knows up to %d; use a newer ctitui",
+			db.ErrSchemaTooNew, v, latest))
+	}
+	s.schemaVersion = v
+	if err := s.startListening(ctx, cfg.ConnConfig); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// connect checks connString, makes the pool with ctitui's session settings
+// (read-only ones when readOnly) and connects once, so that a wrong address
+// or a missing database is reported now, in words.
+func connect(ctx context.Context, connString string, opts Options, readOnly bool) (*Store, *pgxpool.Config, error) {
 	if err := checkNoPassword(connString); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		// pgconn redacts passwords from its message, and the string holds
 		// none anyway (checked above). Its error type stays inside.
-		return nil, fmt.Errorf("open database: %s", err.Error())
+		return nil, nil, fmt.Errorf("open database: %s", err.Error())
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	params["search_path"] = "ctitui, public"
@@ -128,6 +236,11 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	// term, the role's links for a rare role), so every run is planned with
 	// its values: a fraction of a millisecond each.
 	params["plan_cache_mode"] = "force_custom_plan"
+	if readOnly {
+		// Every transaction of every session is read-only: the server,
+		// not ctitui's care, keeps a read-only open from writing.
+		params["default_transaction_read_only"] = "on"
+	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
@@ -137,29 +250,38 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", s.location, err)
+		return nil, nil, fmt.Errorf("open database %s: %w", s.location, err)
 	}
-	// The pool connects lazily: connect now, so that a wrong address or a
-	// missing database is reported by Open, in words.
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "3D000" {
-			return nil, fmt.Errorf("open database %s: %w %q on this server; ctitui never creates one: create it first (createdb %s), or check the name",
+			return nil, nil, fmt.Errorf("open database %s: %w %q on this server; ctitui never creates one: create it first (createdb %s), or check the name",
 				s.location, ErrNoDatabase, cfg.ConnConfig.Database, shellWord(cfg.ConnConfig.Database))
 		}
-		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
+		return nil, nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
 	}
 	s.pool = pool
-	if err := s.adoptThenMigrate(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("open database %s: %w", s.location, translate(err))
-	}
-	return s, nil
+	return s, cfg, nil
 }
+
+// SchemaVersion is the database's schema version after Open.
+func (s *Store) SchemaVersion() int64 { return s.schemaVersion }
+
+// LatestVersion is the schema version this binary migrates databases to.
+func (s *Store) LatestVersion() int64 { return LatestVersion() }
+
+// AppliedAtOpen lists the migration versions Open applied, oldest first,
+// the versions an adoption recorded as built by hand included.
+func (s *Store) AppliedAtOpen() []int64 { return slices.Clone(s.applied) }
+
+// DroppedAtOpen lists the triggers and rules that Open removed with the
+// person's consent (Options.DropUnknownObjects).
+func (s *Store) DroppedAtOpen() []string { return slices.Clone(s.dropped) }
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	s.changes.close()
 	s.pool.Close()
 	return nil
 }
