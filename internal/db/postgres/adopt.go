@@ -497,7 +497,7 @@ func (p *adoptPlan) checkUsers(ctx context.Context, tx pgx.Tx) error {
 	// that name would make them fail.
 	var clash *string
 	if err := tx.QueryRow(ctx, `SELECT min(relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname = ANY($1)`,
-		[]string{"users_email_normalized_key", "users_created_at_idx", "users_updated_at_idx", "user_roles_role_id_idx", "users_email_trgm_idx", "users_email_skeleton_idx"}).Scan(&clash); err != nil {
+		[]string{"users_email_normalized_key", "users_created_at_idx", "users_updated_at_idx", "users_id_text_key", "user_roles_role_id_idx", "users_email_search_idx", "users_email_skeleton_idx"}).Scan(&clash); err != nil {
 		return err
 	}
 	if clash != nil && *clash != "user_roles_role_id_idx" {

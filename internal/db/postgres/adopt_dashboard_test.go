@@ -60,6 +60,7 @@ func runDashboard(t *testing.T, dbURL string, args ...string) map[string]any {
 // deactivates one through the ORM. Its rows are complete for ctitui, and
 // disabling on either side is seen by the other.
 func TestAdoptTheDashboardsOwnDatabase(t *testing.T) {
+	t.Parallel()
 	if err := exec.Command(dashboardPython, "-c", "import sqlalchemy, passlib, psycopg2, bcrypt").Run(); err != nil {
 		t.Skipf("the dashboard's stack is missing (%s with sqlalchemy 1.4, passlib, psycopg2, bcrypt: apt-get install python3-sqlalchemy python3-passlib python3-psycopg2 python3-bcrypt): %v", dashboardPython, err)
 	}

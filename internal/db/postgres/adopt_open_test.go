@@ -20,6 +20,7 @@ import (
 // adopted, migrated to the latest version on top of the baseline, and
 // ctitui lists the dashboard's users, inactive ones disabled.
 func TestOpenAdoptsTheDashboard(t *testing.T) {
+	t.Parallel()
 	// Blocked on two changes outside adopt*.go (pg-adopt's report lists
 	// them): migration 11's role_names_of takes a text id, which a uuid id
 	// cannot be passed as, and the store orders ids with COLLATE "C",
@@ -57,6 +58,7 @@ func TestOpenAdoptsTheDashboard(t *testing.T) {
 // complete, and ctitui lists the dashboard's users, inactive ones
 // disabled.
 func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboardWith(t, textIDs)
 	dash := dashboardConn(t, dbURL)
@@ -139,6 +141,22 @@ func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
 	if len(adoptions) != 1 || !strings.HasPrefix(adoptions[0], "adopted the dashboard's database: ") {
 		t.Errorf("audit entries of the adoption: %q; want one", adoptions)
 	}
+	// The dashboard, whose session is not in UTC, gives alice a role:
+	// ctitui's trigger moves her updated_at, to the UTC time.
+	var before time.Time
+	if err := dash.QueryRow(ctx, `SELECT now() AT TIME ZONE 'UTC' FROM (SELECT pg_sleep(0.01)) s`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dash.Exec(ctx, `INSERT INTO user_roles (user_id, role_id) VALUES ('0190a1b2-0000-7000-8000-000000000001', 2)`); err != nil {
+		t.Fatal(err)
+	}
+	var updated, nowUTC time.Time
+	if err := dash.QueryRow(ctx, `SELECT updated_at, now() AT TIME ZONE 'UTC' FROM users WHERE id = '0190a1b2-0000-7000-8000-000000000001'`).Scan(&updated, &nowUTC); err != nil {
+		t.Fatal(err)
+	}
+	if updated.Before(before.Truncate(time.Millisecond)) || updated.After(nowUTC) {
+		t.Errorf("alice's updated_at after the dashboard gave her a role: %v; want between %v and %v (UTC)", updated, before, nowUTC)
+	}
 	// Opening again adopts nothing more.
 	openStore(t, dbURL, postgres.Options{})
 	adoptions = nil
@@ -157,6 +175,7 @@ func TestOpenAdoptsADashboardWithTextIDs(t *testing.T) {
 // its own schema, linked to the dashboard's users, and ctitui registers,
 // lists and deletes users there.
 func TestOpenAdoptsAUsersTableAlone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDatabase(t)
 	dash := dashboardConn(t, dbURL)

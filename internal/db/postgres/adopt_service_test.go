@@ -18,6 +18,7 @@ import (
 // disables a user the dashboard then reads as inactive, and refuses to
 // delete a user the dashboard's rows refer to, losing nothing.
 func TestServiceOnAnAdoptedDashboard(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, schema, blocked string
 	}{

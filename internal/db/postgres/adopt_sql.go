@@ -48,7 +48,7 @@ $fold$`
 //
 // The %[n]s are: 1 the type of updated_at, 2 now() in it, 3 the type of
 // disabled_at, 4 now() in it, 5 the is_active handling on insert, 6 on
-// update.
+// update, 7 retimeNestedUpdate or nothing.
 const adoptedUsersSync = `CREATE FUNCTION ctitui.adopted_users_sync() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $sync$
@@ -77,6 +77,7 @@ BEGIN
         NEW.email_normalized := ctitui.adopted_email_fold(NEW.email);
     END IF;
 %[6]s
+%[7]s
     IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at
        AND (to_jsonb(NEW) - ARRAY['updated_at', 'last_login_at', 'failed_logins', 'locked_until', 'email_skeleton', 'role_names'])
            IS DISTINCT FROM (to_jsonb(OLD) - ARRAY['updated_at', 'last_login_at', 'failed_logins', 'locked_until', 'email_skeleton', 'role_names']) THEN
@@ -150,6 +151,16 @@ BEGIN
     RETURN OLD;
 END
 $guard$`
+
+// retimeNestedUpdate is adoptedUsersSync's handling of an updated_at that
+// is a timestamp without time zone, set by one of ctitui's own triggers
+// (migrations 4 and 11 stamp a user whose roles change with
+// clock_timestamp()): assigned to such a column, that time becomes the
+// wall clock of the writer's session time zone, which is the dashboard's
+// when the dashboard changes roles. It is taken again as UTC.
+const retimeNestedUpdate = `    IF pg_trigger_depth() > 1 AND NEW.updated_at IS DISTINCT FROM OLD.updated_at THEN
+        NEW.updated_at := greatest(updated_now, NEW.created_at);
+    END IF;`
 
 // nowIn is now() as a value of a timestamp column of type typ, to the
 // millisecond as ctitui writes times: the UTC wall clock for a timestamp
@@ -234,6 +245,14 @@ func (p *adoptPlan) apply(ctx context.Context, tx pgx.Tx, users *adoptedUsers, r
 			return err
 		}
 	}
+	// ctitui names users by their ids as text (id::text = $1, which the
+	// primary key serves for a text or varchar id): a uuid id needs an
+	// index on its text for that.
+	if p.users.column("id").base == "uuid" {
+		if err := exec("index users", `CREATE UNIQUE INDEX users_id_text_key ON public.users ((id::text))`); err != nil {
+			return err
+		}
+	}
 	// 4. roles and user_roles.
 	if err := p.applyRoles(ctx, tx, report); err != nil {
 		return err
@@ -243,13 +262,16 @@ func (p *adoptPlan) apply(ctx context.Context, tx pgx.Tx, users *adoptedUsers, r
 	if p.icu {
 		collation = `"und-x-icu"`
 	}
-	onInsert, onUpdate := "", ""
+	onInsert, onUpdate, retime := "", "", ""
+	if !strings.HasPrefix(types["updated_at"], "timestamp with time zone") {
+		retime = retimeNestedUpdate
+	}
 	if hasActive {
 		onInsert, onUpdate = syncActiveOnInsert, syncActiveOnUpdate
 	}
 	for _, stmt := range []string{
 		fmt.Sprintf(adoptedEmailFold, collation),
-		fmt.Sprintf(adoptedUsersSync, types["updated_at"], nowIn(types["updated_at"]), types["disabled_at"], nowIn(types["disabled_at"]), onInsert, onUpdate),
+		fmt.Sprintf(adoptedUsersSync, types["updated_at"], nowIn(types["updated_at"]), types["disabled_at"], nowIn(types["disabled_at"]), onInsert, onUpdate, retime),
 		`CREATE TRIGGER ctitui_adopted_sync BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION ctitui.adopted_users_sync()`,
 		adoptedUsersDeleteGuard,
 		`CREATE TRIGGER ctitui_adopted_delete_guard BEFORE DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION ctitui.adopted_users_delete_guard()`,

@@ -230,6 +230,7 @@ func readAdopted(t *testing.T, conn *pgx.Conn) map[string]adoptedUser {
 }
 
 func TestAdoptKeepsEveryRowAndKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	conn := dashboardConn(t, dbURL)
@@ -320,6 +321,20 @@ func TestAdoptKeepsEveryRowAndKey(t *testing.T) {
 			t.Errorf("%s = %q; want %q", q, got, want)
 		}
 	}
+	// ctitui finds a user by the text of a uuid id through an index (the
+	// planner is kept from scanning a table this small).
+	var plan string
+	if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `EXPLAIN (COSTS OFF) SELECT email FROM users WHERE id::text = '0190a1b2-0000-7000-8000-000000000001'`).Scan(&plan)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "users_id_text_key") {
+		t.Errorf("plan of a lookup by id::text: %s; want the index users_id_text_key", plan)
+	}
 	// The safety copy holds the users as they were.
 	if len(report.Backup) != 3 {
 		t.Fatalf("report.Backup = %v; want copies of users, roles and user_roles", report.Backup)
@@ -342,6 +357,7 @@ func TestAdoptKeepsEveryRowAndKey(t *testing.T) {
 // TestAdoptRefuses checks that what adoption cannot judge is refused
 // with one line saying why, and nothing changed.
 func TestAdoptRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		extra string
@@ -360,6 +376,7 @@ func TestAdoptRefuses(t *testing.T) {
 		{"orphan links", `ALTER TABLE user_roles DROP CONSTRAINT user_roles_role_id_fkey; INSERT INTO user_roles VALUES ('0190a1b2-0000-7000-8000-000000000003', 99)`, "user_roles has 1 rows for users or roles that do not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dbURL := newDashboard(t, tc.extra)
 			conn := dashboardConn(t, dbURL)
@@ -386,6 +403,7 @@ func TestAdoptRefuses(t *testing.T) {
 // already exists in schema ctitui) after every other change was made, and
 // checks that the schema and every row are as they were.
 func TestAdoptFailureAtLastStepChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t, `CREATE SCHEMA ctitui; CREATE TYPE ctitui.goose_db_version AS ENUM ('in the way')`)
 	conn := dashboardConn(t, dbURL)
@@ -403,6 +421,7 @@ func TestAdoptFailureAtLastStepChangesNothing(t *testing.T) {
 // transaction left open would, and checks that adoption gives up with a
 // message naming the holder, and changed nothing.
 func TestAdoptGivesUpOnALock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	conn := dashboardConn(t, dbURL)
@@ -439,6 +458,7 @@ func TestAdoptGivesUpOnALock(t *testing.T) {
 // the ORM does) without pause during adoption: none fails, and the rows
 // they wrote end up complete.
 func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	stop := make(chan struct{})
@@ -518,6 +538,7 @@ func TestAdoptWhileTheDashboardRegisters(t *testing.T) {
 // cannot delete a user whose deletion would take the dashboard's rows
 // with it.
 func TestAdoptedTablesStayInStep(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	pool := ctituiPool(t, dbURL)
@@ -649,6 +670,7 @@ func TestAdoptedTablesStayInStep(t *testing.T) {
 // the dashboard writes with ctitui's own: equal for ASCII without
 // punycode, and for the ß that lower() keeps.
 func TestAdoptedEmailFold(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := newDashboard(t)
 	pool := ctituiPool(t, dbURL)
@@ -683,5 +705,37 @@ func TestAdoptedEmailFold(t *testing.T) {
 	}
 	if got != "info@example.org" {
 		t.Errorf("adopted_email_fold('INFO@EXAMPLE.ORG' COLLATE \"tr-x-icu\") = %q; want info@example.org", got)
+	}
+}
+
+// TestAdoptAfterTheSeedsWorkaround adopts a dashboard database on which
+// someone ran the workaround of the original report (ALTER TABLE users ADD
+// COLUMN IF NOT EXISTS updated_at TIMESTAMP NOT NULL DEFAULT NOW()): the
+// column and its values are kept, and the rest is adopted as usual.
+func TestAdoptAfterTheSeedsWorkaround(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := newDashboard(t, `ALTER TABLE users ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP NOT NULL DEFAULT NOW()`)
+	conn := dashboardConn(t, dbURL)
+	var before []string
+	rows, _ := conn.Query(ctx, `SELECT id || ' ' || updated_at FROM users ORDER BY id`)
+	before, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := postgres.Adopt(ctx, ctituiPool(t, dbURL), time.Second)
+	if err != nil {
+		t.Fatalf("Adopt: %v", err)
+	}
+	if want := []string{"users.email_normalized", "users.disabled_at", "users.last_login_at"}; strings.Join(report.Added, " ") != strings.Join(want, " ") {
+		t.Errorf("columns added: %v; want %v", report.Added, want)
+	}
+	rows, _ = conn.Query(ctx, `SELECT id || ' ' || updated_at FROM users ORDER BY id`)
+	after, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(after, "\n") != strings.Join(before, "\n") {
+		t.Errorf("updated_at after adoption:\n%s\nwant as it was:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
 	}
 }

@@ -54,7 +54,8 @@ func (s *Store) startListening(ctx context.Context, cfg *pgx.ConnConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen for changes: %w", err)
 	}
-	lctx, cancel := context.WithCancel(context.Background())
+	// The listener outlives Open's ctx: it ends with Close.
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	l := &changeListener{cancel: cancel, done: make(chan struct{})}
 	s.changes = l
 	go l.run(lctx, cfg, conn)
@@ -79,16 +80,12 @@ func listen(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
 func (l *changeListener) run(ctx context.Context, cfg *pgx.ConnConfig, conn *pgx.Conn) {
 	defer close(l.done)
 	for {
-		for conn != nil {
-			if _, err := conn.WaitForNotification(ctx); err != nil {
-				conn.Close(context.Background()) //nolint:errcheck // the connection is being given up
-				conn = nil
-				if ctx.Err() != nil {
-					return
-				}
-				l.version.Add(1)
-				break
+		if conn != nil {
+			l.count(ctx, conn)
+			if ctx.Err() != nil {
+				return
 			}
+			// Changes may have been committed unseen.
 			l.version.Add(1)
 		}
 		select {
@@ -101,6 +98,18 @@ func (l *changeListener) run(ctx context.Context, cfg *pgx.ConnConfig, conn *pgx
 			// Whatever was committed while no one listened.
 			l.version.Add(1)
 		}
+	}
+}
+
+// count counts the notifications conn receives until it fails or ctx ends,
+// and closes it.
+func (l *changeListener) count(ctx context.Context, conn *pgx.Conn) {
+	defer conn.Close(context.WithoutCancel(ctx)) //nolint:errcheck // the connection is being given up
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return
+		}
+		l.version.Add(1)
 	}
 }
 

@@ -3,6 +3,14 @@
 // engine (the same keyset listings, search, lockout and audit chain, whose
 // entries hash alike in both engines). migrate.go brings a database to the
 // schema of migrations/postgres; the Store (open.go) reads and writes it.
+//
+// ctitui needs sessions of its own: the migration lock is a session
+// advisory lock, and DataVersion LISTENs on a session (notify.go). A
+// connection pooler in transaction pooling mode (PgBouncer's
+// pool_mode=transaction) hands each transaction any server connection and
+// breaks both: concurrent first opens could migrate at once, and the
+// terminal UI would not see changes made elsewhere. Connect directly, or
+// through a pooler in session mode.
 package postgres
 
 import (

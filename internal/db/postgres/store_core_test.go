@@ -355,3 +355,34 @@ func TestRestartAuditChainWithoutHead(t *testing.T) {
 	}
 	mustRegister(t, svc, "again@example.org")
 }
+
+// TestVerifyWhileWriting: a verify while other connections append sees one
+// snapshot of the log and its head record: never a cut, never entries
+// after the head.
+func TestVerifyWhileWriting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, svc, _ := auditStore(t)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := svc.Register(ctx, fmt.Sprintf("w%d@example.org", i), goodPassword, nil); err != nil {
+				t.Errorf("Register: %v", err)
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for range 40 {
+		rep, err := s.VerifyAuditChain(ctx)
+		if err != nil || !rep.OK() {
+			t.Fatalf("VerifyAuditChain while writing = %v, %v; want whole", rep, err)
+		}
+	}
+}

@@ -95,6 +95,7 @@ func (s *Store) checkUnknownObjects(ctx context.Context, opts Options) error {
 		return fmt.Errorf("%w: %s; they would run on ctitui's writes. Remove them, or let ctitui drop them (their definitions are kept in %s.dropped_objects)",
 			db.ErrUnknownSchema, strings.Join(names, ", "), backupSchema)
 	}
+	var dropped []string
 	err = s.writeTx(ctx, func(t *storeTx) error {
 		// Read again under the writer lock: another ctitui may have dropped them.
 		found, err := unknownObjects(ctx, t.tx)
@@ -108,7 +109,7 @@ func (s *Store) checkUnknownObjects(ctx context.Context, opts Options) error {
 			dropped_at timestamptz NOT NULL DEFAULT now(), object text NOT NULL, definition text NOT NULL)`); err != nil {
 			return translate(err)
 		}
-		names = names[:0]
+		dropped = nil
 		for _, o := range found {
 			if _, err := t.tx.Exec(ctx, `INSERT INTO `+backupSchema+`.dropped_objects (object, definition) VALUES ($1, $2)`, o.String(), o.definition); err != nil {
 				return translate(err)
@@ -121,16 +122,16 @@ func (s *Store) checkUnknownObjects(ctx context.Context, opts Options) error {
 			if _, err := t.tx.Exec(ctx, drop+pgx.Identifier{o.name}.Sanitize()+" ON "+o.table); err != nil {
 				return fmt.Errorf("drop %s: %w", o, translate(err))
 			}
-			names = append(names, o.String())
+			dropped = append(dropped, o.String())
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("drop the unknown triggers and rules: %w", err)
 	}
-	s.dropped = append(s.dropped, names...)
-	if opts.Notify != nil && len(names) > 0 {
-		opts.Notify(fmt.Sprintf("dropped %s; their definitions are kept in %s.dropped_objects", strings.Join(names, ", "), backupSchema))
+	s.dropped = append(s.dropped, dropped...)
+	if opts.Notify != nil && len(dropped) > 0 {
+		opts.Notify(fmt.Sprintf("dropped %s; their definitions are kept in %s.dropped_objects", strings.Join(dropped, ", "), backupSchema))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/postgres"
@@ -26,6 +27,9 @@ func TestOpenRefusesUnknownTriggers(t *testing.T) {
 		{"ctitui's trigger name calling another function", `CREATE FUNCTION public.spy() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 			DROP TRIGGER users_timestamps ON ctitui.users;
 			CREATE TRIGGER users_timestamps BEFORE UPDATE ON ctitui.users FOR EACH ROW EXECUTE FUNCTION public.spy()`, "trigger users_timestamps on users"},
+		{"ctitui's trigger calling a function of the same name elsewhere", `CREATE FUNCTION public.users_timestamps() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+			DROP TRIGGER users_timestamps ON ctitui.users;
+			CREATE TRIGGER users_timestamps BEFORE UPDATE ON ctitui.users FOR EACH ROW EXECUTE FUNCTION public.users_timestamps()`, "trigger users_timestamps on users"},
 		{"ctitui's trigger on another of its tables", `CREATE TRIGGER users_timestamps BEFORE UPDATE ON ctitui.roles FOR EACH ROW EXECUTE FUNCTION ctitui.users_timestamps()`, "trigger users_timestamps on roles"},
 		{"a rule", `CREATE RULE keep AS ON DELETE TO ctitui.users DO INSTEAD NOTHING`, "rule keep on users"},
 	}
@@ -87,5 +91,18 @@ func TestOpenKeepsTheAdoptedDashboardsObjects(t *testing.T) {
 	}
 	if fks == 0 {
 		t.Error("the fixture has no foreign key to users: the test proves nothing")
+	}
+	// The dashboard's own writes to the adopted users table notify too.
+	v, _ := s.DataVersion(context.Background())
+	if _, err := dashboardConn(t, dbURL).Exec(context.Background(), `UPDATE users SET email = email WHERE false`); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		if got, _ := s.DataVersion(context.Background()); got != v {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("DataVersion did not move after the dashboard wrote users")
+		}
 	}
 }
