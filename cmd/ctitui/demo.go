@@ -11,6 +11,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
 
+	"github.com/ctitui/ctitui/internal/db/engine"
 	"github.com/ctitui/ctitui/internal/demo"
 	"github.com/ctitui/ctitui/internal/password"
 	"github.com/ctitui/ctitui/internal/textsafe"
@@ -83,9 +84,11 @@ needs a new or empty file.`,
 			if err != nil {
 				return err
 			}
-			abs, err := filepath.Abs(a.store.Location())
-			if err != nil {
-				abs = a.store.Location()
+			abs := a.store.Location()
+			if !engine.IsURL(abs) {
+				if p, err := filepath.Abs(abs); err == nil {
+					abs = p
+				}
 			}
 			// On the terminal, before the UI takes the screen and again
 			// after it gives it back: the status line is cut to the

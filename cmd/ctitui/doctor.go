@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ctitui/ctitui/internal/db"
+	"github.com/ctitui/ctitui/internal/db/engine"
 	"github.com/ctitui/ctitui/internal/textsafe"
 	"github.com/ctitui/ctitui/internal/user"
 )
@@ -151,6 +152,9 @@ func writeDoctorJSON(a *app, rep db.DoctorReport) error {
 	path, err := a.databasePath()
 	if err != nil {
 		return err
+	}
+	if a.store != nil && engine.IsURL(path) {
+		path = a.store.Location() // the address without any password
 	}
 	out := struct {
 		Healthy  bool          `json:"healthy"`

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	osuser "os/user"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -22,6 +24,7 @@ import (
 	"github.com/ctitui/ctitui/internal/db"
 	"github.com/ctitui/ctitui/internal/db/sqlite"
 	"github.com/ctitui/ctitui/internal/password/passwordtest"
+	"github.com/ctitui/ctitui/internal/pgtest"
 	"github.com/ctitui/ctitui/internal/user"
 )
 
@@ -39,28 +42,116 @@ const testFailureFloor = 5 * time.Millisecond
 // parameters hashing was most of their time. The real parameters are tested
 // in internal/password and by TestDefaultHashParams below.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withTestServer{m}, map[string]func(){
 		"ctitui": func() {
 			os.Exit(runProcess(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, passwordtest.Params, user.WithFailureFloor(testFailureFloor)))
 		},
 	})
 }
 
+// withTestServer runs the tests through pgtest.Run, which stops the
+// throwaway PostgreSQL server a test started.
+type withTestServer struct{ m *testing.M }
+
+func (w withTestServer) Run() int { return pgtest.Run(w.m) }
+
 // TestScripts runs the end-to-end scripts in testdata/script against the real
-// command and a temporary database in each script's $WORK.
+// command and a temporary SQLite database in each script's $WORK.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, scriptParams("sqlite", setupScript))
+}
+
+// TestScriptsPostgres runs the same scripts with $CTITUI_DB the URL of a
+// fresh PostgreSQL database of each script's own (internal/pgtest), and
+// skips when no PostgreSQL is available. A script or line that only holds
+// for one engine (files, their modes, links and backups beside them) says
+// so with the condition [sqlite] or [postgres], or skips on the other with
+// its reason.
+func TestScriptsPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the scripts against PostgreSQL are not short")
+	}
+	pgtest.NewDatabase(t) // skips now, once, when there is no server
+	all := os.Getenv(envAllPostgresScripts) != ""
+	testscript.Run(t, scriptParams("postgres", func(env *testscript.Env) error {
+		tb, ok := env.T().(testing.TB)
+		if !ok {
+			return errors.New("testscript gave a T that is no testing.TB")
+		}
+		if name := path.Base(tb.Name()); !all && !postgresScripts[name] {
+			tb.Skip("not in the PostgreSQL subset (postgresScripts); set " + envAllPostgresScripts + "=1 to run every script")
+		}
+		if err := setupScript(env); err != nil {
+			return err
+		}
+		location, err := canonicalURL(pgtest.NewDatabase(tb))
+		if err != nil {
+			return err
+		}
+		env.Setenv("CTITUI_DB", location)
+		return nil
+	}))
+}
+
+// envAllPostgresScripts, set to anything, makes TestScriptsPostgres run every
+// script, not only postgresScripts (.ci/run sets it).
+const envAllPostgresScripts = "CTITUI_TEST_POSTGRES_ALL_SCRIPTS"
+
+// postgresScripts are the scripts TestScriptsPostgres runs by default: those
+// whose commands read and write through the engine (every command that
+// stores, lists, searches, locks out, imports, exports, verifies or
+// migrates). Left out unless envAllPostgresScripts is set, to keep `go test
+// ./...` near three minutes on two cores (the whole second run doubles the
+// scripts' time): hostile, transfer_safety, export_output, formats,
+// interactive and last_admin, which test the command line's own checks,
+// prompts, output files and formats above the engine (internal/user's
+// conformance suite covers the service on both engines), and man, usage and
+// version, which open no database. Scripts that only hold for SQLite files
+// skip themselves with [postgres] skip.
+var postgresScripts = map[string]bool{
+	"add": true, "audit": true, "blocked": true, "completion": true, "export": true, "import": true,
+	"list": true, "lockout": true, "manage": true, "migrate": true, "settings_bounds": true, "verify": true,
+}
+
+// canonicalURL is the test database's URL as ctitui shows it
+// (db.Store.Location): user, database and, for a Unix socket, its directory
+// unescaped, so that scripts find $CTITUI_DB in ctitui's messages as they do
+// a file path. pgx makes no TLS on a Unix socket, which pgtest's sslmode
+// only said again.
+func canonicalURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	host := u.Query().Get("host")
+	if u.Host != "" || !strings.HasPrefix(host, "/") || strings.ContainsAny(host, "&#%+ ") {
+		return raw, nil
+	}
+	return "postgres://" + u.User.Username() + "@" + u.Path + "?host=" + host, nil
+}
+
+// scriptParams runs the scripts with engine ("sqlite" or "postgres") as the
+// condition that holds.
+func scriptParams(engine string, setup func(*testscript.Env) error) testscript.Params {
+	return testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Setup:               setupScript,
+		Setup:               setup,
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "sqlite", "postgres":
+				return cond == engine, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode":  cmdExitcode,
 			"jsonarray": cmdJSONArray,
 			"extract":   cmdExtract,
 			"filemode":  cmdFilemode,
 		},
-	})
+	}
 }
 
 // setupScript gives every script its own database and home directory, and

@@ -137,10 +137,10 @@ func (a *app) rootCommand() *cobra.Command {
 	var showVersion bool
 	root := &cobra.Command{
 		Use:   "ctitui",
-		Short: "Manage the user accounts of a CTI platform in a local SQLite file",
-		Long: `ctitui keeps the user accounts of a CTI platform in one SQLite file.
-It brings every database it opens to the current schema, including one made
-before migrations existed, after writing a backup.
+		Short: "Manage the user accounts of a CTI platform in a SQLite file or on PostgreSQL",
+		Long: `ctitui keeps the user accounts of a CTI platform in one SQLite file, or in a
+PostgreSQL database. It brings every database it opens to the current schema,
+including one made before migrations existed, after writing a backup.
 
 Run without a command to open the terminal UI.
 
@@ -148,7 +148,12 @@ Database: --db, else ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + `, else ` + dbR
 (` + dbUsual + `).
 A leading ~ in --db or ` + envVarHelp(runtime.GOOS, "CTITUI_DB") + ` is the home directory. Only user add,
 user import, migrate up, restore, demo and the terminal UI create a missing
-database; every other command refuses it, so a mistyped path is an error.`,
+database file; every other command refuses it, so a mistyped path is an error.
+
+A postgres:// or postgresql:// URL (postgres://USER@HOST:PORT/DATABASE) selects
+PostgreSQL for every command and the terminal UI. The database must exist:
+ctitui never creates one. A password in the URL is refused; give it through
+PGPASSWORD, ~/.pgpass or a service file (PGSERVICE).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.NoArgs,
@@ -164,7 +169,7 @@ database; every other command refuses it, so a mistyped path is an error.`,
 	// found: flags as they are parsed, arguments as each command checks
 	// them (typedArgs), and the rest just before the command runs.
 	root.SetFlagErrorFunc(flagError)
-	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default "+envVarHelp(runtime.GOOS, "CTITUI_DB")+" or "+dbUsual+")")
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file or postgres:// URL (default "+envVarHelp(runtime.GOOS, "CTITUI_DB")+" or "+dbUsual+")")
 	root.PersistentFlags().IntVar(&a.minLength, "min-password-length", password.DefaultMinLength,
 		fmt.Sprintf("minimum password length in characters (at least %d)", password.MinLengthFloor))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -174,6 +179,12 @@ database; every other command refuses it, so a mistyped path is an error.`,
 		// hook, and its error there carries no type.
 		if err := cmd.ValidateFlagGroups(); err != nil {
 			return usageError{flagGroupError(err)}
+		}
+		// Refused by every command, even one that opens no database:
+		// the password is already in the shell's history, and the sooner
+		// the person hears it the better.
+		if _, _, err := a.givenLocation(); err != nil {
+			return err
 		}
 		policy, err := password.NewPolicy(a.minLength)
 		if err != nil {
@@ -236,19 +247,41 @@ func typedArgs(cmd *cobra.Command) {
 }
 
 // databasePath resolves where the database lives: --db, $CTITUI_DB, then the
-// platform's place for it (defaultDatabase). A leading ~ in the first two
-// is the home directory.
+// platform's place for it (defaultDatabase). A PostgreSQL URL is returned as
+// it is, once checked (checkLocation); in a file path, a leading ~ is the
+// home directory.
 func (a *app) databasePath() (string, error) {
-	if a.dbSet && strings.TrimSpace(a.dbPath) == "" {
-		return "", usagef("--db needs a file name")
+	location, from, err := a.givenLocation()
+	if err != nil || from == "" {
+		if err == nil {
+			location, err = a.defaultDatabasePath()
+		}
+		return location, err
 	}
-	if a.dbPath != "" {
-		return expandHome(a.dbPath)
+	if engine.IsURL(location) {
+		return location, nil
 	}
-	if p := a.getenv("CTITUI_DB"); p != "" {
-		return expandHome(p)
+	return expandHome(location)
+}
+
+// givenLocation is the database --db or $CTITUI_DB names, and which of them
+// named it ("" when neither did). A PostgreSQL URL that holds a password is
+// refused here, before anything uses it, in words that do not repeat it.
+func (a *app) givenLocation() (location, from string, err error) {
+	switch {
+	case a.dbSet && strings.TrimSpace(a.dbPath) == "":
+		return "", "", usagef("--db needs a file name or a postgres:// URL")
+	case a.dbPath != "":
+		location, from = a.dbPath, "--db"
+	case a.getenv("CTITUI_DB") != "":
+		location, from = a.getenv("CTITUI_DB"), envVarHelp(runtime.GOOS, "CTITUI_DB")
+	default:
+		return "", "", nil
 	}
-	return a.defaultDatabasePath()
+	if err := engine.CheckLocation(location); err != nil {
+		return "", "", usagef("%s: %w", from, err)
+	}
+	return location, from, nil
 }
 
 // service opens the database for reading and writing (open) and returns
@@ -294,7 +327,9 @@ func (a *app) openWith(ctx context.Context, open func(context.Context, string, d
 	if err != nil {
 		return nil, err
 	}
-	if !a.mayCreate {
+	// A server's database is never created (the engine refuses a missing
+	// one itself); only a file can be missing before the engine sees it.
+	if !a.mayCreate && !engine.IsURL(path) {
 		if err := requireDatabase(path); err != nil {
 			return nil, err
 		}
