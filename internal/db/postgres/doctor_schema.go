@@ -255,7 +255,10 @@ func upSection(src string) string {
 // referenceSchema) and reads it and the database, in one transaction that
 // is rolled back. Building it takes half a second on a loaded machine.
 func (s *Store) readSchemas(ctx context.Context) (have, want *snapshot, err error) {
-	tx, err := s.pool.Begin(ctx)
+	// Read-write even on a read-only open (doctor without --fix opens so):
+	// the reference is built in this transaction and always rolled back, so
+	// nothing of the database changes either way.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadWrite})
 	if err != nil {
 		return nil, nil, translate(err)
 	}

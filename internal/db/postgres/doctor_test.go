@@ -66,6 +66,26 @@ func TestDoctorFreshDatabaseIsHealthy(t *testing.T) {
 	}
 }
 
+// TestDoctorReadOnlyIsHealthy: doctor without --fix runs on a read-only
+// open, as the command opens it, and still builds its reference schema (in
+// a read-write transaction that is rolled back) instead of calling a
+// healthy database broken.
+func TestDoctorReadOnlyIsHealthy(t *testing.T) {
+	svc, store, dbURL, _ := newService(t)
+	mustRegister(t, svc, "admin@example.org", user.RoleAdmin)
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := postgres.OpenReadOnly(context.Background(), dbURL, postgres.Options{})
+	if err != nil {
+		t.Fatalf("OpenReadOnly: %v", err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	if rep := runDoctor(t, ro, db.DoctorOptions{}); !rep.Healthy() {
+		t.Errorf("read-only doctor: not healthy; problems:\n%s", problems(rep))
+	}
+}
+
 // TestDoctorFindsAndRepairs plants each problem by SQL, as another program
 // or a person in psql would: doctor reports it in words, --fix repairs
 // what it may, and a database it repaired is healthy; what it may not
