@@ -62,7 +62,9 @@ func openStore(t *testing.T, dbURL string, opts postgres.Options) *postgres.Stor
 func newService(t *testing.T, opts ...user.Option) (*user.Service, *postgres.Store, string, *clock) {
 	t.Helper()
 	dbURL := newDatabase(t)
-	store := openStore(t, dbURL, postgres.Options{MaxConns: 16})
+	// A writer-lock wait as long as a loaded test machine needs: the tests of
+	// the timeout itself open their stores with their own.
+	store := openStore(t, dbURL, postgres.Options{MaxConns: 16, LockTimeout: 2 * time.Minute})
 	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 678_000_000, time.UTC)}
 	return user.NewService(store, append(serviceOptions(c), opts...)...), store, dbURL, c
 }
